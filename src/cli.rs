@@ -1,0 +1,113 @@
+//! The command line. Doc comments here are the `--help` text users read.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+/// Keep a staging PostgreSQL and its Redis a faithful, safe copy of production.
+///
+/// Settings come from flags, then environment variables, then the configuration file
+/// (restage.toml in the current directory, or --config). Every command that writes refuses
+/// to touch the production database and takes a lock so that only one runs at a time.
+///
+/// Exit codes: 0 success, 1 other failure, 2 usage or configuration error,
+/// 3 refused by a safety check, 4 database error, 5 Redis error.
+#[derive(Debug, Parser)]
+#[command(
+    name = "restage",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file [default: restage.toml when it exists]
+    #[arg(long, global = true, value_name = "FILE", env = "RESTAGE_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Staging database URL, libpq style (postgres://user@host:5432/db?sslmode=require)
+    /// [env: STAGING_DATABASE_URL, then DATABASE_URL; file: staging.database_url]
+    #[arg(long, global = true, value_name = "URL")]
+    pub staging_url: Option<String>,
+
+    /// Staging Redis URL, with the database number as path (redis://host:6379/0)
+    /// [env: STAGING_REDIS_URL, then REDIS_URL; file: staging.redis_url]
+    #[arg(long, global = true, value_name = "URL")]
+    pub redis_url: Option<String>,
+
+    /// Print nothing but errors (and the --json summary)
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Print a machine-readable summary of the run on stdout, also on failure
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Log more: -v debug, -vv trace (RUST_LOG overrides)
+    #[arg(long, short, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+}
+
+/// What restage can do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply the embedded migrations of the reference staging schema (a no-op when up to date)
+    Migrate,
+
+    /// Wipe staging and start over: drop and recreate the schema, migrate, seed, flush Redis
+    ///
+    /// Runs `DROP SCHEMA public CASCADE; CREATE SCHEMA public;` and the migrations in one
+    /// transaction, so a failure leaves staging as it was. Asks for confirmation on a terminal;
+    /// without a terminal (a scheduler, CI) it refuses unless --yes is given.
+    Reset(ResetArgs),
+
+    /// Staging Redis maintenance
+    #[command(subcommand)]
+    Redis(RedisCommand),
+}
+
+/// Arguments of `restage reset`.
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    #[command(flatten)]
+    pub confirmation: Confirmation,
+}
+
+/// Commands under `restage redis`.
+#[derive(Debug, Subcommand)]
+pub enum RedisCommand {
+    /// Remove keys from staging Redis: the whole database, or only the keys matching --pattern
+    ///
+    /// Without --pattern: FLUSHDB ASYNC on the configured database number. With --pattern:
+    /// SCAN MATCH and pipelined UNLINK in batches, so other keys survive. Prints how many
+    /// keys were removed.
+    Flush(FlushArgs),
+}
+
+/// Arguments of `restage redis flush`.
+#[derive(Debug, Args)]
+pub struct FlushArgs {
+    /// Only remove keys matching this glob (Redis MATCH syntax: *, ?, [abc]), e.g. 'cache:*'
+    #[arg(long, value_name = "GLOB")]
+    pub pattern: Option<String>,
+
+    #[command(flatten)]
+    pub confirmation: Confirmation,
+}
+
+/// The `--yes` switch of destructive commands.
+#[derive(Debug, Args)]
+pub struct Confirmation {
+    /// Do not ask for confirmation (needed when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}

@@ -1,0 +1,48 @@
+//! One file per command: each checks safety, does its work and returns a report.
+
+pub mod migrate;
+pub mod redis_flush;
+pub mod reset;
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Instant;
+
+use crate::cli::Confirmation;
+use crate::error::Error;
+
+/// Asks before a destructive action: `--yes` skips the question; without a terminal on
+/// stdin (a scheduler, CI, a pipe) nobody can answer, so the action is refused.
+pub fn confirm(confirmation: &Confirmation, action: &str, consequences: &str) -> Result<(), Error> {
+    if confirmation.yes {
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Error::NotConfirmed {
+            action: action.to_owned(),
+        });
+    }
+    let mut stderr = std::io::stderr();
+    let prompt = format!("{consequences}\nContinue with {action}? [y/N] ");
+    let io_error = |source| Error::Io {
+        action: "asking for confirmation".into(),
+        source,
+    };
+    stderr
+        .write_all(prompt.as_bytes())
+        .and_then(|()| stderr.flush())
+        .map_err(io_error)?;
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer).map_err(io_error)?;
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(()),
+        _ => Err(Error::Declined {
+            action: action.to_owned(),
+        }),
+    }
+}
+
+/// Seconds since `start`, rounded to milliseconds for reports.
+pub fn seconds_since(start: Instant) -> f64 {
+    (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
+}

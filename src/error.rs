@@ -1,0 +1,175 @@
+//! The errors users read. Each message says what failed, where (file, key, redacted URL)
+//! and what to do next; the underlying cause is kept as `source` and printed after it.
+
+use std::time::Duration;
+
+/// Exit codes, documented in `restage --help` and the README.
+pub mod exit {
+    /// Any failure without a more specific code.
+    pub const FAILURE: u8 = 1;
+    /// Bad usage or configuration (also clap's own code for bad arguments).
+    pub const USAGE: u8 = 2;
+    /// A safety check refused to go on: production target, no confirmation, lock held.
+    pub const REFUSED: u8 = 3;
+    /// PostgreSQL could not be reached or a statement failed.
+    pub const DATABASE: u8 = 4;
+    /// Redis could not be reached or a command failed.
+    pub const REDIS: u8 = 5;
+}
+
+/// Everything that can make a restage command fail.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("could not start the async runtime")]
+    Runtime(#[source] std::io::Error),
+
+    #[error("cannot read configuration file {path}")]
+    ConfigRead {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("invalid configuration in {path}:\n{}", bullet_list(.problems))]
+    Config { path: String, problems: Vec<String> },
+
+    #[error("invalid {origin}: {reason}")]
+    InvalidSetting { origin: String, reason: String },
+
+    #[error(
+        "no staging database configured: pass --staging-url, set STAGING_DATABASE_URL \
+         (or DATABASE_URL), or set database_url under [staging] in restage.toml"
+    )]
+    MissingStagingUrl,
+
+    #[error(
+        "no staging Redis configured: pass --redis-url, set STAGING_REDIS_URL \
+         (or REDIS_URL), or set redis_url under [staging] in restage.toml"
+    )]
+    MissingRedisUrl,
+
+    #[error("refused: {0}")]
+    Refused(String),
+
+    #[error(
+        "refusing to {action} without confirmation: stdin is not a terminal; \
+         pass --yes to confirm"
+    )]
+    NotConfirmed { action: String },
+
+    #[error("aborted: {action} was not confirmed; nothing was changed")]
+    Declined { action: String },
+
+    #[error(
+        "another restage command is already working on staging database {database} \
+         ({holder}); wait for it to finish and try again"
+    )]
+    Locked { database: String, holder: String },
+
+    #[error(
+        "cannot connect to the {role} at {url}; check that the server is running and \
+         that the URL is right"
+    )]
+    Connect {
+        role: &'static str,
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    #[error(
+        "no answer from the {role} at {url} after {}s; check the host, port and firewall",
+        .after.as_secs()
+    )]
+    ConnectTimeout {
+        role: &'static str,
+        url: String,
+        after: Duration,
+    },
+
+    #[error("{action} failed on {url}")]
+    Database {
+        action: String,
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    #[error("migrating {url} failed; the staging schema was left as it was before")]
+    Migrate {
+        url: String,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+
+    #[error("{action} failed on Redis {url}")]
+    Redis {
+        action: String,
+        url: String,
+        #[source]
+        source: ::redis::RedisError,
+    },
+
+    #[error("{action} failed")]
+    Io {
+        action: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The process exit code for this error (see [`exit`]).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Runtime(_) | Error::Io { .. } => exit::FAILURE,
+            Error::ConfigRead { .. }
+            | Error::Config { .. }
+            | Error::InvalidSetting { .. }
+            | Error::MissingStagingUrl
+            | Error::MissingRedisUrl => exit::USAGE,
+            Error::Refused(_)
+            | Error::NotConfirmed { .. }
+            | Error::Declined { .. }
+            | Error::Locked { .. } => exit::REFUSED,
+            Error::Connect { .. }
+            | Error::ConnectTimeout { .. }
+            | Error::Database { .. }
+            | Error::Migrate { .. } => exit::DATABASE,
+            Error::Redis { .. } => exit::REDIS,
+        }
+    }
+
+    /// The `--json` form of a failure: status, exit code and the whole message chain.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "status": "error",
+            "exit_code": self.exit_code(),
+            "error": error_chain(self),
+        })
+    }
+}
+
+/// `error: cause: cause`, like `{:#}` of an `anyhow::Error`, but a cause that its parent's
+/// message already ends with (sqlx repeats its io errors) is printed once.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn bullet_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|item| format!("  - {item}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

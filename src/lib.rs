@@ -1,0 +1,52 @@
+//! restage keeps a staging PostgreSQL (and its Redis) a faithful, safe copy of production.
+//!
+//! # Layout
+//! - [`cli`]: the command line (clap derive); doc comments are the `--help` text.
+//! - [`config`]: `restage.toml`, environment and flags merged into validated [`config::Settings`].
+//! - [`commands`]: one file per command; each turns settings and arguments into a report.
+//! - [`schema`]: the embedded migrations of the reference staging schema and schema reset.
+//! - [`seed`]: the seeders that `reset` and `seed` run.
+//! - [`pg`]: PostgreSQL connections with timeouts and errors that name the (redacted) server.
+//! - [`redis`]: staging Redis maintenance (flush a database or the keys matching a pattern).
+//! - [`safety`]: URL redaction, the production guard and the advisory lock every writing command takes.
+//! - [`output`]: human progress on stderr, `--quiet`, and the `--json` summary on stdout.
+//! - [`error`]: the errors users read, and the exit code of each.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod logging;
+pub mod output;
+pub mod pg;
+pub mod redis;
+pub mod safety;
+pub mod schema;
+pub mod seed;
+
+use cli::{Cli, Command, RedisCommand};
+use config::Settings;
+use error::Error;
+use output::Output;
+
+/// Runs one parsed command line to completion on a fresh tokio runtime.
+pub fn run(cli: Cli) -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)?;
+    runtime.block_on(dispatch(cli))
+}
+
+async fn dispatch(cli: Cli) -> Result<(), Error> {
+    let settings = Settings::resolve(&cli.global)?;
+    let out = Output::new(cli.global.quiet, cli.global.json);
+    match cli.command {
+        Command::Migrate => out.finish(&commands::migrate::run(&settings, &out).await?),
+        Command::Reset(args) => out.finish(&commands::reset::run(&settings, &args, &out).await?),
+        Command::Redis(RedisCommand::Flush(args)) => {
+            out.finish(&commands::redis_flush::run(&settings, &args, &out).await?)
+        }
+    }
+    Ok(())
+}

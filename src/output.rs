@@ -1,0 +1,51 @@
+//! What a command prints: progress on stderr (silenced by `--quiet`), and at the end either
+//! a human summary on stdout or, with `--json`, one JSON document for schedulers.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+/// The result of a command, printable for people and as JSON.
+pub trait Report: Serialize {
+    /// A few lines for a person.
+    fn human(&self) -> String;
+}
+
+/// Output switches of the current run.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    quiet: bool,
+    json: bool,
+}
+
+impl Output {
+    /// From the global `--quiet` and `--json` flags.
+    pub fn new(quiet: bool, json: bool) -> Self {
+        Output { quiet, json }
+    }
+
+    /// Tells the user what is happening now (stderr, unless `--quiet`).
+    pub fn step(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", message.as_ref());
+        }
+    }
+
+    /// Prints the final report: JSON with `--json`, else the human summary unless `--quiet`.
+    pub fn finish<R: Report>(&self, report: &R) {
+        let mut stdout = std::io::stdout().lock();
+        let written = if self.json {
+            let mut document = serde_json::to_value(report).unwrap_or_default();
+            if let Some(object) = document.as_object_mut() {
+                object.insert("status".into(), "ok".into());
+            }
+            writeln!(stdout, "{document}")
+        } else if self.quiet {
+            Ok(())
+        } else {
+            writeln!(stdout, "{}", report.human())
+        };
+        // A closed stdout (`restage … | head`) is not worth failing a finished run for.
+        let _ = written;
+    }
+}

@@ -1,0 +1,78 @@
+//! The help text users read: every command and option, checked against snapshots in
+//! tests/snapshots (refresh them with `RESTAGE_UPDATE_SNAPSHOTS=1 cargo test cli::`).
+
+use std::path::PathBuf;
+
+use crate::support::{restage, run, work_dir};
+
+const HELP_PAGES: &[&[&str]] = &[
+    &["--help"],
+    &["migrate", "--help"],
+    &["reset", "--help"],
+    &["redis", "--help"],
+    &["redis", "flush", "--help"],
+];
+
+#[test]
+fn help_pages_match_their_snapshots() {
+    let dir = work_dir();
+    for args in HELP_PAGES {
+        let help = run(restage(dir.path()).args(*args).env("COLUMNS", "100"));
+        help.assert_code(0);
+        let name = args
+            .iter()
+            .filter(|arg| !arg.starts_with('-'))
+            .copied()
+            .collect::<Vec<_>>()
+            .join("_");
+        let snapshot = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/snapshots")
+            .join(format!(
+                "help_{}.txt",
+                if name.is_empty() { "restage" } else { &name }
+            ));
+        if std::env::var_os("RESTAGE_UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&snapshot, &help.stdout).expect("write snapshot");
+        }
+        let expected = std::fs::read_to_string(&snapshot).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (set RESTAGE_UPDATE_SNAPSHOTS=1 to create it)",
+                snapshot.display()
+            )
+        });
+        assert_eq!(
+            help.stdout,
+            expected,
+            "`restage {}` differs from {}",
+            args.join(" "),
+            snapshot.display()
+        );
+    }
+}
+
+#[test]
+fn top_level_help_lists_every_command_and_exit_code() {
+    let dir = work_dir();
+    let help = run(restage(dir.path()).arg("--help"));
+    for text in [
+        "migrate",
+        "reset",
+        "redis",
+        "--staging-url",
+        "--redis-url",
+        "--json",
+        "--quiet",
+        "--config",
+        "3 refused",
+    ] {
+        help.assert_stdout_contains(text);
+    }
+}
+
+#[test]
+fn unknown_command_is_a_usage_error() {
+    let dir = work_dir();
+    run(restage(dir.path()).arg("frobnicate"))
+        .assert_code(2)
+        .assert_stderr_contains("unrecognized subcommand");
+}

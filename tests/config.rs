@@ -1,0 +1,89 @@
+//! Configuration errors: each names the file, the line and the key, and nothing is touched.
+
+use crate::support::{TestDb, restage, run, work_dir};
+
+fn migrated_db_with_rows() -> TestDb {
+    let mut db = TestDb::new();
+    db.execute("CREATE TABLE precious (id int); INSERT INTO precious VALUES (1), (2);");
+    db
+}
+
+fn reset_with_config(db: &TestDb, config: &str) -> crate::support::Run {
+    let dir = work_dir();
+    std::fs::write(dir.path().join("restage.toml"), config).expect("write restage.toml");
+    run(restage(dir.path()).args(["reset", "--yes", "--staging-url", &db.url()]))
+}
+
+#[test]
+fn malformed_toml_names_file_and_line_and_touches_nothing() {
+    let mut db = migrated_db_with_rows();
+    let before = db.fingerprint();
+    reset_with_config(
+        &db,
+        "[staging]\nredis_url = \"redis://127.0.0.1:6379/0\"\n[refresh\njobs = 2\n",
+    )
+    .assert_code(2)
+    .assert_clean_failure("s3cr3t")
+    .assert_stderr_contains("invalid configuration in restage.toml:")
+    .assert_stderr_contains("line 3, column");
+    assert_eq!(db.fingerprint(), before);
+}
+
+#[test]
+fn unknown_key_names_file_section_and_key_and_touches_nothing() {
+    let mut db = migrated_db_with_rows();
+    let before = db.fingerprint();
+    reset_with_config(
+        &db,
+        "[production]\nregion = \"eu-west-1\"\n\n[staging]\nredis_ulr = \"redis://x\"\n",
+    )
+    .assert_code(2)
+    .assert_stderr_contains("invalid configuration in restage.toml:")
+    .assert_stderr_contains("line 5, column 1 in [staging]: unknown field `redis_ulr`");
+    assert_eq!(db.fingerprint(), before);
+}
+
+#[test]
+fn invalid_values_are_all_reported_with_their_keys() {
+    let db = migrated_db_with_rows();
+    let config =
+        "[production]\nregion = \"Ireland\"\nurl = \"mysql://prod\"\n[refresh]\njobs = -1\n";
+    reset_with_config(&db, config)
+        .assert_code(2)
+        .assert_stderr_contains("line 2: production.region: 'Ireland' is not an AWS region name")
+        .assert_stderr_contains("line 3: production.url: mysql://prod is not a PostgreSQL URL")
+        .assert_stderr_contains("line 5: refresh.jobs: must be between 1 and 256, not -1");
+}
+
+#[test]
+fn explicit_config_file_that_does_not_exist_is_an_error() {
+    let dir = work_dir();
+    run(restage(dir.path()).args(["migrate", "--config", "nowhere.toml"]))
+        .assert_code(2)
+        .assert_stderr_contains("cannot read configuration file nowhere.toml");
+}
+
+#[test]
+fn invalid_url_from_the_environment_names_the_variable() {
+    let dir = work_dir();
+    run(restage(dir.path())
+        .arg("migrate")
+        .env("STAGING_DATABASE_URL", "http://s3cr3t@example"))
+    .assert_code(2)
+    .assert_stderr_contains("invalid staging database URL ($STAGING_DATABASE_URL)");
+}
+
+#[test]
+fn json_failure_summary_goes_to_stdout() {
+    let dir = work_dir();
+    let failed = run(restage(dir.path()).args(["--json", "migrate"]));
+    failed.assert_code(2);
+    let summary = failed.json();
+    assert_eq!(summary["status"], "error");
+    assert_eq!(summary["exit_code"], 2);
+    assert!(
+        summary["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no staging database configured"))
+    );
+}

@@ -1,0 +1,91 @@
+//! `restage migrate`.
+
+use crate::support::{REFERENCE_TABLES, TestDb, restage, run, work_dir};
+
+#[test]
+fn migrate_creates_the_reference_schema_then_is_a_no_op() {
+    let mut db = TestDb::new();
+    let dir = work_dir();
+    let first = run(restage(dir.path()).args(["migrate", "--json", "--staging-url", &db.url()]));
+    first.assert_code(0);
+    let report = first.json();
+    assert_eq!(report["status"], "ok");
+    assert_eq!(
+        report["applied"].as_array().map(Vec::len),
+        Some(1),
+        "{report}"
+    );
+    assert_eq!(db.tables(), REFERENCE_TABLES);
+    let migrated = db.fingerprint();
+
+    let second = run(restage(dir.path()).args(["migrate", "--staging-url", &db.url()]));
+    second
+        .assert_code(0)
+        .assert_stdout_contains("schema is up to date, nothing to apply");
+    assert_eq!(
+        db.fingerprint(),
+        migrated,
+        "a second migrate changed the database"
+    );
+}
+
+#[test]
+fn migrations_own_exactly_the_schemas_reset_recreates() {
+    let mut db = TestDb::new();
+    let dir = work_dir();
+    run(restage(dir.path()).args(["migrate", "--staging-url", &db.url()])).assert_code(0);
+    let schemas = db.scalar(
+        "SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace \
+         WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')",
+    );
+    assert_eq!(schemas, restage::schema::MANAGED_SCHEMAS.join(","));
+}
+
+#[test]
+fn migrate_reads_the_staging_url_from_the_environment_and_the_config_file() {
+    let mut db = TestDb::new();
+    let dir = work_dir();
+    run(restage(dir.path())
+        .arg("migrate")
+        .env("DATABASE_URL", db.url()))
+    .assert_code(0);
+    assert_eq!(db.tables(), REFERENCE_TABLES);
+
+    let mut from_file = TestDb::new();
+    let config = format!("[staging]\ndatabase_url = \"{}\"\n", from_file.url());
+    std::fs::write(dir.path().join("restage.toml"), config).expect("write restage.toml");
+    run(restage(dir.path()).arg("migrate")).assert_code(0);
+    assert_eq!(from_file.tables(), REFERENCE_TABLES);
+}
+
+#[test]
+fn unreachable_database_fails_fast_with_a_clear_message() {
+    let dir = work_dir();
+    let started = std::time::Instant::now();
+    let failed = run(restage(dir.path()).args([
+        "migrate",
+        "--staging-url",
+        "postgres://app:s3cr3t@127.0.0.1:1/staging",
+    ]));
+    assert!(
+        started.elapsed().as_secs() < 5,
+        "took {:?}",
+        started.elapsed()
+    );
+    failed
+        .assert_code(4)
+        .assert_clean_failure("s3cr3t")
+        .assert_stderr_contains(
+            "cannot connect to the staging server at postgres://app:***@127.0.0.1:1/",
+        )
+        .assert_stderr_contains("Connection refused");
+}
+
+#[test]
+fn missing_staging_url_says_how_to_set_one() {
+    let dir = work_dir();
+    run(restage(dir.path()).arg("migrate"))
+        .assert_code(2)
+        .assert_clean_failure("s3cr3t")
+        .assert_stderr_contains("pass --staging-url, set STAGING_DATABASE_URL");
+}

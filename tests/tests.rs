@@ -1,0 +1,10 @@
+//! Integration tests: the `restage` binary against real PostgreSQL and Redis.
+//! Each test creates its own database and Redis database number (see `support`).
+
+mod support;
+
+mod cli;
+mod config;
+mod migrate;
+mod redis_flush;
+mod reset;
