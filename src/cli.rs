@@ -96,7 +96,7 @@ pub enum RedisCommand {
 /// Arguments of `restage redis flush`.
 #[derive(Debug, Args)]
 pub struct FlushArgs {
-    /// Only remove keys matching this glob (Redis MATCH syntax: *, ?, [abc]), e.g. 'cache:*'
+    /// Only remove keys matching this glob (Redis MATCH syntax: `*`, `?`, `[abc]`), e.g. 'cache:*'
     #[arg(long, value_name = "GLOB")]
     pub pattern: Option<String>,
 

@@ -1,6 +1,6 @@
 //! Test bed: every test gets its own PostgreSQL database and its own Redis database number,
 //! so tests run in parallel and never see each other's data. Servers come from
-//! `RESTAGE_TEST_PG_URL` / `RESTAGE_TEST_REDIS_URL` (set by scripts/services.sh), defaulting
+//! `RESTAGE_PG_URL` / `RESTAGE_REDIS_URL` (set by scripts/services.sh), defaulting
 //! to the standard local ports.
 
 #![allow(dead_code)]
@@ -15,25 +15,17 @@ use sqlx::{Connection, Row};
 
 /// The admin URL of the test PostgreSQL server (any database on it).
 pub fn pg_admin_url() -> String {
-    std::env::var("RESTAGE_TEST_PG_URL")
+    std::env::var("RESTAGE_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 /// The URL of the test Redis server, without a database number.
 pub fn redis_server_url() -> String {
-    std::env::var("RESTAGE_TEST_REDIS_URL")
-        .map(|url| {
-            url.trim_end_matches(|c: char| c == '/' || c.is_ascii_digit())
-                .to_owned()
-        })
-        .map(|url| {
-            if url.ends_with(':') {
-                format!("{url}6379")
-            } else {
-                url
-            }
-        })
-        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+    let raw =
+        std::env::var("RESTAGE_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let mut url = url::Url::parse(&raw).expect("RESTAGE_REDIS_URL parses");
+    url.set_path("");
+    url.to_string().trim_end_matches('/').to_owned()
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -78,7 +70,7 @@ impl PgSession {
             .unwrap_or_else(|e| {
                 panic!(
                     "connect to the test PostgreSQL ({e}); run the tests through scripts/test.sh, \
-                 or set RESTAGE_TEST_PG_URL"
+                 or set RESTAGE_PG_URL"
                 )
             });
         PgSession {
@@ -229,7 +221,8 @@ pub struct TestRedis {
     connection: redis::Connection,
 }
 
-const REDIS_TEST_DATABASES: std::ops::Range<u32> = 1..16;
+/// Database numbers tests may claim; 15 is left to scripts/demo.sh.
+const REDIS_TEST_DATABASES: std::ops::Range<u32> = 1..15;
 
 impl TestRedis {
     pub fn new() -> TestRedis {
@@ -298,7 +291,7 @@ fn claim_key(db: u32) -> String {
 fn claim(db: u32, token: &str) -> bool {
     let client = redis::Client::open(format!("{}/0", redis_server_url())).expect("Redis URL");
     let mut connection = client.get_connection().expect(
-        "connect to the test Redis (run the tests through scripts/test.sh, or set RESTAGE_TEST_REDIS_URL)",
+        "connect to the test Redis (run the tests through scripts/test.sh, or set RESTAGE_REDIS_URL)",
     );
     let claimed: Option<String> = redis::cmd("SET")
         .arg(claim_key(db))

@@ -1,0 +1,155 @@
+# shellcheck shell=bash
+# Makes a PostgreSQL (14+) and a Redis reachable for restage's demo and tests, and exports
+#   RESTAGE_PG_URL     an admin URL of the PostgreSQL server (database "postgres")
+#   RESTAGE_REDIS_URL  the URL of the Redis server (no database number)
+#
+# Usage (from another script): source scripts/services.sh && restage_services_up
+#
+# Order: the URLs already in the environment when they answer; else 127.0.0.1:5432 / 6379
+# when they answer; else throwaway servers from the installed binaries (initdb + pg_ctl in a
+# temporary directory, redis-server without persistence) on free loopback ports, installing
+# Debian's postgresql / redis-server packages first when missing and running as root.
+# Only what this script started is stopped again (restage_services_down, run on EXIT).
+# RESTAGE_SERVICES=throwaway skips the first two steps (to test the last one);
+# RESTAGE_KEEP_SERVICES=1 leaves started servers running.
+
+_restage_started_pg=""
+_restage_started_redis=""
+
+_restage_log() { echo "services: $*" >&2; }
+
+_restage_tcp_open() { # host port
+  timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
+}
+
+_restage_pg_answers() { # url
+  if command -v psql >/dev/null 2>&1; then
+    PGCONNECT_TIMEOUT=3 psql "$1" -Atqc 'SELECT 1' >/dev/null 2>&1
+  else
+    local hostport="${1#*://}"; hostport="${hostport#*@}"; hostport="${hostport%%/*}"
+    _restage_tcp_open "${hostport%%:*}" "${hostport##*:}"
+  fi
+}
+
+_restage_redis_answers() { # url
+  local hostport="${1#*://}"; hostport="${hostport#*@}"; hostport="${hostport%%/*}"
+  local host="${hostport%%:*}" port="${hostport##*:}"
+  [ "$host" = "$port" ] && port=6379
+  timeout 3 bash -c "exec 3<>/dev/tcp/$host/$port && printf 'PING\r\n' >&3 && head -c 5 <&3" 2>/dev/null \
+    | grep -q '+PONG'
+}
+
+_restage_free_port() { # first port >= $1 that nothing listens on
+  local port="$1"
+  while _restage_tcp_open 127.0.0.1 "$port"; do port=$((port + 1)); done
+  echo "$port"
+}
+
+_restage_apt_install() { # package...
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    _restage_log "cannot install $* (need root and apt-get); install it and try again"
+    return 1
+  fi
+  _restage_log "installing $* from Debian's packages"
+  # Keep the package from starting its own service: we start throwaway servers ourselves.
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+  local status=$?
+  rm -f /usr/sbin/policy-rc.d
+  return $status
+}
+
+_restage_pg_bindir() {
+  local initdb
+  initdb=$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$initdb" ] && dirname "$(readlink -f "$initdb")"
+}
+
+_restage_as_postgres() { # command... (initdb refuses to run as root)
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql postgres
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+_restage_start_pg() {
+  local bindir dir port
+  bindir=$(_restage_pg_bindir) || true
+  if [ -z "$bindir" ]; then
+    _restage_apt_install postgresql postgresql-contrib || return 1
+    bindir=$(_restage_pg_bindir) || return 1
+  fi
+  dir=$(mktemp -d /tmp/restage-pg.XXXXXX)
+  port=$(_restage_free_port 15432)
+  [ "$(id -u)" = 0 ] && { id postgres >/dev/null 2>&1 || useradd --system postgres; chown postgres "$dir"; }
+  _restage_log "starting a throwaway PostgreSQL ($bindir) on 127.0.0.1:$port in $dir"
+  _restage_as_postgres "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; return 1; }
+  _restage_as_postgres "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    >/dev/null || { cat "$dir/server.log" >&2; return 1; }
+  _restage_started_pg="$bindir|$dir"
+  export RESTAGE_PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+_restage_start_redis() {
+  local dir port
+  if ! command -v redis-server >/dev/null 2>&1; then
+    _restage_apt_install redis-server || return 1
+  fi
+  dir=$(mktemp -d /tmp/restage-redis.XXXXXX)
+  port=$(_restage_free_port 16379)
+  _restage_log "starting a throwaway Redis on 127.0.0.1:$port"
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --daemonize yes \
+    --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null || return 1
+  local tries=0
+  until _restage_redis_answers "redis://127.0.0.1:$port"; do
+    tries=$((tries + 1)); [ $tries -gt 50 ] && { cat "$dir/redis.log" >&2; return 1; }; sleep 0.1
+  done
+  _restage_started_redis="$dir"
+  export RESTAGE_REDIS_URL="redis://127.0.0.1:$port"
+}
+
+# Finds or starts both servers and exports their URLs; stops what it started on EXIT.
+restage_services_up() {
+  trap restage_services_down EXIT
+  if [ "${RESTAGE_SERVICES:-}" != throwaway ] && [ -n "${RESTAGE_PG_URL:-}" ] && _restage_pg_answers "$RESTAGE_PG_URL"; then
+    _restage_log "PostgreSQL from RESTAGE_PG_URL"
+  elif [ "${RESTAGE_SERVICES:-}" != throwaway ] && _restage_pg_answers "postgres://postgres@127.0.0.1:5432/postgres"; then
+    _restage_log "PostgreSQL on 127.0.0.1:5432"
+    export RESTAGE_PG_URL="postgres://postgres@127.0.0.1:5432/postgres"
+  else
+    _restage_start_pg || { _restage_log "no PostgreSQL available"; return 1; }
+  fi
+  if [ "${RESTAGE_SERVICES:-}" != throwaway ] && [ -n "${RESTAGE_REDIS_URL:-}" ] && _restage_redis_answers "$RESTAGE_REDIS_URL"; then
+    _restage_log "Redis from RESTAGE_REDIS_URL"
+  elif [ "${RESTAGE_SERVICES:-}" != throwaway ] && _restage_redis_answers "redis://127.0.0.1:6379"; then
+    _restage_log "Redis on 127.0.0.1:6379"
+    export RESTAGE_REDIS_URL="redis://127.0.0.1:6379"
+  else
+    _restage_start_redis || { _restage_log "no Redis available"; return 1; }
+  fi
+}
+
+# Stops the throwaway servers this script started (and nothing else).
+restage_services_down() {
+  if [ "${RESTAGE_KEEP_SERVICES:-}" = 1 ]; then
+    [ -n "$_restage_started_pg$_restage_started_redis" ] &&
+      _restage_log "left running: $RESTAGE_PG_URL $RESTAGE_REDIS_URL"
+    return 0
+  fi
+  if [ -n "$_restage_started_pg" ]; then
+    local bindir="${_restage_started_pg%%|*}" dir="${_restage_started_pg#*|}"
+    _restage_as_postgres "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1
+    rm -rf "$dir"
+    _restage_started_pg=""
+  fi
+  if [ -n "$_restage_started_redis" ]; then
+    kill "$(cat "$_restage_started_redis/redis.pid")" 2>/dev/null
+    rm -rf "$_restage_started_redis"
+    _restage_started_redis=""
+  fi
+}
