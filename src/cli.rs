@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
+use crate::seed::{DEFAULT_RNG_SEED, Seeder};
+
 /// Keep a staging PostgreSQL and its Redis a faithful, safe copy of production.
 ///
 /// Settings come from flags, then environment variables, then the configuration file
@@ -70,9 +72,43 @@ pub enum Command {
     /// without a terminal (a scheduler, CI) it refuses unless --yes is given.
     Reset(ResetArgs),
 
+    /// Upsert the staging fixtures: roles, accounts, products, inventory, movements
+    ///
+    /// Idempotent: a second run inserts and updates nothing. Seeders change only rows they made
+    /// (recorded in restage.seeded_rows); rows copied from production are never touched. All
+    /// chosen seeders run in one transaction: an error anywhere writes nothing.
+    Seed(SeedArgs),
+
     /// Staging Redis maintenance
     #[command(subcommand)]
     Redis(RedisCommand),
+}
+
+/// Arguments of `restage seed`.
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Run only these seeders (comma-separated; they still run in dependency order)
+    #[arg(long, value_delimiter = ',', value_name = "SEEDER,...")]
+    pub only: Vec<Seeder>,
+
+    /// Report what would change, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub data: SeedDataArgs,
+}
+
+/// Where seed data comes from and how random choices are made.
+#[derive(Debug, Args)]
+pub struct SeedDataArgs {
+    /// Directory of the seed files [default: ./seeds when it exists, else the built-in seeds]
+    #[arg(long, value_name = "DIR")]
+    pub seeds: Option<PathBuf>,
+
+    /// Seed of the random choices (where items are, how they move): same seed, same data
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_RNG_SEED)]
+    pub rng_seed: u64,
 }
 
 /// Arguments of `restage reset`.
@@ -80,6 +116,9 @@ pub enum Command {
 pub struct ResetArgs {
     #[command(flatten)]
     pub confirmation: Confirmation,
+
+    #[command(flatten)]
+    pub data: SeedDataArgs,
 }
 
 /// Commands under `restage redis`.

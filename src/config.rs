@@ -12,6 +12,7 @@ use crate::cli::GlobalArgs;
 use crate::error::Error;
 use crate::pg;
 use crate::safety::SecretUrl;
+use crate::toml_source::{self, located};
 
 /// The file read when `--config` is not given, if it exists in the current directory.
 pub const DEFAULT_CONFIG_FILE: &str = "restage.toml";
@@ -216,19 +217,7 @@ fn load_file(explicit: Option<&Path>) -> Result<(Option<PathBuf>, ConfigFile), E
 
 /// Parses and validates the file text; every problem comes back with its line and key.
 fn parse_config(text: &str) -> Result<ConfigFile, Vec<String>> {
-    let file: ConfigFile = toml::from_str(text).map_err(|error| {
-        let location = error
-            .span()
-            .map(|span| {
-                let (line, column) = line_column(text, span.start);
-                let section = enclosing_section(text, span.start)
-                    .map(|name| format!(" in [{name}]"))
-                    .unwrap_or_default();
-                format!("line {line}, column {column}{section}: ")
-            })
-            .unwrap_or_default();
-        vec![format!("{location}{}", error.message())]
-    })?;
+    let file: ConfigFile = toml_source::parse(text).map_err(|problem| vec![problem])?;
     let problems = validate(&file, text);
     if problems.is_empty() {
         Ok(file)
@@ -302,11 +291,6 @@ fn validate(file: &ConfigFile, text: &str) -> Vec<String> {
     problems
 }
 
-fn located(text: &str, offset: usize, key: &str, reason: &str) -> String {
-    let (line, _) = line_column(text, offset);
-    format!("line {line}: {key}: {reason}")
-}
-
 fn is_region_name(name: &str) -> bool {
     let parts: Vec<&str> = name.split('-').collect();
     parts.len() >= 3
@@ -319,33 +303,6 @@ fn is_region_name(name: &str) -> bool {
         && parts
             .last()
             .is_some_and(|last| last.chars().all(|c| c.is_ascii_digit()))
-}
-
-/// 1-based line and column of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |last| last.chars().count())
-        + 1;
-    (line, column)
-}
-
-/// The `[table]` header above a byte offset, to say where an unknown key stands.
-fn enclosing_section(text: &str, offset: usize) -> Option<String> {
-    text[..offset.min(text.len())]
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|line| line.starts_with('[') && line.ends_with(']'))
-        .map(|header| {
-            header
-                .trim_matches(|c| c == '[' || c == ']')
-                .trim()
-                .to_owned()
-        })
 }
 
 impl ProductionSection {

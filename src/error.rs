@@ -110,6 +110,35 @@ pub enum Error {
         source: ::redis::RedisError,
     },
 
+    #[error("cannot read seed file {path}")]
+    SeedFileRead {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("invalid seed data in {origin}; nothing was written:\n{}", bullet_list(.problems))]
+    SeedData {
+        origin: String,
+        problems: Vec<String>,
+    },
+
+    #[error(
+        "seeder {seeder} cannot run: {missing}; run `restage seed --only {run_first}` first \
+         (or `restage seed` for all seeders); nothing was written"
+    )]
+    SeedPrerequisite {
+        seeder: &'static str,
+        missing: String,
+        run_first: &'static str,
+    },
+
+    #[error("seeder {seeder} failed: {reason}; nothing was written")]
+    SeedPassword {
+        seeder: &'static str,
+        reason: String,
+    },
+
     #[error("{action} failed")]
     Io {
         action: String,
@@ -122,12 +151,15 @@ impl Error {
     /// The process exit code for this error (see [`exit`]).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Runtime(_) | Error::Io { .. } => exit::FAILURE,
+            Error::Runtime(_) | Error::Io { .. } | Error::SeedPassword { .. } => exit::FAILURE,
             Error::ConfigRead { .. }
             | Error::Config { .. }
             | Error::InvalidSetting { .. }
             | Error::MissingStagingUrl
-            | Error::MissingRedisUrl => exit::USAGE,
+            | Error::MissingRedisUrl
+            | Error::SeedFileRead { .. }
+            | Error::SeedData { .. }
+            | Error::SeedPrerequisite { .. } => exit::USAGE,
             Error::Refused(_)
             | Error::NotConfirmed { .. }
             | Error::Declined { .. }

@@ -11,6 +11,7 @@
 //! - [`safety`]: URL redaction, the production guard and the advisory lock every writing command takes.
 //! - [`output`]: human progress on stderr, `--quiet`, and the `--json` summary on stdout.
 //! - [`error`]: the errors users read, and the exit code of each.
+//! - [`toml_source`]: TOML files users edit, with errors that give line and section.
 
 pub mod cli;
 pub mod commands;
@@ -23,6 +24,7 @@ pub mod redis;
 pub mod safety;
 pub mod schema;
 pub mod seed;
+pub mod toml_source;
 
 use cli::{Cli, Command, RedisCommand};
 use config::Settings;
@@ -44,6 +46,7 @@ async fn dispatch(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Migrate => out.finish(&commands::migrate::run(&settings, &out).await?),
         Command::Reset(args) => out.finish(&commands::reset::run(&settings, &args, &out).await?),
+        Command::Seed(args) => out.finish(&commands::seed::run(&settings, &args, &out).await?),
         Command::Redis(RedisCommand::Flush(args)) => {
             out.finish(&commands::redis_flush::run(&settings, &args, &out).await?)
         }

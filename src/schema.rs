@@ -12,9 +12,10 @@ use crate::safety::SecretUrl;
 /// The migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
-/// The schemas the migrations create and `reset` therefore drops and recreates.
-/// A test checks that a migrated database has exactly these.
-pub const MANAGED_SCHEMAS: &[&str] = &["public"];
+/// The schemas restage fills — `public` by the migrations, `restage` by the seeders'
+/// bookkeeping — which `reset` therefore drops and recreates. A test checks that a reset
+/// database has exactly these.
+pub const MANAGED_SCHEMAS: &[&str] = &["public", "restage"];
 
 /// A migration applied by this run.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -9,6 +9,7 @@ const HELP_PAGES: &[&[&str]] = &[
     &["--help"],
     &["migrate", "--help"],
     &["reset", "--help"],
+    &["seed", "--help"],
     &["redis", "--help"],
     &["redis", "flush", "--help"],
 ];

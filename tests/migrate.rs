@@ -30,15 +30,18 @@ fn migrate_creates_the_reference_schema_then_is_a_no_op() {
 }
 
 #[test]
-fn migrations_own_exactly_the_schemas_reset_recreates() {
+fn migrations_and_seeders_own_exactly_the_schemas_reset_recreates() {
     let mut db = TestDb::new();
     let dir = work_dir();
+    let schemas = "SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace \
+                   WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')";
     run(restage(dir.path()).args(["migrate", "--staging-url", &db.url()])).assert_code(0);
-    let schemas = db.scalar(
-        "SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace \
-         WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')",
+    assert_eq!(db.scalar(schemas), "public");
+    run(restage(dir.path()).args(["seed", "--staging-url", &db.url()])).assert_code(0);
+    assert_eq!(
+        db.scalar(schemas),
+        restage::schema::MANAGED_SCHEMAS.join(",")
     );
-    assert_eq!(schemas, restage::schema::MANAGED_SCHEMAS.join(","));
 }
 
 #[test]

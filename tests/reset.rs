@@ -3,7 +3,7 @@
 use std::thread;
 
 use crate::support::{
-    PgSession, REFERENCE_TABLES, TestDb, TestRedis, pg_admin_url, restage, run, url_with_database,
+    PgSession, TestDb, TestRedis, pg_admin_url, reset_tables, restage, run, url_with_database,
     work_dir,
 };
 
@@ -43,11 +43,22 @@ fn reset_leaves_exactly_the_migrated_empty_schema_and_flushes_redis() {
     reset.assert_code(0);
     let report = reset.json();
     assert_eq!(report["redis_keys_removed"], 20, "{report}");
-    assert_eq!(report["recreated_schemas"], serde_json::json!(["public"]));
+    assert_eq!(
+        report["recreated_schemas"],
+        serde_json::json!(["public", "restage"])
+    );
+    assert_eq!(
+        report["seed"]["seeders"].as_array().map(Vec::len),
+        Some(5),
+        "{report}"
+    );
 
-    assert_eq!(db.tables(), REFERENCE_TABLES);
-    assert_eq!(db.scalar("SELECT count(*) FROM users"), "0");
-    assert_eq!(db.scalar("SELECT count(*) FROM roles"), "0");
+    assert_eq!(db.tables(), reset_tables());
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM users WHERE email LIKE 'user%@example.com'"),
+        "0"
+    );
+    assert_eq!(db.scalar("SELECT count(*) FROM roles"), "6");
     assert_eq!(
         db.scalar("SELECT count(*) FROM pg_views WHERE schemaname = 'public'"),
         "0"
@@ -56,10 +67,11 @@ fn reset_leaves_exactly_the_migrated_empty_schema_and_flushes_redis() {
 
     let mut fresh = TestDb::new();
     run(restage(dir.path()).args(["migrate", "--staging-url", &fresh.url()])).assert_code(0);
+    run(restage(dir.path()).args(["seed", "--staging-url", &fresh.url()])).assert_code(0);
     assert_eq!(
-        db.fingerprint().replace(&db.name, ""),
-        fresh.fingerprint().replace(&fresh.name, ""),
-        "a reset database differs from a freshly migrated one"
+        db.fingerprint(),
+        fresh.fingerprint(),
+        "a reset database differs from a freshly migrated and seeded one"
     );
 }
 
@@ -191,6 +203,6 @@ fn two_concurrent_resets_never_run_together() {
             .assert_code(3)
             .assert_stderr_contains("another restage command is already working");
     }
-    assert_eq!(db.tables(), REFERENCE_TABLES);
-    assert_eq!(db.scalar("SELECT count(*) FROM users"), "0");
+    assert_eq!(db.tables(), reset_tables());
+    assert_eq!(db.scalar("SELECT count(*) FROM users"), "3");
 }

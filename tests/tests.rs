@@ -8,3 +8,4 @@ mod config;
 mod migrate;
 mod redis_flush;
 mod reset;
+mod seed;

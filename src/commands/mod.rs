@@ -3,6 +3,7 @@
 pub mod migrate;
 pub mod redis_flush;
 pub mod reset;
+pub mod seed;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;

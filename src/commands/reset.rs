@@ -9,7 +9,8 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::output::{Output, Report};
 use crate::schema::{self, AppliedMigration, MANAGED_SCHEMAS};
-use crate::seed::{self, SeedReport};
+use crate::seed::data::SeedData;
+use crate::seed::{self, SeedOptions, SeedReport};
 use crate::{pg, redis, safety};
 
 /// What `reset` did.
@@ -33,14 +34,12 @@ impl Report for ResetReport {
             _ => "no staging Redis configured, nothing flushed".to_owned(),
         };
         format!(
-            "{} reset in {:.1}s: recreated schema {}, applied {} migration(s), \
-             seeded {} row(s) with {} seeder(s), {redis}",
+            "{} reset in {:.1}s: recreated schema {}, applied {} migration(s), {redis}\n{}",
             self.database,
             self.seconds,
             self.recreated_schemas.join(", "),
             self.migrations.len(),
-            self.seed.inserted(),
-            self.seed.seeders.len(),
+            self.seed.table(),
         )
     }
 }
@@ -54,6 +53,7 @@ pub async fn run(
     let start = Instant::now();
     let url = settings.staging_url()?;
     safety::ensure_writable_target(url, &settings.production, None)?;
+    let seed_data = SeedData::load(args.data.seeds.as_deref())?;
     if let Some(redis_url) = &settings.redis_url {
         safety::ensure_writable_redis(redis_url, &settings.production)?;
     }
@@ -76,7 +76,13 @@ pub async fn run(
     ));
     let migrations = schema::reset(&mut connection, url).await?;
     out.step("Seeding");
-    let seed = seed::run_all(&mut connection, url).await?;
+    let seed = seed::run(
+        &mut connection,
+        url,
+        &seed_data,
+        &SeedOptions::all(args.data.rng_seed),
+    )
+    .await?;
     let redis_keys_removed = match &settings.redis_url {
         Some(redis_url) => {
             out.step(format!("Flushing Redis {redis_url}"));

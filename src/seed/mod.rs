@@ -1,40 +1,257 @@
-//! Seeders: idempotent upserts of the staging fixtures, run by `reset` (and later `seed`).
+//! Seeders: idempotent, deterministic staging fixtures upserted from `seeds/*.toml`.
 //!
-//! Each seeder reports how many rows it inserted, updated and left unchanged.
+//! Five seeders run in dependency order — roles, accounts, products, inventory, movements —
+//! all in one transaction with a savepoint each, so a failure anywhere writes nothing.
+//! Each upserts on natural keys and changes only rows it made itself (see [`owned`]); a
+//! second run with the same data and `--rng-seed` inserts and updates nothing.
+
+pub mod accounts;
+pub mod data;
+pub mod inventory;
+pub mod movements;
+pub mod owned;
+pub mod plan;
+pub mod products;
+pub mod roles;
+
+use std::time::Instant;
 
 use serde::Serialize;
+use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
 use crate::error::Error;
 use crate::safety::SecretUrl;
+use data::SeedData;
+use owned::Counts;
+use plan::PlannedItem;
+
+/// The `--rng-seed` used when none is given.
+pub const DEFAULT_RNG_SEED: u64 = 42;
+
+/// The seeders, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Seeder {
+    /// Permissions, the default roles and their permissions
+    Roles,
+    /// Test accounts with known staging passwords (needs roles)
+    Accounts,
+    /// Item types and the product catalogue
+    Products,
+    /// Locations, parent and child items and their arrival (needs products)
+    Inventory,
+    /// Further movements of every seeded item (needs inventory and accounts)
+    Movements,
+}
+
+impl Seeder {
+    /// Every seeder in dependency order.
+    pub const ALL: [Seeder; 5] = [
+        Seeder::Roles,
+        Seeder::Accounts,
+        Seeder::Products,
+        Seeder::Inventory,
+        Seeder::Movements,
+    ];
+
+    /// The name users type after `--only`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Seeder::Roles => "roles",
+            Seeder::Accounts => "accounts",
+            Seeder::Products => "products",
+            Seeder::Inventory => "inventory",
+            Seeder::Movements => "movements",
+        }
+    }
+}
+
+/// What a seeder needs to do its work.
+pub struct SeedContext<'a> {
+    pub data: &'a SeedData,
+    pub plan: &'a [PlannedItem],
+}
+
+/// Why a seeder stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("{missing}")]
+    Prerequisite { missing: String, run_first: Seeder },
+    #[error("hashing a staging password failed: {0}")]
+    Password(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Which seeders to run, with which randomness, and whether to keep the result.
+#[derive(Debug, Clone)]
+pub struct SeedOptions {
+    /// The seeders to run; they run in dependency order whatever the order given.
+    pub seeders: Vec<Seeder>,
+    pub rng_seed: u64,
+    /// Roll everything back at the end, reporting what would have changed.
+    pub dry_run: bool,
+}
+
+impl SeedOptions {
+    /// All seeders, for real.
+    pub fn all(rng_seed: u64) -> SeedOptions {
+        SeedOptions {
+            seeders: Seeder::ALL.to_vec(),
+            rng_seed,
+            dry_run: false,
+        }
+    }
+}
 
 /// What one seeder did.
 #[derive(Debug, Clone, Serialize)]
 pub struct SeederReport {
-    pub seeder: String,
-    pub inserted: u64,
-    pub updated: u64,
-    pub unchanged: u64,
+    pub seeder: Seeder,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub seconds: f64,
 }
 
 /// What a seeding run did, seeder by seeder.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SeedReport {
+    /// Where the seed data came from.
+    pub seeds: String,
+    pub rng_seed: u64,
+    pub dry_run: bool,
     pub seeders: Vec<SeederReport>,
 }
 
 impl SeedReport {
-    /// Rows inserted by all seeders together.
-    pub fn inserted(&self) -> u64 {
-        self.seeders.iter().map(|seeder| seeder.inserted).sum()
+    /// The per-seeder table people read.
+    pub fn table(&self) -> String {
+        let mut text = format!(
+            "{:<10} {:>9} {:>8} {:>10} {:>8} {:>6}",
+            "seeder", "inserted", "updated", "unchanged", "deleted", "kept"
+        );
+        for report in &self.seeders {
+            let c = report.counts;
+            text.push_str(&format!(
+                "\n{:<10} {:>9} {:>8} {:>10} {:>8} {:>6}",
+                report.seeder.name(),
+                c.inserted,
+                c.updated,
+                c.unchanged,
+                c.deleted,
+                c.kept
+            ));
+        }
+        text
+    }
+
+    /// Rows inserted and updated by all seeders together.
+    pub fn changed(&self) -> u64 {
+        self.seeders
+            .iter()
+            .map(|report| report.counts.inserted + report.counts.updated + report.counts.deleted)
+            .sum()
     }
 }
 
-/// Runs every seeder in dependency order. No seeder exists yet, so this reports none;
-/// the seeders issue adds them here.
-pub async fn run_all(
-    _connection: &mut PgConnection,
-    _url: &SecretUrl,
+/// Runs the chosen seeders in one transaction (a savepoint each); commits unless `dry_run`.
+pub async fn run(
+    connection: &mut PgConnection,
+    url: &SecretUrl,
+    data: &SeedData,
+    options: &SeedOptions,
 ) -> Result<SeedReport, Error> {
-    Ok(SeedReport::default())
+    let database_error = |action: &str| {
+        let action = action.to_owned();
+        move |source| Error::Database {
+            action,
+            url: url.to_string(),
+            source,
+        }
+    };
+    let plan = plan::plan_inventory(data, options.rng_seed);
+    let context = SeedContext { data, plan: &plan };
+    let mut seeders = options.seeders.clone();
+    seeders.sort_unstable();
+    seeders.dedup();
+
+    let mut transaction = connection
+        .begin()
+        .await
+        .map_err(database_error("starting the seed transaction"))?;
+    sqlx::raw_sql(owned::OWNERSHIP_DDL)
+        .execute(&mut *transaction)
+        .await
+        .map_err(database_error("creating restage.seeded_rows"))?;
+    let mut reports = Vec::new();
+    for seeder in seeders {
+        let start = Instant::now();
+        let mut savepoint = transaction
+            .begin()
+            .await
+            .map_err(database_error("starting a savepoint"))?;
+        let counts = run_one(seeder, &mut savepoint, &context)
+            .await
+            .map_err(|error| seed_error(seeder, url, error))?;
+        savepoint
+            .commit()
+            .await
+            .map_err(database_error("releasing a savepoint"))?;
+        reports.push(SeederReport {
+            seeder,
+            counts,
+            seconds: crate::commands::seconds_since(start),
+        });
+    }
+    if options.dry_run {
+        transaction
+            .rollback()
+            .await
+            .map_err(database_error("rolling back the dry run"))?;
+    } else {
+        transaction
+            .commit()
+            .await
+            .map_err(database_error("committing the seeds"))?;
+    }
+    Ok(SeedReport {
+        seeds: data.origin.clone(),
+        rng_seed: options.rng_seed,
+        dry_run: options.dry_run,
+        seeders: reports,
+    })
+}
+
+async fn run_one(
+    seeder: Seeder,
+    connection: &mut PgConnection,
+    context: &SeedContext<'_>,
+) -> Result<Counts, SeedError> {
+    match seeder {
+        Seeder::Roles => roles::seed(connection, context).await,
+        Seeder::Accounts => accounts::seed(connection, context).await,
+        Seeder::Products => products::seed(connection, context).await,
+        Seeder::Inventory => inventory::seed(connection, context).await,
+        Seeder::Movements => movements::seed(connection, context).await,
+    }
+}
+
+fn seed_error(seeder: Seeder, url: &SecretUrl, error: SeedError) -> Error {
+    match error {
+        SeedError::Prerequisite { missing, run_first } => Error::SeedPrerequisite {
+            seeder: seeder.name(),
+            missing,
+            run_first: run_first.name(),
+        },
+        SeedError::Password(reason) => Error::SeedPassword {
+            seeder: seeder.name(),
+            reason,
+        },
+        SeedError::Database(source) => Error::Database {
+            action: format!("seeder {}", seeder.name()),
+            url: url.to_string(),
+            source,
+        },
+    }
 }

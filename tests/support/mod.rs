@@ -157,6 +157,16 @@ impl TestDb {
             .collect()
     }
 
+    /// Each table's rows as one md5, by `schema.table`.
+    pub fn table_digests(&mut self) -> std::collections::BTreeMap<String, String> {
+        self.fingerprint()
+            .split(';')
+            .skip(1)
+            .filter_map(|part| part.split_once('='))
+            .map(|(table, digest)| (table.to_owned(), digest.to_owned()))
+            .collect()
+    }
+
     /// A digest of the schema (columns, constraints, indexes, triggers, views, functions)
     /// and of every row of every table: equal fingerprints mean the same database.
     /// The migration history counts by version and checksum, not by when it ran.
@@ -427,6 +437,34 @@ pub fn run(command: &mut Command) -> Run {
 /// A temporary working directory.
 pub fn work_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
+}
+
+/// The tables of a reset (migrated and seeded) database.
+pub fn reset_tables() -> Vec<String> {
+    let mut tables: Vec<String> = REFERENCE_TABLES
+        .iter()
+        .map(|table| table.to_string())
+        .collect();
+    tables.push("restage.seeded_rows".to_owned());
+    tables
+}
+
+/// A copy of the repository's seeds/ in a temporary directory, to edit in a test.
+pub fn seeds_copy() -> tempfile::TempDir {
+    let copy = tempfile::tempdir().expect("temp dir");
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    for entry in std::fs::read_dir(seeds).expect("read seeds/") {
+        let entry = entry.expect("seeds/ entry");
+        std::fs::copy(entry.path(), copy.path().join(entry.file_name())).expect("copy seed file");
+    }
+    copy
+}
+
+/// Replaces `from` by `to` in a file, which must contain it.
+pub fn edit_file(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read file");
+    assert!(text.contains(from), "{} lacks {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write file");
 }
 
 /// The tables the reference schema migrations create.
