@@ -113,25 +113,24 @@ _restage_start_redis() {
   export RESTAGE_REDIS_URL="redis://127.0.0.1:$port"
 }
 
+# Uses the server named by $var when it answers, else the one at $default, else starts one.
+_restage_use() { # kind var default_url answers_fn start_fn
+  local kind="$1" var="$2" default="$3" answers="$4" start="$5"
+  if [ "${RESTAGE_SERVICES:-}" != throwaway ] && [ -n "${!var:-}" ] && "$answers" "${!var}"; then
+    _restage_log "$kind from $var"
+  elif [ "${RESTAGE_SERVICES:-}" != throwaway ] && "$answers" "$default"; then
+    _restage_log "$kind at $default"
+    export "$var=$default"
+  else
+    "$start" || { _restage_log "no $kind available"; return 1; }
+  fi
+}
+
 # Finds or starts both servers and exports their URLs; stops what it started on EXIT.
 restage_services_up() {
   trap restage_services_down EXIT
-  if [ "${RESTAGE_SERVICES:-}" != throwaway ] && [ -n "${RESTAGE_PG_URL:-}" ] && _restage_pg_answers "$RESTAGE_PG_URL"; then
-    _restage_log "PostgreSQL from RESTAGE_PG_URL"
-  elif [ "${RESTAGE_SERVICES:-}" != throwaway ] && _restage_pg_answers "postgres://postgres@127.0.0.1:5432/postgres"; then
-    _restage_log "PostgreSQL on 127.0.0.1:5432"
-    export RESTAGE_PG_URL="postgres://postgres@127.0.0.1:5432/postgres"
-  else
-    _restage_start_pg || { _restage_log "no PostgreSQL available"; return 1; }
-  fi
-  if [ "${RESTAGE_SERVICES:-}" != throwaway ] && [ -n "${RESTAGE_REDIS_URL:-}" ] && _restage_redis_answers "$RESTAGE_REDIS_URL"; then
-    _restage_log "Redis from RESTAGE_REDIS_URL"
-  elif [ "${RESTAGE_SERVICES:-}" != throwaway ] && _restage_redis_answers "redis://127.0.0.1:6379"; then
-    _restage_log "Redis on 127.0.0.1:6379"
-    export RESTAGE_REDIS_URL="redis://127.0.0.1:6379"
-  else
-    _restage_start_redis || { _restage_log "no Redis available"; return 1; }
-  fi
+  _restage_use PostgreSQL RESTAGE_PG_URL "postgres://postgres@127.0.0.1:5432/postgres" _restage_pg_answers _restage_start_pg &&
+    _restage_use Redis RESTAGE_REDIS_URL "redis://127.0.0.1:6379" _restage_redis_answers _restage_start_redis
 }
 
 # Stops the throwaway servers this script started (and nothing else).

@@ -5,18 +5,18 @@ use argon2::password_hash::{PasswordHasher, SaltString};
 use blake2::{Blake2s256, Digest};
 use sqlx::postgres::PgConnection;
 
-use super::owned::{self, Column, Counts, NaturalKey, SeedRow, TableSeed};
+use super::owned::{self, BIGINT, Column, Counts, NaturalKey, SeedRow, TEXT, TableSeed, UNIX_TIME};
 use super::plan::SEED_EPOCH;
 use super::{SeedContext, SeedError, Seeder};
 
 const ACCOUNT_COLUMNS: &[Column] = &[
-    Column::new("full_name", "{v}"),
-    Column::new("phone", "{v}"),
-    Column::new("password_hash", "{v}"),
-    Column::new("role_id", "{v}::bigint"),
+    Column::new("full_name", TEXT),
+    Column::new("phone", TEXT),
+    Column::new("password_hash", TEXT),
+    Column::new("role_id", BIGINT),
     Column::new("is_active", "{v}::boolean"),
-    Column::new("created_at", "to_timestamp({v}::bigint)"),
-    Column::on_insert("updated_at", "to_timestamp({v}::bigint)"),
+    Column::new("created_at", UNIX_TIME),
+    Column::on_insert("updated_at", UNIX_TIME),
 ];
 
 /// Upserts the accounts of accounts.toml; their roles must exist.

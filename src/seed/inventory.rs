@@ -5,35 +5,37 @@ use std::collections::HashMap;
 
 use sqlx::postgres::PgConnection;
 
-use super::owned::{self, Column, Counts, NaturalKey, SeedRow, TableSeed, Upserted};
+use super::owned::{
+    self, BIGINT, Column, Counts, NaturalKey, SeedRow, TEXT, TableSeed, UNIX_TIME, Upserted,
+};
 use super::plan::{PlannedItem, SEED_EPOCH};
 use super::{SeedContext, SeedError, Seeder};
 
 const LOCATION_COLUMNS: &[Column] = &[
-    Column::new("name", "{v}"),
-    Column::new("kind", "{v}"),
-    Column::new("street_address", "{v}"),
-    Column::new("city", "{v}"),
-    Column::new("postcode", "{v}"),
+    Column::new("name", TEXT),
+    Column::new("kind", TEXT),
+    Column::new("street_address", TEXT),
+    Column::new("city", TEXT),
+    Column::new("postcode", TEXT),
     Column::new("country", "{v}::char(2)"),
-    Column::new("created_at", "to_timestamp({v}::bigint)"),
+    Column::new("created_at", UNIX_TIME),
 ];
 const ITEM_COLUMNS: &[Column] = &[
-    Column::new("product_id", "{v}::bigint"),
-    Column::new("parent_item_id", "{v}::bigint"),
-    Column::new("status", "{v}"),
-    Column::new("created_at", "to_timestamp({v}::bigint)"),
+    Column::new("product_id", BIGINT),
+    Column::new("parent_item_id", BIGINT),
+    Column::new("status", TEXT),
+    Column::new("created_at", UNIX_TIME),
     // Where an item is now is the movements seeder's business once it has arrived.
-    Column::on_insert("location_id", "{v}::bigint"),
+    Column::on_insert("location_id", BIGINT),
 ];
 /// Columns of `movements`, shared with the movements seeder.
 pub const MOVEMENT_COLUMNS: &[Column] = &[
-    Column::new("item_id", "{v}::bigint"),
-    Column::new("from_location_id", "{v}::bigint"),
-    Column::new("to_location_id", "{v}::bigint"),
-    Column::new("moved_by", "{v}::bigint"),
-    Column::new("moved_at", "to_timestamp({v}::bigint)"),
-    Column::new("note", "{v}"),
+    Column::new("item_id", BIGINT),
+    Column::new("from_location_id", BIGINT),
+    Column::new("to_location_id", BIGINT),
+    Column::new("moved_by", BIGINT),
+    Column::new("moved_at", UNIX_TIME),
+    Column::new("note", TEXT),
 ];
 
 /// The natural key of an item's n-th movement (0 = its arrival).
@@ -141,10 +143,7 @@ async fn upsert_locations(
     let seed = TableSeed {
         seeder: "inventory",
         table: "locations",
-        key: NaturalKey::Column {
-            name: "code",
-            sql_type: "text",
-        },
+        key: NaturalKey::text("code"),
         columns: LOCATION_COLUMNS,
         rows,
     };
@@ -177,10 +176,7 @@ async fn upsert_items(
     let seed = TableSeed {
         seeder: "inventory",
         table: "items",
-        key: NaturalKey::Column {
-            name: "serial",
-            sql_type: "text",
-        },
+        key: NaturalKey::text("serial"),
         columns: ITEM_COLUMNS,
         rows,
     };

@@ -60,6 +60,13 @@ impl Column {
     }
 }
 
+/// `value_sql` of a text column.
+pub const TEXT: &str = "{v}";
+/// `value_sql` of a bigint column (ids).
+pub const BIGINT: &str = "{v}::bigint";
+/// `value_sql` of a timestamptz column given as Unix seconds.
+pub const UNIX_TIME: &str = "to_timestamp({v}::bigint)";
+
 /// The natural key of a table: a column and its type, or (for tables without one, like
 /// movements) a key that lives only in the ownership table.
 #[derive(Debug, Clone, Copy)]
@@ -69,6 +76,16 @@ pub enum NaturalKey {
         sql_type: &'static str,
     },
     OwnershipOnly,
+}
+
+impl NaturalKey {
+    /// A natural key in a text column.
+    pub const fn text(name: &'static str) -> NaturalKey {
+        NaturalKey::Column {
+            name,
+            sql_type: "text",
+        }
+    }
 }
 
 /// The rows one seeder wants in one table.

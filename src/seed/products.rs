@@ -2,22 +2,19 @@
 
 use sqlx::postgres::PgConnection;
 
-use super::owned::{self, Column, Counts, NaturalKey, SeedRow, TableSeed};
+use super::owned::{self, BIGINT, Column, Counts, NaturalKey, SeedRow, TEXT, TableSeed, UNIX_TIME};
 use super::plan::SEED_EPOCH;
 use super::{SeedContext, SeedError};
 
-const ITEM_TYPE_COLUMNS: &[Column] = &[
-    Column::new("name", "{v}"),
-    Column::new("description", "{v}"),
-];
+const ITEM_TYPE_COLUMNS: &[Column] = &[Column::new("name", TEXT), Column::new("description", TEXT)];
 const PRODUCT_COLUMNS: &[Column] = &[
-    Column::new("name", "{v}"),
-    Column::new("description", "{v}"),
-    Column::new("item_type_id", "{v}::bigint"),
+    Column::new("name", TEXT),
+    Column::new("description", TEXT),
+    Column::new("item_type_id", BIGINT),
     Column::new("price", "{v}::numeric(12,2)"),
     Column::new("currency", "{v}::char(3)"),
-    Column::new("created_at", "to_timestamp({v}::bigint)"),
-    Column::on_insert("updated_at", "to_timestamp({v}::bigint)"),
+    Column::new("created_at", UNIX_TIME),
+    Column::on_insert("updated_at", UNIX_TIME),
 ];
 
 /// Upserts item types, then products (by SKU).
@@ -31,10 +28,7 @@ pub async fn seed(
         &TableSeed {
             seeder: "products",
             table: "item_types",
-            key: NaturalKey::Column {
-                name: "code",
-                sql_type: "text",
-            },
+            key: NaturalKey::text("code"),
             columns: ITEM_TYPE_COLUMNS,
             rows: data
                 .item_types
@@ -55,10 +49,7 @@ pub async fn seed(
         &TableSeed {
             seeder: "products",
             table: "products",
-            key: NaturalKey::Column {
-                name: "sku",
-                sql_type: "text",
-            },
+            key: NaturalKey::text("sku"),
             columns: PRODUCT_COLUMNS,
             rows: data
                 .products

@@ -4,14 +4,14 @@ use std::collections::HashSet;
 
 use sqlx::postgres::PgConnection;
 
-use super::owned::{self, Column, Counts, NaturalKey, SeedRow, TableSeed};
+use super::owned::{self, Column, Counts, NaturalKey, SeedRow, TEXT, TableSeed, UNIX_TIME};
 use super::plan::SEED_EPOCH;
 use super::{SeedContext, SeedError};
 
-const PERMISSION_COLUMNS: &[Column] = &[Column::new("description", "{v}")];
+const PERMISSION_COLUMNS: &[Column] = &[Column::new("description", TEXT)];
 const ROLE_COLUMNS: &[Column] = &[
-    Column::new("description", "{v}"),
-    Column::new("created_at", "to_timestamp({v}::bigint)"),
+    Column::new("description", TEXT),
+    Column::new("created_at", UNIX_TIME),
 ];
 
 /// Upserts permissions and roles, then gives each role it owns exactly its listed permissions.
@@ -25,10 +25,7 @@ pub async fn seed(
         &TableSeed {
             seeder: "roles",
             table: "permissions",
-            key: NaturalKey::Column {
-                name: "code",
-                sql_type: "text",
-            },
+            key: NaturalKey::text("code"),
             columns: PERMISSION_COLUMNS,
             rows: data
                 .permissions
@@ -46,10 +43,7 @@ pub async fn seed(
         &TableSeed {
             seeder: "roles",
             table: "roles",
-            key: NaturalKey::Column {
-                name: "name",
-                sql_type: "text",
-            },
+            key: NaturalKey::text("name"),
             columns: ROLE_COLUMNS,
             rows: data
                 .roles
