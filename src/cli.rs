@@ -82,6 +82,17 @@ pub enum Command {
     /// Staging Redis maintenance
     #[command(subcommand)]
     Redis(RedisCommand),
+
+    /// The transformers anonymizer profiles can use
+    #[command(subcommand)]
+    Anonymizers(AnonymizersCommand),
+}
+
+/// Commands under `restage anonymizers`.
+#[derive(Debug, Subcommand)]
+pub enum AnonymizersCommand {
+    /// List every transformer with its options and the column types it writes
+    List,
 }
 
 /// Arguments of `restage seed`.

@@ -6,6 +6,8 @@
 //! - [`commands`]: one file per command; each turns settings and arguments into a report.
 //! - [`schema`]: the embedded migrations of the reference staging schema and schema reset.
 //! - [`seed`]: the seeders that `reset` and `seed` run.
+//! - [`anonymize`]: transformers, their registry and anonymizer profiles.
+//! - [`catalog`]: the tables, columns, keys and sizes of a database.
 //! - [`pg`]: PostgreSQL connections with timeouts and errors that name the (redacted) server.
 //! - [`redis`]: staging Redis maintenance (flush a database or the keys matching a pattern).
 //! - [`safety`]: URL redaction, the production guard and the advisory lock every writing command takes.
@@ -13,6 +15,8 @@
 //! - [`error`]: the errors users read, and the exit code of each.
 //! - [`toml_source`]: TOML files users edit, with errors that give line and section.
 
+pub mod anonymize;
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -26,7 +30,7 @@ pub mod schema;
 pub mod seed;
 pub mod toml_source;
 
-use cli::{Cli, Command, RedisCommand};
+use cli::{AnonymizersCommand, Cli, Command, RedisCommand};
 use config::Settings;
 use error::Error;
 use output::Output;
@@ -47,6 +51,9 @@ async fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Migrate => out.finish(&commands::migrate::run(&settings, &out).await?),
         Command::Reset(args) => out.finish(&commands::reset::run(&settings, &args, &out).await?),
         Command::Seed(args) => out.finish(&commands::seed::run(&settings, &args, &out).await?),
+        Command::Anonymizers(AnonymizersCommand::List) => {
+            out.finish(&commands::anonymizers::list())
+        }
         Command::Redis(RedisCommand::Flush(args)) => {
             out.finish(&commands::redis_flush::run(&settings, &args, &out).await?)
         }

@@ -12,6 +12,7 @@ const HELP_PAGES: &[&[&str]] = &[
     &["seed", "--help"],
     &["redis", "--help"],
     &["redis", "flush", "--help"],
+    &["anonymizers", "list", "--help"],
 ];
 
 #[test]
@@ -76,4 +77,57 @@ fn unknown_command_is_a_usage_error() {
     run(restage(dir.path()).arg("frobnicate"))
         .assert_code(2)
         .assert_stderr_contains("unrecognized subcommand");
+}
+
+#[test]
+fn anonymizers_list_names_every_transform_of_the_profile_format() {
+    let dir = work_dir();
+    let listed = run(restage(dir.path()).args(["anonymizers", "list", "--json"]));
+    listed.assert_code(0);
+    let names: Vec<String> = listed.json()["transformers"]
+        .as_array()
+        .expect("transformers")
+        .iter()
+        .map(|entry| entry["name"].as_str().expect("name").to_owned())
+        .collect();
+    // The transform names of the profile format in the design brief, all of them.
+    for name in [
+        "keep",
+        "null",
+        "constant",
+        "email",
+        "first_name",
+        "last_name",
+        "name",
+        "username",
+        "phone",
+        "street_address",
+        "city",
+        "postcode",
+        "country",
+        "company",
+        "job_title",
+        "words",
+        "sentence",
+        "paragraph",
+        "url",
+        "ipv4",
+        "ipv6",
+        "mac",
+        "uuid",
+        "hash",
+        "mask",
+        "card",
+        "date",
+        "number",
+        "regex",
+        "template",
+        "json",
+        "password",
+    ] {
+        assert!(
+            names.iter().any(|listed| listed == name),
+            "{name} is not listed"
+        );
+    }
 }

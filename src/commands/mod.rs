@@ -1,5 +1,6 @@
 //! One file per command: each checks safety, does its work and returns a report.
 
+pub mod anonymizers;
 pub mod migrate;
 pub mod redis_flush;
 pub mod reset;

@@ -1,0 +1,168 @@
+//! date: shift dates and timestamps by a keyed offset; birth dates keep their age band.
+
+use rand::Rng;
+
+use crate::anonymize::{
+    BuildContext, Definition, OptionKind, OptionSpec, Options, Transformer, ValueContext,
+};
+use crate::catalog::TypeCategory;
+
+/// The definitions of this file.
+pub const DEFINITIONS: &[Definition] = &[Definition {
+    name: "date",
+    summary: "shift a date or timestamp by a keyed offset; birth dates stay in their 5-year band",
+    options: &[
+        OptionSpec {
+            name: "shift_days",
+            kind: OptionKind::Integer,
+            summary: "largest shift either way (default 30)",
+        },
+        OptionSpec {
+            name: "birth_date",
+            kind: OptionKind::Boolean,
+            summary: "keep the age band (default: when the column name mentions birth or dob)",
+        },
+    ],
+    accepts: &[
+        TypeCategory::Date,
+        TypeCategory::Timestamp,
+        TypeCategory::Text,
+    ],
+    unique_safe: false,
+    build: build_date,
+}];
+
+/// Width of an age band, in years.
+const AGE_BAND_YEARS: i64 = 5;
+
+#[derive(Debug)]
+struct DateShift {
+    shift_days: i64,
+    birth_date: bool,
+}
+
+fn build_date(
+    _: &str,
+    options: &Options,
+    context: &BuildContext<'_>,
+) -> Result<Box<dyn Transformer>, String> {
+    let shift_days = options.integer("shift_days").unwrap_or(30);
+    if !(0..=36_500).contains(&shift_days) {
+        return Err(format!(
+            "option 'shift_days' must be 0 to 36500, not {shift_days}"
+        ));
+    }
+    let name = context.column.name.to_lowercase();
+    let birth_date = options
+        .boolean("birth_date")
+        .unwrap_or(name.contains("birth") || name.contains("dob"));
+    Ok(Box::new(DateShift {
+        shift_days,
+        birth_date,
+    }))
+}
+
+impl Transformer for DateShift {
+    fn transform(&self, value: &str, context: &ValueContext<'_>) -> Result<Option<String>, String> {
+        let (date, rest) = value.split_at(value.len().min(10));
+        let (year, month, day) = parse_date(date)
+            .ok_or_else(|| format!("'{value}' does not start with a YYYY-MM-DD date"))?;
+        let mut rng = context.keyer.rng(context.scope, value.as_bytes());
+        let days = days_from_civil(year, month, day);
+        let shifted = if self.birth_date {
+            let band_start = year - year.rem_euclid(AGE_BAND_YEARS);
+            let first = days_from_civil(band_start, 1, 1);
+            let last = days_from_civil(band_start + AGE_BAND_YEARS, 1, 1) - 1;
+            rng.random_range(first..=last)
+        } else {
+            days + rng.random_range(-self.shift_days..=self.shift_days)
+        };
+        let (year, month, day) = civil_from_days(shifted);
+        Ok(Some(format!("{year:04}-{month:02}-{day:02}{rest}")))
+    }
+}
+
+fn parse_date(text: &str) -> Option<(i64, u32, u32)> {
+    let mut parts = text.splitn(3, '-');
+    let year = parts.next()?.parse().ok()?;
+    let month = parts
+        .next()?
+        .parse()
+        .ok()
+        .filter(|m| (1..=12).contains(m))?;
+    let day = parts
+        .next()?
+        .parse()
+        .ok()
+        .filter(|d| (1..=31).contains(d))?;
+    Some((year, month, day))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month = i64::from(month);
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The date of a day number (inverse of [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anonymize::testing::{apply, apply_to, column};
+
+    #[test]
+    fn civil_days_round_trip() {
+        for (y, m, d) in [(1970, 1, 1), (2000, 2, 29), (1899, 12, 31), (2026, 11, 22)] {
+            assert_eq!(civil_from_days(days_from_civil(y, m, d)), (y, m, d));
+        }
+        assert_eq!(days_from_civil(1970, 1, 2), 1);
+    }
+
+    #[test]
+    fn shifts_within_the_range_and_keeps_the_time() {
+        let output = apply(
+            "{ transform = \"date\", shift_days = 10 }",
+            Some("2024-03-01 12:34:56+00"),
+        )
+        .expect("date");
+        assert!(output.ends_with(" 12:34:56+00"), "{output}");
+        let (y, m, d) = parse_date(&output[..10]).expect("date");
+        assert!((days_from_civil(y, m, d) - days_from_civil(2024, 3, 1)).abs() <= 10);
+    }
+
+    #[test]
+    fn birth_dates_keep_their_age_band() {
+        let birth = column("date_of_birth", "date", TypeCategory::Date);
+        for input in ["1984-06-15", "1990-01-01", "2003-12-31"] {
+            let output = apply_to("\"date\"", &birth, Some(input), &[])
+                .expect("ok")
+                .expect("date");
+            let band = |text: &str| text[..4].parse::<i64>().expect("year") / 5;
+            assert_eq!(band(&output), band(input), "{input} -> {output}");
+        }
+    }
+}

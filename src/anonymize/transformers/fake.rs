@@ -1,0 +1,346 @@
+//! Fake values from the `fake` crate, drawn from a keyed RNG: email, names, username, phone,
+//! addresses, company, job title, lorem text, url, network addresses, uuid.
+
+use fake::Fake;
+use fake::faker::{address, company, internet, job, lorem, name, phone_number};
+use rand::RngCore;
+use rand_chacha::ChaCha20Rng;
+
+use crate::anonymize::{
+    BuildContext, Definition, OptionKind, OptionSpec, Options, Transformer, ValueContext,
+};
+use crate::catalog::TypeCategory;
+
+const TEXT: &[TypeCategory] = &[TypeCategory::Text];
+
+const fn fake(
+    name: &'static str,
+    summary: &'static str,
+    accepts: &'static [TypeCategory],
+    unique_safe: bool,
+) -> Definition {
+    Definition {
+        name,
+        summary,
+        options: &[],
+        accepts,
+        unique_safe,
+        build: build_fake,
+    }
+}
+
+/// The definitions of this file.
+pub const DEFINITIONS: &[Definition] = &[
+    Definition {
+        name: "email",
+        summary: "a fake e-mail address; distinct inputs stay distinct on unique columns; case-insensitive",
+        options: &[OptionSpec {
+            name: "domain",
+            kind: OptionKind::String,
+            summary: "the domain (default example.com)",
+        }],
+        accepts: TEXT,
+        unique_safe: true,
+        build: build_fake,
+    },
+    fake("first_name", "a fake first name", TEXT, false),
+    fake("last_name", "a fake last name", TEXT, false),
+    fake("name", "a fake full name", TEXT, false),
+    Definition {
+        name: "username",
+        summary: "a fake login handle; distinct inputs stay distinct on unique columns",
+        options: &[],
+        accepts: TEXT,
+        unique_safe: true,
+        build: build_fake,
+    },
+    fake("phone", "a fake phone number", TEXT, false),
+    fake("street_address", "a fake street address", TEXT, false),
+    fake("city", "a fake city", TEXT, false),
+    fake("postcode", "a fake postcode", TEXT, false),
+    fake(
+        "country",
+        "a fake country name (a two-letter code in a char(2) column)",
+        TEXT,
+        false,
+    ),
+    fake("company", "a fake company name", TEXT, false),
+    fake("job_title", "a fake job title", TEXT, false),
+    fake("words", "a few lorem words", TEXT, false),
+    fake("sentence", "a lorem sentence", TEXT, false),
+    fake("paragraph", "a lorem paragraph", TEXT, false),
+    fake("url", "a fake https URL", TEXT, false),
+    fake(
+        "ipv4",
+        "a fake IPv4 address",
+        &[TypeCategory::Text, TypeCategory::Inet],
+        false,
+    ),
+    fake(
+        "ipv6",
+        "a fake IPv6 address",
+        &[TypeCategory::Text, TypeCategory::Inet],
+        false,
+    ),
+    fake(
+        "mac",
+        "a fake MAC address",
+        &[TypeCategory::Text, TypeCategory::Macaddr],
+        false,
+    ),
+    fake(
+        "uuid",
+        "a random-looking UUID (v4 layout) derived from the value",
+        &[TypeCategory::Text, TypeCategory::Uuid],
+        true,
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Email,
+    FirstName,
+    LastName,
+    Name,
+    Username,
+    Phone,
+    StreetAddress,
+    City,
+    Postcode,
+    Country,
+    CountryCode,
+    Company,
+    JobTitle,
+    Words,
+    Sentence,
+    Paragraph,
+    Url,
+    Ipv4,
+    Ipv6,
+    Mac,
+    Uuid,
+}
+
+#[derive(Debug)]
+struct Faker {
+    kind: Kind,
+    domain: String,
+    /// Distinct inputs must give distinct outputs (a unique column).
+    unique: bool,
+}
+
+fn build_fake(
+    name: &str,
+    options: &Options,
+    context: &BuildContext<'_>,
+) -> Result<Box<dyn Transformer>, String> {
+    let kind = match name {
+        "email" => Kind::Email,
+        "first_name" => Kind::FirstName,
+        "last_name" => Kind::LastName,
+        "name" => Kind::Name,
+        "username" => Kind::Username,
+        "phone" => Kind::Phone,
+        "street_address" => Kind::StreetAddress,
+        "city" => Kind::City,
+        "postcode" => Kind::Postcode,
+        "country" if context.column.max_length.is_some_and(|n| n < 4) => Kind::CountryCode,
+        "country" => Kind::Country,
+        "company" => Kind::Company,
+        "job_title" => Kind::JobTitle,
+        "words" => Kind::Words,
+        "sentence" => Kind::Sentence,
+        "paragraph" => Kind::Paragraph,
+        "url" => Kind::Url,
+        "ipv4" => Kind::Ipv4,
+        "ipv6" => Kind::Ipv6,
+        "mac" => Kind::Mac,
+        _ => Kind::Uuid,
+    };
+    let domain = options.string("domain").unwrap_or("example.com").to_owned();
+    if domain.is_empty() || domain.contains(['@', ' ']) {
+        return Err(format!("option 'domain' is not a domain name: '{domain}'"));
+    }
+    Ok(Box::new(Faker {
+        kind,
+        domain,
+        unique: context.column.unique,
+    }))
+}
+
+impl Transformer for Faker {
+    fn transform(&self, value: &str, context: &ValueContext<'_>) -> Result<Option<String>, String> {
+        // E-mail addresses and handles are compared case-insensitively (citext keys): normalise
+        // first, so that Mary@x and mary@x, in any table, become the same fake.
+        let normalized;
+        let input = if matches!(self.kind, Kind::Email | Kind::Username) {
+            normalized = value.trim().to_lowercase();
+            normalized.as_str()
+        } else {
+            value
+        };
+        let mut rng = context.keyer.rng(context.scope, input.as_bytes());
+        let tag = || {
+            context.keyer.tag(
+                context.scope,
+                input.as_bytes(),
+                if self.unique { 13 } else { 4 },
+            )
+        };
+        let output = match self.kind {
+            Kind::Email => format!("{}.{}@{}", handle(&mut rng), tag(), self.domain),
+            Kind::Username => format!("{}.{}", handle(&mut rng), tag()),
+            Kind::FirstName => name::en::FirstName().fake_with_rng(&mut rng),
+            Kind::LastName => name::en::LastName().fake_with_rng(&mut rng),
+            Kind::Name => {
+                let first: String = name::en::FirstName().fake_with_rng(&mut rng);
+                let last: String = name::en::LastName().fake_with_rng(&mut rng);
+                format!("{first} {last}")
+            }
+            Kind::Phone => phone_number::en::PhoneNumber().fake_with_rng(&mut rng),
+            Kind::StreetAddress => {
+                let number: String = address::en::BuildingNumber().fake_with_rng(&mut rng);
+                let street: String = address::en::StreetName().fake_with_rng(&mut rng);
+                format!("{number} {street}")
+            }
+            Kind::City => address::en::CityName().fake_with_rng(&mut rng),
+            Kind::Postcode => address::en::PostCode().fake_with_rng(&mut rng),
+            Kind::Country => address::en::CountryName().fake_with_rng(&mut rng),
+            Kind::CountryCode => address::en::CountryCode()
+                .fake_with_rng::<String, _>(&mut rng)
+                .chars()
+                .take(2)
+                .collect(),
+            Kind::Company => company::en::CompanyName().fake_with_rng(&mut rng),
+            Kind::JobTitle => job::en::Title().fake_with_rng(&mut rng),
+            Kind::Words => lorem::en::Words(2..5)
+                .fake_with_rng::<Vec<String>, _>(&mut rng)
+                .join(" "),
+            Kind::Sentence => lorem::en::Sentence(4..12).fake_with_rng(&mut rng),
+            Kind::Paragraph => lorem::en::Paragraph(2..5).fake_with_rng(&mut rng),
+            Kind::Url => {
+                let words: Vec<String> = lorem::en::Words(2..3).fake_with_rng(&mut rng);
+                format!("https://{}.example.com/{}", words[0], words[1])
+            }
+            Kind::Ipv4 => internet::en::IPv4().fake_with_rng(&mut rng),
+            Kind::Ipv6 => internet::en::IPv6().fake_with_rng(&mut rng),
+            Kind::Mac => internet::en::MACAddress().fake_with_rng(&mut rng),
+            Kind::Uuid => uuid(&mut rng),
+        };
+        Ok(Some(output))
+    }
+}
+
+/// `first.last`, lower-case ASCII.
+fn handle(rng: &mut ChaCha20Rng) -> String {
+    let first: String = name::en::FirstName().fake_with_rng(rng);
+    let last: String = name::en::LastName().fake_with_rng(rng);
+    format!("{first}.{last}")
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect()
+}
+
+/// A UUID with the version-4 layout, from the keyed RNG.
+fn uuid(rng: &mut ChaCha20Rng) -> String {
+    let mut bytes = [0u8; 16];
+    rng.fill_bytes(&mut bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use crate::anonymize::testing::{apply, apply_to, column};
+    use crate::catalog::TypeCategory;
+
+    #[test]
+    fn every_fake_gives_a_value_and_is_deterministic() {
+        for name in [
+            "email",
+            "first_name",
+            "last_name",
+            "name",
+            "username",
+            "phone",
+            "street_address",
+            "city",
+            "postcode",
+            "country",
+            "company",
+            "job_title",
+            "words",
+            "sentence",
+            "paragraph",
+            "url",
+            "ipv4",
+            "ipv6",
+            "mac",
+            "uuid",
+        ] {
+            let rule = format!("\"{name}\"");
+            let first = apply(&rule, Some("Mary Smith")).expect("a value");
+            assert!(!first.is_empty(), "{name}");
+            assert_ne!(first, "Mary Smith", "{name}");
+            assert_eq!(
+                apply(&rule, Some("Mary Smith")),
+                Some(first),
+                "{name} is not deterministic"
+            );
+        }
+    }
+
+    #[test]
+    fn emails_ignore_case_use_the_domain_and_stay_unique() {
+        let rule = "{ transform = \"email\", domain = \"staging.test\" }";
+        let lower = apply(rule, Some("mary@shop.example")).expect("email");
+        assert_eq!(apply(rule, Some("MARY@Shop.Example")), Some(lower.clone()));
+        assert!(lower.ends_with("@staging.test"), "{lower}");
+        let mut unique = column("email", "text", TypeCategory::Text);
+        unique.unique = true;
+        let outputs: HashSet<String> = (0..20_000)
+            .map(|i| {
+                apply_to(rule, &unique, Some(&format!("user{i}@shop.example")), &[])
+                    .expect("ok")
+                    .expect("email")
+            })
+            .collect();
+        assert_eq!(outputs.len(), 20_000);
+    }
+
+    #[test]
+    fn country_fits_a_two_letter_column() {
+        let mut code = column("country", "character(2)", TypeCategory::Text);
+        code.max_length = Some(2);
+        let output = apply_to("\"country\"", &code, Some("NL"), &[])
+            .expect("ok")
+            .expect("code");
+        assert_eq!(output.len(), 2, "{output}");
+    }
+
+    #[test]
+    fn uuid_has_the_v4_layout() {
+        let uuid = apply_to(
+            "\"uuid\"",
+            &column("id", "uuid", TypeCategory::Uuid),
+            Some("x"),
+            &[],
+        )
+        .expect("ok")
+        .expect("uuid");
+        assert_eq!(uuid.len(), 36);
+        assert_eq!(&uuid[14..15], "4");
+    }
+}

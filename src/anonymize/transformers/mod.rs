@@ -1,0 +1,8 @@
+//! The transformers, by family; each file holds its definitions and their tests.
+
+pub mod basic;
+pub mod card;
+pub mod date;
+pub mod fake;
+pub mod json;
+pub mod number;

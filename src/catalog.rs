@@ -1,0 +1,257 @@
+//! The source catalog: tables, columns and their types, keys and sizes — what the anonymizer
+//! profile is validated against and what the copy is planned from.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sqlx::postgres::PgConnection;
+
+/// What kind of values a column holds, as far as transformers care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TypeCategory {
+    Text,
+    Integer,
+    Decimal,
+    Date,
+    Timestamp,
+    Json,
+    Inet,
+    Macaddr,
+    Uuid,
+    Bytea,
+    Other,
+}
+
+impl TypeCategory {
+    /// The category of a type by its base type name (`format_type` without modifiers).
+    pub fn of(base_type: &str) -> TypeCategory {
+        match base_type {
+            "text" | "character varying" | "character" | "citext" | "name" | "bpchar"
+            | "varchar" => TypeCategory::Text,
+            "smallint" | "integer" | "bigint" => TypeCategory::Integer,
+            "numeric" | "real" | "double precision" | "money" => TypeCategory::Decimal,
+            "date" => TypeCategory::Date,
+            "timestamp without time zone" | "timestamp with time zone" => TypeCategory::Timestamp,
+            "json" | "jsonb" => TypeCategory::Json,
+            "inet" | "cidr" => TypeCategory::Inet,
+            "macaddr" | "macaddr8" => TypeCategory::Macaddr,
+            "uuid" => TypeCategory::Uuid,
+            "bytea" => TypeCategory::Bytea,
+            _ => TypeCategory::Other,
+        }
+    }
+}
+
+/// One column of a table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Column {
+    pub name: String,
+    /// The type as PostgreSQL spells it, with modifiers: `character varying(50)`.
+    pub type_name: String,
+    pub category: TypeCategory,
+    /// For `varchar(n)` / `char(n)`: n.
+    pub max_length: Option<usize>,
+    pub not_null: bool,
+    /// Covered alone by a unique index or constraint.
+    pub unique: bool,
+    /// Generated columns are recomputed by the target, never copied.
+    pub generated: bool,
+}
+
+/// One table (ordinary, partition, or partitioned parent).
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub schema: String,
+    pub name: String,
+    /// `r` ordinary (or partition), `p` partitioned parent (holds no rows itself).
+    pub kind: char,
+    /// For a partition: `schema.table` of its top-most partitioned ancestor.
+    pub partition_root: Option<String>,
+    pub estimated_rows: i64,
+    pub size_bytes: i64,
+    pub columns: Vec<Column>,
+}
+
+impl Table {
+    /// The name a profile uses: `table` in public, else `schema.table`.
+    pub fn profile_name(&self) -> String {
+        profile_name(&self.schema, &self.name)
+    }
+
+    /// `"schema"."table"`, quoted for SQL.
+    pub fn quoted(&self) -> String {
+        format!("{}.{}", quote(&self.schema), quote(&self.name))
+    }
+
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|column| column.name == name)
+    }
+}
+
+/// `table` in public, else `schema.table`.
+pub fn profile_name(schema: &str, name: &str) -> String {
+    if schema == "public" {
+        name.to_owned()
+    } else {
+        format!("{schema}.{name}")
+    }
+}
+
+/// Quotes an SQL identifier.
+pub fn quote(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+/// A foreign key: `columns` of `table` reference `referenced_columns` of `referenced`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForeignKey {
+    pub table: String,
+    pub columns: Vec<String>,
+    pub referenced: String,
+    pub referenced_columns: Vec<String>,
+}
+
+/// Every user table of a database, by profile name.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Catalog {
+    pub tables: BTreeMap<String, Table>,
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+/// schema, table, relkind, partition root, estimated rows, size in bytes.
+#[derive(sqlx::FromRow)]
+struct TableRow(String, String, String, Option<String>, i64, i64);
+
+/// schema, table, column, type, base type, max length, not null, generated, unique.
+#[derive(sqlx::FromRow)]
+struct ColumnRow(
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<i32>,
+    bool,
+    bool,
+    bool,
+);
+
+/// schema, table, columns, referenced schema, referenced table, referenced columns.
+#[derive(sqlx::FromRow)]
+struct ForeignKeyRow(String, String, Vec<String>, String, String, Vec<String>);
+
+const SYSTEM_SCHEMAS: &str = "('pg_catalog', 'information_schema', 'restage')";
+
+impl Catalog {
+    /// Reads the catalog of the database `connection` is on.
+    pub async fn read(connection: &mut PgConnection) -> Result<Catalog, sqlx::Error> {
+        let tables: Vec<TableRow> = sqlx::query_as(&format!(
+            "SELECT n.nspname, c.relname, c.relkind::text,
+                    (SELECT rn.nspname || '.' || r.relname FROM pg_partition_root(c.oid) root
+                       JOIN pg_class r ON r.oid = root JOIN pg_namespace rn ON rn.oid = r.relnamespace
+                      WHERE root <> c.oid),
+                    greatest(c.reltuples, 0)::bigint, pg_table_size(c.oid)
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN {SYSTEM_SCHEMAS}
+               AND n.nspname NOT LIKE 'pg\\_%' AND NOT EXISTS (
+                   SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+             ORDER BY 1, 2"
+        ))
+        .fetch_all(&mut *connection)
+        .await?;
+        let columns: Vec<ColumnRow> =
+            sqlx::query_as(&format!(
+                "SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+                        format_type(coalesce(nullif(t.typbasetype, 0), a.atttypid), NULL),
+                        CASE WHEN coalesce(nullif(t.typbasetype, 0), a.atttypid) IN
+                                  ('varchar'::regtype, 'bpchar'::regtype) AND a.atttypmod > 4
+                             THEN a.atttypmod - 4 END,
+                        a.attnotnull, a.attgenerated <> '',
+                        EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique
+                                  AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum AND i.indpred IS NULL)
+                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                 JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid
+                 WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+                   AND n.nspname NOT IN {SYSTEM_SCHEMAS}
+                 ORDER BY n.nspname, c.relname, a.attnum"
+            ))
+            .fetch_all(&mut *connection)
+            .await?;
+        let mut catalog = Catalog::default();
+        for TableRow(schema, name, kind, partition_root, estimated_rows, size_bytes) in tables {
+            let table = Table {
+                kind: kind.chars().next().unwrap_or('r'),
+                partition_root: partition_root.map(|root| {
+                    let (root_schema, root_name) =
+                        root.split_once('.').unwrap_or(("public", &root));
+                    profile_name(root_schema, root_name)
+                }),
+                schema,
+                name,
+                estimated_rows,
+                size_bytes,
+                columns: Vec::new(),
+            };
+            catalog.tables.insert(table.profile_name(), table);
+        }
+        for ColumnRow(
+            schema,
+            table,
+            name,
+            type_name,
+            base_type,
+            max_length,
+            not_null,
+            generated,
+            unique,
+        ) in columns
+        {
+            if let Some(table) = catalog.tables.get_mut(&profile_name(&schema, &table)) {
+                table.columns.push(Column {
+                    name,
+                    type_name,
+                    category: TypeCategory::of(&base_type),
+                    max_length: max_length.and_then(|n| usize::try_from(n).ok()),
+                    not_null,
+                    unique,
+                    generated,
+                });
+            }
+        }
+        catalog.foreign_keys = read_foreign_keys(connection).await?;
+        Ok(catalog)
+    }
+}
+
+async fn read_foreign_keys(connection: &mut PgConnection) -> Result<Vec<ForeignKey>, sqlx::Error> {
+    let rows: Vec<ForeignKeyRow> = sqlx::query_as(&format!(
+        "SELECT n.nspname, c.relname,
+                ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(num, ord)
+                      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.num ORDER BY u.ord),
+                rn.nspname, rc.relname,
+                ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(num, ord)
+                      JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.num ORDER BY u.ord)
+         FROM pg_constraint k
+         JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_class rc ON rc.oid = k.confrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+         WHERE k.contype = 'f' AND n.nspname NOT IN {SYSTEM_SCHEMAS} AND k.conparentid = 0
+         ORDER BY 1, 2, k.conname"
+    ))
+    .fetch_all(connection)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |ForeignKeyRow(schema, table, columns, ref_schema, ref_table, referenced_columns)| {
+                ForeignKey {
+                    table: profile_name(&schema, &table),
+                    columns,
+                    referenced: profile_name(&ref_schema, &ref_table),
+                    referenced_columns,
+                }
+            },
+        )
+        .collect())
+}
