@@ -70,6 +70,8 @@ pub struct Table {
     pub partition_root: Option<String>,
     pub estimated_rows: i64,
     pub size_bytes: i64,
+    /// Pages of the main fork, for splitting a large table into ctid ranges.
+    pub pages: i64,
     pub columns: Vec<Column>,
 }
 
@@ -120,9 +122,9 @@ pub struct Catalog {
     pub foreign_keys: Vec<ForeignKey>,
 }
 
-/// schema, table, relkind, partition root, estimated rows, size in bytes.
+/// schema, table, relkind, partition root, estimated rows, size in bytes, pages.
 #[derive(sqlx::FromRow)]
-struct TableRow(String, String, String, Option<String>, i64, i64);
+struct TableRow(String, String, String, Option<String>, i64, i64, i64);
 
 /// schema, table, column, type, base type, max length, not null, generated, unique.
 #[derive(sqlx::FromRow)]
@@ -152,7 +154,8 @@ impl Catalog {
                     (SELECT rn.nspname || '.' || r.relname FROM pg_partition_root(c.oid) root
                        JOIN pg_class r ON r.oid = root JOIN pg_namespace rn ON rn.oid = r.relnamespace
                       WHERE root <> c.oid),
-                    greatest(c.reltuples, 0)::bigint, pg_table_size(c.oid)
+                    greatest(c.reltuples, 0)::bigint, pg_table_size(c.oid),
+                    pg_relation_size(c.oid) / current_setting('block_size')::bigint
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN {SYSTEM_SCHEMAS}
                AND n.nspname NOT LIKE 'pg\\_%' AND NOT EXISTS (
@@ -180,7 +183,9 @@ impl Catalog {
             .fetch_all(&mut *connection)
             .await?;
         let mut catalog = Catalog::default();
-        for TableRow(schema, name, kind, partition_root, estimated_rows, size_bytes) in tables {
+        for TableRow(schema, name, kind, partition_root, estimated_rows, size_bytes, pages) in
+            tables
+        {
             let table = Table {
                 kind: kind.chars().next().unwrap_or('r'),
                 partition_root: partition_root.map(|root| {
@@ -192,6 +197,7 @@ impl Catalog {
                 name,
                 estimated_rows,
                 size_bytes,
+                pages,
                 columns: Vec::new(),
             };
             catalog.tables.insert(table.profile_name(), table);

@@ -79,6 +79,20 @@ pub enum Command {
     /// chosen seeders run in one transaction: an error anywhere writes nothing.
     Seed(SeedArgs),
 
+    /// Copy the source (production) into staging, anonymizing every row on the way
+    ///
+    /// Plans from the source catalog, refuses while any column that looks like personal data
+    /// has no rule (see `check`), then loads schema and rows (one consistent snapshot, tables in
+    /// parallel) into a new database beside staging and swaps it in only when everything
+    /// succeeded; the previous staging is kept as <name>_restage_prev for `rollback`.
+    Copy(CopyArgs),
+
+    /// List the columns that look like personal data and have no rule; exit 1 if any
+    Check(CheckArgs),
+
+    /// Swap the previous staging copy (<name>_restage_prev) back in
+    Rollback(RollbackArgs),
+
     /// Staging Redis maintenance
     #[command(subcommand)]
     Redis(RedisCommand),
@@ -120,6 +134,63 @@ pub struct SeedDataArgs {
     /// Seed of the random choices (where items are, how they move): same seed, same data
     #[arg(long, value_name = "N", default_value_t = DEFAULT_RNG_SEED)]
     pub rng_seed: u64,
+}
+
+/// Where production data comes from and which profile anonymizes it.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Source database URL (production or a replica; only read)
+    /// [env: SOURCE_DATABASE_URL; file: production.url]
+    #[arg(long, value_name = "URL")]
+    pub source_url: Option<String>,
+
+    /// Anonymizer profile [default: refresh.anonymizers of the config, else anonymizers/default.toml]
+    #[arg(long, value_name = "FILE")]
+    pub anonymizers: Option<PathBuf>,
+}
+
+/// Arguments of `restage copy`.
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Parallel workers [default: refresh.jobs of the config, else 4]
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
+
+    /// Row limit of every subset root of the profile (overrides [subset] limits)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+
+    /// Load straight into the (empty) staging database instead of beside it
+    #[arg(long)]
+    pub no_swap: bool,
+
+    /// Print the plan (tables, sizes, rules per column, filters, order) and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Without a key, anonymize with a random one (outputs change on every run)
+    #[arg(long)]
+    pub random: bool,
+
+    #[command(flatten)]
+    pub confirmation: Confirmation,
+}
+
+/// Arguments of `restage check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// Arguments of `restage rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    #[command(flatten)]
+    pub confirmation: Confirmation,
 }
 
 /// Arguments of `restage reset`.

@@ -145,6 +145,28 @@ impl Settings {
         self.staging_url.as_ref().ok_or(Error::MissingStagingUrl)
     }
 
+    /// The source database: `--source-url`, else $SOURCE_DATABASE_URL, else production.url.
+    pub fn source_url(&self, flag: Option<&str>) -> Result<SecretUrl, Error> {
+        let from_file = self
+            .production
+            .url
+            .as_ref()
+            .map(|url| url.expose().to_owned());
+        pick_url(
+            flag,
+            &["SOURCE_DATABASE_URL"],
+            from_file,
+            "source database URL",
+            validate_pg_url,
+        )?
+        .ok_or(Error::MissingSourceUrl)
+    }
+
+    /// The anonymizer profile: the flag, else refresh.anonymizers.
+    pub fn anonymizers(&self, flag: Option<&Path>) -> PathBuf {
+        flag.map_or_else(|| self.refresh.anonymizers.clone(), Path::to_path_buf)
+    }
+
     /// The staging Redis URL, or the error that says how to set one.
     pub fn redis_url(&self) -> Result<&SecretUrl, Error> {
         self.redis_url.as_ref().ok_or(Error::MissingRedisUrl)

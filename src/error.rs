@@ -43,6 +43,12 @@ pub enum Error {
     MissingStagingUrl,
 
     #[error(
+        "no source database configured: pass --source-url, set SOURCE_DATABASE_URL, or set \
+         url under [production] in restage.toml"
+    )]
+    MissingSourceUrl,
+
+    #[error(
         "no staging Redis configured: pass --redis-url, set STAGING_REDIS_URL \
          (or REDIS_URL), or set redis_url under [staging] in restage.toml"
     )]
@@ -139,6 +145,45 @@ pub enum Error {
         reason: String,
     },
 
+    #[error("cannot read anonymizer profile {path}")]
+    ProfileRead {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("invalid anonymizer profile {path}; nothing was written:\n{}", bullet_list(.problems))]
+    Profile { path: String, problems: Vec<String> },
+
+    #[error("{action} failed: {program} said: {detail}")]
+    Tool {
+        program: String,
+        action: String,
+        detail: String,
+    },
+
+    #[error(
+        "no anonymization key: set {env} to a long random secret (the same every week, so \
+         fakes stay stable), or pass --random for throwaway output (profile {profile})"
+    )]
+    MissingKey { env: String, profile: String },
+
+    #[error(
+        "{} column(s) look like personal data and have no rule in {profile}; add a rule for \
+         each (or `keep` where it is not personal data); nothing was copied:\n{}",
+        .findings.len(), bullet_list(.findings)
+    )]
+    UncoveredPii {
+        profile: String,
+        findings: Vec<String>,
+    },
+
+    #[error(transparent)]
+    Copy(#[from] crate::pipeline::data::CopyError),
+
+    #[error("interrupted; the half-built database was removed and staging is as it was")]
+    Interrupted,
+
     #[error("{action} failed")]
     Io {
         action: String,
@@ -151,15 +196,23 @@ impl Error {
     /// The process exit code for this error (see [`exit`]).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Runtime(_) | Error::Io { .. } | Error::SeedPassword { .. } => exit::FAILURE,
+            Error::Runtime(_)
+            | Error::Io { .. }
+            | Error::SeedPassword { .. }
+            | Error::UncoveredPii { .. }
+            | Error::Interrupted => exit::FAILURE,
             Error::ConfigRead { .. }
             | Error::Config { .. }
             | Error::InvalidSetting { .. }
             | Error::MissingStagingUrl
             | Error::MissingRedisUrl
+            | Error::MissingSourceUrl
             | Error::SeedFileRead { .. }
             | Error::SeedData { .. }
-            | Error::SeedPrerequisite { .. } => exit::USAGE,
+            | Error::SeedPrerequisite { .. }
+            | Error::ProfileRead { .. }
+            | Error::Profile { .. }
+            | Error::MissingKey { .. } => exit::USAGE,
             Error::Refused(_)
             | Error::NotConfirmed { .. }
             | Error::Declined { .. }
@@ -167,7 +220,9 @@ impl Error {
             Error::Connect { .. }
             | Error::ConnectTimeout { .. }
             | Error::Database { .. }
-            | Error::Migrate { .. } => exit::DATABASE,
+            | Error::Migrate { .. }
+            | Error::Tool { .. }
+            | Error::Copy(_) => exit::DATABASE,
             Error::Redis { .. } => exit::REDIS,
         }
     }

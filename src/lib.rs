@@ -12,6 +12,9 @@
 //! - [`redis`]: staging Redis maintenance (flush a database or the keys matching a pattern).
 //! - [`safety`]: URL redaction, the production guard and the advisory lock every writing command takes.
 //! - [`output`]: human progress on stderr, `--quiet`, and the `--json` summary on stdout.
+//! - [`copy_text`]: the COPY text format (rows, fields, escapes).
+//! - [`pipeline`]: the anonymizing copy (plan, schema, parallel data, swap).
+//! - [`pii`]: fail-closed detection of personal data without a rule.
 //! - [`error`]: the errors users read, and the exit code of each.
 //! - [`toml_source`]: TOML files users edit, with errors that give line and section.
 
@@ -20,10 +23,13 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod copy_text;
 pub mod error;
 pub mod logging;
 pub mod output;
 pub mod pg;
+pub mod pii;
+pub mod pipeline;
 pub mod redis;
 pub mod safety;
 pub mod schema;
@@ -51,6 +57,11 @@ async fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Migrate => out.finish(&commands::migrate::run(&settings, &out).await?),
         Command::Reset(args) => out.finish(&commands::reset::run(&settings, &args, &out).await?),
         Command::Seed(args) => out.finish(&commands::seed::run(&settings, &args, &out).await?),
+        Command::Copy(args) => out.finish(&commands::copy::run(&settings, &args, &out).await?),
+        Command::Check(args) => out.finish(&commands::check::run(&settings, &args).await?),
+        Command::Rollback(args) => {
+            out.finish(&commands::rollback::run(&settings, &args, &out).await?)
+        }
         Command::Anonymizers(AnonymizersCommand::List) => {
             out.finish(&commands::anonymizers::list())
         }

@@ -31,6 +31,11 @@ impl Output {
         }
     }
 
+    /// Whether `--quiet` was given.
+    pub fn quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// Prints the final report: JSON with `--json`, else the human summary unless `--quiet`.
     pub fn finish<R: Report>(&self, report: &R) {
         let mut stdout = std::io::stdout().lock();

@@ -13,6 +13,9 @@ const HELP_PAGES: &[&[&str]] = &[
     &["redis", "--help"],
     &["redis", "flush", "--help"],
     &["anonymizers", "list", "--help"],
+    &["copy", "--help"],
+    &["check", "--help"],
+    &["rollback", "--help"],
 ];
 
 #[test]

@@ -6,6 +6,7 @@
 
 pub mod keyed;
 pub mod options;
+pub mod profile;
 pub mod registry;
 pub mod transformers;
 

@@ -1,9 +1,12 @@
 //! One file per command: each checks safety, does its work and returns a report.
 
 pub mod anonymizers;
+pub mod check;
+pub mod copy;
 pub mod migrate;
 pub mod redis_flush;
 pub mod reset;
+pub mod rollback;
 pub mod seed;
 
 use std::io::{BufRead, IsTerminal, Write};

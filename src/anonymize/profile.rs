@@ -1,0 +1,289 @@
+//! Anonymizer profiles (`anonymizers/*.toml`): which transformer applies to which
+//! table.column, row filters, schema-only tables and subsets — parsed, then checked against
+//! the source catalog before anything is written.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::BuildContext;
+use super::registry::CompiledRule;
+use crate::catalog::{Catalog, Table};
+use crate::error::Error;
+use crate::toml_source::{self, located};
+
+/// The environment variable that holds the key when the profile names none.
+pub const DEFAULT_KEY_ENV: &str = "RESTAGE_ANONYMIZE_KEY";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    version: Spanned<i64>,
+    #[serde(default)]
+    key_env: Option<String>,
+    #[serde(default)]
+    tables: BTreeMap<Spanned<String>, TableEntry>,
+    #[serde(default)]
+    subset: SubsetEntry,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableEntry {
+    #[serde(rename = "where")]
+    filter: Option<Spanned<String>>,
+    data: Option<bool>,
+    #[serde(default)]
+    columns: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubsetEntry {
+    #[serde(default)]
+    limits: BTreeMap<Spanned<String>, Spanned<i64>>,
+}
+
+/// A profile as read, not yet checked against a database.
+#[derive(Debug)]
+pub struct Profile {
+    /// The file, as given, for messages.
+    pub path: String,
+    text: String,
+    file: ProfileFile,
+}
+
+/// The rules and settings of one table, checked against the catalog.
+#[derive(Debug, Default)]
+pub struct TableRules {
+    /// Rules by column position; `keep` rules are left out (those columns pass through).
+    pub rules: Vec<(usize, CompiledRule)>,
+    /// Columns with an explicit `keep`.
+    pub kept: Vec<String>,
+    /// The row filter (SQL on the source table).
+    pub filter: Option<String>,
+    /// `data = false`: schema only.
+    pub schema_only: bool,
+}
+
+/// A profile checked against a catalog: what to do with every table.
+#[derive(Debug)]
+pub struct CompiledProfile {
+    pub path: String,
+    pub key_env: String,
+    /// By profile table name; partitions get their root's rules.
+    pub tables: BTreeMap<String, TableRules>,
+    /// Subset roots and their row limits.
+    pub limits: BTreeMap<String, u64>,
+}
+
+impl Profile {
+    /// Reads and parses a profile file.
+    pub fn load(path: &Path) -> Result<Profile, Error> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| Error::ProfileRead {
+            path: shown.clone(),
+            source,
+        })?;
+        let file: ProfileFile = toml_source::parse(&text).map_err(|problem| Error::Profile {
+            path: shown.clone(),
+            problems: vec![problem],
+        })?;
+        if *file.version.get_ref() != 1 {
+            let problem = located(
+                &text,
+                file.version.span().start,
+                "version",
+                "only version 1 exists",
+            );
+            return Err(Error::Profile {
+                path: shown,
+                problems: vec![problem],
+            });
+        }
+        Ok(Profile {
+            path: shown,
+            text,
+            file,
+        })
+    }
+
+    /// The environment variable holding the key.
+    pub fn key_env(&self) -> &str {
+        self.file.key_env.as_deref().unwrap_or(DEFAULT_KEY_ENV)
+    }
+
+    /// Checks every table, column, transformer and option against `catalog`; all problems at
+    /// once, each with its line, table.column and what to do.
+    pub fn compile(
+        &self,
+        catalog: &Catalog,
+        test_cards: &[String],
+    ) -> Result<CompiledProfile, Error> {
+        let mut problems = Vec::new();
+        let mut tables = BTreeMap::new();
+        for (table_name, entry) in &self.file.tables {
+            let Some(table) = catalog.tables.get(table_name.get_ref()) else {
+                let reason = format!(
+                    "no table '{}' in the source database{}",
+                    table_name.get_ref(),
+                    suggest(catalog, table_name.get_ref())
+                );
+                problems.push(located(
+                    &self.text,
+                    table_name.span().start,
+                    &format!("tables.{}", table_name.get_ref()),
+                    &reason,
+                ));
+                continue;
+            };
+            match self.compile_table(table, entry, test_cards) {
+                Ok(rules) => {
+                    tables.insert(table_name.get_ref().clone(), rules);
+                }
+                Err(mut table_problems) => problems.append(&mut table_problems),
+            }
+        }
+        let mut limits = BTreeMap::new();
+        for (table_name, limit) in &self.file.subset.limits {
+            if !catalog.tables.contains_key(table_name.get_ref()) {
+                let reason = format!("no table '{}' in the source database", table_name.get_ref());
+                problems.push(located(
+                    &self.text,
+                    table_name.span().start,
+                    "subset.limits",
+                    &reason,
+                ));
+            }
+            match u64::try_from(*limit.get_ref()) {
+                Ok(limit) if limit > 0 => {
+                    limits.insert(table_name.get_ref().clone(), limit);
+                }
+                _ => problems.push(located(
+                    &self.text,
+                    limit.span().start,
+                    "subset.limits",
+                    "a limit is a positive number of rows",
+                )),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::Profile {
+                path: self.path.clone(),
+                problems,
+            });
+        }
+        inherit_partition_rules(catalog, &mut tables, self, test_cards)?;
+        Ok(CompiledProfile {
+            path: self.path.clone(),
+            key_env: self.key_env().to_owned(),
+            tables,
+            limits,
+        })
+    }
+
+    fn compile_table(
+        &self,
+        table: &Table,
+        entry: &TableEntry,
+        test_cards: &[String],
+    ) -> Result<TableRules, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut rules = TableRules {
+            filter: entry.filter.as_ref().map(|filter| filter.get_ref().clone()),
+            schema_only: entry.data == Some(false),
+            ..TableRules::default()
+        };
+        for (column_name, rule) in &entry.columns {
+            let key = format!("{}.{}", table.profile_name(), column_name.get_ref());
+            let Some(position) = table
+                .columns
+                .iter()
+                .position(|column| &column.name == column_name.get_ref())
+            else {
+                let known: Vec<&str> = table
+                    .columns
+                    .iter()
+                    .map(|column| column.name.as_str())
+                    .collect();
+                let reason = format!(
+                    "no such column; columns of {}: {}",
+                    table.profile_name(),
+                    known.join(", ")
+                );
+                problems.push(located(&self.text, column_name.span().start, &key, &reason));
+                continue;
+            };
+            let column = &table.columns[position];
+            if column.generated {
+                let reason = "a generated column is recomputed by staging; remove its rule";
+                problems.push(located(&self.text, column_name.span().start, &key, reason));
+                continue;
+            }
+            let context = BuildContext {
+                column,
+                table_columns: &table.columns,
+                test_cards,
+            };
+            match CompiledRule::build(rule.get_ref(), &context) {
+                Ok(compiled) if compiled.is_keep => rules.kept.push(column.name.clone()),
+                Ok(compiled) => rules.rules.push((position, compiled)),
+                Err(reason) => problems.push(located(&self.text, rule.span().start, &key, &reason)),
+            }
+        }
+        if problems.is_empty() {
+            Ok(rules)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// Partitions without an entry of their own take their root table's rules (compiled again
+/// for the partition, whose column positions may differ).
+fn inherit_partition_rules(
+    catalog: &Catalog,
+    tables: &mut BTreeMap<String, TableRules>,
+    profile: &Profile,
+    test_cards: &[String],
+) -> Result<(), Error> {
+    for (name, table) in &catalog.tables {
+        let Some(root) = &table.partition_root else {
+            continue;
+        };
+        if tables.contains_key(name) {
+            continue;
+        }
+        let Some((_, entry)) = profile
+            .file
+            .tables
+            .iter()
+            .find(|(key, _)| key.get_ref() == root)
+        else {
+            continue;
+        };
+        let rules = profile
+            .compile_table(table, entry, test_cards)
+            .map_err(|problems| Error::Profile {
+                path: profile.path.clone(),
+                problems,
+            })?;
+        tables.insert(name.clone(), rules);
+    }
+    Ok(())
+}
+
+/// ", did you mean X?" for a near miss.
+fn suggest(catalog: &Catalog, name: &str) -> String {
+    let lower = name.to_lowercase();
+    catalog
+        .tables
+        .keys()
+        .find(|candidate| {
+            candidate.to_lowercase() == lower || candidate.ends_with(&format!(".{name}"))
+        })
+        .map(|candidate| format!("; did you mean '{candidate}'?"))
+        .unwrap_or_else(|| "; `restage copy --dry-run` lists the tables".to_owned())
+}

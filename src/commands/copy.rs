@@ -1,0 +1,248 @@
+//! `restage copy`: the anonymizing copy of the source into staging.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::cli::CopyArgs;
+use crate::config::Settings;
+use crate::error::Error;
+use crate::output::{Output, Report};
+use crate::pipeline::plan::TablePlan;
+use crate::pipeline::{self, CopyOptions, CopyResult, swap};
+use crate::{pg, safety};
+
+/// What `copy` did, or with `--dry-run` what it would do.
+#[derive(Debug, Serialize)]
+pub struct CopyReport {
+    pub command: &'static str,
+    pub source: String,
+    pub staging: String,
+    pub profile: String,
+    pub dry_run: bool,
+    pub plan: Vec<TablePlan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<CopyResult>,
+    /// The previous staging database, kept for `restage rollback`.
+    pub previous: Option<String>,
+    pub seconds: f64,
+}
+
+impl Report for CopyReport {
+    fn human(&self) -> String {
+        let Some(result) = &self.result else {
+            return format!(
+                "Plan for {} → {} with {} (dry run: nothing was written)\n{}",
+                self.source,
+                self.staging,
+                self.profile,
+                plan_table(&self.plan)
+            );
+        };
+        let mut text = format!(
+            "Copied {} rows ({}) from {} into {} in {:.1}s with {}",
+            result.rows,
+            human_bytes(result.bytes),
+            self.source,
+            self.staging,
+            self.seconds,
+            self.profile
+        );
+        text.push_str(&format!(
+            "\n{:<40} {:>12} {:>10} {:>8}",
+            "table", "rows", "bytes", "seconds"
+        ));
+        for table in &result.tables {
+            text.push_str(&format!(
+                "\n{:<40} {:>12} {:>10} {:>8.2}",
+                table.table,
+                table.rows,
+                human_bytes(table.bytes),
+                table.seconds
+            ));
+        }
+        let phases: Vec<String> = result
+            .phases
+            .iter()
+            .map(|phase| format!("{} {:.1}s", phase.phase, phase.seconds))
+            .collect();
+        text.push_str(&format!("\nphases: {}", phases.join(", ")));
+        if let Some(previous) = &self.previous {
+            text.push_str(&format!(
+                "\nprevious staging kept as {previous} (`restage rollback` swaps it back)"
+            ));
+        }
+        text
+    }
+}
+
+fn plan_table(plan: &[TablePlan]) -> String {
+    let mut text = format!(
+        "{:<32} {:>10} {:>9} {:>6}  rules / filter",
+        "table (largest first)", "~rows", "size", "pieces"
+    );
+    for table in plan {
+        let mut what: Vec<String> = table
+            .rules
+            .iter()
+            .map(|(column, transform)| format!("{column}={transform}"))
+            .collect();
+        what.extend(table.kept.iter().map(|column| format!("{column}=keep")));
+        if table.schema_only {
+            what.push("schema only (data = false)".to_owned());
+        }
+        if let Some(filter) = &table.filter {
+            what.push(format!("where {filter}"));
+        }
+        let what = if what.is_empty() {
+            "copied as is".to_owned()
+        } else {
+            what.join(", ")
+        };
+        text.push_str(&format!(
+            "\n{:<32} {:>10} {:>9} {:>6}  {what}",
+            table.table,
+            table.estimated_rows,
+            human_bytes(table.size_bytes.max(0) as u64),
+            table.pieces
+        ));
+    }
+    text
+}
+
+/// Bytes as B, kB, MB, GB.
+pub fn human_bytes(bytes: u64) -> String {
+    indicatif::HumanBytes(bytes).to_string()
+}
+
+/// Plans, then (unless `--dry-run`) copies, loads beside staging and swaps in.
+pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<CopyReport, Error> {
+    let start = Instant::now();
+    let staging = settings.staging_url()?.clone();
+    let source = settings.source_url(args.source.source_url.as_deref())?;
+    safety::ensure_writable_target(&staging, &settings.production, Some(&source))?;
+    let options = CopyOptions {
+        source: source.clone(),
+        staging: staging.clone(),
+        profile: settings.anonymizers(args.source.anonymizers.as_deref()),
+        jobs: args.jobs.map_or(settings.refresh.jobs, usize::from),
+        limit: args.limit,
+        swap: !args.no_swap,
+        random_key: args.random,
+        quiet: out.quiet(),
+    };
+    let names = if options.swap {
+        Some(pipeline::swap_names(&staging)?)
+    } else {
+        None
+    };
+    out.step(format!("Planning the copy of {source}"));
+    let planned = pipeline::plan(&options).await?;
+    let mut report = CopyReport {
+        command: "copy",
+        source: source.to_string(),
+        staging: staging.to_string(),
+        profile: planned.profile_path.clone(),
+        dry_run: args.dry_run,
+        plan: Vec::new(),
+        result: None,
+        previous: None,
+        seconds: 0.0,
+    };
+    if args.dry_run {
+        report.plan = planned.tables;
+        report.seconds = super::seconds_since(start);
+        return Ok(report);
+    }
+    super::confirm(
+        &args.confirmation,
+        "copy",
+        &format!(
+            "This will replace the staging database {staging} with an anonymized copy of {source}."
+        ),
+    )?;
+    let lock =
+        safety::StagingLock::acquire(&staging, &settings.maintenance_database, "copy").await?;
+    let admin_url = pg::with_database(&staging, &settings.maintenance_database);
+    let mut admin = pg::connect(&admin_url, "staging server", "restage copy").await?;
+    let target = match &names {
+        Some(names) => {
+            swap::create_next(&mut admin, &admin_url, names).await?;
+            pg::with_database(&staging, &names.next)
+        }
+        None => {
+            ensure_empty(&staging).await?;
+            staging.clone()
+        }
+    };
+    let outcome = tokio::select! {
+        result = pipeline::load(planned, &options, &target, out) => result,
+        signal = shutdown_signal() => Err(signal),
+    };
+    let mut result = match outcome {
+        Ok(result) => result,
+        Err(error) => {
+            if let Some(names) = &names
+                && let Err(cleanup) = swap::drop_database(&mut admin, &admin_url, &names.next).await
+            {
+                tracing::warn!(error = %cleanup, "removing the half-built database");
+            }
+            return Err(error);
+        }
+    };
+    if let Some(names) = &names {
+        out.step(format!("Swapping {} in as {}", names.next, names.staging));
+        result.previous_kept = swap::swap_in(&mut admin, &admin_url, names).await?;
+        report.previous = result.previous_kept.then(|| names.previous.clone());
+    }
+    lock.release().await;
+    report.plan = Vec::new();
+    report.result = Some(result);
+    report.seconds = super::seconds_since(start);
+    Ok(report)
+}
+
+/// `--no-swap` loads into staging itself, which must hold no table yet.
+async fn ensure_empty(staging: &crate::safety::SecretUrl) -> Result<(), Error> {
+    let mut connection = pg::connect(staging, "staging database", "restage copy").await?;
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+           AND n.nspname NOT LIKE 'pg\\_%'",
+    )
+    .fetch_one(&mut connection)
+    .await
+    .map_err(crate::schema::database_error(
+        staging,
+        "looking at the staging database",
+    ))?;
+    if tables > 0 {
+        return Err(Error::Refused(format!(
+            "{staging} already holds {tables} table(s); --no-swap loads only into an empty database \
+             (drop it and create it again, or copy without --no-swap)"
+        )));
+    }
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so that the copy stops and cleans up.
+pub async fn shutdown_signal() -> Error {
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return Error::Interrupted;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+    Error::Interrupted
+}

@@ -1,0 +1,220 @@
+//! Fail-closed PII detection: columns that look like personal data — by name, by type, or by
+//! a sample of their content (inside json too) — and that the profile does not cover.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+use sqlx::postgres::PgConnection;
+
+use crate::anonymize::profile::CompiledProfile;
+use crate::catalog::{Catalog, Column, Table, TypeCategory, quote};
+use crate::seed::data::is_luhn_valid;
+
+/// Rows sampled per column.
+pub const SAMPLE_ROWS: i64 = 200;
+
+/// A column that looks like personal data and has no rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub table: String,
+    pub column: String,
+    pub type_name: String,
+    pub reasons: Vec<String>,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}.{} ({}): {}",
+            self.table,
+            self.column,
+            self.type_name,
+            self.reasons.join("; ")
+        )
+    }
+}
+
+/// Name fragments that mean personal data wherever they appear.
+const PERSONAL_NAMES: &[(&str, &str)] = &[
+    ("email", "e-mail"),
+    ("e_mail", "e-mail"),
+    ("phone", "phone number"),
+    ("mobile", "phone number"),
+    ("msisdn", "phone number"),
+    ("first_name", "name"),
+    ("firstname", "name"),
+    ("last_name", "name"),
+    ("lastname", "name"),
+    ("full_name", "name"),
+    ("fullname", "name"),
+    ("surname", "name"),
+    ("given_name", "name"),
+    ("family_name", "name"),
+    ("middle_name", "name"),
+    ("username", "login name"),
+    ("user_name", "login name"),
+    ("nickname", "name"),
+    ("address", "address"),
+    ("street", "address"),
+    ("postcode", "address"),
+    ("postal", "address"),
+    ("zip", "address"),
+    ("birth", "date of birth"),
+    ("dob", "date of birth"),
+    ("card_number", "card number"),
+    ("cc_number", "card number"),
+    ("password", "password"),
+    ("passwd", "password"),
+    ("ssn", "national id"),
+    ("passport", "national id"),
+    ("national_id", "national id"),
+    ("iban", "bank account"),
+    ("ip_addr", "IP address"),
+    ("last_login_ip", "IP address"),
+    ("picture", "photo"),
+    ("photo", "photo"),
+    ("avatar", "photo"),
+];
+
+/// Whole column names that mean personal data only in a table about people.
+const PERSON_TABLE_NAMES: &[(&str, &str)] = &[
+    ("name", "name"),
+    ("city", "address"),
+    ("login", "login name"),
+    ("bio", "free text about a person"),
+];
+
+/// Table name fragments of tables about people.
+const PERSON_TABLES: &[&str] = &[
+    "user", "customer", "staff", "employee", "person", "people", "contact", "member", "account",
+    "patient", "client",
+];
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}").expect("regex")
+});
+static PHONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\+?[0-9][0-9 ().-]{7,}[0-9]$").expect("regex"));
+static CARD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[0-9](?:[ -]?[0-9]){12,18}\b").expect("regex"));
+static IPV4: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[0-9]{1,3}(\.[0-9]{1,3}){3}\b").expect("regex"));
+
+/// The columns of `catalog` that look personal and that `profile` leaves uncovered.
+pub async fn uncovered(
+    connection: &mut PgConnection,
+    catalog: &Catalog,
+    profile: &CompiledProfile,
+) -> Result<Vec<Finding>, sqlx::Error> {
+    let mut findings = Vec::new();
+    for (name, table) in &catalog.tables {
+        // Partitions are judged (and ruled) through their root.
+        if table.partition_root.is_some() {
+            continue;
+        }
+        let rules = profile.tables.get(name);
+        if rules.is_some_and(|rules| rules.schema_only) {
+            continue;
+        }
+        for (position, column) in table.columns.iter().enumerate() {
+            let covered = rules.is_some_and(|rules| {
+                rules.kept.contains(&column.name)
+                    || rules.rules.iter().any(|(ruled, _)| *ruled == position)
+            });
+            if covered || column.generated {
+                continue;
+            }
+            let mut reasons = name_reasons(table, column);
+            if matches!(column.category, TypeCategory::Inet | TypeCategory::Macaddr) {
+                reasons.push("its type holds network addresses".to_owned());
+            }
+            if matches!(column.category, TypeCategory::Text | TypeCategory::Json)
+                && table.kind == 'r'
+            {
+                reasons.extend(content_reasons(connection, table, column).await?);
+            }
+            if !reasons.is_empty() {
+                findings.push(Finding {
+                    table: name.clone(),
+                    column: column.name.clone(),
+                    type_name: column.type_name.clone(),
+                    reasons,
+                });
+            }
+        }
+    }
+    Ok(findings)
+}
+
+fn name_reasons(table: &Table, column: &Column) -> Vec<String> {
+    let name = column.name.to_lowercase();
+    // `address_id`, `customer_id`: keys that point at personal data are not personal data.
+    if column.category == TypeCategory::Integer && (name == "id" || name.ends_with("_id")) {
+        return Vec::new();
+    }
+    if let Some((_, kind)) = PERSONAL_NAMES
+        .iter()
+        .find(|(fragment, _)| name.contains(fragment))
+    {
+        return vec![format!("its name suggests {kind}")];
+    }
+    let about_people = PERSON_TABLES
+        .iter()
+        .any(|fragment| table.name.to_lowercase().contains(fragment));
+    match PERSON_TABLE_NAMES.iter().find(|(whole, _)| name == *whole) {
+        Some((_, kind)) if about_people => {
+            vec![format!("its name suggests {kind} in a table about people")]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// What a sample of the column's values shows.
+async fn content_reasons(
+    connection: &mut PgConnection,
+    table: &Table,
+    column: &Column,
+) -> Result<Vec<String>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {column}::text FROM {table} WHERE {column} IS NOT NULL LIMIT {SAMPLE_ROWS}",
+        column = quote(&column.name),
+        table = table.quoted()
+    );
+    let values: Vec<String> = sqlx::query_scalar(&sql).fetch_all(connection).await?;
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let share = |test: &dyn Fn(&str) -> bool| {
+        values.iter().filter(|value| test(value)).count() * 100 / values.len()
+    };
+    let mut reasons = Vec::new();
+    let emails = share(&|value| EMAIL.is_match(value));
+    if emails > 0 {
+        reasons.push(format!(
+            "{emails}% of {} sampled values hold e-mail addresses",
+            values.len()
+        ));
+    }
+    let cards = share(&|value| {
+        CARD.find_iter(value)
+            .any(|m| is_luhn_valid(&m.as_str().replace([' ', '-'], "")))
+    });
+    if cards > 0 {
+        reasons.push(format!("{cards}% of sampled values hold card numbers"));
+    }
+    if column.category == TypeCategory::Text {
+        let phones = share(&|value| PHONE.is_match(value.trim()));
+        if phones >= 50 {
+            reasons.push(format!(
+                "{phones}% of sampled values look like phone numbers"
+            ));
+        }
+        let ips = share(&|value| IPV4.is_match(value));
+        if ips >= 50 {
+            reasons.push(format!("{ips}% of sampled values look like IP addresses"));
+        }
+    }
+    Ok(reasons)
+}

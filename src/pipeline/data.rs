@@ -1,0 +1,252 @@
+//! The data phase: workers, each with a source connection in the shared snapshot and a
+//! target connection, take table pieces (largest first) and stream them with
+//! `COPY … TO STDOUT` → transform → `COPY … FROM STDIN`. Only the columns with rules are
+//! decoded; everything else is copied as raw bytes, and tables without rules are piped
+//! through without parsing. Memory per worker is one output buffer, whatever the table size.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use sqlx::postgres::PgConnection;
+
+use super::plan::TableCopy;
+use super::progress::Progress;
+use crate::anonymize::Keyer;
+use crate::copy_text::{self, RowSplitter};
+
+/// Bytes buffered before they are sent to the target.
+const SEND_BUFFER: usize = 256 * 1024;
+
+/// One piece of one table.
+#[derive(Debug, Clone)]
+pub struct Piece {
+    pub table: Arc<TableCopy>,
+    pub index: usize,
+}
+
+/// What copying a piece did.
+#[derive(Debug, Clone, Default)]
+pub struct PieceResult {
+    pub table: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
+/// Why a piece failed; the table (and the row, for a transform) are named.
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    #[error("copying {table} failed")]
+    Database {
+        table: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("anonymizing {table}.{column} failed on row {row} of its piece {piece}: {reason}")]
+    Transform {
+        table: String,
+        column: String,
+        row: u64,
+        piece: usize,
+        reason: String,
+    },
+    #[error("the source sent an incomplete last row for {table}")]
+    Truncated { table: String },
+}
+
+/// Pieces still to copy, shared by the workers.
+pub type Queue = Arc<Mutex<VecDeque<Piece>>>;
+
+/// Copies pieces from the queue until it is empty.
+pub async fn worker(
+    mut source: PgConnection,
+    mut target: PgConnection,
+    queue: Queue,
+    keyer: Arc<Keyer>,
+    progress: Progress,
+) -> Result<Vec<PieceResult>, CopyError> {
+    let mut results = Vec::new();
+    loop {
+        let next = queue
+            .lock()
+            .map(|mut pieces| pieces.pop_front())
+            .unwrap_or(None);
+        let Some(piece) = next else {
+            return Ok(results);
+        };
+        let result = copy_piece(&mut source, &mut target, &piece, &keyer, &progress).await?;
+        results.push(result);
+    }
+}
+
+async fn copy_piece(
+    source: &mut PgConnection,
+    target: &mut PgConnection,
+    piece: &Piece,
+    keyer: &Keyer,
+    progress: &Progress,
+) -> Result<PieceResult, CopyError> {
+    let table = &piece.table;
+    let start = Instant::now();
+    let database = |source| CopyError::Database {
+        table: table.name.clone(),
+        source,
+    };
+    let mut writer = target
+        .copy_in_raw(&table.insert_sql())
+        .await
+        .map_err(database)?;
+    let mut reader = source
+        .copy_out_raw(&table.select_sql(piece.index))
+        .await
+        .map_err(database)?;
+    let mut buffer = Vec::with_capacity(SEND_BUFFER + 64 * 1024);
+    let mut transformer = RowTransformer::new(table);
+    let mut splitter = RowSplitter::default();
+    let mut bytes = 0u64;
+    while let Some(chunk) = reader.next().await {
+        let chunk = chunk.map_err(database)?;
+        bytes += chunk.len() as u64;
+        if table.rules.rules.is_empty() {
+            progress.rows(
+                &table.name,
+                chunk.iter().filter(|&&b| b == b'\n').count() as u64,
+                chunk.len() as u64,
+            );
+            buffer.extend_from_slice(&chunk);
+        } else {
+            let before = transformer.rows;
+            splitter
+                .push(&chunk, |row| transformer.transform(row, keyer, &mut buffer))
+                .map_err(|(position, reason)| CopyError::Transform {
+                    table: table.name.clone(),
+                    column: table.column_names[position].clone(),
+                    row: transformer.rows + 1,
+                    piece: piece.index,
+                    reason,
+                })?;
+            progress.rows(&table.name, transformer.rows - before, chunk.len() as u64);
+        }
+        if buffer.len() >= SEND_BUFFER {
+            writer
+                .send(std::mem::take(&mut buffer))
+                .await
+                .map_err(database)?;
+            buffer.reserve(SEND_BUFFER + 64 * 1024);
+        }
+    }
+    drop(reader);
+    if splitter.leftover().is_some() {
+        let _ = writer.abort("incomplete row").await;
+        return Err(CopyError::Truncated {
+            table: table.name.clone(),
+        });
+    }
+    if !buffer.is_empty() {
+        writer.send(buffer).await.map_err(database)?;
+    }
+    let rows = writer.finish().await.map_err(database)?;
+    Ok(PieceResult {
+        table: table.name.clone(),
+        rows,
+        bytes,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Rewrites rows of one table: decodes only the fields its rules need.
+struct RowTransformer<'a> {
+    table: &'a TableCopy,
+    /// Rule index by field position.
+    rule_of_field: Vec<Option<usize>>,
+    /// Field positions to decode (ruled columns and what templates read).
+    decode_fields: Vec<usize>,
+    /// Catalog position of each field.
+    field_columns: Vec<usize>,
+    /// Decoded values by catalog position.
+    values: Vec<Option<String>>,
+    fields: Vec<(usize, usize)>,
+    rows: u64,
+}
+
+impl<'a> RowTransformer<'a> {
+    fn new(table: &'a TableCopy) -> Self {
+        let field_of =
+            |catalog_position: usize| table.columns.iter().position(|&c| c == catalog_position);
+        let mut rule_of_field = vec![None; table.columns.len()];
+        let mut decode_fields = Vec::new();
+        for (index, (position, rule)) in table.rules.rules.iter().enumerate() {
+            if let Some(field) = field_of(*position) {
+                rule_of_field[field] = Some(index);
+                decode_fields.push(field);
+            }
+            decode_fields.extend(rule.reads().into_iter().filter_map(field_of));
+        }
+        decode_fields.sort_unstable();
+        decode_fields.dedup();
+        let width = table.columns.iter().max().map_or(0, |max| max + 1);
+        RowTransformer {
+            table,
+            rule_of_field,
+            decode_fields,
+            field_columns: table.columns.clone(),
+            values: vec![None; width],
+            fields: Vec::with_capacity(table.column_count),
+            rows: 0,
+        }
+    }
+
+    /// Appends the rewritten row (with its newline) to `out`; an error gives the catalog
+    /// position of the column and the reason.
+    fn transform(
+        &mut self,
+        row: &[u8],
+        keyer: &Keyer,
+        out: &mut Vec<u8>,
+    ) -> Result<(), (usize, String)> {
+        self.fields.clear();
+        let mut start = 0;
+        for (index, &byte) in row.iter().enumerate() {
+            if byte == b'\t' {
+                self.fields.push((start, index));
+                start = index + 1;
+            }
+        }
+        self.fields.push((start, row.len()));
+        if self.fields.len() != self.rule_of_field.len() {
+            return Err((
+                0,
+                format!(
+                    "expected {} fields, got {}",
+                    self.rule_of_field.len(),
+                    self.fields.len()
+                ),
+            ));
+        }
+        for &field in &self.decode_fields {
+            let (from, to) = self.fields[field];
+            self.values[self.field_columns[field]] = copy_text::decode(&row[from..to]);
+        }
+        for (field, &(from, to)) in self.fields.iter().enumerate() {
+            if field > 0 {
+                out.push(b'\t');
+            }
+            match self.rule_of_field[field] {
+                None => out.extend_from_slice(&row[from..to]),
+                Some(rule_index) => {
+                    let (position, rule) = &self.table.rules.rules[rule_index];
+                    let value = self.values[*position].as_deref();
+                    let output = rule
+                        .apply(value, keyer, &self.values)
+                        .map_err(|reason| (*position, reason))?;
+                    copy_text::encode(output.as_deref(), out);
+                }
+            }
+        }
+        out.push(b'\n');
+        self.rows += 1;
+        Ok(())
+    }
+}

@@ -1,0 +1,259 @@
+//! The copy plan: for every source table, what is copied (columns, rules, row filter) and in
+//! which pieces, largest first. `restage copy --dry-run` prints exactly this.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::anonymize::profile::{CompiledProfile, TableRules};
+use crate::catalog::{Catalog, ForeignKey, Table, quote};
+
+/// Tables larger than this are split into ctid ranges copied in parallel.
+pub const SPLIT_BYTES: i64 = 64 * 1024 * 1024;
+
+/// One table's copy.
+#[derive(Debug, Serialize)]
+pub struct TablePlan {
+    pub table: String,
+    pub estimated_rows: i64,
+    pub size_bytes: i64,
+    /// Column → transformer, for the columns that are rewritten.
+    pub rules: BTreeMap<String, String>,
+    /// Columns the profile keeps on purpose.
+    pub kept: Vec<String>,
+    /// The rows copied: the profile's `where`, subset limits and the filters inherited
+    /// through foreign keys from filtered tables; `None` = every row.
+    pub filter: Option<String>,
+    /// `data = false`: the table is created, no row is copied.
+    pub schema_only: bool,
+    /// How many pieces the rows are copied in.
+    pub pieces: usize,
+    #[serde(skip)]
+    pub copy: Option<Arc<TableCopy>>,
+}
+
+/// What a worker needs to copy a table.
+#[derive(Debug)]
+pub struct TableCopy {
+    pub name: String,
+    pub quoted: String,
+    /// Catalog positions of the copied columns (generated columns are left out).
+    pub columns: Vec<usize>,
+    /// `"a", "b", …`
+    pub column_list: String,
+    pub rules: TableRules,
+    pub filter: Option<String>,
+    /// ctid page ranges: `[start, end)`, the last one open.
+    pub ranges: Vec<(i64, Option<i64>)>,
+    pub column_count: usize,
+    /// Names of all catalog columns, by position (for messages).
+    pub column_names: Vec<String>,
+}
+
+impl TableCopy {
+    /// The `COPY … TO STDOUT` of one piece.
+    pub fn select_sql(&self, piece: usize) -> String {
+        let mut conditions: Vec<String> = self
+            .filter
+            .iter()
+            .map(|filter| format!("({filter})"))
+            .collect();
+        if self.ranges.len() > 1 {
+            let (start, end) = self.ranges[piece];
+            conditions.push(format!("ctid >= '({start},0)'::tid"));
+            if let Some(end) = end {
+                conditions.push(format!("ctid < '({end},0)'::tid"));
+            }
+        }
+        if conditions.is_empty() {
+            return format!("COPY {} ({}) TO STDOUT", self.quoted, self.column_list);
+        }
+        format!(
+            "COPY (SELECT {} FROM ONLY {} WHERE {}) TO STDOUT",
+            self.column_list,
+            self.quoted,
+            conditions.join(" AND ")
+        )
+    }
+
+    /// The `COPY … FROM STDIN` into the target.
+    pub fn insert_sql(&self) -> String {
+        format!("COPY {} ({}) FROM STDIN", self.quoted, self.column_list)
+    }
+}
+
+/// Plans every table of the catalog; largest first.
+pub fn plan(
+    catalog: &Catalog,
+    mut profile: CompiledProfile,
+    limits: &BTreeMap<String, u64>,
+    jobs: usize,
+) -> Vec<TablePlan> {
+    let filters = row_filters(catalog, &profile, limits);
+    let mut plans: Vec<TablePlan> = catalog
+        .tables
+        .values()
+        .filter(|table| table.kind == 'r')
+        .map(|table| {
+            let name = table.profile_name();
+            let rules = profile.tables.remove(&name).unwrap_or_default();
+            let filter = filters.get(&name).cloned();
+            plan_table(table, rules, filter, jobs)
+        })
+        .collect();
+    plans.sort_by(|a, b| {
+        b.size_bytes
+            .cmp(&a.size_bytes)
+            .then_with(|| a.table.cmp(&b.table))
+    });
+    plans
+}
+
+fn plan_table(table: &Table, rules: TableRules, filter: Option<String>, jobs: usize) -> TablePlan {
+    let columns: Vec<usize> = (0..table.columns.len())
+        .filter(|&i| !table.columns[i].generated)
+        .collect();
+    let column_list = columns
+        .iter()
+        .map(|&i| quote(&table.columns[i].name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let schema_only = rules.schema_only;
+    let ranges = split_ranges(table, jobs);
+    let summary: BTreeMap<String, String> = rules
+        .rules
+        .iter()
+        .map(|(i, rule)| (table.columns[*i].name.clone(), rule.transform.to_owned()))
+        .collect();
+    TablePlan {
+        table: table.profile_name(),
+        estimated_rows: table.estimated_rows,
+        size_bytes: table.size_bytes,
+        rules: summary,
+        kept: rules.kept.clone(),
+        filter: if schema_only { None } else { filter.clone() },
+        schema_only,
+        pieces: if schema_only { 0 } else { ranges.len() },
+        copy: (!schema_only).then(|| {
+            Arc::new(TableCopy {
+                name: table.profile_name(),
+                quoted: table.quoted(),
+                column_count: columns.len(),
+                column_names: table
+                    .columns
+                    .iter()
+                    .map(|column| column.name.clone())
+                    .collect(),
+                columns,
+                column_list,
+                rules,
+                filter,
+                ranges,
+            })
+        }),
+    }
+}
+
+/// ctid page ranges of about SPLIT_BYTES each (one range for small tables).
+fn split_ranges(table: &Table, jobs: usize) -> Vec<(i64, Option<i64>)> {
+    let pieces = (table.pages * 8192 / SPLIT_BYTES).clamp(1, (jobs * 4).max(1) as i64);
+    if pieces <= 1 {
+        return vec![(0, None)];
+    }
+    let step = (table.pages + pieces - 1) / pieces;
+    (0..pieces)
+        .map(|i| (i * step, (i + 1 < pieces).then_some((i + 1) * step)))
+        .collect()
+}
+
+/// The WHERE condition of every table whose rows are restricted: by its own `where`, a
+/// subset limit, `data = false`, or because a table it references is restricted (so that
+/// every foreign key in staging still finds its row).
+fn row_filters(
+    catalog: &Catalog,
+    profile: &CompiledProfile,
+    limits: &BTreeMap<String, u64>,
+) -> BTreeMap<String, String> {
+    let mut own: BTreeMap<String, String> = BTreeMap::new();
+    for (name, table) in &catalog.tables {
+        let rules = profile.tables.get(name).or_else(|| {
+            table
+                .partition_root
+                .as_ref()
+                .and_then(|root| profile.tables.get(root))
+        });
+        let mut conditions = Vec::new();
+        if rules.is_some_and(|rules| rules.schema_only) {
+            conditions.push("false".to_owned());
+        }
+        if let Some(filter) = rules.and_then(|rules| rules.filter.as_ref()) {
+            conditions.push(format!("({filter})"));
+        }
+        if let Some(limit) = limits.get(name) {
+            let inner = if conditions.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", conditions.join(" AND "))
+            };
+            conditions = vec![format!(
+                "ctid IN (SELECT ctid FROM ONLY {}{inner} ORDER BY ctid LIMIT {limit})",
+                table.quoted()
+            )];
+        }
+        if !conditions.is_empty() {
+            own.insert(name.clone(), conditions.join(" AND "));
+        }
+    }
+    let mut filters = BTreeMap::new();
+    for name in catalog.tables.keys() {
+        if let Some(filter) = inherited_filter(catalog, &own, name, &mut HashSet::new()) {
+            filters.insert(name.clone(), filter);
+        }
+    }
+    filters
+}
+
+/// The filter of `name`: its own, and for every foreign key to a restricted table, rows whose
+/// key is NULL or among that table's copied rows. Cycles are cut where they close.
+fn inherited_filter(
+    catalog: &Catalog,
+    own: &BTreeMap<String, String>,
+    name: &str,
+    visiting: &mut HashSet<String>,
+) -> Option<String> {
+    if !visiting.insert(name.to_owned()) {
+        return None;
+    }
+    let table = catalog.tables.get(name)?;
+    let owner = table.partition_root.as_deref().unwrap_or(name);
+    let mut conditions: Vec<String> = own.get(name).cloned().into_iter().collect();
+    // Keys declared on the partitioned root or on the partition itself.
+    let keys = catalog
+        .foreign_keys
+        .iter()
+        .filter(|key| (key.table == owner || key.table == name) && key.referenced != owner);
+    for key in keys {
+        let Some(parent) = catalog.tables.get(&key.referenced) else {
+            continue;
+        };
+        if let Some(parent_filter) = inherited_filter(catalog, own, &key.referenced, visiting) {
+            conditions.push(reference_condition(key, parent, &parent_filter));
+        }
+    }
+    visiting.remove(name);
+    (!conditions.is_empty()).then(|| conditions.join(" AND "))
+}
+
+fn reference_condition(key: &ForeignKey, parent: &Table, parent_filter: &str) -> String {
+    let columns: Vec<String> = key.columns.iter().map(|c| quote(c)).collect();
+    let referenced: Vec<String> = key.referenced_columns.iter().map(|c| quote(c)).collect();
+    let any_null: Vec<String> = columns.iter().map(|c| format!("{c} IS NULL")).collect();
+    format!(
+        "({} OR ({}) IN (SELECT {} FROM {} WHERE {parent_filter}))",
+        any_null.join(" OR "),
+        columns.join(", "),
+        referenced.join(", "),
+        parent.quoted()
+    )
+}

@@ -1,0 +1,162 @@
+//! Loading beside staging and swapping in: the copy goes into `<staging>_restage_next`; only
+//! when everything succeeded is staging renamed to `<staging>_restage_prev` (kept until the
+//! next successful copy, for `restage rollback`) and the new database renamed to staging.
+//! A failed or killed copy leaves staging as it was.
+
+use sqlx::postgres::PgConnection;
+
+use crate::catalog::quote;
+use crate::error::Error;
+use crate::safety::SecretUrl;
+use crate::schema::database_error;
+
+/// The three database names of a swap.
+#[derive(Debug, Clone)]
+pub struct SwapNames {
+    pub staging: String,
+    pub next: String,
+    pub previous: String,
+}
+
+/// PostgreSQL's limit on identifier length, in bytes.
+const MAX_NAME: usize = 63;
+
+impl SwapNames {
+    /// The names beside staging database `staging`.
+    pub fn new(staging: &str) -> Result<SwapNames, Error> {
+        let names = SwapNames {
+            staging: staging.to_owned(),
+            next: format!("{staging}_restage_next"),
+            previous: format!("{staging}_restage_prev"),
+        };
+        if names.previous.len() > MAX_NAME {
+            return Err(Error::Refused(format!(
+                "the staging database name '{staging}' is too long to keep a '_restage_prev' copy beside it \
+                 (at most {} characters); use --no-swap or a shorter name",
+                MAX_NAME - "_restage_prev".len()
+            )));
+        }
+        Ok(names)
+    }
+}
+
+/// Whether database `name` exists on the server.
+pub async fn exists(admin: &mut PgConnection, url: &SecretUrl, name: &str) -> Result<bool, Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(admin)
+        .await
+        .map_err(database_error(url, "looking up databases"))
+}
+
+/// Drops database `name` if it exists, disconnecting its sessions.
+pub async fn drop_database(
+    admin: &mut PgConnection,
+    url: &SecretUrl,
+    name: &str,
+) -> Result<(), Error> {
+    sqlx::query(&format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        quote(name)
+    ))
+    .execute(admin)
+    .await
+    .map_err(database_error(url, &format!("dropping database {name}")))?;
+    Ok(())
+}
+
+/// Creates the empty database the copy loads into (dropping a leftover of a crashed run).
+pub async fn create_next(
+    admin: &mut PgConnection,
+    url: &SecretUrl,
+    names: &SwapNames,
+) -> Result<(), Error> {
+    drop_database(admin, url, &names.next).await?;
+    sqlx::query(&format!(
+        "CREATE DATABASE {} TEMPLATE template0",
+        quote(&names.next)
+    ))
+    .execute(admin)
+    .await
+    .map_err(database_error(
+        url,
+        &format!("creating database {}", names.next),
+    ))?;
+    Ok(())
+}
+
+/// Renames `from` to `to`, disconnecting the sessions on `from` first (a database with
+/// sessions cannot be renamed).
+async fn rename(
+    admin: &mut PgConnection,
+    url: &SecretUrl,
+    from: &str,
+    to: &str,
+) -> Result<(), Error> {
+    let action = format!("renaming database {from} to {to}");
+    let mut last_error = None;
+    for _ in 0..5 {
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()")
+            .bind(from)
+            .execute(&mut *admin)
+            .await
+            .map_err(database_error(url, &action))?;
+        match sqlx::query(&format!(
+            "ALTER DATABASE {} RENAME TO {}",
+            quote(from),
+            quote(to)
+        ))
+        .execute(&mut *admin)
+        .await
+        {
+            Ok(_) => return Ok(()),
+            // A client reconnected in between: disconnect it again.
+            Err(error) => last_error = Some(error),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    Err(Error::Database {
+        action,
+        url: url.to_string(),
+        source: last_error.unwrap_or(sqlx::Error::PoolClosed),
+    })
+}
+
+/// Swaps the loaded database in; staging becomes the previous copy. Returns whether there
+/// was a staging database to keep.
+pub async fn swap_in(
+    admin: &mut PgConnection,
+    url: &SecretUrl,
+    names: &SwapNames,
+) -> Result<bool, Error> {
+    let had_staging = exists(admin, url, &names.staging).await?;
+    if had_staging {
+        drop_database(admin, url, &names.previous).await?;
+        rename(admin, url, &names.staging, &names.previous).await?;
+    }
+    rename(admin, url, &names.next, &names.staging).await?;
+    Ok(had_staging)
+}
+
+/// Swaps the previous copy back in; the current staging becomes the previous copy.
+pub async fn roll_back(
+    admin: &mut PgConnection,
+    url: &SecretUrl,
+    names: &SwapNames,
+) -> Result<(), Error> {
+    if !exists(admin, url, &names.previous).await? {
+        return Err(Error::Refused(format!(
+            "there is no previous staging database {} to roll back to; it exists only after a \
+             successful `restage copy` that swapped staging",
+            names.previous
+        )));
+    }
+    let parked = format!("{}_restage_swap", names.staging);
+    if exists(admin, url, &names.staging).await? {
+        rename(admin, url, &names.staging, &parked).await?;
+        rename(admin, url, &names.previous, &names.staging).await?;
+        rename(admin, url, &parked, &names.previous).await
+    } else {
+        rename(admin, url, &names.previous, &names.staging).await
+    }
+}
