@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod config;
+mod copy;
 mod migrate;
 mod redis_flush;
 mod reset;

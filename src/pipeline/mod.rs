@@ -169,10 +169,12 @@ pub async fn compile_profile(
         let (Some(filter), Some(table)) = (&rules.filter, catalog.tables.get(name)) else {
             continue;
         };
-        let check = format!(
-            "SAVEPOINT restage_filter; EXPLAIN SELECT 1 FROM {} WHERE {filter}",
-            table.quoted()
-        );
+        // Separate statements: a filter that does not parse would fail the whole string.
+        sqlx::raw_sql("SAVEPOINT restage_filter")
+            .execute(&mut *connection)
+            .await
+            .map_err(database_error(source, "checking row filters"))?;
+        let check = format!("EXPLAIN SELECT 1 FROM {} WHERE {filter}", table.quoted());
         let outcome = sqlx::raw_sql(&check).execute(&mut *connection).await;
         sqlx::raw_sql("ROLLBACK TO SAVEPOINT restage_filter")
             .execute(&mut *connection)

@@ -137,6 +137,30 @@ impl TestDb {
         self.session.execute(sql);
     }
 
+    /// Opens a new session: a swap replaces the database and ends the old one.
+    pub fn reconnect(&mut self) {
+        self.session.close();
+        self.session = PgSession::connect(&self.url());
+    }
+
+    /// Loads a plain SQL file with psql (for dumps with COPY blocks).
+    pub fn load_with_psql(&self, file: &Path) {
+        let status = Command::new("psql")
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &self.url(), "-f"])
+            .arg(file)
+            .stdout(Stdio::null())
+            .status()
+            .expect("run psql (install postgresql-client)");
+        assert!(status.success(), "psql could not load {}", file.display());
+    }
+
+    /// Whether another database of the server exists.
+    pub fn database_exists(&mut self, name: &str) -> bool {
+        self.scalar(&format!(
+            "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"
+        )) == "true"
+    }
+
     /// The first column of the first row, as text (NULL as "NULL").
     pub fn scalar(&mut self, sql: &str) -> String {
         self.session.scalar(sql)
@@ -437,6 +461,11 @@ pub fn run(command: &mut Command) -> Run {
 /// A temporary working directory.
 pub fn work_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
+}
+
+/// A file of the repository.
+pub fn repo_file(path: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
 /// The tables of a reset (migrated and seeded) database.

@@ -125,8 +125,6 @@ enum Kind {
 struct Faker {
     kind: Kind,
     domain: String,
-    /// Distinct inputs must give distinct outputs (a unique column).
-    unique: bool,
 }
 
 fn build_fake(
@@ -161,11 +159,7 @@ fn build_fake(
     if domain.is_empty() || domain.contains(['@', ' ']) {
         return Err(format!("option 'domain' is not a domain name: '{domain}'"));
     }
-    Ok(Box::new(Faker {
-        kind,
-        domain,
-        unique: context.column.unique,
-    }))
+    Ok(Box::new(Faker { kind, domain }))
 }
 
 impl Transformer for Faker {
@@ -180,13 +174,9 @@ impl Transformer for Faker {
             value
         };
         let mut rng = context.keyer.rng(context.scope, input.as_bytes());
-        let tag = || {
-            context.keyer.tag(
-                context.scope,
-                input.as_bytes(),
-                if self.unique { 13 } else { 4 },
-            )
-        };
+        // Always the long tag: the same address must get the same fake in a unique column and
+        // in, say, a JSON payload, and 65 bits keep distinct inputs distinct.
+        let tag = || context.keyer.tag(context.scope, input.as_bytes(), 13);
         let output = match self.kind {
             Kind::Email => format!("{}.{}@{}", handle(&mut rng), tag(), self.domain),
             Kind::Username => format!("{}.{}", handle(&mut rng), tag()),

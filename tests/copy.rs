@@ -1,0 +1,603 @@
+//! `restage copy`, `check` and `rollback` against real PostgreSQL: anonymization, pass-through,
+//! schema features, filters and subsets, fail-closed checks, bad profiles, failures, swap.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{Run, TestDb, repo_file, restage, run, work_dir};
+
+const KEY: &str = "integration test key";
+
+/// A "production" database: the reference schema full of personal data.
+fn production() -> TestDb {
+    let mut db = TestDb::new();
+    let dir = work_dir();
+    run(restage(dir.path()).args(["migrate", "--staging-url", &db.url()])).assert_code(0);
+    db.execute(
+        &std::fs::read_to_string(repo_file("tests/fixtures/production.sql")).expect("fixture"),
+    );
+    db.execute("ANALYZE");
+    db
+}
+
+/// A staging database holding yesterday's data.
+fn staging() -> TestDb {
+    let mut db = TestDb::new();
+    db.execute("CREATE TABLE yesterday (id int); INSERT INTO yesterday VALUES (1);");
+    db
+}
+
+/// `restage copy --yes --json` from `source` into `staging` with `profile`.
+fn copy(source: &TestDb, staging: &TestDb, profile: &Path, extra: &[&str]) -> Run {
+    let dir = work_dir();
+    run(restage(dir.path())
+        .args([
+            "copy",
+            "--yes",
+            "--json",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &staging.url(),
+            "--anonymizers",
+        ])
+        .arg(profile)
+        .args(extra)
+        .env("RESTAGE_ANONYMIZE_KEY", KEY))
+}
+
+/// A profile file with `text`, in a directory kept alive by the caller.
+fn profile(dir: &tempfile::TempDir, text: &str) -> PathBuf {
+    let path = dir.path().join("profile.toml");
+    std::fs::write(&path, text).expect("write profile");
+    path
+}
+
+/// `SELECT …` on both databases: (source, staging).
+fn both(source: &mut TestDb, staging: &mut TestDb, sql: &str) -> (String, String) {
+    (source.scalar(sql), staging.scalar(sql))
+}
+
+#[test]
+fn copy_anonymizes_personal_data_and_passes_everything_else_through() {
+    let mut source = production();
+    let mut staging = staging();
+    let copied = copy(
+        &source,
+        &staging,
+        &repo_file("anonymizers/default.toml"),
+        &[],
+    );
+    copied.assert_code(0);
+    let report = copied.json();
+    assert_eq!(report["status"], "ok");
+    assert!(
+        report["previous"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("_restage_prev")),
+        "{report}"
+    );
+    staging.reconnect();
+
+    // Row counts: all, except the schema-only tables.
+    for table in [
+        "users",
+        "customers",
+        "products",
+        "items",
+        "movements",
+        "orders",
+        "order_items",
+        "payments",
+    ] {
+        let count = format!("SELECT count(*) FROM {table}");
+        let (a, b) = both(&mut source, &mut staging, &count);
+        assert_eq!(a, b, "{table}");
+    }
+    assert_eq!(staging.scalar("SELECT count(*) FROM audit_log"), "0");
+    assert_eq!(staging.scalar("SELECT count(*) FROM sessions"), "0");
+    assert_eq!(
+        staging.scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'yesterday'"),
+        "0"
+    );
+
+    // Personal data replaced, shapes kept.
+    let emails = "SELECT string_agg(email::text, ',' ORDER BY id) FROM users";
+    let (real, fake) = both(&mut source, &mut staging, emails);
+    assert!(
+        real.split(',')
+            .zip(fake.split(','))
+            .all(|(r, f)| r != f && f.ends_with("@example.com")),
+        "{fake}"
+    );
+    assert_eq!(
+        staging.scalar("SELECT count(DISTINCT email) FROM users"),
+        "300"
+    );
+    assert_eq!(
+        staging.scalar("SELECT count(*) FROM users WHERE full_name LIKE 'Real Person%'"),
+        "0"
+    );
+    assert_eq!(
+        staging.scalar("SELECT count(*) FROM customers WHERE street_address LIKE '%Real Street'"),
+        "0"
+    );
+    assert_eq!(
+        staging.scalar("SELECT count(*) FROM movements WHERE note LIKE '%Real Person%'"),
+        "0"
+    );
+    assert_eq!(
+        staging.scalar("SELECT count(DISTINCT password_hash) FROM users"),
+        "1"
+    );
+    assert_eq!(staging.scalar("SELECT count(*) FROM payments WHERE card_number IN ('4111111111111111', '5500000000000004', '4012888888881881')"), "0");
+    assert_eq!(
+        staging.scalar("SELECT count(*) FROM payments WHERE right(card_number, 4) <> card_last4"),
+        "0"
+    );
+    // Birth dates keep their 5-year band.
+    let bands = "SELECT md5(string_agg((extract(year FROM date_of_birth)::int / 5)::text, ',' ORDER BY id)) FROM customers";
+    let (a, b) = both(&mut source, &mut staging, bands);
+    assert_eq!(a, b, "birth dates left their age band");
+
+    // Columns without rules are byte-identical.
+    for (table, columns) in [
+        ("users", "id, role_id, is_active, created_at"),
+        ("products", "*"),
+        (
+            "orders",
+            "id, order_number, customer_id, status, total, currency, placed_at",
+        ),
+        ("payments", "id, order_id, card_last4, amount, status"),
+        ("locations", "*"),
+    ] {
+        let digest = format!(
+            "SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM (SELECT {columns} FROM {table}) t"
+        );
+        let (a, b) = both(&mut source, &mut staging, &digest);
+        assert_eq!(a, b, "{table} ({columns}) changed");
+    }
+
+    // Schema: constraints, indexes and triggers are there; sequences are past the data.
+    let shape = "SELECT (SELECT count(*) FROM pg_constraint WHERE connamespace = 'public'::regnamespace) || '/' || \
+                 (SELECT count(*) FROM pg_indexes WHERE schemaname = 'public') || '/' || \
+                 (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal)";
+    let (a, b) = both(&mut source, &mut staging, shape);
+    assert_eq!(a, b);
+    let next_id: i64 = staging
+        .scalar("SELECT nextval('users_id_seq')")
+        .parse()
+        .expect("id");
+    assert!(next_id > 300, "sequence not set: {next_id}");
+
+    // The previous staging is kept, and rollback swaps it back.
+    assert!(staging.database_exists(&format!("{}_restage_prev", staging.name)));
+    let dir = work_dir();
+    run(restage(dir.path()).args(["rollback", "--yes", "--staging-url", &staging.url()]))
+        .assert_code(0);
+    staging.reconnect();
+    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
+}
+
+#[test]
+fn the_same_key_gives_the_same_fakes_and_another_key_others() {
+    let source = production();
+    let mut first = staging();
+    let mut second = staging();
+    copy(&source, &first, &repo_file("anonymizers/default.toml"), &[]).assert_code(0);
+    copy(
+        &source,
+        &second,
+        &repo_file("anonymizers/default.toml"),
+        &["--jobs", "1"],
+    )
+    .assert_code(0);
+    first.reconnect();
+    second.reconnect();
+    let people = "SELECT md5(string_agg(t::text, '|' ORDER BY id)) FROM (SELECT id, email, full_name, phone, date_of_birth FROM customers) t";
+    assert_eq!(first.scalar(people), second.scalar(people));
+    // Equal inputs give equal outputs across tables: one e-mail in two columns.
+    let dir = work_dir();
+    let mut other = staging();
+    run(restage(dir.path())
+        .args([
+            "copy",
+            "--yes",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &other.url(),
+            "--anonymizers",
+        ])
+        .arg(repo_file("anonymizers/default.toml"))
+        .env("RESTAGE_ANONYMIZE_KEY", "another key"))
+    .assert_code(0);
+    other.reconnect();
+    assert_ne!(first.scalar(people), other.scalar(people));
+}
+
+#[test]
+fn uncovered_personal_data_stops_the_copy_and_keep_silences_it() {
+    let source = production();
+    let mut staging = staging();
+    let dir = work_dir();
+    let default =
+        std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile");
+    let weak = profile(&dir, &default.replace("email = { transform = \"email\", domain = \"example.com\" }\nfull_name = \"name\"\nphone = \"phone\"\npassword_hash", "password_hash"));
+    let refused = copy(&source, &staging, &weak, &[]);
+    refused
+        .assert_code(1)
+        .assert_stderr_contains("3 column(s) look like personal data and have no rule")
+        .assert_stderr_contains("users.email (citext): its name suggests e-mail")
+        .assert_stderr_contains("users.full_name")
+        .assert_stderr_contains("users.phone");
+    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
+    assert!(!staging.database_exists(&format!("{}_restage_next", staging.name)));
+
+    let check = run(restage(dir.path())
+        .args(["check", "--source-url", &source.url(), "--anonymizers"])
+        .arg(&weak));
+    check.assert_code(1).assert_stderr_contains("users.email");
+
+    let kept = profile(
+        &dir,
+        &default.replace(
+            "full_name = \"name\"\nphone = \"phone\"\npassword_hash",
+            "full_name = \"keep\"\nphone = \"keep\"\npassword_hash",
+        ),
+    );
+    run(restage(dir.path())
+        .args(["check", "--source-url", &source.url(), "--anonymizers"])
+        .arg(&kept))
+    .assert_code(0)
+    .assert_stdout_contains("has a rule");
+}
+
+#[test]
+fn profile_mistakes_are_reported_with_file_line_and_column_before_any_write() {
+    let source = production();
+    let mut staging = staging();
+    let dir = work_dir();
+    let bad = profile(
+        &dir,
+        "version = 1\n\n[tables.users.columns]\nemial = \"email\"\nfull_name = \"nmae\"\nphone = { transform = \"phone\", colour = \"red\" }\n\n[tables.clients]\ndata = false\n",
+    );
+    let failed = copy(&source, &staging, &bad, &[]);
+    failed
+        .assert_code(2)
+        .assert_clean_failure("s3cr3t")
+        .assert_stderr_contains("profile.toml; nothing was written")
+        .assert_stderr_contains("line 4: users.emial: no such column; columns of users: id, email")
+        .assert_stderr_contains(
+            "line 5: users.full_name: unknown transformer 'nmae'; transformers: keep",
+        )
+        .assert_stderr_contains("line 6: users.phone: unknown option 'colour'")
+        .assert_stderr_contains(
+            "line 8: tables.clients: no table 'clients' in the source database",
+        );
+    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
+
+    let unfit = profile(
+        &dir,
+        "version = 1\n[tables.users.columns]\nrole_id = \"email\"\n",
+    );
+    copy(&source, &staging, &unfit, &[])
+        .assert_code(2)
+        .assert_stderr_contains(
+            "line 3: users.role_id: transformer 'email' cannot write a bigint column",
+        );
+    let bad_where = profile(
+        &dir,
+        "version = 1\n[tables.users]\nwhere = \"created_at >\"\n",
+    );
+    copy(&source, &staging, &bad_where, &[])
+        .assert_code(2)
+        .assert_stderr_contains("tables.users.where: `created_at >` does not run on the source");
+    let malformed = profile(&dir, "version = 1\n[tables.users.columns\n");
+    copy(&source, &staging, &malformed, &[])
+        .assert_code(2)
+        .assert_stderr_contains("line 2");
+    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
+}
+
+#[test]
+fn row_filters_and_subsets_keep_every_foreign_key_valid() {
+    let source = production();
+    let mut staging = staging();
+    let dir = work_dir();
+    let default =
+        std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile");
+    let filtered = profile(
+        &dir,
+        &default.replace(
+            "[tables.customers.columns]",
+            "[tables.customers]\nwhere = \"id <= 100\"\n\n[tables.customers.columns]",
+        ),
+    );
+    copy(&source, &staging, &filtered, &[]).assert_code(0);
+    staging.reconnect();
+    assert_eq!(staging.scalar("SELECT count(*) FROM customers"), "100");
+    assert_eq!(
+        staging.scalar("SELECT count(*) FROM orders WHERE customer_id > 100"),
+        "0"
+    );
+    assert_eq!(staging.scalar("SELECT count(*) FROM orders"), "200");
+    assert_eq!(staging.scalar("SELECT count(*) FROM payments"), "200");
+    assert_eq!(staging.scalar("SELECT count(*) FROM users"), "300");
+
+    let mut subset = crate::support::TestDb::new();
+    let limited = profile(
+        &dir,
+        &format!("{default}\n[subset]\nlimits = {{ customers = 1000 }}\n"),
+    );
+    copy(&source, &subset, &limited, &["--limit", "25"]).assert_code(0);
+    subset.reconnect();
+    assert_eq!(subset.scalar("SELECT count(*) FROM customers"), "25");
+    assert_eq!(subset.scalar("SELECT count(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = o.customer_id)"), "0");
+    assert_eq!(subset.scalar("SELECT count(*) FROM order_items i WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = i.order_id)"), "0");
+}
+
+#[test]
+fn json_rules_rewrite_values_inside_arrays() {
+    let source = production();
+    let mut staging = staging();
+    let dir = work_dir();
+    let default =
+        std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile");
+    let json = profile(
+        &dir,
+        &default.replace(
+            "[tables.audit_log]\ndata = false",
+            "[tables.audit_log.columns]\npayload = { transform = \"json\", paths = { \"$.email\" = \"email\", \"$.contacts[*].email\" = \"email\" } }\nip_address = \"ipv4\"",
+        ),
+    );
+    copy(&source, &staging, &json, &[]).assert_code(0);
+    staging.reconnect();
+    assert_eq!(staging.scalar("SELECT count(*) FROM audit_log"), "50");
+    assert_eq!(staging.scalar("SELECT count(*) FROM audit_log WHERE payload::text LIKE '%Real-Mail%' OR payload::text LIKE '%mail.example%'"), "0");
+    assert_eq!(
+        staging.scalar(
+            "SELECT count(*) FROM audit_log WHERE payload #>> '{contacts,0,kind}' = 'friend'"
+        ),
+        "50"
+    );
+    // The same address in users.email and in the JSON payload became the same fake.
+    assert_eq!(
+        staging.scalar(
+            "SELECT count(*) FROM audit_log a JOIN users u ON u.email = a.payload ->> 'email'"
+        ),
+        "50"
+    );
+}
+
+#[test]
+fn every_schema_feature_survives_the_round_trip() {
+    let mut source = TestDb::new();
+    source.execute(
+        &std::fs::read_to_string(repo_file("tests/fixtures/edge_schema.sql")).expect("fixture"),
+    );
+    let mut staging = staging();
+    let dir = work_dir();
+    let keep = profile(
+        &dir,
+        "version = 1\n[tables.\"Sales.Order\".columns]\nemail = \"keep\"\nip = \"keep\"\n",
+    );
+    copy(&source, &staging, &keep, &["--jobs", "2"]).assert_code(0);
+    staging.reconnect();
+    assert_eq!(source.fingerprint(), staging.fingerprint());
+    // Triggers did not fire during the load; generated columns were recomputed.
+    assert_eq!(
+        staging.scalar("SELECT string_agg(label, ',' ORDER BY id) FROM tree"),
+        "root (touched),child (touched),grandchild (touched)"
+    );
+    assert_eq!(
+        staging.scalar("SELECT total FROM \"Sales\".\"Order\" WHERE id = 1"),
+        "24691.357802"
+    );
+    assert_eq!(staging.scalar("SELECT n FROM tree_counts"), "3");
+    assert_eq!(
+        staging.scalar("SELECT obj_description('\"Sales\".\"Order\"'::regclass)"),
+        "orders with every type"
+    );
+    let next: i64 = staging
+        .scalar("SELECT nextval('\"Sales\".\"Order_id_seq\"')")
+        .parse()
+        .expect("id");
+    assert!(next > 3);
+    assert_eq!(staging.scalar("SELECT count(*) FROM measurements"), "2");
+}
+
+#[test]
+fn pagila_copies_checks_and_anonymizes() {
+    let mut source = TestDb::new();
+    let pagila = repo_file("../shared/datasets/pagila");
+    source.load_with_psql(&pagila.join("pagila-schema.sql"));
+    source.load_with_psql(&pagila.join("pagila-data.sql"));
+    let profile = repo_file("anonymizers/pagila.toml");
+    let dir = work_dir();
+    run(restage(dir.path())
+        .args(["check", "--source-url", &source.url(), "--anonymizers"])
+        .arg(&profile))
+    .assert_code(0);
+    let mut staging = staging();
+    copy(&source, &staging, &profile, &[]).assert_code(0);
+    staging.reconnect();
+    for table in [
+        "rental",
+        "payment",
+        "customer",
+        "staff",
+        "address",
+        "film",
+        "inventory",
+    ] {
+        let (a, b) = both(
+            &mut source,
+            &mut staging,
+            &format!("SELECT count(*) FROM {table}"),
+        );
+        assert_eq!(a, b, "{table}");
+    }
+    let leaked = "SELECT count(*) FROM customer s WHERE email LIKE '%sakilacustomer.org' OR first_name = 'MARY'";
+    assert_eq!(staging.scalar(leaked), "0");
+    let film = "SELECT md5(string_agg(t::text, '|' ORDER BY film_id)) FROM film t";
+    let (a, b) = both(&mut source, &mut staging, film);
+    assert_eq!(a, b, "film changed");
+}
+
+#[test]
+fn a_failing_copy_leaves_staging_as_it_was() {
+    let source = production();
+    let mut staging = staging();
+    let dir = work_dir();
+    let default =
+        std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile");
+    let failing = profile(
+        &dir,
+        &format!("{default}\n[tables.products.columns]\nname = \"number\"\n"),
+    );
+    copy(&source, &staging, &failing, &[])
+        .assert_code(4)
+        .assert_clean_failure("s3cr3t")
+        .assert_stderr_contains("anonymizing products.name failed on row 1")
+        .assert_stderr_contains("'Product 1' is not a number");
+    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
+    assert!(!staging.database_exists(&format!("{}_restage_next", staging.name)));
+}
+
+#[test]
+fn a_terminated_copy_leaves_staging_as_it_was() {
+    let source = production();
+    let mut staging = staging();
+    let dir = work_dir();
+    let default =
+        std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile");
+    // A filter that makes the data phase take seconds.
+    let slow = profile(
+        &dir,
+        &default.replace(
+            "[tables.orders.columns]",
+            "[tables.orders]\nwhere = \"pg_sleep(0.01) IS NOT NULL\"\n\n[tables.orders.columns]",
+        ),
+    );
+    let child = restage(dir.path())
+        .args([
+            "copy",
+            "--yes",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &staging.url(),
+            "--anonymizers",
+        ])
+        .arg(&slow)
+        .env("RESTAGE_ANONYMIZE_KEY", KEY)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start restage");
+    let next = format!("{}_restage_next", staging.name);
+    let started = std::time::Instant::now();
+    while !staging.database_exists(&next) && started.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("interrupted; the half-built database was removed"),
+        "{stderr}"
+    );
+    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
+    assert!(!staging.database_exists(&next));
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_writes_nothing() {
+    let source = production();
+    let mut staging = staging();
+    let planned = copy(
+        &source,
+        &staging,
+        &repo_file("anonymizers/default.toml"),
+        &["--dry-run"],
+    );
+    planned.assert_code(0);
+    let plan = planned.json();
+    let users = plan["plan"]
+        .as_array()
+        .expect("plan")
+        .iter()
+        .find(|t| t["table"] == "users")
+        .expect("users")
+        .clone();
+    assert_eq!(users["rules"]["email"], "email");
+    assert!(
+        plan["plan"]
+            .as_array()
+            .expect("plan")
+            .iter()
+            .any(|t| t["table"] == "sessions" && t["schema_only"] == true)
+    );
+    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
+    assert!(!staging.database_exists(&format!("{}_restage_next", staging.name)));
+}
+
+#[test]
+fn copy_refuses_production_and_a_missing_key() {
+    let source = production();
+    let mut staging = staging();
+    let dir = work_dir();
+    std::fs::write(
+        dir.path().join("restage.toml"),
+        format!("[production]\nurl = \"{}\"\n", staging.url()),
+    )
+    .expect("config");
+    run(restage(dir.path())
+        .args([
+            "copy",
+            "--yes",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &staging.url_with_password("s3cr3t"),
+        ])
+        .env("RESTAGE_ANONYMIZE_KEY", KEY))
+    .assert_code(3)
+    .assert_clean_failure("s3cr3t")
+    .assert_stderr_contains("is the production database");
+    let other = work_dir();
+    run(restage(other.path())
+        .args([
+            "copy",
+            "--yes",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &source.url(),
+            "--anonymizers",
+        ])
+        .arg(repo_file("anonymizers/default.toml"))
+        .env("RESTAGE_ANONYMIZE_KEY", KEY))
+    .assert_code(3)
+    .assert_stderr_contains("is the source database itself");
+    run(restage(other.path())
+        .args([
+            "copy",
+            "--yes",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &staging.url(),
+            "--anonymizers",
+        ])
+        .arg(repo_file("anonymizers/default.toml")))
+    .assert_code(2)
+    .assert_stderr_contains("no anonymization key: set RESTAGE_ANONYMIZE_KEY");
+    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
+}
