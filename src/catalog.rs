@@ -73,6 +73,8 @@ pub struct Table {
     /// Pages of the main fork, for splitting a large table into ctid ranges.
     pub pages: i64,
     pub columns: Vec<Column>,
+    /// Primary key columns, in key order (empty: no primary key).
+    pub primary_key: Vec<String>,
 }
 
 impl Table {
@@ -199,6 +201,7 @@ impl Catalog {
                 size_bytes,
                 pages,
                 columns: Vec::new(),
+                primary_key: Vec::new(),
             };
             catalog.tables.insert(table.profile_name(), table);
         }
@@ -224,6 +227,20 @@ impl Catalog {
                     unique,
                     generated,
                 });
+            }
+        }
+        let keys: Vec<(String, String, Vec<String>)> = sqlx::query_as(&format!(
+            "SELECT n.nspname, c.relname,
+                    ARRAY(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY u(num, ord)
+                          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = u.num ORDER BY u.ord)
+             FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE i.indisprimary AND n.nspname NOT IN {SYSTEM_SCHEMAS}"
+        ))
+        .fetch_all(&mut *connection)
+        .await?;
+        for (schema, table, columns) in keys {
+            if let Some(table) = catalog.tables.get_mut(&profile_name(&schema, &table)) {
+                table.primary_key = columns;
             }
         }
         catalog.foreign_keys = read_foreign_keys(connection).await?;

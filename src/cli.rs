@@ -90,6 +90,13 @@ pub enum Command {
     /// List the columns that look like personal data and have no rule; exit 1 if any
     Check(CheckArgs),
 
+    /// Check a copy: row counts, constraints, sequences, and that no personal data leaked
+    ///
+    /// Compares staging with the source as the profile says it was copied (filters, subsets,
+    /// schema-only tables); exits 1 naming the table.column of every problem. The source is read
+    /// as it is now: run it right after a copy (`copy` runs the same checks before swapping).
+    Verify(VerifyArgs),
+
     /// Swap the previous staging copy (<name>_restage_prev) back in
     Rollback(RollbackArgs),
 
@@ -184,6 +191,17 @@ pub struct CopyArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub source: SourceArgs,
+}
+
+/// Arguments of `restage verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// The --limit the copy was made with
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
 }
 
 /// Arguments of `restage rollback`.

@@ -181,6 +181,12 @@ pub enum Error {
     #[error(transparent)]
     Copy(#[from] crate::pipeline::data::CopyError),
 
+    #[error("verification of {target} failed:\n{}", bullet_list(.problems))]
+    VerifyFailed {
+        target: String,
+        problems: Vec<String>,
+    },
+
     #[error("interrupted; the half-built database was removed and staging is as it was")]
     Interrupted,
 
@@ -200,6 +206,7 @@ impl Error {
             | Error::Io { .. }
             | Error::SeedPassword { .. }
             | Error::UncoveredPii { .. }
+            | Error::VerifyFailed { .. }
             | Error::Interrupted => exit::FAILURE,
             Error::ConfigRead { .. }
             | Error::Config { .. }

@@ -35,6 +35,7 @@ pub mod safety;
 pub mod schema;
 pub mod seed;
 pub mod toml_source;
+pub mod verify;
 
 use cli::{AnonymizersCommand, Cli, Command, RedisCommand};
 use config::Settings;
@@ -59,6 +60,7 @@ async fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Seed(args) => out.finish(&commands::seed::run(&settings, &args, &out).await?),
         Command::Copy(args) => out.finish(&commands::copy::run(&settings, &args, &out).await?),
         Command::Check(args) => out.finish(&commands::check::run(&settings, &args).await?),
+        Command::Verify(args) => out.finish(&commands::verify::run(&settings, &args).await?),
         Command::Rollback(args) => {
             out.finish(&commands::rollback::run(&settings, &args, &out).await?)
         }

@@ -16,6 +16,7 @@ const HELP_PAGES: &[&[&str]] = &[
     &["copy", "--help"],
     &["check", "--help"],
     &["rollback", "--help"],
+    &["verify", "--help"],
 ];
 
 #[test]

@@ -601,3 +601,63 @@ fn copy_refuses_production_and_a_missing_key() {
     .assert_stderr_contains("no anonymization key: set RESTAGE_ANONYMIZE_KEY");
     assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
 }
+
+#[test]
+fn verification_catches_a_weak_profile_and_verify_checks_a_copy() {
+    let mut source = production();
+    let mut staging = staging();
+    let dir = work_dir();
+    let default =
+        std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile");
+    // Misses "$.email" in the payload, and a regex that changes nothing.
+    let weak = profile(
+        &dir,
+        &default
+            .replace(
+                "[tables.audit_log]\ndata = false",
+                "[tables.audit_log.columns]\npayload = { transform = \"json\", paths = { \"$.contacts[*].email\" = \"email\" } }\nip_address = \"ipv4\"",
+            )
+            .replace("phone = \"phone\"\npassword_hash", "phone = { transform = \"regex\", pattern = \"^x\", replacement = \"y\" }\npassword_hash"),
+    );
+    copy(&source, &staging, &weak, &[])
+        .assert_code(1)
+        .assert_clean_failure("s3cr3t")
+        .assert_stderr_contains("_restage_next failed:")
+        .assert_stderr_contains("audit_log.payload: 50 of 50 sampled values hold a source e-mail, phone or card number")
+        .assert_stderr_contains("users.phone: 300 of 300 sampled values are unchanged from the source (transform regex)");
+    assert_eq!(
+        staging.scalar("SELECT count(*) FROM yesterday"),
+        "1",
+        "a copy that failed verification was swapped in"
+    );
+
+    let good = repo_file("anonymizers/default.toml");
+    copy(&source, &staging, &good, &[]).assert_code(0);
+    let verify = |target: &TestDb| {
+        run(restage(dir.path())
+            .args([
+                "verify",
+                "--json",
+                "--source-url",
+                &source.url(),
+                "--staging-url",
+                &target.url(),
+                "--anonymizers",
+            ])
+            .arg(&good))
+    };
+    let verified = verify(&staging);
+    verified.assert_code(0);
+    assert!(
+        verified.json()["tables"]
+            .as_array()
+            .is_some_and(|tables| tables.len() == 16)
+    );
+    // The source itself, as "staging", fails: counts of schema-only tables and every rule.
+    verify(&source)
+        .assert_code(1)
+        .assert_stderr_contains("audit_log: 50 rows in staging, 0 expected from the source")
+        .assert_stderr_contains("users.email: 300 of 300 sampled values are unchanged")
+        .assert_stderr_contains("customers.email: 500 of 500 sampled values hold a source e-mail");
+    source.execute("SELECT 1");
+}

@@ -8,6 +8,7 @@ pub mod redis_flush;
 pub mod reset;
 pub mod rollback;
 pub mod seed;
+pub mod verify;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Instant;

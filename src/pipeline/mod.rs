@@ -1,5 +1,5 @@
 //! The anonymizing copy: plan → pre-data schema → data (parallel, one snapshot) → post-data
-//! → sequences → materialized views → ANALYZE → swap.
+//! → sequences → materialized views → ANALYZE → verify → swap.
 
 pub mod data;
 pub mod plan;
@@ -69,6 +69,8 @@ pub struct CopyResult {
     pub phases: Vec<Phase>,
     pub rows: u64,
     pub bytes: u64,
+    /// What verification of the loaded database found (nothing wrong, or the copy fails).
+    pub verification: crate::verify::Verification,
     /// Whether a staging database existed and was kept as the previous copy.
     pub previous_kept: bool,
 }
@@ -259,13 +261,32 @@ pub async fn load(
         .await
         .map_err(database_error(target, "ANALYZE"))?;
     lap("finish", &mut timer);
+
+    out.step("Verifying row counts, constraints, sequences and that no personal data leaked");
+    let verification = crate::verify::verify(
+        &mut planned.leader,
+        source,
+        &mut connection,
+        target,
+        &planned.catalog,
+        &planned.tables,
+    )
+    .await?;
+    lap("verify", &mut timer);
     let _ = sqlx::raw_sql("ROLLBACK").execute(&mut planned.leader).await;
+    if !verification.problems.is_empty() {
+        return Err(Error::VerifyFailed {
+            target: target.to_string(),
+            problems: verification.problems,
+        });
+    }
 
     Ok(CopyResult {
         rows: tables.iter().map(|table| table.rows).sum(),
         bytes: tables.iter().map(|table| table.bytes).sum(),
         tables,
         phases,
+        verification,
         previous_kept: false,
     })
 }
@@ -427,8 +448,21 @@ pub fn swap_names(staging: &SecretUrl) -> Result<SwapNames, Error> {
 }
 
 impl Planned {
-    /// The source catalog the plan was made from.
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
+    /// Verifies `staging` against this plan, reading the source in the plan's snapshot.
+    pub async fn verify(
+        mut self,
+        source: &SecretUrl,
+        staging: &SecretUrl,
+    ) -> Result<crate::verify::Verification, Error> {
+        let mut connection = pg::connect(staging, "staging database", "restage verify").await?;
+        crate::verify::verify(
+            &mut self.leader,
+            source,
+            &mut connection,
+            staging,
+            &self.catalog,
+            &self.tables,
+        )
+        .await
     }
 }

@@ -170,7 +170,7 @@ fn split_ranges(table: &Table, jobs: usize) -> Vec<(i64, Option<i64>)> {
 /// The WHERE condition of every table whose rows are restricted: by its own `where`, a
 /// subset limit, `data = false`, or because a table it references is restricted (so that
 /// every foreign key in staging still finds its row).
-fn row_filters(
+pub fn row_filters(
     catalog: &Catalog,
     profile: &CompiledProfile,
     limits: &BTreeMap<String, u64>,

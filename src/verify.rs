@@ -1,0 +1,431 @@
+//! Verification of a copy: row counts (as the plan filtered them), constraints present and
+//! valid, sequences ahead of their columns, and two leak checks — no ruled value equals the
+//! source value of the same row, and no source e-mail, phone or card number appears anywhere
+//! in staging's text or json columns.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aho_corasick::AhoCorasick;
+use serde::Serialize;
+use sqlx::postgres::PgConnection;
+
+use crate::catalog::{Catalog, Table, TypeCategory, quote};
+use crate::error::Error;
+use crate::pipeline::plan::TablePlan;
+use crate::safety::SecretUrl;
+use crate::schema::database_error;
+
+/// Rows of each ruled column compared with the source, by primary key.
+pub const SAMPLE_ROWS: i64 = 1000;
+/// Distinct source values of each e-mail, phone and card column searched for in staging.
+pub const SEARCH_VALUES: i64 = 1000;
+/// Rows of each staging text or json column searched.
+pub const SEARCH_ROWS: i64 = 5000;
+
+/// Transformers whose output may equal the input by chance (a shifted date, a city from a
+/// short list); these tolerate up to 1% equal values before it counts as a leak.
+const MAY_COINCIDE: &[&str] = &[
+    "date",
+    "number",
+    "city",
+    "country",
+    "postcode",
+    "constant",
+    "null",
+    "password",
+    "mask",
+    "regex",
+    "template",
+    "first_name",
+    "last_name",
+    "words",
+    "json",
+    "keep",
+];
+
+/// Transformers that replace e-mails, phones and card numbers: their source values are
+/// searched for everywhere in staging.
+const SEARCHED: &[&str] = &["email", "phone", "card"];
+
+/// One table's rows in the source (filtered as the plan says) and in staging.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowCount {
+    pub table: String,
+    pub expected: i64,
+    pub staging: i64,
+}
+
+/// Everything verification looked at, and what failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    pub tables: Vec<RowCount>,
+    pub constraints: usize,
+    pub sequences: usize,
+    pub ruled_columns: usize,
+    /// How the leak check sampled.
+    pub method: String,
+    /// Each failure, naming the table (and column).
+    pub problems: Vec<String>,
+}
+
+impl Verification {
+    /// A one-line summary.
+    pub fn summary(&self) -> String {
+        format!(
+            "verified {} tables (row counts), {} constraints, {} sequences, {} anonymized columns: {}",
+            self.tables.len(),
+            self.constraints,
+            self.sequences,
+            self.ruled_columns,
+            if self.problems.is_empty() {
+                "all good".to_owned()
+            } else {
+                format!("{} problem(s)", self.problems.len())
+            }
+        )
+    }
+}
+
+/// Verifies `staging` against `source` (ideally in the copy's snapshot) for `plans`.
+pub async fn verify(
+    source: &mut PgConnection,
+    source_url: &SecretUrl,
+    staging: &mut PgConnection,
+    staging_url: &SecretUrl,
+    catalog: &Catalog,
+    plans: &[TablePlan],
+) -> Result<Verification, Error> {
+    let mut problems = Vec::new();
+    let tables = count_rows(source, source_url, staging, staging_url, catalog, plans).await?;
+    for count in tables
+        .iter()
+        .filter(|count| count.expected != count.staging)
+    {
+        problems.push(format!(
+            "{}: {} rows in staging, {} expected from the source",
+            count.table, count.staging, count.expected
+        ));
+    }
+    let constraints =
+        check_constraints(source, source_url, staging, staging_url, &mut problems).await?;
+    let sequences = check_sequences(staging, staging_url, &mut problems).await?;
+    let ruled_columns = compare_ruled_values(
+        source,
+        source_url,
+        staging,
+        staging_url,
+        catalog,
+        plans,
+        &mut problems,
+    )
+    .await?;
+    search_source_values(
+        source,
+        source_url,
+        staging,
+        staging_url,
+        catalog,
+        plans,
+        &mut problems,
+    )
+    .await?;
+    Ok(Verification {
+        tables,
+        constraints,
+        sequences,
+        ruled_columns,
+        method: format!(
+            "ruled columns: up to {SAMPLE_ROWS} rows per column compared by primary key with the source; \
+             e-mail/phone/card columns: up to {SEARCH_VALUES} distinct source values searched for in the first \
+             {SEARCH_ROWS} rows of every text and json column of staging"
+        ),
+        problems,
+    })
+}
+
+async fn count_rows(
+    source: &mut PgConnection,
+    source_url: &SecretUrl,
+    staging: &mut PgConnection,
+    staging_url: &SecretUrl,
+    catalog: &Catalog,
+    plans: &[TablePlan],
+) -> Result<Vec<RowCount>, Error> {
+    let mut counts = Vec::new();
+    for plan in plans {
+        let Some(table) = catalog.tables.get(&plan.table) else {
+            continue;
+        };
+        let filter = plan
+            .filter
+            .as_deref()
+            .map(|filter| format!(" WHERE {filter}"))
+            .unwrap_or_default();
+        let expected: i64 = if plan.schema_only {
+            0
+        } else {
+            sqlx::query_scalar(&format!(
+                "SELECT count(*) FROM ONLY {}{filter}",
+                table.quoted()
+            ))
+            .fetch_one(&mut *source)
+            .await
+            .map_err(database_error(
+                source_url,
+                &format!("counting rows of {}", plan.table),
+            ))?
+        };
+        let in_staging: i64 =
+            sqlx::query_scalar(&format!("SELECT count(*) FROM ONLY {}", table.quoted()))
+                .fetch_one(&mut *staging)
+                .await
+                .map_err(database_error(
+                    staging_url,
+                    &format!("counting rows of {}", plan.table),
+                ))?;
+        counts.push(RowCount {
+            table: plan.table.clone(),
+            expected,
+            staging: in_staging,
+        });
+    }
+    Ok(counts)
+}
+
+const CONSTRAINTS: &str =
+    "SELECT format('%s %s (%s)', conrelid::regclass, conname, contype), convalidated
+    FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'restage') AND conrelid <> 0";
+
+/// Every source constraint is in staging, and valid there.
+async fn check_constraints(
+    source: &mut PgConnection,
+    source_url: &SecretUrl,
+    staging: &mut PgConnection,
+    staging_url: &SecretUrl,
+    problems: &mut Vec<String>,
+) -> Result<usize, Error> {
+    let wanted: Vec<(String, bool)> = sqlx::query_as(CONSTRAINTS)
+        .fetch_all(source)
+        .await
+        .map_err(database_error(source_url, "listing constraints"))?;
+    let present: BTreeMap<String, bool> = sqlx::query_as(CONSTRAINTS)
+        .fetch_all(staging)
+        .await
+        .map_err(database_error(staging_url, "listing constraints"))?
+        .into_iter()
+        .collect();
+    for (constraint, _) in &wanted {
+        match present.get(constraint) {
+            None => problems.push(format!("constraint {constraint} is missing in staging")),
+            Some(false) => problems.push(format!(
+                "constraint {constraint} is not validated in staging"
+            )),
+            Some(true) => {}
+        }
+    }
+    Ok(wanted.len())
+}
+
+/// Every sequence that feeds a column is at or past that column's largest value.
+async fn check_sequences(
+    staging: &mut PgConnection,
+    url: &SecretUrl,
+    problems: &mut Vec<String>,
+) -> Result<usize, Error> {
+    let owned: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT s.seqrelid::regclass::text, d.refobjid::regclass::text, quote_ident(a.attname)
+         FROM pg_sequence s JOIN pg_depend d ON d.objid = s.seqrelid AND d.deptype IN ('a', 'i')
+         JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+         JOIN pg_class t ON t.oid = d.refobjid WHERE t.relkind IN ('r', 'p')",
+    )
+    .fetch_all(&mut *staging)
+    .await
+    .map_err(database_error(url, "listing sequences"))?;
+    for (sequence, table, column) in &owned {
+        let behind: bool = sqlx::query_scalar(&format!(
+            "SELECT coalesce((SELECT max({column})::numeric FROM {table}), 0) >
+                    (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {sequence})"
+        ))
+        .fetch_one(&mut *staging)
+        .await
+        .map_err(database_error(url, &format!("checking sequence {sequence}")))?;
+        if behind {
+            problems.push(format!(
+                "sequence {sequence} is behind {table}.{column}: the next insert would collide"
+            ));
+        }
+    }
+    Ok(owned.len())
+}
+
+/// For each ruled column: a sample of rows, by primary key, whose staging value equals the
+/// source value (tables without a primary key: source values found anywhere in the column).
+async fn compare_ruled_values(
+    source: &mut PgConnection,
+    source_url: &SecretUrl,
+    staging: &mut PgConnection,
+    staging_url: &SecretUrl,
+    catalog: &Catalog,
+    plans: &[TablePlan],
+    problems: &mut Vec<String>,
+) -> Result<usize, Error> {
+    let mut compared = 0;
+    for plan in plans.iter().filter(|plan| !plan.schema_only) {
+        let Some(table) = catalog.tables.get(&plan.table) else {
+            continue;
+        };
+        for (column, transform) in &plan.rules {
+            compared += 1;
+            let pairs = sample_pairs(source, source_url, table, column).await?;
+            if pairs.is_empty() {
+                continue;
+            }
+            let equal = count_equal(staging, staging_url, table, column, &pairs).await?;
+            let tolerated = if MAY_COINCIDE.contains(&transform.as_str()) {
+                pairs.len() / 100
+            } else {
+                0
+            };
+            if equal > tolerated {
+                problems.push(format!(
+                    "{}.{column}: {equal} of {} sampled values are unchanged from the source (transform {transform})",
+                    plan.table,
+                    pairs.len()
+                ));
+            }
+        }
+    }
+    Ok(compared)
+}
+
+/// (row key as text, value as text) of up to SAMPLE_ROWS non-null source values.
+async fn sample_pairs(
+    source: &mut PgConnection,
+    url: &SecretUrl,
+    table: &Table,
+    column: &str,
+) -> Result<Vec<(String, String)>, Error> {
+    let key = row_key(table);
+    sqlx::query_as(&format!(
+        "SELECT {key}, {column}::text FROM ONLY {table} WHERE {column} IS NOT NULL ORDER BY 1 LIMIT {SAMPLE_ROWS}",
+        column = quote(column),
+        table = table.quoted()
+    ))
+    .fetch_all(source)
+    .await
+    .map_err(database_error(url, &format!("sampling {}.{column}", table.profile_name())))
+}
+
+/// The primary key as one text value, or a constant when there is none (then any match counts).
+fn row_key(table: &Table) -> String {
+    if table.primary_key.is_empty() {
+        return "''".to_owned();
+    }
+    let columns: Vec<String> = table
+        .primary_key
+        .iter()
+        .map(|column| format!("{}::text", quote(column)))
+        .collect();
+    format!("concat_ws('|', {})", columns.join(", "))
+}
+
+async fn count_equal(
+    staging: &mut PgConnection,
+    url: &SecretUrl,
+    table: &Table,
+    column: &str,
+    pairs: &[(String, String)],
+) -> Result<usize, Error> {
+    let (keys, values): (Vec<String>, Vec<String>) = pairs.iter().cloned().unzip();
+    let key = row_key(table);
+    let matching = if table.primary_key.is_empty() {
+        "true".to_owned()
+    } else {
+        format!("{key} = s.k")
+    };
+    let equal: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM UNNEST($1::text[], $2::text[]) AS s(k, v)
+         WHERE EXISTS (SELECT 1 FROM ONLY {table} WHERE {matching} AND {column}::text = s.v)",
+        table = table.quoted(),
+        column = quote(column)
+    ))
+    .bind(keys)
+    .bind(values)
+    .fetch_one(staging)
+    .await
+    .map_err(database_error(
+        url,
+        &format!("comparing {}.{column}", table.profile_name()),
+    ))?;
+    Ok(equal as usize)
+}
+
+/// Searches every text and json column of staging for the source's e-mails, phones and cards.
+async fn search_source_values(
+    source: &mut PgConnection,
+    source_url: &SecretUrl,
+    staging: &mut PgConnection,
+    staging_url: &SecretUrl,
+    catalog: &Catalog,
+    plans: &[TablePlan],
+    problems: &mut Vec<String>,
+) -> Result<(), Error> {
+    let mut needles = BTreeSet::new();
+    for plan in plans {
+        let Some(table) = catalog.tables.get(&plan.table) else {
+            continue;
+        };
+        for (column, _) in plan
+            .rules
+            .iter()
+            .filter(|(_, transform)| SEARCHED.contains(&transform.as_str()))
+        {
+            let values: Vec<String> = sqlx::query_scalar(&format!(
+                "SELECT DISTINCT {column}::text FROM ONLY {table} WHERE length({column}::text) >= 6 LIMIT {SEARCH_VALUES}",
+                column = quote(column),
+                table = table.quoted()
+            ))
+            .fetch_all(&mut *source)
+            .await
+            .map_err(database_error(source_url, &format!("sampling {}.{column}", plan.table)))?;
+            needles.extend(values);
+        }
+    }
+    if needles.is_empty() {
+        return Ok(());
+    }
+    let finder = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(&needles)
+        .map_err(|e| Error::Refused(format!("building the leak search failed: {e}")))?;
+    for table in catalog.tables.values().filter(|table| table.kind == 'r') {
+        for column in table
+            .columns
+            .iter()
+            .filter(|c| matches!(c.category, TypeCategory::Text | TypeCategory::Json))
+        {
+            let values: Vec<String> = sqlx::query_scalar(&format!(
+                "SELECT {column}::text FROM ONLY {table} WHERE {column} IS NOT NULL LIMIT {SEARCH_ROWS}",
+                column = quote(&column.name),
+                table = table.quoted()
+            ))
+            .fetch_all(&mut *staging)
+            .await
+            .map_err(database_error(staging_url, &format!("searching {}.{}", table.profile_name(), column.name)))?;
+            let leaked = values
+                .iter()
+                .filter(|value| finder.is_match(value.as_str()))
+                .count();
+            if leaked > 0 {
+                problems.push(format!(
+                    "{}.{}: {leaked} of {} sampled values hold a source e-mail, phone or card number",
+                    table.profile_name(),
+                    column.name,
+                    values.len()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
