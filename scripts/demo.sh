@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# The main job on a local default: a staging reset (schema, migrations, seeds, Redis flush) of
-# database "restage_demo" and Redis database 15 on a local PostgreSQL and Redis (found or
-# started by scripts/services.sh). Extra arguments go to `restage reset`.
+# The whole weekly job, locally: find or start PostgreSQL and Redis, generate a production-like
+# database ("restage_demo_production", made once), copy it through the anonymizers into staging
+# ("restage_demo", swapped in, the previous one kept), seed, flush staging Redis (database 15)
+# and verify. Set DEMO_SCALE (default 1, about 60 MB) for a bigger production.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
 restage_services_up
 
-if ! command -v psql >/dev/null 2>&1; then
-  _restage_apt_install postgresql-client
-fi
-demo_db=restage_demo
-if [ -z "$(psql "$RESTAGE_PG_URL" -Atqc "SELECT 1 FROM pg_database WHERE datname = '$demo_db'")" ]; then
-  psql "$RESTAGE_PG_URL" -qc "CREATE DATABASE $demo_db" >/dev/null
-fi
-export STAGING_DATABASE_URL="${RESTAGE_PG_URL%/*}/$demo_db"
-export STAGING_REDIS_URL="$RESTAGE_REDIS_URL/15"
-
 cargo build --release --quiet
-target/release/restage reset --yes "$@"
-psql "$STAGING_DATABASE_URL" -c '\dt'
-psql "$STAGING_DATABASE_URL" -c "SELECT (SELECT count(*) FROM roles) AS roles, (SELECT count(*) FROM users) AS accounts,
-  (SELECT count(*) FROM products) AS products, (SELECT count(*) FROM items) AS items,
-  (SELECT count(*) FROM movements) AS movements"
+restage=target/release/restage
+server="${RESTAGE_PG_URL%/*}"
+export SOURCE_DATABASE_URL="$server/restage_demo_production"
+export STAGING_DATABASE_URL="$server/restage_demo"
+export STAGING_REDIS_URL="$RESTAGE_REDIS_URL/15"
+if [ -z "${RESTAGE_ANONYMIZE_KEY:-}" ]; then
+  echo "demo: RESTAGE_ANONYMIZE_KEY is not set; using a demo key (set your own secret for real use)" >&2
+  export RESTAGE_ANONYMIZE_KEY="restage-demo-key"
+fi
+
+if ! psql "$SOURCE_DATABASE_URL" -Atqc "SELECT 1 FROM users LIMIT 1" 2>/dev/null | grep -q 1; then
+  "$restage" generate --target-url "$SOURCE_DATABASE_URL" --scale "${DEMO_SCALE:-1}"
+fi
+"$restage" copy --yes --anonymizers anonymizers/default.toml "$@"
+"$restage" seed
+"$restage" redis flush --yes
+"$restage" verify --anonymizers anonymizers/default.toml
+psql "$STAGING_DATABASE_URL" -c "SELECT email, full_name, phone FROM customers ORDER BY id LIMIT 3"

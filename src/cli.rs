@@ -104,6 +104,13 @@ pub enum Command {
     #[command(subcommand)]
     Redis(RedisCommand),
 
+    /// Fill a new database with production-like fake data (for demos, tests and benchmarks)
+    ///
+    /// Creates the database when it does not exist, applies the reference schema and fills it
+    /// with realistic personal data at a scale factor (scale 1: about 340,000 rows, 60 MB;
+    /// sizes grow linearly). Refuses a database that already holds data, and production.
+    Generate(GenerateArgs),
+
     /// The transformers anonymizer profiles can use
     #[command(subcommand)]
     Anonymizers(AnonymizersCommand),
@@ -202,6 +209,22 @@ pub struct VerifyArgs {
     /// The --limit the copy was made with
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
+}
+
+/// Arguments of `restage generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The database to fill (created when missing)
+    #[arg(long, value_name = "URL")]
+    pub target_url: String,
+
+    /// Size: row counts are multiplied by this
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub scale: u64,
+
+    /// Seed of the fake data: same seed, same database
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// Arguments of `restage rollback`.

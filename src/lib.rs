@@ -15,6 +15,8 @@
 //! - [`copy_text`]: the COPY text format (rows, fields, escapes).
 //! - [`pipeline`]: the anonymizing copy (plan, schema, parallel data, swap).
 //! - [`pii`]: fail-closed detection of personal data without a rule.
+//! - [`verify`]: row counts, constraints, sequences and leak checks of a copy.
+//! - [`generate`]: production-like fake data for demos, tests and benchmarks.
 //! - [`error`]: the errors users read, and the exit code of each.
 //! - [`toml_source`]: TOML files users edit, with errors that give line and section.
 
@@ -25,6 +27,7 @@ pub mod commands;
 pub mod config;
 pub mod copy_text;
 pub mod error;
+pub mod generate;
 pub mod logging;
 pub mod output;
 pub mod pg;
@@ -60,6 +63,9 @@ async fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Seed(args) => out.finish(&commands::seed::run(&settings, &args, &out).await?),
         Command::Copy(args) => out.finish(&commands::copy::run(&settings, &args, &out).await?),
         Command::Check(args) => out.finish(&commands::check::run(&settings, &args).await?),
+        Command::Generate(args) => {
+            out.finish(&commands::generate::run(&settings, &args, &out).await?)
+        }
         Command::Verify(args) => out.finish(&commands::verify::run(&settings, &args).await?),
         Command::Rollback(args) => {
             out.finish(&commands::rollback::run(&settings, &args, &out).await?)

@@ -151,6 +151,11 @@ async fn count_rows(
     catalog: &Catalog,
     plans: &[TablePlan],
 ) -> Result<Vec<RowCount>, Error> {
+    let has_seeded_rows: bool =
+        sqlx::query_scalar("SELECT to_regclass('restage.seeded_rows') IS NOT NULL")
+            .fetch_one(&mut *staging)
+            .await
+            .map_err(database_error(staging_url, "looking for seeded rows"))?;
     let mut counts = Vec::new();
     for plan in plans {
         let Some(table) = catalog.tables.get(&plan.table) else {
@@ -175,14 +180,31 @@ async fn count_rows(
                 &format!("counting rows of {}", plan.table),
             ))?
         };
-        let in_staging: i64 =
-            sqlx::query_scalar(&format!("SELECT count(*) FROM ONLY {}", table.quoted()))
-                .fetch_one(&mut *staging)
-                .await
-                .map_err(database_error(
-                    staging_url,
-                    &format!("counting rows of {}", plan.table),
-                ))?;
+        // Rows the seeders added after the copy are not the copy's.
+        let seeded = if has_seeded_rows
+            && table
+                .column("id")
+                .is_some_and(|id| id.category == TypeCategory::Integer)
+        {
+            format!(
+                " - (SELECT count(*) FROM restage.seeded_rows s WHERE s.table_name = $1 \
+                 AND s.row_id IN (SELECT id FROM ONLY {}))",
+                table.quoted()
+            )
+        } else {
+            String::new()
+        };
+        let in_staging: i64 = sqlx::query_scalar(&format!(
+            "SELECT (SELECT count(*) FROM ONLY {}){seeded}",
+            table.quoted()
+        ))
+        .bind(&plan.table)
+        .fetch_one(&mut *staging)
+        .await
+        .map_err(database_error(
+            staging_url,
+            &format!("counting rows of {}", plan.table),
+        ))?;
         counts.push(RowCount {
             table: plan.table.clone(),
             expected,

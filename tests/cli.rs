@@ -17,6 +17,7 @@ const HELP_PAGES: &[&[&str]] = &[
     &["check", "--help"],
     &["rollback", "--help"],
     &["verify", "--help"],
+    &["generate", "--help"],
 ];
 
 #[test]

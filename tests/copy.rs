@@ -661,3 +661,57 @@ fn verification_catches_a_weak_profile_and_verify_checks_a_copy() {
         .assert_stderr_contains("customers.email: 500 of 500 sampled values hold a source e-mail");
     source.execute("SELECT 1");
 }
+
+#[test]
+fn generated_production_copies_seeds_and_verifies() {
+    let generated = TestDb::new();
+    let dir = work_dir();
+    let made = run(restage(dir.path()).args([
+        "generate",
+        "--json",
+        "--target-url",
+        &generated.url(),
+        "--scale",
+        "1",
+    ]));
+    made.assert_code(0);
+    assert!(
+        made.json()["rows"]
+            .as_u64()
+            .is_some_and(|rows| rows > 300_000)
+    );
+    run(restage(dir.path())
+        .args(["check", "--source-url", &generated.url(), "--anonymizers"])
+        .arg(repo_file("anonymizers/default.toml")))
+    .assert_code(0);
+    let mut staging = staging();
+    copy(
+        &generated,
+        &staging,
+        &repo_file("anonymizers/default.toml"),
+        &["--jobs", "2"],
+    )
+    .assert_code(0);
+    run(restage(dir.path()).args(["seed", "--staging-url", &staging.url()])).assert_code(0);
+    run(restage(dir.path())
+        .args([
+            "verify",
+            "--source-url",
+            &generated.url(),
+            "--staging-url",
+            &staging.url(),
+            "--anonymizers",
+        ])
+        .arg(repo_file("anonymizers/default.toml")))
+    .assert_code(0)
+    .assert_stdout_contains("all good");
+    staging.reconnect();
+    assert_eq!(
+        staging.scalar("SELECT count(*) FROM users WHERE email LIKE '%@corp.example'"),
+        "0"
+    );
+    // Generating into a database with data is refused.
+    run(restage(dir.path()).args(["generate", "--target-url", &generated.url()]))
+        .assert_code(3)
+        .assert_stderr_contains("already holds data");
+}

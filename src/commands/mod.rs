@@ -3,6 +3,7 @@
 pub mod anonymizers;
 pub mod check;
 pub mod copy;
+pub mod generate;
 pub mod migrate;
 pub mod redis_flush;
 pub mod reset;
