@@ -57,6 +57,9 @@ pub struct Column {
     pub unique: bool,
     /// Generated columns are recomputed by the target, never copied.
     pub generated: bool,
+    /// Its binary COPY form names no type that may have another OID in the target (arrays
+    /// and composites of user-defined types do), so it can travel in the binary format.
+    pub binary_safe: bool,
 }
 
 /// One table (ordinary, partition, or partitioned parent).
@@ -128,7 +131,7 @@ pub struct Catalog {
 #[derive(sqlx::FromRow)]
 struct TableRow(String, String, String, Option<String>, i64, i64, i64);
 
-/// schema, table, column, type, base type, max length, not null, generated, unique.
+/// schema, table, column, type, base type, max length, not null, generated, binary safe, unique.
 #[derive(sqlx::FromRow)]
 struct ColumnRow(
     String,
@@ -137,6 +140,7 @@ struct ColumnRow(
     String,
     String,
     Option<i32>,
+    bool,
     bool,
     bool,
     bool,
@@ -174,6 +178,7 @@ impl Catalog {
                                   ('varchar'::regtype, 'bpchar'::regtype) AND a.atttypmod > 4
                              THEN a.atttypmod - 4 END,
                         a.attnotnull, a.attgenerated <> '',
+                        t.typtype <> 'c' AND NOT (t.typcategory = 'A' AND t.typelem >= 16384),
                         EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique
                                   AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum AND i.indpred IS NULL)
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
@@ -214,6 +219,7 @@ impl Catalog {
             max_length,
             not_null,
             generated,
+            binary_safe,
             unique,
         ) in columns
         {
@@ -226,6 +232,7 @@ impl Catalog {
                     not_null,
                     unique,
                     generated,
+                    binary_safe,
                 });
             }
         }

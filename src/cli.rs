@@ -12,8 +12,9 @@ use crate::seed::{DEFAULT_RNG_SEED, Seeder};
 /// (restage.toml in the current directory, or --config). Every command that writes refuses
 /// to touch the production database and takes a lock so that only one runs at a time.
 ///
-/// Exit codes: 0 success, 1 other failure, 2 usage or configuration error,
-/// 3 refused by a safety check, 4 database error, 5 Redis error.
+/// Exit codes: 0 success, 1 personal data without a rule, failed verification, interruption
+/// or other failure, 2 usage or configuration error, 3 refused by a safety check,
+/// 4 database error, 5 Redis error.
 #[derive(Debug, Parser)]
 #[command(
     name = "restage",

@@ -97,6 +97,7 @@ pub mod testing {
             not_null: false,
             unique: false,
             generated: false,
+            binary_safe: true,
         }
     }
 

@@ -61,6 +61,7 @@ impl Report for CopyReport {
                 table.seconds
             ));
         }
+        text.push_str(&format!("\n{}", result.verification.summary()));
         let phases: Vec<String> = result
             .phases
             .iter()

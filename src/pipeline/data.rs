@@ -52,6 +52,12 @@ pub enum CopyError {
         piece: usize,
         reason: String,
     },
+    #[error("{table}: {read} rows read from the source but {written} written to the target")]
+    Count {
+        table: String,
+        read: u64,
+        written: u64,
+    },
     #[error("the source sent an incomplete last row for {table}")]
     Truncated { table: String },
 }
@@ -77,6 +83,7 @@ pub async fn worker(
             return Ok(results);
         };
         let result = copy_piece(&mut source, &mut target, &piece, &keyer, &progress).await?;
+        progress.piece_done(&piece.table.name);
         results.push(result);
     }
 }
@@ -109,12 +116,13 @@ async fn copy_piece(
     while let Some(chunk) = reader.next().await {
         let chunk = chunk.map_err(database)?;
         bytes += chunk.len() as u64;
-        if table.rules.rules.is_empty() {
-            progress.rows(
-                &table.name,
-                chunk.iter().filter(|&&b| b == b'\n').count() as u64,
-                chunk.len() as u64,
-            );
+        if table.binary {
+            // Binary rows are not counted on the way; the piece's total comes at the end.
+            progress.rows(&table.name, 0, chunk.len() as u64);
+            buffer.extend_from_slice(&chunk);
+        } else if table.is_pass_through() {
+            let rows = chunk.iter().filter(|&&byte| byte == b'\n').count() as u64;
+            progress.rows(&table.name, rows, chunk.len() as u64);
             buffer.extend_from_slice(&chunk);
         } else {
             let before = transformer.rows;
@@ -148,6 +156,15 @@ async fn copy_piece(
         writer.send(buffer).await.map_err(database)?;
     }
     let rows = writer.finish().await.map_err(database)?;
+    if table.binary {
+        progress.rows(&table.name, rows, 0);
+    } else if !table.is_pass_through() && rows != transformer.rows {
+        return Err(CopyError::Count {
+            table: table.name.clone(),
+            read: transformer.rows,
+            written: rows,
+        });
+    }
     Ok(PieceResult {
         table: table.name.clone(),
         rows,

@@ -232,21 +232,31 @@ pub async fn load(
     schema::restore(target, &archive, "pre-data", 1).await?;
     lap("schema", &mut timer);
 
-    let estimated: i64 = planned
+    let bars: Vec<(String, u64, usize)> = planned
         .tables
         .iter()
         .filter(|plan| plan.copy.is_some())
-        .map(|plan| plan.estimated_rows)
-        .sum();
+        .map(|plan| {
+            (
+                plan.table.clone(),
+                plan.estimated_rows.max(0) as u64,
+                plan.pieces,
+            )
+        })
+        .collect();
     out.step(format!(
         "Copying {} tables with {} jobs",
         planned.tables.len(),
         options.jobs
     ));
-    let progress = Progress::new(estimated.max(0) as u64, options.quiet);
+    let progress = Progress::new(&bars, options.quiet);
     let results = copy_data(&planned, options, target, progress.clone()).await;
     progress.finish();
     let tables = summarize(&planned.tables, results?);
+    let written: BTreeMap<String, u64> = tables
+        .iter()
+        .map(|table| (table.table.clone(), table.rows))
+        .collect();
     lap("data", &mut timer);
 
     out.step("Creating indexes, constraints and triggers (post-data)");
@@ -256,10 +266,7 @@ pub async fn load(
     let mut connection = pg::connect(target, "target database", "restage copy").await?;
     copy_sequences(&mut planned.leader, &mut connection, source, target).await?;
     refresh_materialized_views(&mut connection, target).await?;
-    sqlx::raw_sql("ANALYZE")
-        .execute(&mut connection)
-        .await
-        .map_err(database_error(target, "ANALYZE"))?;
+    analyze(target, options.jobs).await?;
     lap("finish", &mut timer);
 
     out.step("Verifying row counts, constraints, sequences and that no personal data leaked");
@@ -270,6 +277,7 @@ pub async fn load(
         target,
         &planned.catalog,
         &planned.tables,
+        Some(&written),
     )
     .await?;
     lap("verify", &mut timer);
@@ -442,6 +450,42 @@ async fn refresh_materialized_views(
     Ok(())
 }
 
+/// ANALYZE of every table, `jobs` tables at a time, largest first.
+async fn analyze(target: &SecretUrl, jobs: usize) -> Result<(), Error> {
+    let mut connection = pg::connect(target, "target database", "restage copy").await?;
+    let tables: VecDeque<String> = sqlx::query_scalar(
+        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+           AND n.nspname NOT LIKE 'pg\\_%' ORDER BY pg_total_relation_size(c.oid) DESC",
+    )
+    .fetch_all(&mut connection)
+    .await
+    .map_err(database_error(target, "listing tables to analyze"))?
+    .into();
+    let queue = Arc::new(Mutex::new(tables));
+    let mut set = JoinSet::new();
+    for _ in 0..jobs.max(1) {
+        set.spawn(analyze_from(target.clone(), queue.clone()));
+    }
+    while let Some(done) = set.join_next().await {
+        done.map_err(|e| Error::Refused(format!("an ANALYZE worker stopped: {e}")))??;
+    }
+    Ok(())
+}
+
+/// One ANALYZE worker: tables from the queue until it is empty.
+async fn analyze_from(url: SecretUrl, queue: Arc<Mutex<VecDeque<String>>>) -> Result<(), Error> {
+    let mut connection = pg::connect(&url, "target database", "restage copy").await?;
+    loop {
+        let next = queue.lock().ok().and_then(|mut tables| tables.pop_front());
+        let Some(table) = next else { return Ok(()) };
+        sqlx::query(&format!("ANALYZE {table}"))
+            .execute(&mut connection)
+            .await
+            .map_err(database_error(&url, &format!("ANALYZE {table}")))?;
+    }
+}
+
 /// The names of the swap beside the staging database of `staging`.
 pub fn swap_names(staging: &SecretUrl) -> Result<SwapNames, Error> {
     SwapNames::new(&pg::database_name(staging).unwrap_or_default())
@@ -462,6 +506,7 @@ impl Planned {
             staging,
             &self.catalog,
             &self.tables,
+            None,
         )
         .await
     }

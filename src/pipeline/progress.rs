@@ -1,48 +1,115 @@
-//! Progress of the data phase on stderr: rows, bytes, rows/s and ETA (hidden with --quiet
-//! or when stderr is not a terminal).
+//! Progress of the data phase on stderr: an overall bar and one bar per table being copied,
+//! each with rows, bytes, rows/s and ETA (hidden with --quiet or when stderr is not a terminal).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+const OVERALL: &str = "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/~{human_len} rows, {per_sec}, ETA {eta}, {msg}";
+const TABLE: &str =
+    "  {prefix:<30} [{bar:20}] {human_pos}/~{human_len} rows, {per_sec}, ETA {eta}, {msg}";
+
+/// One table's bar, bytes and pieces still to copy.
+struct TableBar {
+    bar: Option<ProgressBar>,
+    estimated_rows: u64,
+    bytes: u64,
+    pieces_left: usize,
+}
 
 /// A handle every worker reports to; cheap to clone.
 #[derive(Clone)]
 pub struct Progress {
-    bar: ProgressBar,
-    bytes: Arc<AtomicU64>,
+    bars: MultiProgress,
+    overall: ProgressBar,
+    tables: Arc<Mutex<HashMap<String, TableBar>>>,
+    bytes: Arc<Mutex<u64>>,
 }
 
 impl Progress {
-    /// A bar over the estimated total of rows.
-    pub fn new(estimated_rows: u64, quiet: bool) -> Progress {
+    /// Bars for `tables`: (name, estimated rows, pieces).
+    pub fn new(tables: &[(String, u64, usize)], quiet: bool) -> Progress {
         let target = if quiet {
             ProgressDrawTarget::hidden()
         } else {
             ProgressDrawTarget::stderr()
         };
-        let bar = ProgressBar::with_draw_target(Some(estimated_rows.max(1)), target);
-        let style = ProgressStyle::with_template(
-            "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/~{human_len} rows, {per_sec}, ETA {eta} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-        bar.set_style(style);
+        let bars = MultiProgress::with_draw_target(target);
+        let total: u64 = tables.iter().map(|(_, rows, _)| rows).sum();
+        let overall = bars.add(ProgressBar::new(total.max(1)));
+        overall.set_style(style(OVERALL));
+        let tables = tables
+            .iter()
+            .map(|(name, rows, pieces)| {
+                (
+                    name.clone(),
+                    TableBar {
+                        bar: None,
+                        estimated_rows: *rows,
+                        bytes: 0,
+                        pieces_left: *pieces,
+                    },
+                )
+            })
+            .collect();
         Progress {
-            bar,
-            bytes: Arc::new(AtomicU64::new(0)),
+            bars,
+            overall,
+            tables: Arc::new(Mutex::new(tables)),
+            bytes: Arc::new(Mutex::new(0)),
         }
     }
 
     /// Counts rows and bytes copied from `table`.
     pub fn rows(&self, table: &str, rows: u64, bytes: u64) {
-        let total = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
-        self.bar.inc(rows);
-        self.bar
-            .set_message(format!("{} — {table}", HumanBytes(total)));
+        self.overall.inc(rows);
+        if let Ok(mut total) = self.bytes.lock() {
+            *total += bytes;
+            self.overall.set_message(HumanBytes(*total).to_string());
+        }
+        let Ok(mut tables) = self.tables.lock() else {
+            return;
+        };
+        let Some(entry) = tables.get_mut(table) else {
+            return;
+        };
+        entry.bytes += bytes;
+        let bar = entry.bar.get_or_insert_with(|| {
+            let bar = self.bars.add(ProgressBar::new(entry.estimated_rows.max(1)));
+            bar.set_style(style(TABLE));
+            bar.set_prefix(table.to_owned());
+            bar
+        });
+        bar.inc(rows);
+        bar.set_message(HumanBytes(entry.bytes).to_string());
     }
 
-    /// Removes the bar.
-    pub fn finish(&self) {
-        self.bar.finish_and_clear();
+    /// One piece of `table` is done; its bar goes when the last one is.
+    pub fn piece_done(&self, table: &str) {
+        let Ok(mut tables) = self.tables.lock() else {
+            return;
+        };
+        if let Some(entry) = tables.get_mut(table) {
+            entry.pieces_left = entry.pieces_left.saturating_sub(1);
+            if entry.pieces_left == 0
+                && let Some(bar) = entry.bar.take()
+            {
+                bar.finish_and_clear();
+                self.bars.remove(&bar);
+            }
+        }
     }
+
+    /// Removes every bar.
+    pub fn finish(&self) {
+        self.overall.finish_and_clear();
+        let _ = self.bars.clear();
+    }
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
 }

@@ -240,10 +240,14 @@ impl Drop for TestDb {
             return;
         }
         self.session.close();
-        PgSession::connect(&pg_admin_url()).execute(&format!(
-            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-            self.name
-        ));
+        let mut admin = PgSession::connect(&pg_admin_url());
+        // Copies load beside a database and keep the previous one: those go too.
+        for suffix in ["", "_restage_next", "_restage_prev", "_restage_swap"] {
+            admin.execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}{suffix}\" WITH (FORCE)",
+                self.name
+            ));
+        }
     }
 }
 

@@ -52,6 +52,7 @@ fn build_json(
             not_null: false,
             unique: false,
             generated: false,
+            binary_safe: true,
         };
         let leaf_context = BuildContext {
             column: &leaf,
