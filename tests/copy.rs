@@ -442,6 +442,11 @@ fn pagila_copies_checks_and_anonymizes() {
     let film = "SELECT md5(string_agg(t::text, '|' ORDER BY film_id)) FROM film t";
     let (a, b) = both(&mut source, &mut staging, film);
     assert_eq!(a, b, "film changed");
+    run(restage(dir.path())
+        .args(["verify", "--source-url", &source.url(), "--staging-url", &staging.url(), "--anonymizers"])
+        .arg(&profile))
+    .assert_code(0)
+    .assert_stdout_contains("all good");
 }
 
 #[test]
@@ -546,6 +551,29 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
     );
     assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
     assert!(!staging.database_exists(&format!("{}_restage_next", staging.name)));
+}
+
+#[test]
+fn excluded_tables_are_created_empty() {
+    let source = production();
+    let mut staging = staging();
+    let dir = work_dir();
+    std::fs::write(dir.path().join("restage.toml"), "[refresh]\nexclude_tables = [\"movements\"]\n").expect("config");
+    run(restage(dir.path())
+        .args(["copy", "--yes", "--source-url", &source.url(), "--staging-url", &staging.url(), "--anonymizers"])
+        .arg(repo_file("anonymizers/default.toml"))
+        .env("RESTAGE_ANONYMIZE_KEY", KEY))
+    .assert_code(0);
+    staging.reconnect();
+    assert_eq!(staging.scalar("SELECT count(*) FROM movements"), "0");
+    assert_eq!(staging.scalar("SELECT count(*) FROM items"), "200");
+    std::fs::write(dir.path().join("restage.toml"), "[refresh]\nexclude_tables = [\"moves\"]\n").expect("config");
+    run(restage(dir.path())
+        .args(["copy", "--yes", "--dry-run", "--source-url", &source.url(), "--staging-url", &staging.url(), "--anonymizers"])
+        .arg(repo_file("anonymizers/default.toml"))
+        .env("RESTAGE_ANONYMIZE_KEY", KEY))
+    .assert_code(2)
+    .assert_stderr_contains("invalid refresh.exclude_tables: no table 'moves'");
 }
 
 #[test]

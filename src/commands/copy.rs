@@ -131,6 +131,7 @@ pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<C
         swap: !args.no_swap,
         random_key: args.random,
         quiet: out.quiet(),
+        exclude_tables: settings.refresh.exclude_tables.clone(),
     };
     let names = if options.swap {
         Some(pipeline::swap_names(&staging)?)

@@ -52,6 +52,7 @@ pub async fn run(settings: &Settings, args: &VerifyArgs) -> Result<VerifyReport,
         // Verification compares; it never computes a fake, so it needs no key.
         random_key: true,
         quiet: true,
+        exclude_tables: settings.refresh.exclude_tables.clone(),
     };
     let planned = pipeline::plan(&options).await?;
     let verification = planned.verify(&source, &staging).await?;

@@ -43,6 +43,8 @@ pub struct CopyOptions {
     pub swap: bool,
     /// Use a random key instead of the profile's key variable.
     pub random_key: bool,
+    /// Tables whose rows are never copied (`[refresh] exclude_tables`): schema only.
+    pub exclude_tables: Vec<String>,
     pub quiet: bool,
 }
 
@@ -106,7 +108,8 @@ pub async fn plan(options: &CopyOptions) -> Result<Planned, Error> {
     let catalog = Catalog::read(&mut leader)
         .await
         .map_err(database_error(source, "reading the catalog"))?;
-    let compiled = compile_profile(&profile, &catalog, &mut leader, source).await?;
+    let mut compiled = compile_profile(&profile, &catalog, &mut leader, source).await?;
+    exclude(&mut compiled, &catalog, &options.exclude_tables)?;
     let findings = crate::pii::uncovered(&mut leader, &catalog, &compiled)
         .await
         .map_err(database_error(source, "sampling columns for personal data"))?;
@@ -136,6 +139,20 @@ pub async fn plan(options: &CopyOptions) -> Result<Planned, Error> {
         catalog,
         planning_seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Makes the excluded tables schema-only, as if the profile said `data = false`.
+fn exclude(profile: &mut CompiledProfile, catalog: &Catalog, tables: &[String]) -> Result<(), Error> {
+    for name in tables {
+        if !catalog.tables.contains_key(name) {
+            return Err(Error::InvalidSetting {
+                origin: "refresh.exclude_tables".into(),
+                reason: format!("no table '{name}' in the source database (write `table` for public, else `schema.table`)"),
+            });
+        }
+        profile.tables.entry(name.clone()).or_default().schema_only = true;
+    }
+    Ok(())
 }
 
 /// The key from the profile's environment variable, or a random one with `--random`.

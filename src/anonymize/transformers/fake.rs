@@ -4,7 +4,7 @@
 use fake::Fake;
 use fake::faker::{address, company, internet, job, lorem, name, phone_number};
 use rand::RngCore;
-use rand_chacha::ChaCha20Rng;
+use rand_chacha::ChaCha8Rng;
 
 use crate::anonymize::{
     BuildContext, Definition, OptionKind, OptionSpec, Options, Transformer, ValueContext,
@@ -222,7 +222,7 @@ impl Transformer for Faker {
 }
 
 /// `first.last`, lower-case ASCII.
-fn handle(rng: &mut ChaCha20Rng) -> String {
+fn handle(rng: &mut ChaCha8Rng) -> String {
     let first: String = name::en::FirstName().fake_with_rng(rng);
     let last: String = name::en::LastName().fake_with_rng(rng);
     format!("{first}.{last}")
@@ -233,7 +233,7 @@ fn handle(rng: &mut ChaCha20Rng) -> String {
 }
 
 /// A UUID with the version-4 layout, from the keyed RNG.
-fn uuid(rng: &mut ChaCha20Rng) -> String {
+fn uuid(rng: &mut ChaCha8Rng) -> String {
     let mut bytes = [0u8; 16];
     rng.fill_bytes(&mut bytes);
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
