@@ -60,6 +60,9 @@ pub struct Column {
     /// Its binary COPY form names no type that may have another OID in the target (arrays
     /// and composites of user-defined types do), so it can travel in the binary format.
     pub binary_safe: bool,
+    /// Its binary COPY form is its UTF-8 text (text, varchar, char, citext, name), so a rule
+    /// can rewrite it in the binary format.
+    pub text_binary: bool,
 }
 
 /// One table (ordinary, partition, or partitioned parent).
@@ -228,6 +231,10 @@ impl Catalog {
                     name,
                     type_name,
                     category: TypeCategory::of(&base_type),
+                    text_binary: matches!(
+                        base_type.as_str(),
+                        "text" | "character varying" | "character" | "citext" | "name"
+                    ),
                     max_length: max_length.and_then(|n| usize::try_from(n).ok()),
                     not_null,
                     unique,

@@ -25,6 +25,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod copy_binary;
 pub mod copy_text;
 pub mod error;
 pub mod generate;

@@ -443,7 +443,14 @@ fn pagila_copies_checks_and_anonymizes() {
     let (a, b) = both(&mut source, &mut staging, film);
     assert_eq!(a, b, "film changed");
     run(restage(dir.path())
-        .args(["verify", "--source-url", &source.url(), "--staging-url", &staging.url(), "--anonymizers"])
+        .args([
+            "verify",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &staging.url(),
+            "--anonymizers",
+        ])
         .arg(&profile))
     .assert_code(0)
     .assert_stdout_contains("all good");
@@ -558,18 +565,43 @@ fn excluded_tables_are_created_empty() {
     let source = production();
     let mut staging = staging();
     let dir = work_dir();
-    std::fs::write(dir.path().join("restage.toml"), "[refresh]\nexclude_tables = [\"movements\"]\n").expect("config");
+    std::fs::write(
+        dir.path().join("restage.toml"),
+        "[refresh]\nexclude_tables = [\"movements\"]\n",
+    )
+    .expect("config");
     run(restage(dir.path())
-        .args(["copy", "--yes", "--source-url", &source.url(), "--staging-url", &staging.url(), "--anonymizers"])
+        .args([
+            "copy",
+            "--yes",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &staging.url(),
+            "--anonymizers",
+        ])
         .arg(repo_file("anonymizers/default.toml"))
         .env("RESTAGE_ANONYMIZE_KEY", KEY))
     .assert_code(0);
     staging.reconnect();
     assert_eq!(staging.scalar("SELECT count(*) FROM movements"), "0");
     assert_eq!(staging.scalar("SELECT count(*) FROM items"), "200");
-    std::fs::write(dir.path().join("restage.toml"), "[refresh]\nexclude_tables = [\"moves\"]\n").expect("config");
+    std::fs::write(
+        dir.path().join("restage.toml"),
+        "[refresh]\nexclude_tables = [\"moves\"]\n",
+    )
+    .expect("config");
     run(restage(dir.path())
-        .args(["copy", "--yes", "--dry-run", "--source-url", &source.url(), "--staging-url", &staging.url(), "--anonymizers"])
+        .args([
+            "copy",
+            "--yes",
+            "--dry-run",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &staging.url(),
+            "--anonymizers",
+        ])
         .arg(repo_file("anonymizers/default.toml"))
         .env("RESTAGE_ANONYMIZE_KEY", KEY))
     .assert_code(2)

@@ -98,6 +98,7 @@ pub mod testing {
             unique: false,
             generated: false,
             binary_safe: true,
+            text_binary: true,
         }
     }
 

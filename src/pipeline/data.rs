@@ -14,6 +14,7 @@ use sqlx::postgres::PgConnection;
 use super::plan::TableCopy;
 use super::progress::Progress;
 use crate::anonymize::Keyer;
+use crate::copy_binary::{self, TupleError, TupleReader};
 use crate::copy_text::{self, RowSplitter};
 
 /// Bytes buffered before they are sent to the target.
@@ -52,6 +53,8 @@ pub enum CopyError {
         piece: usize,
         reason: String,
     },
+    #[error("the binary COPY stream of {table} is broken: {reason}")]
+    Stream { table: String, reason: String },
     #[error("{table}: {read} rows read from the source but {written} written to the target")]
     Count {
         table: String,
@@ -109,34 +112,58 @@ async fn copy_piece(
         .copy_out_raw(&table.select_sql(piece.index))
         .await
         .map_err(database)?;
+    let mode = match (table.is_pass_through(), table.binary) {
+        (true, binary) => Mode::Pipe {
+            count_lines: !binary,
+        },
+        (false, false) => Mode::Text,
+        (false, true) => Mode::Binary,
+    };
     let mut buffer = Vec::with_capacity(SEND_BUFFER + 64 * 1024);
     let mut transformer = RowTransformer::new(table);
-    let mut splitter = RowSplitter::default();
+    let mut lines = RowSplitter::default();
+    let mut tuples = TupleReader::default();
+    if mode == Mode::Binary {
+        buffer.extend_from_slice(&copy_binary::header());
+    }
+    let transform_error = |(position, reason): (usize, String), row: u64| CopyError::Transform {
+        table: table.name.clone(),
+        column: table.column_names[position].clone(),
+        row,
+        piece: piece.index,
+        reason,
+    };
     let mut bytes = 0u64;
     while let Some(chunk) = reader.next().await {
         let chunk = chunk.map_err(database)?;
         bytes += chunk.len() as u64;
-        if table.binary {
+        let before = transformer.rows;
+        match mode {
             // Binary rows are not counted on the way; the piece's total comes at the end.
-            progress.rows(&table.name, 0, chunk.len() as u64);
-            buffer.extend_from_slice(&chunk);
-        } else if table.is_pass_through() {
-            let rows = chunk.iter().filter(|&&byte| byte == b'\n').count() as u64;
-            progress.rows(&table.name, rows, chunk.len() as u64);
-            buffer.extend_from_slice(&chunk);
-        } else {
-            let before = transformer.rows;
-            splitter
+            Mode::Pipe { count_lines } => {
+                transformer.rows += if count_lines {
+                    chunk.iter().filter(|&&byte| byte == b'\n').count() as u64
+                } else {
+                    0
+                };
+                buffer.extend_from_slice(&chunk);
+            }
+            Mode::Text => lines
                 .push(&chunk, |row| transformer.transform(row, keyer, &mut buffer))
-                .map_err(|(position, reason)| CopyError::Transform {
-                    table: table.name.clone(),
-                    column: table.column_names[position].clone(),
-                    row: transformer.rows + 1,
-                    piece: piece.index,
-                    reason,
-                })?;
-            progress.rows(&table.name, transformer.rows - before, chunk.len() as u64);
+                .map_err(|error| transform_error(error, transformer.rows + 1))?,
+            Mode::Binary => tuples
+                .push(&chunk, |fields| {
+                    transformer.transform_binary(fields, keyer, &mut buffer)
+                })
+                .map_err(|error| match error {
+                    TupleError::Row(error) => transform_error(error, transformer.rows + 1),
+                    TupleError::Stream(error) => CopyError::Stream {
+                        table: table.name.clone(),
+                        reason: error.to_string(),
+                    },
+                })?,
         }
+        progress.rows(&table.name, transformer.rows - before, chunk.len() as u64);
         if buffer.len() >= SEND_BUFFER {
             writer
                 .send(std::mem::take(&mut buffer))
@@ -146,24 +173,34 @@ async fn copy_piece(
         }
     }
     drop(reader);
-    if splitter.leftover().is_some() {
+    let incomplete = match mode {
+        Mode::Pipe { .. } => false,
+        Mode::Text => lines.leftover().is_some(),
+        Mode::Binary => tuples.leftover(),
+    };
+    if incomplete {
         let _ = writer.abort("incomplete row").await;
         return Err(CopyError::Truncated {
             table: table.name.clone(),
         });
     }
+    if mode == Mode::Binary {
+        buffer.extend_from_slice(&copy_binary::TRAILER);
+    }
     if !buffer.is_empty() {
         writer.send(buffer).await.map_err(database)?;
     }
     let rows = writer.finish().await.map_err(database)?;
-    if table.binary {
-        progress.rows(&table.name, rows, 0);
-    } else if !table.is_pass_through() && rows != transformer.rows {
-        return Err(CopyError::Count {
-            table: table.name.clone(),
-            read: transformer.rows,
-            written: rows,
-        });
+    match mode {
+        Mode::Pipe { count_lines: false } => progress.rows(&table.name, rows, 0),
+        Mode::Text | Mode::Binary if rows != transformer.rows => {
+            return Err(CopyError::Count {
+                table: table.name.clone(),
+                read: transformer.rows,
+                written: rows,
+            });
+        }
+        _ => {}
     }
     Ok(PieceResult {
         table: table.name.clone(),
@@ -171,6 +208,17 @@ async fn copy_piece(
         bytes,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// How a piece travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// No rule: bytes go through unparsed (text rows are counted by their newlines).
+    Pipe { count_lines: bool },
+    /// Text rows, ruled fields decoded and re-encoded.
+    Text,
+    /// Binary tuples, ruled (text-like) fields rewritten.
+    Binary,
 }
 
 /// Rewrites rows of one table: decodes only the fields its rules need.
@@ -253,17 +301,54 @@ impl<'a> RowTransformer<'a> {
             match self.rule_of_field[field] {
                 None => out.extend_from_slice(&row[from..to]),
                 Some(rule_index) => {
-                    let (position, rule) = &self.table.rules.rules[rule_index];
-                    let value = self.values[*position].as_deref();
-                    let output = rule
-                        .apply(value, keyer, &self.values)
-                        .map_err(|reason| (*position, reason))?;
-                    copy_text::encode(output.as_deref(), out);
+                    copy_text::encode(self.apply(rule_index, keyer)?.as_deref(), out)
                 }
             }
         }
         out.push(b'\n');
         self.rows += 1;
         Ok(())
+    }
+
+    /// Appends the rewritten binary tuple to `out`.
+    fn transform_binary(
+        &mut self,
+        fields: &[Option<&[u8]>],
+        keyer: &Keyer,
+        out: &mut Vec<u8>,
+    ) -> Result<(), (usize, String)> {
+        if fields.len() != self.rule_of_field.len() {
+            return Err((
+                0,
+                format!(
+                    "expected {} fields, got {}",
+                    self.rule_of_field.len(),
+                    fields.len()
+                ),
+            ));
+        }
+        for &field in &self.decode_fields {
+            self.values[self.field_columns[field]] =
+                fields[field].map(|bytes| String::from_utf8_lossy(bytes).into_owned());
+        }
+        copy_binary::write_count(fields.len(), out);
+        for (field, raw) in fields.iter().enumerate() {
+            match self.rule_of_field[field] {
+                None => copy_binary::write_field(*raw, out),
+                Some(rule_index) => copy_binary::write_field(
+                    self.apply(rule_index, keyer)?.as_deref().map(str::as_bytes),
+                    out,
+                ),
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// The new value of the column of rule `rule_index`, from the decoded values.
+    fn apply(&self, rule_index: usize, keyer: &Keyer) -> Result<Option<String>, (usize, String)> {
+        let (position, rule) = &self.table.rules.rules[rule_index];
+        rule.apply(self.values[*position].as_deref(), keyer, &self.values)
+            .map_err(|reason| (*position, reason))
     }
 }

@@ -142,12 +142,18 @@ pub async fn plan(options: &CopyOptions) -> Result<Planned, Error> {
 }
 
 /// Makes the excluded tables schema-only, as if the profile said `data = false`.
-fn exclude(profile: &mut CompiledProfile, catalog: &Catalog, tables: &[String]) -> Result<(), Error> {
+fn exclude(
+    profile: &mut CompiledProfile,
+    catalog: &Catalog,
+    tables: &[String],
+) -> Result<(), Error> {
     for name in tables {
         if !catalog.tables.contains_key(name) {
             return Err(Error::InvalidSetting {
                 origin: "refresh.exclude_tables".into(),
-                reason: format!("no table '{name}' in the source database (write `table` for public, else `schema.table`)"),
+                reason: format!(
+                    "no table '{name}' in the source database (write `table` for public, else `schema.table`)"
+                ),
             });
         }
         profile.tables.entry(name.clone()).or_default().schema_only = true;

@@ -49,7 +49,8 @@ pub struct TableCopy {
     pub column_count: usize,
     /// Names of all catalog columns, by position (for messages).
     pub column_names: Vec<String>,
-    /// Pass-through in the binary format (no rule, and every column binary-safe).
+    /// Copied in the binary format, which the server writes and reads faster than text: every
+    /// column is binary-safe and every ruled column text-like (see `binary_ok`).
     pub binary: bool,
 }
 
@@ -83,14 +84,13 @@ impl TableCopy {
         )
     }
 
-    /// Tables without rules are never parsed: they travel in the binary format (which the
-    /// server writes and reads faster than text) when every column allows it, else in text.
+    /// Tables without rules are never parsed.
     pub fn is_pass_through(&self) -> bool {
         self.rules.rules.is_empty()
     }
 
     fn format_option(&self) -> &'static str {
-        if self.is_pass_through() {
+        if self.binary {
             " (FORMAT binary)"
         } else {
             ""
@@ -170,8 +170,7 @@ fn plan_table(table: &Table, rules: TableRules, filter: Option<String>, jobs: us
                     .iter()
                     .map(|column| column.name.clone())
                     .collect(),
-                binary: rules.rules.is_empty()
-                    && columns.iter().all(|&i| table.columns[i].binary_safe),
+                binary: binary_ok(table, &columns, &rules),
                 columns,
                 column_list,
                 rules,
@@ -180,6 +179,17 @@ fn plan_table(table: &Table, rules: TableRules, filter: Option<String>, jobs: us
             })
         }),
     }
+}
+
+/// Whether a table can travel in the binary format: every copied column is binary-safe, and
+/// every column a rule writes or reads is text-like (so the rule sees its text).
+fn binary_ok(table: &Table, columns: &[usize], rules: &TableRules) -> bool {
+    let touched = rules
+        .rules
+        .iter()
+        .flat_map(|(position, rule)| std::iter::once(*position).chain(rule.reads()));
+    columns.iter().all(|&i| table.columns[i].binary_safe)
+        && touched.into_iter().all(|i| table.columns[i].text_binary)
 }
 
 /// ctid page ranges of about SPLIT_BYTES each (one range for small tables).
@@ -300,6 +310,7 @@ mod tests {
             unique: false,
             generated: false,
             binary_safe: true,
+            text_binary: true,
         };
         Table {
             schema: "public".to_owned(),

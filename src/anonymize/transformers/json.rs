@@ -53,6 +53,7 @@ fn build_json(
             unique: false,
             generated: false,
             binary_safe: true,
+            text_binary: true,
         };
         let leaf_context = BuildContext {
             column: &leaf,
