@@ -65,6 +65,23 @@ pub struct Column {
     pub text_binary: bool,
 }
 
+impl Column {
+    /// A nullable, non-unique `text` column called `name`.
+    pub fn text(name: &str) -> Column {
+        Column {
+            name: name.to_owned(),
+            type_name: "text".to_owned(),
+            category: TypeCategory::Text,
+            max_length: None,
+            not_null: false,
+            unique: false,
+            generated: false,
+            binary_safe: true,
+            text_binary: true,
+        }
+    }
+}
+
 /// One table (ordinary, partition, or partitioned parent).
 #[derive(Debug, Clone, Serialize)]
 pub struct Table {

@@ -86,6 +86,14 @@ impl Verification {
     }
 }
 
+/// The two databases being compared, with their URLs for messages.
+struct Databases<'a> {
+    source: &'a mut PgConnection,
+    source_url: &'a SecretUrl,
+    staging: &'a mut PgConnection,
+    staging_url: &'a SecretUrl,
+}
+
 /// Verifies `staging` against `source` (ideally in the copy's snapshot) for `plans`.
 pub async fn verify(
     source: &mut PgConnection,
@@ -97,16 +105,13 @@ pub async fn verify(
     written: Option<&BTreeMap<String, u64>>,
 ) -> Result<Verification, Error> {
     let mut problems = Vec::new();
-    let tables = count_rows(
+    let mut databases = Databases {
         source,
         source_url,
         staging,
         staging_url,
-        catalog,
-        plans,
-        written,
-    )
-    .await?;
+    };
+    let tables = count_rows(&mut databases, catalog, plans, written).await?;
     for count in tables
         .iter()
         .filter(|count| count.expected != count.staging)
@@ -116,29 +121,10 @@ pub async fn verify(
             count.table, count.staging, count.expected
         ));
     }
-    let constraints =
-        check_constraints(source, source_url, staging, staging_url, &mut problems).await?;
-    let sequences = check_sequences(staging, staging_url, &mut problems).await?;
-    let ruled_columns = compare_ruled_values(
-        source,
-        source_url,
-        staging,
-        staging_url,
-        catalog,
-        plans,
-        &mut problems,
-    )
-    .await?;
-    search_source_values(
-        source,
-        source_url,
-        staging,
-        staging_url,
-        catalog,
-        plans,
-        &mut problems,
-    )
-    .await?;
+    let constraints = check_constraints(&mut databases, &mut problems).await?;
+    let sequences = check_sequences(databases.staging, staging_url, &mut problems).await?;
+    let ruled_columns = compare_ruled_values(&mut databases, catalog, plans, &mut problems).await?;
+    search_source_values(&mut databases, catalog, plans, &mut problems).await?;
     Ok(Verification {
         tables,
         constraints,
@@ -156,14 +142,17 @@ pub async fn verify(
 /// Source rows (as the plan filters them) against staging rows: counted in staging, or, right
 /// after a copy, the rows its COPY statements wrote.
 async fn count_rows(
-    source: &mut PgConnection,
-    source_url: &SecretUrl,
-    staging: &mut PgConnection,
-    staging_url: &SecretUrl,
+    databases: &mut Databases<'_>,
     catalog: &Catalog,
     plans: &[TablePlan],
     written: Option<&BTreeMap<String, u64>>,
 ) -> Result<Vec<RowCount>, Error> {
+    let (source, source_url, staging, staging_url) = (
+        &mut *databases.source,
+        databases.source_url,
+        &mut *databases.staging,
+        databases.staging_url,
+    );
     let has_seeded_rows: bool =
         sqlx::query_scalar("SELECT to_regclass('restage.seeded_rows') IS NOT NULL")
             .fetch_one(&mut *staging)
@@ -243,12 +232,15 @@ const CONSTRAINTS: &str =
 
 /// Every source constraint is in staging, and valid there.
 async fn check_constraints(
-    source: &mut PgConnection,
-    source_url: &SecretUrl,
-    staging: &mut PgConnection,
-    staging_url: &SecretUrl,
+    databases: &mut Databases<'_>,
     problems: &mut Vec<String>,
 ) -> Result<usize, Error> {
+    let (source, source_url, staging, staging_url) = (
+        &mut *databases.source,
+        databases.source_url,
+        &mut *databases.staging,
+        databases.staging_url,
+    );
     let wanted: Vec<(String, bool)> = sqlx::query_as(CONSTRAINTS)
         .fetch_all(source)
         .await
@@ -306,14 +298,17 @@ async fn check_sequences(
 /// For each ruled column: the first rows by primary key, on both sides; values that staging
 /// kept unchanged (tables without a primary key: source values found among staging's).
 async fn compare_ruled_values(
-    source: &mut PgConnection,
-    source_url: &SecretUrl,
-    staging: &mut PgConnection,
-    staging_url: &SecretUrl,
+    databases: &mut Databases<'_>,
     catalog: &Catalog,
     plans: &[TablePlan],
     problems: &mut Vec<String>,
 ) -> Result<usize, Error> {
+    let (source, source_url, staging, staging_url) = (
+        &mut *databases.source,
+        databases.source_url,
+        &mut *databases.staging,
+        databases.staging_url,
+    );
     let mut compared = 0;
     for plan in plans.iter().filter(|plan| !plan.schema_only) {
         let Some(table) = catalog.tables.get(&plan.table) else {
@@ -399,14 +394,17 @@ async fn sample(
 
 /// Searches every text and json column of staging for the source's e-mails, phones and cards.
 async fn search_source_values(
-    source: &mut PgConnection,
-    source_url: &SecretUrl,
-    staging: &mut PgConnection,
-    staging_url: &SecretUrl,
+    databases: &mut Databases<'_>,
     catalog: &Catalog,
     plans: &[TablePlan],
     problems: &mut Vec<String>,
 ) -> Result<(), Error> {
+    let (source, source_url, staging, staging_url) = (
+        &mut *databases.source,
+        databases.source_url,
+        &mut *databases.staging,
+        databases.staging_url,
+    );
     let mut needles = BTreeSet::new();
     for plan in plans {
         let Some(table) = catalog.tables.get(&plan.table) else {

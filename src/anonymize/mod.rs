@@ -90,15 +90,9 @@ pub mod testing {
     /// A column of `type_name`.
     pub fn column(name: &str, type_name: &str, category: TypeCategory) -> Column {
         Column {
-            name: name.to_owned(),
             type_name: type_name.to_owned(),
             category,
-            max_length: None,
-            not_null: false,
-            unique: false,
-            generated: false,
-            binary_safe: true,
-            text_binary: true,
+            ..Column::text(name)
         }
     }
 

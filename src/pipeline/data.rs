@@ -134,10 +134,12 @@ async fn copy_piece(
         reason,
     };
     let mut bytes = 0u64;
+    // Progress is reported once per buffer sent, not per row: the server sends one message per
+    // row, and a report per row would cost more than the row.
+    let (mut reported_rows, mut reported_bytes) = (0, 0);
     while let Some(chunk) = reader.next().await {
         let chunk = chunk.map_err(database)?;
         bytes += chunk.len() as u64;
-        let before = transformer.rows;
         match mode {
             // Binary rows are not counted on the way; the piece's total comes at the end.
             Mode::Pipe { count_lines } => {
@@ -163,8 +165,13 @@ async fn copy_piece(
                     },
                 })?,
         }
-        progress.rows(&table.name, transformer.rows - before, chunk.len() as u64);
         if buffer.len() >= SEND_BUFFER {
+            progress.rows(
+                &table.name,
+                transformer.rows - reported_rows,
+                bytes - reported_bytes,
+            );
+            (reported_rows, reported_bytes) = (transformer.rows, bytes);
             writer
                 .send(std::mem::take(&mut buffer))
                 .await
@@ -192,7 +199,9 @@ async fn copy_piece(
     }
     let rows = writer.finish().await.map_err(database)?;
     match mode {
-        Mode::Pipe { count_lines: false } => progress.rows(&table.name, rows, 0),
+        Mode::Pipe { count_lines: false } => {
+            progress.rows(&table.name, rows, bytes - reported_bytes)
+        }
         Mode::Text | Mode::Binary if rows != transformer.rows => {
             return Err(CopyError::Count {
                 table: table.name.clone(),
@@ -200,7 +209,11 @@ async fn copy_piece(
                 written: rows,
             });
         }
-        _ => {}
+        _ => progress.rows(
+            &table.name,
+            transformer.rows - reported_rows,
+            bytes - reported_bytes,
+        ),
     }
     Ok(PieceResult {
         table: table.name.clone(),

@@ -90,11 +90,7 @@ impl TableCopy {
     }
 
     fn format_option(&self) -> &'static str {
-        if self.binary {
-            " (FORMAT binary)"
-        } else {
-            ""
-        }
+        if self.binary { " (FORMAT binary)" } else { "" }
     }
 
     /// The `COPY … FROM STDIN` into the target.
@@ -298,20 +294,10 @@ fn reference_condition(key: &ForeignKey, parent: &Table, parent_filter: &str) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{Column, TypeCategory};
+    use crate::catalog::Column;
 
     fn table(pages: i64) -> Table {
-        let column = |name: &str| Column {
-            name: name.to_owned(),
-            type_name: "text".to_owned(),
-            category: TypeCategory::Text,
-            max_length: None,
-            not_null: false,
-            unique: false,
-            generated: false,
-            binary_safe: true,
-            text_binary: true,
-        };
+        let column = Column::text;
         Table {
             schema: "public".to_owned(),
             name: "big".to_owned(),

@@ -44,17 +44,7 @@ fn build_json(
     let mut compiled = Vec::new();
     for (path, rule) in paths {
         let steps = parse_path(path)?;
-        let leaf = Column {
-            name: path.clone(),
-            type_name: "text".to_owned(),
-            category: TypeCategory::Text,
-            max_length: None,
-            not_null: false,
-            unique: false,
-            generated: false,
-            binary_safe: true,
-            text_binary: true,
-        };
+        let leaf = Column::text(path);
         let leaf_context = BuildContext {
             column: &leaf,
             table_columns: context.table_columns,
