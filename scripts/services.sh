@@ -126,9 +126,17 @@ _restage_use() { # kind var default_url answers_fn start_fn
   fi
 }
 
+# restage copy runs pg_dump and pg_restore; the tests and the demo use psql.
+_restage_client_tools() {
+  if ! command -v pg_dump >/dev/null 2>&1 || ! command -v pg_restore >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1; then
+    _restage_apt_install postgresql-client || { _restage_log "install the PostgreSQL client programs (psql, pg_dump, pg_restore)"; return 1; }
+  fi
+}
+
 # Finds or starts both servers and exports their URLs; stops what it started on EXIT.
 restage_services_up() {
   trap restage_services_down EXIT
+  _restage_client_tools || return 1
   _restage_use PostgreSQL RESTAGE_PG_URL "postgres://postgres@127.0.0.1:5432/postgres" _restage_pg_answers _restage_start_pg &&
     _restage_use Redis RESTAGE_REDIS_URL "redis://127.0.0.1:6379" _restage_redis_answers _restage_start_redis
 }

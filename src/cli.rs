@@ -1,5 +1,9 @@
 //! The command line. Doc comments here are the `--help` text users read.
 
+// That text is written for a terminal, where `[refresh] jobs` and `<name>_restage_prev` are
+// plain text, not rustdoc links or HTML.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand};

@@ -110,7 +110,7 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + day_of_era - 719_468
 }
 
-/// The date of a day number (inverse of [`days_from_civil`]).
+/// The date of a day number (the inverse of `days_from_civil`).
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let days = days + 719_468;
     let era = days.div_euclid(146_097);
