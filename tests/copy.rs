@@ -409,7 +409,14 @@ fn every_schema_feature_survives_the_round_trip() {
 #[test]
 fn pagila_copies_checks_and_anonymizes() {
     let mut source = TestDb::new();
-    let pagila = repo_file("../shared/datasets/pagila");
+    // The shared datasets sit beside the repository (as in CI), or where RESTAGE_PAGILA_DIR says.
+    let pagila = std::env::var_os("RESTAGE_PAGILA_DIR")
+        .map_or_else(|| repo_file("../shared/datasets/pagila"), PathBuf::from);
+    assert!(
+        pagila.join("pagila-schema.sql").is_file(),
+        "the Pagila dataset is not at {} (set RESTAGE_PAGILA_DIR)",
+        pagila.display()
+    );
     source.load_with_psql(&pagila.join("pagila-schema.sql"));
     source.load_with_psql(&pagila.join("pagila-data.sql"));
     let profile = repo_file("anonymizers/pagila.toml");
