@@ -198,7 +198,6 @@ pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<C
         report.previous = result.previous_kept.then(|| names.previous.clone());
     }
     lock.release().await;
-    report.plan = Vec::new();
     report.result = Some(result);
     report.seconds = super::seconds_since(start);
     Ok(report)
