@@ -94,6 +94,18 @@ struct Databases<'a> {
     staging_url: &'a SecretUrl,
 }
 
+impl Databases<'_> {
+    /// Both connections and URLs at once (the connections are borrowed apart).
+    fn parts(&mut self) -> (&mut PgConnection, &SecretUrl, &mut PgConnection, &SecretUrl) {
+        (
+            &mut *self.source,
+            self.source_url,
+            &mut *self.staging,
+            self.staging_url,
+        )
+    }
+}
+
 /// Verifies `staging` against `source` (ideally in the copy's snapshot) for `plans`.
 pub async fn verify(
     source: &mut PgConnection,
@@ -147,12 +159,7 @@ async fn count_rows(
     plans: &[TablePlan],
     written: Option<&BTreeMap<String, u64>>,
 ) -> Result<Vec<RowCount>, Error> {
-    let (source, source_url, staging, staging_url) = (
-        &mut *databases.source,
-        databases.source_url,
-        &mut *databases.staging,
-        databases.staging_url,
-    );
+    let (source, source_url, staging, staging_url) = databases.parts();
     let has_seeded_rows: bool =
         sqlx::query_scalar("SELECT to_regclass('restage.seeded_rows') IS NOT NULL")
             .fetch_one(&mut *staging)
@@ -235,12 +242,7 @@ async fn check_constraints(
     databases: &mut Databases<'_>,
     problems: &mut Vec<String>,
 ) -> Result<usize, Error> {
-    let (source, source_url, staging, staging_url) = (
-        &mut *databases.source,
-        databases.source_url,
-        &mut *databases.staging,
-        databases.staging_url,
-    );
+    let (source, source_url, staging, staging_url) = databases.parts();
     let wanted: Vec<(String, bool)> = sqlx::query_as(CONSTRAINTS)
         .fetch_all(source)
         .await
@@ -303,12 +305,7 @@ async fn compare_ruled_values(
     plans: &[TablePlan],
     problems: &mut Vec<String>,
 ) -> Result<usize, Error> {
-    let (source, source_url, staging, staging_url) = (
-        &mut *databases.source,
-        databases.source_url,
-        &mut *databases.staging,
-        databases.staging_url,
-    );
+    let (source, source_url, staging, staging_url) = databases.parts();
     let mut compared = 0;
     for plan in plans.iter().filter(|plan| !plan.schema_only) {
         let Some(table) = catalog.tables.get(&plan.table) else {
@@ -399,12 +396,7 @@ async fn search_source_values(
     plans: &[TablePlan],
     problems: &mut Vec<String>,
 ) -> Result<(), Error> {
-    let (source, source_url, staging, staging_url) = (
-        &mut *databases.source,
-        databases.source_url,
-        &mut *databases.staging,
-        databases.staging_url,
-    );
+    let (source, source_url, staging, staging_url) = databases.parts();
     let mut needles = BTreeSet::new();
     for plan in plans {
         let Some(table) = catalog.tables.get(&plan.table) else {

@@ -52,6 +52,21 @@ fn profile(dir: &tempfile::TempDir, text: &str) -> PathBuf {
     path
 }
 
+/// `anonymizers/default.toml` with each (from, to) replaced, written to `dir`; every `from`
+/// must be there, so that a test never runs an unchanged profile by mistake.
+fn edited_default(dir: &tempfile::TempDir, edits: &[(&str, &str)]) -> PathBuf {
+    let mut text = default_profile();
+    for (from, to) in edits {
+        assert!(text.contains(from), "the default profile lacks {from:?}");
+        text = text.replace(from, to);
+    }
+    profile(dir, &text)
+}
+
+fn default_profile() -> String {
+    std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile")
+}
+
 /// `SELECT …` on both databases: (source, staging).
 fn both(source: &mut TestDb, staging: &mut TestDb, sql: &str) -> (String, String) {
     (source.scalar(sql), staging.scalar(sql))
@@ -220,9 +235,13 @@ fn uncovered_personal_data_stops_the_copy_and_keep_silences_it() {
     let source = production();
     let mut staging = staging();
     let dir = work_dir();
-    let default =
-        std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile");
-    let weak = profile(&dir, &default.replace("email = { transform = \"email\", domain = \"example.com\" }\nfull_name = \"name\"\nphone = \"phone\"\npassword_hash", "password_hash"));
+    let weak = edited_default(
+        &dir,
+        &[(
+            "email = { transform = \"email\", domain = \"example.com\" }\nfull_name = \"name\"\nphone = \"phone\"\npassword_hash",
+            "password_hash",
+        )],
+    );
     let refused = copy(&source, &staging, &weak, &[]);
     refused
         .assert_code(1)
@@ -238,12 +257,12 @@ fn uncovered_personal_data_stops_the_copy_and_keep_silences_it() {
         .arg(&weak));
     check.assert_code(1).assert_stderr_contains("users.email");
 
-    let kept = profile(
+    let kept = edited_default(
         &dir,
-        &default.replace(
+        &[(
             "full_name = \"name\"\nphone = \"phone\"\npassword_hash",
             "full_name = \"keep\"\nphone = \"keep\"\npassword_hash",
-        ),
+        )],
     );
     run(restage(dir.path())
         .args(["check", "--source-url", &source.url(), "--anonymizers"])
@@ -304,14 +323,13 @@ fn row_filters_and_subsets_keep_every_foreign_key_valid() {
     let source = production();
     let mut staging = staging();
     let dir = work_dir();
-    let default =
-        std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile");
-    let filtered = profile(
+    let default = default_profile();
+    let filtered = edited_default(
         &dir,
-        &default.replace(
+        &[(
             "[tables.customers.columns]",
             "[tables.customers]\nwhere = \"id <= 100\"\n\n[tables.customers.columns]",
-        ),
+        )],
     );
     copy(&source, &staging, &filtered, &[]).assert_code(0);
     staging.reconnect();
@@ -341,14 +359,12 @@ fn json_rules_rewrite_values_inside_arrays() {
     let source = production();
     let mut staging = staging();
     let dir = work_dir();
-    let default =
-        std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile");
-    let json = profile(
+    let json = edited_default(
         &dir,
-        &default.replace(
+        &[(
             "[tables.audit_log]\ndata = false",
             "[tables.audit_log.columns]\npayload = { transform = \"json\", paths = { \"$.email\" = \"email\", \"$.contacts[*].email\" = \"email\" } }\nip_address = \"ipv4\"",
-        ),
+        )],
     );
     copy(&source, &staging, &json, &[]).assert_code(0);
     staging.reconnect();
@@ -468,8 +484,7 @@ fn a_failing_copy_leaves_staging_as_it_was() {
     let source = production();
     let mut staging = staging();
     let dir = work_dir();
-    let default =
-        std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile");
+    let default = default_profile();
     let failing = profile(
         &dir,
         &format!("{default}\n[tables.products.columns]\nname = \"number\"\n"),
@@ -488,15 +503,13 @@ fn a_terminated_copy_leaves_staging_as_it_was() {
     let source = production();
     let mut staging = staging();
     let dir = work_dir();
-    let default =
-        std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile");
     // A filter that makes the data phase take seconds.
-    let slow = profile(
+    let slow = edited_default(
         &dir,
-        &default.replace(
+        &[(
             "[tables.orders.columns]",
             "[tables.orders]\nwhere = \"pg_sleep(0.01) IS NOT NULL\"\n\n[tables.orders.columns]",
-        ),
+        )],
     );
     let child = restage(dir.path())
         .args([
@@ -674,17 +687,19 @@ fn verification_catches_a_weak_profile_and_verify_checks_a_copy() {
     let mut source = production();
     let mut staging = staging();
     let dir = work_dir();
-    let default =
-        std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile");
     // Misses "$.email" in the payload, and a regex that changes nothing.
-    let weak = profile(
+    let weak = edited_default(
         &dir,
-        &default
-            .replace(
+        &[
+            (
                 "[tables.audit_log]\ndata = false",
                 "[tables.audit_log.columns]\npayload = { transform = \"json\", paths = { \"$.contacts[*].email\" = \"email\" } }\nip_address = \"ipv4\"",
-            )
-            .replace("phone = \"phone\"\npassword_hash", "phone = { transform = \"regex\", pattern = \"^x\", replacement = \"y\" }\npassword_hash"),
+            ),
+            (
+                "phone = \"phone\"\npassword_hash",
+                "phone = { transform = \"regex\", pattern = \"^x\", replacement = \"y\" }\npassword_hash",
+            ),
+        ],
     );
     copy(&source, &staging, &weak, &[])
         .assert_code(1)
