@@ -797,3 +797,66 @@ fn generated_production_copies_seeds_and_verifies() {
         .assert_code(3)
         .assert_stderr_contains("already holds data");
 }
+
+#[test]
+fn a_violated_constraint_or_a_lost_source_leaves_staging_as_it_was() {
+    let source = production();
+    let mut staging = staging();
+    let dir = work_dir();
+    // payments has CHECK (right(card_number, 4) = card_last4).
+    let breaking = edited_default(
+        &dir,
+        &[(
+            "card_last4 = \"keep\"",
+            "card_last4 = { transform = \"constant\", value = \"0000\" }",
+        )],
+    );
+    copy(&source, &staging, &breaking, &[])
+        .assert_code(4)
+        .assert_clean_failure("s3cr3t")
+        .assert_stderr_contains("copying payments failed")
+        .assert_stderr_contains("payments_check");
+    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
+    assert!(!staging.database_exists(&format!("{}_restage_next", staging.name)));
+
+    // The source goes away in the middle of the data phase.
+    let slow = edited_default(
+        &dir,
+        &[(
+            "[tables.orders.columns]",
+            "[tables.orders]\nwhere = \"pg_sleep(0.01) IS NOT NULL\"\n\n[tables.orders.columns]",
+        )],
+    );
+    let child = restage(dir.path())
+        .args([
+            "copy",
+            "--yes",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &staging.url(),
+            "--anonymizers",
+        ])
+        .arg(&slow)
+        .env("RESTAGE_ANONYMIZE_KEY", KEY)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start restage");
+    let next = format!("{}_restage_next", staging.name);
+    let started = std::time::Instant::now();
+    while !staging.database_exists(&next) && started.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    staging.scalar(&format!(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{}' AND application_name = 'restage copy'",
+        source.name
+    ));
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("error: "), "{stderr}");
+    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
+    assert!(!staging.database_exists(&next));
+}
