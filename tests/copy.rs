@@ -67,6 +67,45 @@ fn default_profile() -> String {
     std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile")
 }
 
+/// Starts a copy whose data phase takes seconds (a sleeping row filter) and returns once it
+/// is loading: the child process and the name of the database it loads.
+fn start_slow_copy(
+    dir: &tempfile::TempDir,
+    source: &TestDb,
+    staging: &mut TestDb,
+) -> (std::process::Child, String) {
+    let slow = edited_default(
+        dir,
+        &[(
+            "[tables.orders.columns]",
+            "[tables.orders]\nwhere = \"pg_sleep(0.01) IS NOT NULL\"\n\n[tables.orders.columns]",
+        )],
+    );
+    let child = restage(dir.path())
+        .args([
+            "copy",
+            "--yes",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &staging.url(),
+            "--anonymizers",
+        ])
+        .arg(&slow)
+        .env("RESTAGE_ANONYMIZE_KEY", KEY)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start restage");
+    let next = format!("{}_restage_next", staging.name);
+    let started = std::time::Instant::now();
+    while !staging.database_exists(&next) && started.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    (child, next)
+}
+
 /// `SELECT …` on both databases: (source, staging).
 fn both(source: &mut TestDb, staging: &mut TestDb, sql: &str) -> (String, String) {
     (source.scalar(sql), staging.scalar(sql))
@@ -503,36 +542,7 @@ fn a_terminated_copy_leaves_staging_as_it_was() {
     let source = production();
     let mut staging = staging();
     let dir = work_dir();
-    // A filter that makes the data phase take seconds.
-    let slow = edited_default(
-        &dir,
-        &[(
-            "[tables.orders.columns]",
-            "[tables.orders]\nwhere = \"pg_sleep(0.01) IS NOT NULL\"\n\n[tables.orders.columns]",
-        )],
-    );
-    let child = restage(dir.path())
-        .args([
-            "copy",
-            "--yes",
-            "--source-url",
-            &source.url(),
-            "--staging-url",
-            &staging.url(),
-            "--anonymizers",
-        ])
-        .arg(&slow)
-        .env("RESTAGE_ANONYMIZE_KEY", KEY)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start restage");
-    let next = format!("{}_restage_next", staging.name);
-    let started = std::time::Instant::now();
-    while !staging.database_exists(&next) && started.elapsed().as_secs() < 20 {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let (child, next) = start_slow_copy(&dir, &source, &mut staging);
     let pid = child.id().to_string();
     std::process::Command::new("kill")
         .args(["-TERM", &pid])
@@ -820,35 +830,7 @@ fn a_violated_constraint_or_a_lost_source_leaves_staging_as_it_was() {
     assert!(!staging.database_exists(&format!("{}_restage_next", staging.name)));
 
     // The source goes away in the middle of the data phase.
-    let slow = edited_default(
-        &dir,
-        &[(
-            "[tables.orders.columns]",
-            "[tables.orders]\nwhere = \"pg_sleep(0.01) IS NOT NULL\"\n\n[tables.orders.columns]",
-        )],
-    );
-    let child = restage(dir.path())
-        .args([
-            "copy",
-            "--yes",
-            "--source-url",
-            &source.url(),
-            "--staging-url",
-            &staging.url(),
-            "--anonymizers",
-        ])
-        .arg(&slow)
-        .env("RESTAGE_ANONYMIZE_KEY", KEY)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start restage");
-    let next = format!("{}_restage_next", staging.name);
-    let started = std::time::Instant::now();
-    while !staging.database_exists(&next) && started.elapsed().as_secs() < 20 {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let (child, next) = start_slow_copy(&dir, &source, &mut staging);
     staging.scalar(&format!(
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{}' AND application_name = 'restage copy'",
         source.name
