@@ -198,11 +198,13 @@ impl Catalog {
                                   ('varchar'::regtype, 'bpchar'::regtype) AND a.atttypmod > 4
                              THEN a.atttypmod - 4 END,
                         a.attnotnull, a.attgenerated <> '',
-                        t.typtype <> 'c' AND NOT (t.typcategory = 'A' AND t.typelem >= 16384),
+                        -- judged on the base type of a domain; 16384 is the first user OID
+                        bt.typtype <> 'c' AND NOT (bt.typcategory = 'A' AND bt.typelem >= 16384),
                         EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique
                                   AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum AND i.indpred IS NULL)
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
                  JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid
+                 JOIN pg_type bt ON bt.oid = coalesce(nullif(t.typbasetype, 0), t.oid)
                  WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
                    AND n.nspname NOT IN {SYSTEM_SCHEMAS}
                  ORDER BY n.nspname, c.relname, a.attnum"
