@@ -45,6 +45,30 @@ fn copy(source: &TestDb, staging: &TestDb, profile: &Path, extra: &[&str]) -> Ru
         .env("RESTAGE_ANONYMIZE_KEY", KEY))
 }
 
+/// `restage check` of `source` with `profile`.
+fn check(source: &TestDb, profile: &Path) -> Run {
+    let dir = work_dir();
+    run(restage(dir.path())
+        .args(["check", "--source-url", &source.url(), "--anonymizers"])
+        .arg(profile))
+}
+
+/// `restage verify ARGS` of `staging` against `source` with `profile`.
+fn verify(source: &TestDb, staging: &TestDb, profile: &Path, extra: &[&str]) -> Run {
+    let dir = work_dir();
+    run(restage(dir.path())
+        .args([
+            "verify",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &staging.url(),
+            "--anonymizers",
+        ])
+        .arg(profile)
+        .args(extra))
+}
+
 /// A profile file with `text`, in a directory kept alive by the caller.
 fn profile(dir: &tempfile::TempDir, text: &str) -> PathBuf {
     let path = dir.path().join("profile.toml");
@@ -291,10 +315,9 @@ fn uncovered_personal_data_stops_the_copy_and_keep_silences_it() {
     assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
     assert!(!staging.database_exists(&format!("{}_restage_next", staging.name)));
 
-    let check = run(restage(dir.path())
-        .args(["check", "--source-url", &source.url(), "--anonymizers"])
-        .arg(&weak));
-    check.assert_code(1).assert_stderr_contains("users.email");
+    check(&source, &weak)
+        .assert_code(1)
+        .assert_stderr_contains("users.email");
 
     let kept = edited_default(
         &dir,
@@ -303,11 +326,9 @@ fn uncovered_personal_data_stops_the_copy_and_keep_silences_it() {
             "full_name = \"keep\"\nphone = \"keep\"\npassword_hash",
         )],
     );
-    run(restage(dir.path())
-        .args(["check", "--source-url", &source.url(), "--anonymizers"])
-        .arg(&kept))
-    .assert_code(0)
-    .assert_stdout_contains("has a rule");
+    check(&source, &kept)
+        .assert_code(0)
+        .assert_stdout_contains("has a rule");
 }
 
 #[test]
@@ -475,11 +496,7 @@ fn pagila_copies_checks_and_anonymizes() {
     source.load_with_psql(&pagila.join("pagila-schema.sql"));
     source.load_with_psql(&pagila.join("pagila-data.sql"));
     let profile = repo_file("anonymizers/pagila.toml");
-    let dir = work_dir();
-    run(restage(dir.path())
-        .args(["check", "--source-url", &source.url(), "--anonymizers"])
-        .arg(&profile))
-    .assert_code(0);
+    check(&source, &profile).assert_code(0);
     let mut staging = staging();
     copy(&source, &staging, &profile, &[]).assert_code(0);
     staging.reconnect();
@@ -504,18 +521,9 @@ fn pagila_copies_checks_and_anonymizes() {
     let film = "SELECT md5(string_agg(t::text, '|' ORDER BY film_id)) FROM film t";
     let (a, b) = both(&mut source, &mut staging, film);
     assert_eq!(a, b, "film changed");
-    run(restage(dir.path())
-        .args([
-            "verify",
-            "--source-url",
-            &source.url(),
-            "--staging-url",
-            &staging.url(),
-            "--anonymizers",
-        ])
-        .arg(&profile))
-    .assert_code(0)
-    .assert_stdout_contains("all good");
+    verify(&source, &staging, &profile, &[])
+        .assert_code(0)
+        .assert_stdout_contains("all good");
 }
 
 #[test]
@@ -694,7 +702,7 @@ fn copy_refuses_production_and_a_missing_key() {
 
 #[test]
 fn verification_catches_a_weak_profile_and_verify_checks_a_copy() {
-    let mut source = production();
+    let source = production();
     let mut staging = staging();
     let dir = work_dir();
     // Misses "$.email" in the payload, and a regex that changes nothing.
@@ -725,20 +733,7 @@ fn verification_catches_a_weak_profile_and_verify_checks_a_copy() {
 
     let good = repo_file("anonymizers/default.toml");
     copy(&source, &staging, &good, &[]).assert_code(0);
-    let verify = |target: &TestDb| {
-        run(restage(dir.path())
-            .args([
-                "verify",
-                "--json",
-                "--source-url",
-                &source.url(),
-                "--staging-url",
-                &target.url(),
-                "--anonymizers",
-            ])
-            .arg(&good))
-    };
-    let verified = verify(&staging);
+    let verified = verify(&source, &staging, &good, &["--json"]);
     verified.assert_code(0);
     assert!(
         verified.json()["tables"]
@@ -746,12 +741,11 @@ fn verification_catches_a_weak_profile_and_verify_checks_a_copy() {
             .is_some_and(|tables| tables.len() == 16)
     );
     // The source itself, as "staging", fails: counts of schema-only tables and every rule.
-    verify(&source)
+    verify(&source, &source, &good, &[])
         .assert_code(1)
         .assert_stderr_contains("audit_log: 50 rows in staging, 0 expected from the source")
         .assert_stderr_contains("users.email: 300 of 300 sampled values are unchanged")
         .assert_stderr_contains("customers.email: 500 of 500 sampled values hold a source e-mail");
-    source.execute("SELECT 1");
 }
 
 #[test]
@@ -772,10 +766,7 @@ fn generated_production_copies_seeds_and_verifies() {
             .as_u64()
             .is_some_and(|rows| rows > 300_000)
     );
-    run(restage(dir.path())
-        .args(["check", "--source-url", &generated.url(), "--anonymizers"])
-        .arg(repo_file("anonymizers/default.toml")))
-    .assert_code(0);
+    check(&generated, &repo_file("anonymizers/default.toml")).assert_code(0);
     let mut staging = staging();
     copy(
         &generated,
@@ -785,16 +776,12 @@ fn generated_production_copies_seeds_and_verifies() {
     )
     .assert_code(0);
     run(restage(dir.path()).args(["seed", "--staging-url", &staging.url()])).assert_code(0);
-    run(restage(dir.path())
-        .args([
-            "verify",
-            "--source-url",
-            &generated.url(),
-            "--staging-url",
-            &staging.url(),
-            "--anonymizers",
-        ])
-        .arg(repo_file("anonymizers/default.toml")))
+    verify(
+        &generated,
+        &staging,
+        &repo_file("anonymizers/default.toml"),
+        &[],
+    )
     .assert_code(0)
     .assert_stdout_contains("all good");
     staging.reconnect();
