@@ -16,9 +16,9 @@ use crate::seed::{DEFAULT_RNG_SEED, Seeder};
 /// (restage.toml in the current directory, or --config). Every command that writes refuses
 /// to touch the production database and takes a lock so that only one runs at a time.
 ///
-/// Exit codes: 0 success, 1 personal data without a rule, failed verification, interruption
-/// or other failure, 2 usage or configuration error, 3 refused by a safety check,
-/// 4 database error, 5 Redis error.
+/// Exit codes: 0 success, 1 failed verification, interruption or other failure, 2 usage or
+/// configuration error, 3 refused by a safety check, 4 database error, 5 Redis error,
+/// 6 AWS error, 7 personal data without a rule.
 #[derive(Debug, Parser)]
 #[command(
     name = "restage",
@@ -92,8 +92,31 @@ pub enum Command {
     /// succeeded; the previous staging is kept as <name>_restage_prev for `rollback`.
     Copy(CopyArgs),
 
-    /// List the columns that look like personal data and have no rule; exit 1 if any
+    /// List the columns that look like personal data and have no rule; exit 7 if any
     Check(CheckArgs),
+
+    /// The weekly job: snapshot production, restore it, anonymized copy, seed, flush, clean up
+    ///
+    /// Phases, each timed: (1) a snapshot: --snapshot ID, --latest-automated, or (default,
+    /// [rds] snapshot) a new manual one; (2) restore it into a temporary, private, tagged
+    /// instance; (3) give it a fresh random master password and connect over TLS; (4) the
+    /// anonymized copy into staging (as `copy`: checked, verified, swapped in); (5) all
+    /// seeders; (6) flush staging Redis; (7) delete the temporary instance and prune old
+    /// restage snapshots. Step 7 runs after success, failure, Ctrl-C and SIGTERM, unless
+    /// --keep-restore. With --source-url (or $SOURCE_DATABASE_URL) steps 1-3 and 7 are
+    /// skipped: the copy reads that database (a replica, a non-RDS production).
+    Refresh(RefreshArgs),
+
+    /// Manual snapshots of the production RDS instance
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+
+    /// Delete what a crashed refresh left: temporary instances and surplus restage snapshots
+    ///
+    /// Finds DB instances tagged restage:temporary=true older than --older-than and deletes
+    /// them (no final snapshot); then prunes restage's own snapshots down to [rds]
+    /// keep_snapshots, if set. Untagged instances and snapshots are never touched.
+    Cleanup(CleanupArgs),
 
     /// Check a copy: row counts, constraints, sequences, and that no personal data leaked
     ///
@@ -119,6 +142,156 @@ pub enum Command {
     /// The transformers anonymizer profiles can use
     #[command(subcommand)]
     Anonymizers(AnonymizersCommand),
+}
+
+/// AWS options of the commands that call RDS.
+#[derive(Debug, Args, Default)]
+pub struct AwsArgs {
+    /// AWS region [default: production.region of the config, else AWS_REGION / the profile's]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// RDS API endpoint (VPC endpoints, tests) [default: rds.endpoint_url of the config, else
+    /// AWS_ENDPOINT_URL_RDS or AWS_ENDPOINT_URL, else AWS's own]
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+/// Arguments of `restage refresh`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Restore this snapshot instead of making a new one
+    #[arg(long, value_name = "ID", conflicts_with_all = ["latest_automated", "source_url"])]
+    pub snapshot: Option<String>,
+
+    /// Restore production's newest automated snapshot instead of making a new one
+    #[arg(long, conflicts_with = "source_url")]
+    pub latest_automated: bool,
+
+    /// Leave the temporary instance running afterwards (to look at it); delete it later with
+    /// `restage cleanup`
+    #[arg(long, conflicts_with = "source_url")]
+    pub keep_restore: bool,
+
+    /// Parallel copy workers [default: refresh.jobs of the config, else 4]
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
+
+    /// Print the whole plan and call nothing that changes anything (AWS, databases, Redis)
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    #[command(flatten)]
+    pub data: SeedDataArgs,
+
+    #[command(flatten)]
+    pub confirmation: Confirmation,
+}
+
+/// Commands under `restage snapshot`.
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Start a manual snapshot of production, tagged restage:made-by=restage
+    Create(SnapshotCreateArgs),
+
+    /// List production's manual and automated snapshots, newest first
+    List(SnapshotListArgs),
+
+    /// Delete a snapshot restage made (any manual snapshot with --force)
+    Delete(SnapshotDeleteArgs),
+
+    /// Delete restage's snapshots of production but the newest N
+    Prune(SnapshotPruneArgs),
+}
+
+/// Arguments of `restage snapshot create`.
+#[derive(Debug, Args)]
+pub struct SnapshotCreateArgs {
+    /// The DB instance to snapshot [default: production.rds_instance_id of the config]
+    #[arg(long, value_name = "ID")]
+    pub instance: Option<String>,
+
+    /// Wait until the snapshot is available (bounded by rds.snapshot_timeout)
+    #[arg(long)]
+    pub wait: bool,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Arguments of `restage snapshot list`.
+#[derive(Debug, Args)]
+pub struct SnapshotListArgs {
+    /// The DB instance [default: production.rds_instance_id of the config]
+    #[arg(long, value_name = "ID")]
+    pub instance: Option<String>,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Arguments of `restage snapshot delete`.
+#[derive(Debug, Args)]
+pub struct SnapshotDeleteArgs {
+    /// The snapshot identifier
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// Also delete a manual snapshot restage did not make
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    #[command(flatten)]
+    pub confirmation: Confirmation,
+}
+
+/// Arguments of `restage snapshot prune`.
+#[derive(Debug, Args)]
+pub struct SnapshotPruneArgs {
+    /// How many of restage's newest snapshots to keep
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub keep: u16,
+
+    /// The DB instance [default: production.rds_instance_id of the config]
+    #[arg(long, value_name = "ID")]
+    pub instance: Option<String>,
+
+    /// List what would be deleted, delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    #[command(flatten)]
+    pub confirmation: Confirmation,
+}
+
+/// Arguments of `restage cleanup`.
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Only what is older than this (30m, 6h, 2d): younger ones may belong to a running refresh
+    #[arg(long, value_name = "AGE", default_value = "6h", value_parser = crate::config::parse_duration)]
+    pub older_than: std::time::Duration,
+
+    /// List what would be deleted, delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+
+    #[command(flatten)]
+    pub confirmation: Confirmation,
 }
 
 /// Commands under `restage anonymizers`.
@@ -156,7 +329,7 @@ pub struct SeedDataArgs {
 }
 
 /// Where production data comes from and which profile anonymizes it.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct SourceArgs {
     /// Source database URL (production or a replica; only read)
     /// [env: SOURCE_DATABASE_URL; file: production.url]
@@ -169,7 +342,7 @@ pub struct SourceArgs {
 }
 
 /// Arguments of `restage copy`.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct CopyArgs {
     #[command(flatten)]
     pub source: SourceArgs,
@@ -272,7 +445,7 @@ pub struct FlushArgs {
 }
 
 /// The `--yes` switch of destructive commands.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default, Clone, Copy)]
 pub struct Confirmation {
     /// Do not ask for confirmation (needed when stdin is not a terminal)
     #[arg(long, short = 'y')]

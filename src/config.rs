@@ -4,6 +4,7 @@
 //! errors, and every problem in the file is reported at once with its line and key.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -24,6 +25,7 @@ struct ConfigFile {
     production: ProductionSection,
     staging: StagingSection,
     refresh: RefreshSection,
+    rds: RdsSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -50,6 +52,25 @@ struct RefreshSection {
     anonymizers: Option<Spanned<String>>,
     jobs: Option<Spanned<i64>>,
     exclude_tables: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RdsSection {
+    snapshot: Option<Spanned<String>>,
+    database: Option<Spanned<String>>,
+    instance_class: Option<Spanned<String>>,
+    db_subnet_group: Option<Spanned<String>>,
+    vpc_security_group_ids: Vec<Spanned<String>>,
+    parameter_group: Option<Spanned<String>>,
+    ca_bundle: Option<Spanned<String>>,
+    sslmode: Option<Spanned<String>>,
+    keep_snapshots: Option<Spanned<i64>>,
+    snapshot_timeout: Option<Spanned<String>>,
+    restore_timeout: Option<Spanned<String>>,
+    poll_interval: Option<Spanned<String>>,
+    endpoint_url: Option<Spanned<String>>,
+    connect_to: Option<Spanned<String>>,
 }
 
 /// Where production lives; the safety guard refuses every write that points there.
@@ -88,6 +109,109 @@ impl Default for Refresh {
     }
 }
 
+/// Which snapshot `refresh` restores when the command line does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SnapshotChoice {
+    /// Create a new manual snapshot of production and wait for it.
+    #[default]
+    New,
+    /// The newest automated (nightly) snapshot of production.
+    LatestAutomated,
+}
+
+/// How restage connects to the temporary restored instance (libpq `sslmode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SslMode {
+    /// TLS, certificate signed by the CA bundle and issued for the endpoint's name.
+    #[default]
+    VerifyFull,
+    /// TLS, certificate signed by the CA bundle.
+    VerifyCa,
+    /// TLS without checking the certificate.
+    Require,
+    /// No TLS: only with `connect_to` (a local stand-in for tests).
+    Disable,
+}
+
+impl SslMode {
+    /// The libpq spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::VerifyFull => "verify-full",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::Require => "require",
+            SslMode::Disable => "disable",
+        }
+    }
+
+    fn parse(text: &str) -> Option<SslMode> {
+        [
+            SslMode::VerifyFull,
+            SslMode::VerifyCa,
+            SslMode::Require,
+            SslMode::Disable,
+        ]
+        .into_iter()
+        .find(|mode| mode.as_str() == text)
+    }
+}
+
+/// The `[rds]` section: how the refresh snapshots production and restores the snapshot.
+#[derive(Debug, Clone)]
+pub struct Rds {
+    /// The snapshot `refresh` restores by default.
+    pub snapshot: SnapshotChoice,
+    /// The database to copy on the restored instance (default: the instance's DBName).
+    pub database: Option<String>,
+    /// Instance class of the temporary instance (default: the snapshot's).
+    pub instance_class: Option<String>,
+    /// DB subnet group of the temporary instance.
+    pub db_subnet_group: Option<String>,
+    /// VPC security groups of the temporary instance.
+    pub vpc_security_group_ids: Vec<String>,
+    /// DB parameter group of the temporary instance.
+    pub parameter_group: Option<String>,
+    /// The RDS CA bundle (PEM) that `verify-full` and `verify-ca` check the server against.
+    pub ca_bundle: Option<PathBuf>,
+    /// TLS towards the temporary instance.
+    pub sslmode: SslMode,
+    /// How many of restage's own snapshots to keep; older ones are pruned after a refresh.
+    pub keep_snapshots: Option<usize>,
+    /// How long a new snapshot may take to become available.
+    pub snapshot_timeout: Duration,
+    /// How long the restored instance may take to become available.
+    pub restore_timeout: Duration,
+    /// Time between two status checks while waiting.
+    pub poll_interval: Duration,
+    /// The RDS API endpoint (else `AWS_ENDPOINT_URL_RDS`, `AWS_ENDPOINT_URL`, AWS's own).
+    pub endpoint_url: Option<String>,
+    /// For testing and tunnels: connect to this `host:port` instead of the restored
+    /// instance's endpoint.
+    pub connect_to: Option<String>,
+}
+
+impl Default for Rds {
+    fn default() -> Self {
+        Rds {
+            snapshot: SnapshotChoice::New,
+            database: None,
+            instance_class: None,
+            db_subnet_group: None,
+            vpc_security_group_ids: Vec::new(),
+            parameter_group: None,
+            ca_bundle: None,
+            sslmode: SslMode::VerifyFull,
+            keep_snapshots: None,
+            snapshot_timeout: Duration::from_secs(2 * 3600),
+            restore_timeout: Duration::from_secs(90 * 60),
+            poll_interval: Duration::from_secs(30),
+            endpoint_url: None,
+            connect_to: None,
+        }
+    }
+}
+
 /// Everything a command needs to know, validated.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -103,6 +227,8 @@ pub struct Settings {
     pub production: Production,
     /// The refresh settings.
     pub refresh: Refresh,
+    /// Snapshots and the temporary restored instance.
+    pub rds: Rds,
 }
 
 impl Settings {
@@ -120,6 +246,7 @@ impl Settings {
                 .unwrap_or_else(|| "postgres".to_owned()),
             production: file.production.into_production(),
             refresh: file.refresh.into_refresh(),
+            rds: file.rds.into_rds(),
         };
         let file_staging = file.staging.database_url.map(Spanned::into_inner);
         let file_redis = file.staging.redis_url.map(Spanned::into_inner);
@@ -299,6 +426,7 @@ fn validate(file: &ConfigFile, text: &str) -> Vec<String> {
             &reason,
         ));
     }
+    problems.extend(file.rds.problems(text));
     for table in &file.refresh.exclude_tables {
         if table.get_ref().trim().is_empty() {
             let reason = "table names must not be empty";
@@ -311,6 +439,31 @@ fn validate(file: &ConfigFile, text: &str) -> Vec<String> {
         }
     }
     problems
+}
+
+/// Parses a duration like `500ms`, `30s`, `90m`, `6h` or `2d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration like 30s, 90m, 6h or 2d"))?;
+    let seconds_per_unit = match unit.trim() {
+        "ms" => return Ok(Duration::from_millis(value)),
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => {
+            return Err(format!(
+                "'{text}' has no unit (ms, s, m, h or d), like 30s, 90m, 6h or 2d"
+            ));
+        }
+    };
+    Ok(Duration::from_secs(value.saturating_mul(seconds_per_unit)))
 }
 
 fn is_region_name(name: &str) -> bool {
@@ -337,6 +490,121 @@ impl ProductionSection {
             redis_url: self.redis_url.map(|url| SecretUrl::new(url.into_inner())),
         }
     }
+}
+
+impl RdsSection {
+    /// Every invalid value of the section, with its line.
+    fn problems(&self, text: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut report = |value: &Spanned<String>, key: &str, reason: String| {
+            problems.push(located(text, value.span().start, key, &reason));
+        };
+        if let Some(snapshot) = &self.snapshot
+            && !matches!(snapshot.get_ref().as_str(), "new" | "latest-automated")
+        {
+            let reason = format!(
+                "'{}' is neither \"new\" nor \"latest-automated\"",
+                snapshot.get_ref()
+            );
+            report(snapshot, "rds.snapshot", reason);
+        }
+        if let Some(mode) = &self.sslmode {
+            match SslMode::parse(mode.get_ref()) {
+                None => report(
+                    mode,
+                    "rds.sslmode",
+                    format!(
+                        "'{}' is not one of verify-full, verify-ca, require, disable",
+                        mode.get_ref()
+                    ),
+                ),
+                Some(SslMode::Disable) if self.connect_to.is_none() => report(
+                    mode,
+                    "rds.sslmode",
+                    "\"disable\" is only allowed with connect_to (a local stand-in); RDS \
+                     enforces TLS"
+                        .to_owned(),
+                ),
+                Some(_) => {}
+            }
+        }
+        for (value, key) in [
+            (&self.snapshot_timeout, "rds.snapshot_timeout"),
+            (&self.restore_timeout, "rds.restore_timeout"),
+            (&self.poll_interval, "rds.poll_interval"),
+        ] {
+            if let Some(value) = value
+                && let Err(reason) = parse_duration(value.get_ref())
+            {
+                report(value, key, reason);
+            }
+        }
+        if let Some(connect_to) = &self.connect_to
+            && parse_host_port(connect_to.get_ref()).is_none()
+        {
+            let reason = format!("'{}' is not host:port", connect_to.get_ref());
+            report(connect_to, "rds.connect_to", reason);
+        }
+        if let Some(endpoint) = &self.endpoint_url
+            && url::Url::parse(endpoint.get_ref()).is_err()
+        {
+            let reason = format!("'{}' is not a URL", endpoint.get_ref());
+            report(endpoint, "rds.endpoint_url", reason);
+        }
+        if let Some(keep) = &self.keep_snapshots
+            && *keep.get_ref() < 1
+        {
+            let reason = format!("must be at least 1, not {}", keep.get_ref());
+            problems.push(located(text, keep.span().start, "rds.keep_snapshots", &reason));
+        }
+        problems
+    }
+
+    fn into_rds(self) -> Rds {
+        let defaults = Rds::default();
+        let duration = |value: Option<Spanned<String>>, default: Duration| {
+            value
+                .and_then(|value| parse_duration(value.get_ref()).ok())
+                .unwrap_or(default)
+        };
+        let text = |value: Option<Spanned<String>>| value.map(Spanned::into_inner);
+        Rds {
+            snapshot: match self.snapshot.as_ref().map(|value| value.get_ref().as_str()) {
+                Some("latest-automated") => SnapshotChoice::LatestAutomated,
+                _ => SnapshotChoice::New,
+            },
+            sslmode: self
+                .sslmode
+                .as_ref()
+                .and_then(|mode| SslMode::parse(mode.get_ref()))
+                .unwrap_or_default(),
+            // Validated to be at least 1 above.
+            keep_snapshots: self.keep_snapshots.map(|keep| *keep.get_ref() as usize),
+            snapshot_timeout: duration(self.snapshot_timeout, defaults.snapshot_timeout),
+            restore_timeout: duration(self.restore_timeout, defaults.restore_timeout),
+            poll_interval: duration(self.poll_interval, defaults.poll_interval),
+            database: text(self.database),
+            instance_class: text(self.instance_class),
+            db_subnet_group: text(self.db_subnet_group),
+            vpc_security_group_ids: self
+                .vpc_security_group_ids
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+            parameter_group: text(self.parameter_group),
+            ca_bundle: text(self.ca_bundle).map(PathBuf::from),
+            endpoint_url: text(self.endpoint_url),
+            connect_to: text(self.connect_to),
+        }
+    }
+}
+
+/// `host:port` (a bracketed IPv6 host allowed), split.
+pub fn parse_host_port(text: &str) -> Option<(String, u16)> {
+    let (host, port) = text.rsplit_once(':')?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    (!host.is_empty()).then_some(())?;
+    Some((host.to_owned(), port.parse().ok()?))
 }
 
 impl RefreshSection {
@@ -396,6 +664,34 @@ mod tests {
         let text = include_str!("../restage.example.toml");
         let file = parse_config(text).expect("the example parses");
         assert!(file.production.rds_instance_id.is_some());
+    }
+
+    #[test]
+    fn checks_the_rds_section() {
+        let text = "[rds]\nsnapshot = \"old\"\nsslmode = \"disable\"\npoll_interval = \"5\"\n\
+                    connect_to = \"nohost\"\nkeep_snapshots = 0\n";
+        let problems = parse_config(text).expect_err("invalid");
+        let keys = ["rds.snapshot", "rds.sslmode", "rds.poll_interval", "rds.connect_to", "rds.keep_snapshots"];
+        assert_eq!(problems.len(), keys.len(), "{problems:?}");
+        for (problem, key) in problems.iter().zip(keys) {
+            assert!(problem.contains(key), "{problem} lacks {key}");
+        }
+        let good = "[rds]\nsnapshot = \"latest-automated\"\nsslmode = \"disable\"\n\
+                    connect_to = \"127.0.0.1:5432\"\npoll_interval = \"250ms\"\n";
+        let rds = parse_config(good).expect("valid").rds.into_rds();
+        assert_eq!(rds.snapshot, SnapshotChoice::LatestAutomated);
+        assert_eq!(rds.sslmode, SslMode::Disable);
+        assert_eq!(rds.poll_interval, Duration::from_millis(250));
+    }
+
+    #[test]
+    fn parses_durations() {
+        assert_eq!(parse_duration("6h"), Ok(Duration::from_secs(6 * 3600)));
+        assert_eq!(parse_duration("90m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
+        assert!(parse_duration("6").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("6 weeks").is_err());
     }
 
     #[test]

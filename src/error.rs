@@ -15,6 +15,10 @@ pub mod exit {
     pub const DATABASE: u8 = 4;
     /// Redis could not be reached or a command failed.
     pub const REDIS: u8 = 5;
+    /// An AWS API call failed: no credentials, access denied, a missing resource, a timeout.
+    pub const AWS: u8 = 6;
+    /// Columns that look like personal data have no rule (`check`, `copy`, `refresh`).
+    pub const UNMASKED_PII: u8 = 7;
 }
 
 /// Everything that can make a restage command fail.
@@ -190,6 +194,24 @@ pub enum Error {
     #[error("interrupted; the half-built database was removed and staging is as it was")]
     Interrupted,
 
+    #[error("{0}")]
+    Aws(String),
+
+    #[error("AWS denied {action} on {resource}: grant it to the role restage runs as (deploy/iam-policy.json lists every action restage needs); AWS said: {message}")]
+    AwsAccessDenied {
+        action: String,
+        resource: String,
+        message: String,
+    },
+
+    #[error("{what} did not become {wanted} within {}s (last status: {status}); raise the timeout under [rds] in restage.toml if it is just slow", .after.as_secs())]
+    AwsTimeout {
+        what: String,
+        wanted: &'static str,
+        status: String,
+        after: Duration,
+    },
+
     #[error("{action} failed")]
     Io {
         action: String,
@@ -205,7 +227,6 @@ impl Error {
             Error::Runtime(_)
             | Error::Io { .. }
             | Error::SeedPassword { .. }
-            | Error::UncoveredPii { .. }
             | Error::VerifyFailed { .. }
             | Error::Interrupted => exit::FAILURE,
             Error::ConfigRead { .. }
@@ -231,6 +252,8 @@ impl Error {
             | Error::Tool { .. }
             | Error::Copy(_) => exit::DATABASE,
             Error::Redis { .. } => exit::REDIS,
+            Error::Aws(_) | Error::AwsAccessDenied { .. } | Error::AwsTimeout { .. } => exit::AWS,
+            Error::UncoveredPii { .. } => exit::UNMASKED_PII,
         }
     }
 

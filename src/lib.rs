@@ -9,6 +9,8 @@
 //! - [`anonymize`]: transformers, their registry and anonymizer profiles.
 //! - [`catalog`]: the tables, columns, keys and sizes of a database.
 //! - [`pg`]: PostgreSQL connections with timeouts and errors that name the (redacted) server.
+//! - [`rds`]: AWS RDS: snapshots, the temporary restored instance, tags, orphan clean-up.
+//! - [`interrupt`]: Ctrl-C and SIGTERM, so that every run can clean up after itself.
 //! - [`redis`]: staging Redis maintenance (flush a database or the keys matching a pattern).
 //! - [`safety`]: URL redaction, the production guard and the advisory lock every writing command takes.
 //! - [`output`]: human progress on stderr, `--quiet`, and the `--json` summary on stdout.
@@ -29,11 +31,13 @@ pub mod copy_binary;
 pub mod copy_text;
 pub mod error;
 pub mod generate;
+pub mod interrupt;
 pub mod logging;
 pub mod output;
 pub mod pg;
 pub mod pii;
 pub mod pipeline;
+pub mod rds;
 pub mod redis;
 pub mod safety;
 pub mod schema;
@@ -71,6 +75,13 @@ async fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Rollback(args) => {
             out.finish(&commands::rollback::run(&settings, &args, &out).await?)
         }
+        Command::Refresh(args) => {
+            out.finish(&commands::refresh::run(&settings, &args, &out).await?)
+        }
+        Command::Snapshot(command) => {
+            out.finish(&commands::snapshot::run(&settings, &command, &out).await?)
+        }
+        Command::Cleanup(args) => out.finish(&commands::cleanup::run(&settings, &args, &out).await?),
         Command::Anonymizers(AnonymizersCommand::List) => {
             out.finish(&commands::anonymizers::list())
         }

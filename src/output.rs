@@ -31,6 +31,17 @@ impl Output {
         }
     }
 
+    /// A spinner line on stderr for a wait; hidden with `--quiet` and when stderr is not a
+    /// terminal (schedulers get the lines of [`Output::step`] instead).
+    pub fn spinner(&self) -> indicatif::ProgressBar {
+        if self.quiet {
+            return indicatif::ProgressBar::hidden();
+        }
+        let spinner = indicatif::ProgressBar::new_spinner();
+        spinner.enable_steady_tick(std::time::Duration::from_millis(250));
+        spinner
+    }
+
     /// Whether `--quiet` was given.
     pub fn quiet(&self) -> bool {
         self.quiet

@@ -307,7 +307,7 @@ fn uncovered_personal_data_stops_the_copy_and_keep_silences_it() {
     );
     let refused = copy(&source, &staging, &weak, &[]);
     refused
-        .assert_code(1)
+        .assert_code(7)
         .assert_stderr_contains("3 column(s) look like personal data and have no rule")
         .assert_stderr_contains("users.email (citext): its name suggests e-mail")
         .assert_stderr_contains("users.full_name")
@@ -316,7 +316,7 @@ fn uncovered_personal_data_stops_the_copy_and_keep_silences_it() {
     assert!(!staging.database_exists(&format!("{}_restage_next", staging.name)));
 
     check(&source, &weak)
-        .assert_code(1)
+        .assert_code(7)
         .assert_stderr_contains("users.email");
 
     let kept = edited_default(

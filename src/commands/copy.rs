@@ -10,6 +10,8 @@ use crate::error::Error;
 use crate::output::{Output, Report};
 use crate::pipeline::plan::TablePlan;
 use crate::pipeline::{self, CopyOptions, CopyResult, swap};
+use crate::interrupt::Shutdown;
+use crate::safety::SecretUrl;
 use crate::{pg, safety};
 
 /// What `copy` did, or with `--dry-run` what it would do.
@@ -118,93 +120,152 @@ pub fn human_bytes(bytes: u64) -> String {
 
 /// Plans, then (unless `--dry-run`) copies, loads beside staging and swaps in.
 pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<CopyReport, Error> {
-    let start = Instant::now();
-    let staging = settings.staging_url()?.clone();
     let source = settings.source_url(args.source.source_url.as_deref())?;
-    safety::ensure_writable_target(&staging, &settings.production, Some(&source))?;
-    let options = CopyOptions {
-        source: source.clone(),
-        staging: staging.clone(),
-        profile: settings.anonymizers(args.source.anonymizers.as_deref()),
-        jobs: args.jobs.map_or(settings.refresh.jobs, usize::from),
-        limit: args.limit,
-        swap: !args.no_swap,
-        random_key: args.random,
-        quiet: out.quiet(),
-        exclude_tables: settings.refresh.exclude_tables.clone(),
-    };
-    let names = if options.swap {
-        Some(pipeline::swap_names(&staging)?)
-    } else {
-        None
-    };
-    out.step(format!("Planning the copy of {source}"));
-    let planned = pipeline::plan(&options).await?;
-    let mut report = CopyReport {
-        command: "copy",
-        source: source.to_string(),
-        staging: staging.to_string(),
-        profile: planned.profile_path.clone(),
-        dry_run: args.dry_run,
-        plan: Vec::new(),
-        result: None,
-        previous: None,
-        seconds: 0.0,
-    };
+    let job = CopyJob::new(settings, source, args)?;
+    let planned = job.plan(out).await?;
     if args.dry_run {
-        report.plan = planned.tables;
-        report.seconds = super::seconds_since(start);
-        return Ok(report);
+        return Ok(job.dry_run_report(planned));
     }
     super::confirm(
         &args.confirmation,
         "copy",
         &format!(
-            "This will replace the staging database {staging} with an anonymized copy of {source}."
+            "This will replace the staging database {} with an anonymized copy of {}.",
+            job.options.staging, job.options.source
         ),
     )?;
-    let lock =
-        safety::StagingLock::acquire(&staging, &settings.maintenance_database, "copy").await?;
-    let admin_url = pg::with_database(&staging, &settings.maintenance_database);
-    let mut admin = pg::connect(&admin_url, "staging server", "restage copy").await?;
-    let target = match &names {
-        Some(names) => {
-            swap::create_next(&mut admin, &admin_url, names).await?;
-            pg::with_database(&staging, &names.next)
-        }
-        None => {
-            ensure_empty(&staging).await?;
-            staging.clone()
-        }
-    };
-    let outcome = tokio::select! {
-        result = pipeline::load(planned, &options, &target, out) => result,
-        signal = shutdown_signal() => Err(signal),
-    };
-    let mut result = match outcome {
-        Ok(result) => result,
-        Err(error) => {
-            if let Some(names) = &names
-                && let Err(cleanup) = swap::drop_database(&mut admin, &admin_url, &names.next).await
-            {
-                tracing::warn!(error = %cleanup, "removing the half-built database");
-            }
-            return Err(error);
-        }
-    };
-    if let Some(names) = &names {
-        out.step(format!("Swapping {} in as {}", names.next, names.staging));
-        result.previous_kept = swap::swap_in(&mut admin, &admin_url, names).await?;
-        report.previous = result.previous_kept.then(|| names.previous.clone());
-    }
+    let lock = safety::StagingLock::acquire(
+        &job.options.staging,
+        &job.maintenance_database,
+        "copy",
+    )
+    .await?;
+    let report = job.load(planned, &Shutdown::listen(), out).await;
     lock.release().await;
-    report.result = Some(result);
-    report.seconds = super::seconds_since(start);
-    Ok(report)
+    report
+}
+
+/// One copy of a source into staging, checked for safety; `copy` and `refresh` run it.
+pub struct CopyJob {
+    /// What to copy where.
+    pub options: CopyOptions,
+    names: Option<swap::SwapNames>,
+    maintenance_database: String,
+    start: Instant,
+}
+
+impl CopyJob {
+    /// The copy of `source` into the configured staging, refusing production and the source
+    /// itself as the target.
+    pub fn new(settings: &Settings, source: SecretUrl, args: &CopyArgs) -> Result<CopyJob, Error> {
+        let staging = settings.staging_url()?.clone();
+        safety::ensure_writable_target(&staging, &settings.production, Some(&source))?;
+        let options = CopyOptions {
+            source,
+            staging: staging.clone(),
+            profile: settings.anonymizers(args.source.anonymizers.as_deref()),
+            jobs: args.jobs.map_or(settings.refresh.jobs, usize::from),
+            limit: args.limit,
+            swap: !args.no_swap,
+            random_key: args.random,
+            quiet: false,
+            exclude_tables: settings.refresh.exclude_tables.clone(),
+        };
+        let names = if options.swap {
+            Some(pipeline::swap_names(&staging)?)
+        } else {
+            None
+        };
+        Ok(CopyJob {
+            options,
+            names,
+            maintenance_database: settings.maintenance_database.clone(),
+            start: Instant::now(),
+        })
+    }
+
+    /// Reads the source catalog, checks the profile and refuses uncovered personal data.
+    pub async fn plan(&self, out: &Output) -> Result<pipeline::Planned, Error> {
+        out.step(format!("Planning the copy of {}", self.options.source));
+        pipeline::plan(&self.options).await
+    }
+
+    /// The report of `--dry-run`: the plan, nothing written.
+    pub fn dry_run_report(&self, planned: pipeline::Planned) -> CopyReport {
+        let mut report = self.report(&planned.profile_path, true);
+        report.plan = planned.tables;
+        report
+    }
+
+    fn report(&self, profile: &str, dry_run: bool) -> CopyReport {
+        CopyReport {
+            command: "copy",
+            source: self.options.source.to_string(),
+            staging: self.options.staging.to_string(),
+            profile: profile.to_owned(),
+            dry_run,
+            plan: Vec::new(),
+            result: None,
+            previous: None,
+            seconds: super::seconds_since(self.start),
+        }
+    }
+
+    /// Loads the planned copy beside staging (or into the empty staging with `--no-swap`)
+    /// and swaps it in. On failure or a signal, the half-built database is removed and
+    /// staging is as it was. The caller holds the staging lock.
+    pub async fn load(
+        &self,
+        planned: pipeline::Planned,
+        shutdown: &Shutdown,
+        out: &Output,
+    ) -> Result<CopyReport, Error> {
+        let staging = &self.options.staging;
+        let mut report = self.report(&planned.profile_path, false);
+        let admin_url = pg::with_database(staging, &self.maintenance_database);
+        let mut admin = pg::connect(&admin_url, "staging server", "restage copy").await?;
+        let target = match &self.names {
+            Some(names) => {
+                swap::create_next(&mut admin, &admin_url, names).await?;
+                pg::with_database(staging, &names.next)
+            }
+            None => {
+                ensure_empty(staging).await?;
+                staging.clone()
+            }
+        };
+        let options = CopyOptions {
+            quiet: out.quiet(),
+            ..self.options.clone()
+        };
+        let outcome = shutdown
+            .guard(pipeline::load(planned, &options, &target, out))
+            .await;
+        let mut result = match outcome {
+            Ok(result) => result,
+            Err(error) => {
+                if let Some(names) = &self.names
+                    && let Err(cleanup) =
+                        swap::drop_database(&mut admin, &admin_url, &names.next).await
+                {
+                    tracing::warn!(error = %cleanup, "removing the half-built database");
+                }
+                return Err(error);
+            }
+        };
+        if let Some(names) = &self.names {
+            out.step(format!("Swapping {} in as {}", names.next, names.staging));
+            result.previous_kept = swap::swap_in(&mut admin, &admin_url, names).await?;
+            report.previous = result.previous_kept.then(|| names.previous.clone());
+        }
+        report.result = Some(result);
+        report.seconds = super::seconds_since(self.start);
+        Ok(report)
+    }
 }
 
 /// `--no-swap` loads into staging itself, which must hold no table yet.
-async fn ensure_empty(staging: &crate::safety::SecretUrl) -> Result<(), Error> {
+async fn ensure_empty(staging: &SecretUrl) -> Result<(), Error> {
     let mut connection = pg::connect(staging, "staging database", "restage copy").await?;
     let tables: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -224,26 +285,4 @@ async fn ensure_empty(staging: &crate::safety::SecretUrl) -> Result<(), Error> {
         )));
     }
     Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM, so that the copy stops and cleans up.
-pub async fn shutdown_signal() -> Error {
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return Error::Interrupted;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
-    Error::Interrupted
 }

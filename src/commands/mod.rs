@@ -2,13 +2,16 @@
 
 pub mod anonymizers;
 pub mod check;
+pub mod cleanup;
 pub mod copy;
 pub mod generate;
 pub mod migrate;
 pub mod redis_flush;
+pub mod refresh;
 pub mod reset;
 pub mod rollback;
 pub mod seed;
+pub mod snapshot;
 pub mod verify;
 
 use std::io::{BufRead, IsTerminal, Write};

@@ -1,0 +1,116 @@
+//! `restage cleanup`: deletes what crashed refreshes left behind, and nothing else.
+
+use serde::Serialize;
+
+use crate::cli::CleanupArgs;
+use crate::config::Settings;
+use crate::error::Error;
+use crate::output::{Output, Report};
+use crate::rds::{self, Instance, Rds};
+
+/// What `cleanup` found and deleted.
+#[derive(Debug, Serialize)]
+pub struct CleanupReport {
+    pub command: &'static str,
+    pub region: String,
+    pub older_than_seconds: u64,
+    pub dry_run: bool,
+    /// Temporary instances (tagged restage:temporary=true) deleted.
+    pub instances: Vec<String>,
+    /// restage's snapshots beyond [rds] keep_snapshots, deleted.
+    pub snapshots: Vec<String>,
+}
+
+impl Report for CleanupReport {
+    fn human(&self) -> String {
+        let verb = if self.dry_run {
+            "would delete"
+        } else {
+            "deleted"
+        };
+        let list = |items: &[String]| {
+            if items.is_empty() {
+                "none".to_owned()
+            } else {
+                items.join(", ")
+            }
+        };
+        format!(
+            "cleanup in {} (older than {}): {verb} temporary instance(s): {}; {verb} surplus \
+             snapshot(s): {}",
+            self.region,
+            rds::human_age(self.older_than_seconds as i64),
+            list(&self.instances),
+            list(&self.snapshots)
+        )
+    }
+}
+
+/// Finds orphaned temporary instances and surplus restage snapshots and deletes them.
+pub async fn run(
+    settings: &Settings,
+    args: &CleanupArgs,
+    out: &Output,
+) -> Result<CleanupReport, Error> {
+    let rds = Rds::connect(&settings.production, &settings.rds, &args.aws).await?;
+    let min_age = args.older_than.as_secs() as i64;
+    let orphans = orphaned_instances(&rds, settings, min_age).await?;
+    let surplus = match (&settings.production.rds_instance_id, settings.rds.keep_snapshots) {
+        (Some(instance), Some(keep)) => {
+            super::snapshot::surplus_snapshots(&rds, instance, keep, Some(min_age)).await?
+        }
+        _ => Vec::new(),
+    };
+    let report = CleanupReport {
+        command: "cleanup",
+        region: rds.region().to_owned(),
+        older_than_seconds: args.older_than.as_secs(),
+        dry_run: args.dry_run,
+        instances: orphans.iter().map(|instance| instance.id.clone()).collect(),
+        snapshots: surplus.iter().map(|snapshot| snapshot.id.clone()).collect(),
+    };
+    if args.dry_run || (orphans.is_empty() && surplus.is_empty()) {
+        return Ok(report);
+    }
+    super::confirm(
+        &args.confirmation,
+        "cleanup",
+        &format!(
+            "This will delete temporary instance(s) [{}] and snapshot(s) [{}].",
+            report.instances.join(", "),
+            report.snapshots.join(", ")
+        ),
+    )?;
+    delete_instances(&rds, &orphans, out).await?;
+    super::snapshot::delete_all(&rds, &surplus, out).await?;
+    Ok(report)
+}
+
+/// Instances tagged restage:temporary=true, made at least `min_age` seconds ago, never
+/// production's.
+async fn orphaned_instances(
+    rds: &Rds,
+    settings: &Settings,
+    min_age: i64,
+) -> Result<Vec<Instance>, Error> {
+    let now = rds::now_secs();
+    let production = settings.production.rds_instance_id.as_deref();
+    Ok(rds
+        .instances()
+        .await?
+        .into_iter()
+        .filter(|instance| instance.is_temporary() && Some(instance.id.as_str()) != production)
+        .filter(|instance| instance.made_at().is_some_and(|at| now - at >= min_age))
+        .collect())
+}
+
+async fn delete_instances(rds: &Rds, instances: &[Instance], out: &Output) -> Result<(), Error> {
+    for instance in instances {
+        out.step(format!(
+            "Deleting temporary instance {} (status {})",
+            instance.id, instance.status
+        ));
+        rds.delete_temporary_instance(&instance.id).await?;
+    }
+    Ok(())
+}

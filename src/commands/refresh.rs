@@ -1,0 +1,637 @@
+//! `restage refresh`: the weekly job. Snapshot production → restore it into a temporary
+//! instance → new master password → anonymized copy into staging → seed → flush Redis →
+//! delete the temporary instance and prune old snapshots. Each phase is timed; the last
+//! one runs whatever happened before it (success, failure, Ctrl-C, SIGTERM).
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::cli::{CopyArgs, RefreshArgs, SourceArgs};
+use crate::config::{Settings, SnapshotChoice, SslMode};
+use crate::error::Error;
+use crate::interrupt::Shutdown;
+use crate::output::{Output, Report};
+use crate::pipeline::Phase;
+use crate::rds::{self, Instance, Rds, RestoreSpec};
+use crate::safety::{self, SecretUrl};
+use crate::seed::data::SeedData;
+use crate::seed::{self, SeedOptions, SeedReport};
+use crate::{pg, redis};
+
+use super::copy::{CopyJob, CopyReport};
+
+/// What `refresh` did (or, with `--dry-run`, would do).
+#[derive(Debug, Default, Serialize)]
+pub struct RefreshReport {
+    pub command: &'static str,
+    pub run_id: String,
+    pub dry_run: bool,
+    pub staging: String,
+    /// `rds` (snapshot and restore) or the redacted `--source-url`.
+    pub source: String,
+    /// The production RDS instance.
+    pub production_instance: Option<String>,
+    pub snapshot: Option<String>,
+    /// Whether this run made the snapshot.
+    pub snapshot_created: bool,
+    pub temporary_instance: Option<String>,
+    pub temporary_instance_deleted: bool,
+    /// With `--dry-run`: each step that would run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub plan: Vec<String>,
+    pub phases: Vec<Phase>,
+    pub rows: u64,
+    pub bytes: u64,
+    pub copy: Option<CopyReport>,
+    pub seed: Option<SeedReport>,
+    pub redis: Option<String>,
+    pub redis_keys_removed: Option<u64>,
+    pub pruned_snapshots: Vec<String>,
+    pub seconds: f64,
+}
+
+impl Report for RefreshReport {
+    fn human(&self) -> String {
+        if self.dry_run {
+            let mut text = format!(
+                "Refresh plan for {} (dry run: nothing was changed)",
+                self.staging
+            );
+            for (number, step) in self.plan.iter().enumerate() {
+                text.push_str(&format!("\n  {}. {step}", number + 1));
+            }
+            if let Some(copy) = &self.copy {
+                text.push_str(&format!("\n{}", copy.human()));
+            }
+            return text;
+        }
+        let phases: Vec<String> = self
+            .phases
+            .iter()
+            .map(|phase| format!("{} {:.1}s", phase.phase, phase.seconds))
+            .collect();
+        let mut text = format!(
+            "Refreshed {} in {:.1}s: {} rows ({}) copied",
+            self.staging,
+            self.seconds,
+            self.rows,
+            super::copy::human_bytes(self.bytes)
+        );
+        if let Some(snapshot) = &self.snapshot {
+            text.push_str(&format!(" from snapshot {snapshot}"));
+        }
+        if let Some(instance) = &self.temporary_instance {
+            let fate = if self.temporary_instance_deleted {
+                "deleted"
+            } else {
+                "kept (--keep-restore; `restage cleanup` deletes it)"
+            };
+            text.push_str(&format!(" via temporary instance {instance} ({fate})"));
+        }
+        if let Some(seed) = &self.seed {
+            text.push_str(&format!("\nseeded: {} row(s) changed", seed.changed()));
+        }
+        match (&self.redis, self.redis_keys_removed) {
+            (Some(url), Some(removed)) => {
+                text.push_str(&format!("\nflushed {url} ({removed} keys removed)"))
+            }
+            _ => text.push_str("\nno staging Redis configured, nothing flushed"),
+        }
+        if !self.pruned_snapshots.is_empty() {
+            text.push_str(&format!(
+                "\npruned snapshots: {}",
+                self.pruned_snapshots.join(", ")
+            ));
+        }
+        text.push_str(&format!("\nphases: {}", phases.join(", ")));
+        text
+    }
+}
+
+/// Runs the refresh under the staging lock.
+pub async fn run(
+    settings: &Settings,
+    args: &RefreshArgs,
+    out: &Output,
+) -> Result<RefreshReport, Error> {
+    let mut refresh = Refresh::new(settings, args, out)?;
+    if args.dry_run {
+        return refresh.dry_run().await;
+    }
+    let staging = refresh.staging.clone();
+    super::confirm(
+        &args.confirmation,
+        "refresh",
+        &format!(
+            "This will replace the staging database {staging} with an anonymized copy of {}{}.",
+            refresh.source_description(),
+            refresh
+                .redis
+                .as_ref()
+                .map(|url| format!(" and flush every key in Redis {url}"))
+                .unwrap_or_default()
+        ),
+    )?;
+    let lock =
+        safety::StagingLock::acquire(&staging, &settings.maintenance_database, "refresh").await?;
+    let shutdown = Shutdown::listen();
+    let outcome = refresh.run(&shutdown).await;
+    lock.release().await;
+    outcome?;
+    refresh.report.seconds = super::seconds_since(refresh.start);
+    Ok(refresh.report)
+}
+
+/// One refresh in progress: settings, what it has made so far, and its report.
+struct Refresh<'a> {
+    settings: &'a Settings,
+    args: &'a RefreshArgs,
+    out: &'a Output,
+    staging: SecretUrl,
+    redis: Option<SecretUrl>,
+    seed_data: SeedData,
+    /// `--source-url` (or $SOURCE_DATABASE_URL): copy from there, no RDS at all.
+    direct_source: Option<SecretUrl>,
+    report: RefreshReport,
+    phase_start: Instant,
+    start: Instant,
+}
+
+impl<'a> Refresh<'a> {
+    /// Checks everything that can be checked before anything is touched: staging and Redis
+    /// are not production, the seed data is valid, production is configured.
+    fn new(settings: &'a Settings, args: &'a RefreshArgs, out: &'a Output) -> Result<Self, Error> {
+        let staging = settings.staging_url()?.clone();
+        safety::ensure_writable_target(&staging, &settings.production, None)?;
+        if let Some(redis_url) = &settings.redis_url {
+            safety::ensure_writable_redis(redis_url, &settings.production)?;
+        }
+        let seed_data = SeedData::load(args.data.seeds.as_deref())?;
+        let direct_source = direct_source(settings, args)?;
+        let report = RefreshReport {
+            command: "refresh",
+            run_id: rds::new_run_id(),
+            dry_run: args.dry_run,
+            staging: staging.to_string(),
+            source: direct_source
+                .as_ref()
+                .map_or_else(|| "rds".to_owned(), ToString::to_string),
+            production_instance: settings.production.rds_instance_id.clone(),
+            redis: settings.redis_url.as_ref().map(ToString::to_string),
+            ..RefreshReport::default()
+        };
+        if direct_source.is_none() {
+            production_instance(settings)?;
+            check_tls_settings(settings)?;
+        }
+        Ok(Refresh {
+            settings,
+            args,
+            out,
+            staging,
+            redis: settings.redis_url.clone(),
+            seed_data,
+            direct_source,
+            report,
+            phase_start: Instant::now(),
+            start: Instant::now(),
+        })
+    }
+
+    fn source_description(&self) -> String {
+        match (&self.direct_source, &self.settings.production.rds_instance_id) {
+            (Some(url), _) => url.to_string(),
+            (None, Some(instance)) => format!("RDS instance {instance}"),
+            (None, None) => "production".to_owned(),
+        }
+    }
+
+    /// All phases; the clean-up runs whatever the others did.
+    async fn run(&mut self, shutdown: &Shutdown) -> Result<(), Error> {
+        if let Some(source) = self.direct_source.clone() {
+            return self.copy_seed_flush(source, shutdown).await;
+        }
+        let rds = Rds::connect(&self.settings.production, &self.settings.rds, &self.args.aws)
+            .await?;
+        let outcome = self.restore_and_copy(&rds, shutdown).await;
+        let cleanup = self.clean_up(&rds, outcome.is_ok()).await;
+        match (outcome, cleanup) {
+            (Ok(()), cleanup) => cleanup,
+            (Err(error), Ok(())) => Err(error),
+            (Err(error), Err(cleanup)) => {
+                // The first failure is what the user must fix; the clean-up's is for later.
+                self.out.step(format!(
+                    "clean-up failed too: {}",
+                    crate::error::error_chain(&cleanup)
+                ));
+                Err(error)
+            }
+        }
+    }
+
+    /// Phases 1-6: snapshot, restore, credentials, copy, seed, flush.
+    async fn restore_and_copy(&mut self, rds: &Rds, shutdown: &Shutdown) -> Result<(), Error> {
+        let snapshot = shutdown.guard(self.choose_snapshot(rds)).await?;
+        self.lap("snapshot");
+        let instance_id = format!("{}{}", rds::TEMPORARY_PREFIX, self.report.run_id);
+        self.out.step(format!(
+            "Restoring snapshot {snapshot} into temporary instance {instance_id}"
+        ));
+        let spec = RestoreSpec::from_settings(&self.settings.rds);
+        rds.restore(&snapshot, &instance_id, &self.report.run_id, &spec)
+            .await?;
+        // From here on the clean-up phase deletes it, whatever happens.
+        self.report.temporary_instance = Some(instance_id.clone());
+        let timeouts = &self.settings.rds;
+        shutdown
+            .guard(rds.wait_for_instance(
+                &instance_id,
+                timeouts.restore_timeout,
+                timeouts.poll_interval,
+                self.out,
+            ))
+            .await?;
+        self.lap("restore");
+
+        let source = shutdown
+            .guard(self.take_over_instance(rds, &instance_id))
+            .await?;
+        self.lap("credentials");
+        self.copy_seed_flush(source, shutdown).await
+    }
+
+    /// `--snapshot ID`, `--latest-automated`, or as `[rds] snapshot` says (default: a new one).
+    async fn choose_snapshot(&mut self, rds: &Rds) -> Result<String, Error> {
+        let instance = production_instance(self.settings)?;
+        let timeouts = &self.settings.rds;
+        let id = match self.snapshot_choice() {
+            Choice::Given(id) => rds.snapshot(&id).await?.id,
+            Choice::LatestAutomated => latest_automated(rds, &instance).await?,
+            Choice::New => {
+                let id = super::snapshot::new_snapshot_id(&instance, &self.report.run_id);
+                self.out
+                    .step(format!("Creating snapshot {id} of {instance}"));
+                rds.create_snapshot(&instance, &id, &self.report.run_id)
+                    .await?;
+                self.report.snapshot_created = true;
+                id
+            }
+        };
+        self.report.snapshot = Some(id.clone());
+        rds.wait_for_snapshot(
+            &id,
+            timeouts.snapshot_timeout,
+            timeouts.poll_interval,
+            self.out,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    fn snapshot_choice(&self) -> Choice {
+        match (&self.args.snapshot, self.args.latest_automated) {
+            (Some(id), _) => Choice::Given(id.clone()),
+            (None, true) => Choice::LatestAutomated,
+            (None, false) if self.settings.rds.snapshot == SnapshotChoice::LatestAutomated => {
+                Choice::LatestAutomated
+            }
+            (None, false) => Choice::New,
+        }
+    }
+
+    /// A fresh master password (no production secret needed), then the URL to read from.
+    async fn take_over_instance(&self, rds: &Rds, instance_id: &str) -> Result<SecretUrl, Error> {
+        let password = rds::new_master_password();
+        self.out
+            .step(format!("Setting a new master password on {instance_id}"));
+        rds.set_master_password(instance_id, &password).await?;
+        let timeouts = &self.settings.rds;
+        let instance = rds
+            .wait_for_instance(
+                instance_id,
+                timeouts.restore_timeout,
+                timeouts.poll_interval,
+                self.out,
+            )
+            .await?;
+        source_url(self.settings, &instance, &password)
+    }
+
+    /// Phases 4-6 (and all there is with `--source-url`).
+    async fn copy_seed_flush(&mut self, source: SecretUrl, shutdown: &Shutdown) -> Result<(), Error> {
+        let job = CopyJob::new(self.settings, source, &self.copy_args())?;
+        let planned = shutdown.guard(job.plan(self.out)).await?;
+        let copied = job.load(planned, shutdown, self.out).await?;
+        if let Some(result) = &copied.result {
+            self.report.rows = result.rows;
+            self.report.bytes = result.bytes;
+        }
+        self.report.copy = Some(copied);
+        self.lap("copy");
+
+        self.out.step(format!("Seeding {}", self.staging));
+        let staging = self.staging.clone();
+        let seeded = shutdown
+            .guard(async {
+                let mut connection =
+                    pg::connect(&staging, "staging database", "restage refresh").await?;
+                seed::run(
+                    &mut connection,
+                    &staging,
+                    &self.seed_data,
+                    &SeedOptions::all(self.args.data.rng_seed),
+                )
+                .await
+            })
+            .await?;
+        self.report.seed = Some(seeded);
+        self.lap("seed");
+
+        if let Some(redis_url) = &self.redis {
+            self.out.step(format!("Flushing Redis {redis_url}"));
+            self.report.redis_keys_removed = Some(redis::flush_database(redis_url).await?);
+        } else {
+            self.out
+                .step("No staging Redis configured; skipping the Redis flush");
+        }
+        self.lap("flush");
+        Ok(())
+    }
+
+    /// Phase 7: delete the temporary instance (unless `--keep-restore`) and, after a
+    /// successful run, prune restage's snapshots down to `[rds] keep_snapshots`.
+    async fn clean_up(&mut self, rds: &Rds, succeeded: bool) -> Result<(), Error> {
+        let outcome = self.delete_and_prune(rds, succeeded).await;
+        self.lap("cleanup");
+        outcome
+    }
+
+    async fn delete_and_prune(&mut self, rds: &Rds, succeeded: bool) -> Result<(), Error> {
+        if let Some(instance) = &self.report.temporary_instance
+            && !self.args.keep_restore
+        {
+            self.out
+                .step(format!("Deleting temporary instance {instance}"));
+            rds.delete_temporary_instance(instance).await?;
+            self.report.temporary_instance_deleted = true;
+        }
+        if let (true, Some(keep)) = (succeeded, self.settings.rds.keep_snapshots) {
+            let instance = production_instance(self.settings)?;
+            let surplus = super::snapshot::surplus_snapshots(rds, &instance, keep, None).await?;
+            super::snapshot::delete_all(rds, &surplus, self.out).await?;
+            self.report.pruned_snapshots = surplus.into_iter().map(|s| s.id).collect();
+        }
+        Ok(())
+    }
+
+    /// The plan of `--dry-run`: read-only AWS calls and the copy plan when there is a source.
+    async fn dry_run(&mut self) -> Result<RefreshReport, Error> {
+        let rds_settings = &self.settings.rds;
+        if let Some(source) = self.direct_source.clone() {
+            self.report.plan.push(format!(
+                "copy {source} into {} (no snapshot, no restore: --source-url)",
+                self.staging
+            ));
+        } else {
+            let rds =
+                Rds::connect(&self.settings.production, rds_settings, &self.args.aws).await?;
+            let instance = production_instance(self.settings)?;
+            rds.instance(&instance).await?;
+            let snapshot = match self.snapshot_choice() {
+                Choice::Given(id) => format!("restore existing snapshot {}", rds.snapshot(&id).await?.id),
+                Choice::LatestAutomated => format!(
+                    "restore the latest automated snapshot of {instance}: {}",
+                    latest_automated(&rds, &instance).await?
+                ),
+                Choice::New => format!(
+                    "create manual snapshot {} of {instance} and wait for it (up to {}s)",
+                    super::snapshot::new_snapshot_id(&instance, &self.report.run_id),
+                    rds_settings.snapshot_timeout.as_secs()
+                ),
+            };
+            self.report.plan.push(snapshot);
+            let spec = RestoreSpec::from_settings(rds_settings);
+            self.report.plan.push(format!(
+                "restore it in {} into private instance {}{} (class {}, subnet group {}, \
+                 security groups {}, parameter group {}), tagged {}=true, and wait up to {}s",
+                rds.region(),
+                rds::TEMPORARY_PREFIX,
+                self.report.run_id,
+                spec.instance_class.as_deref().unwrap_or("as the snapshot"),
+                spec.db_subnet_group.as_deref().unwrap_or("default"),
+                if spec.vpc_security_group_ids.is_empty() {
+                    "default".to_owned()
+                } else {
+                    spec.vpc_security_group_ids.join(" ")
+                },
+                spec.parameter_group.as_deref().unwrap_or("default"),
+                rds::TAG_TEMPORARY,
+                rds_settings.restore_timeout.as_secs()
+            ));
+            self.report.plan.push(format!(
+                "set a new random master password and connect with sslmode={}{}",
+                rds_settings.sslmode.as_str(),
+                rds_settings
+                    .connect_to
+                    .as_ref()
+                    .map(|to| format!(" through {to}"))
+                    .unwrap_or_default()
+            ));
+        }
+        let profile = self
+            .settings
+            .anonymizers(self.args.source.anonymizers.as_deref());
+        self.report.plan.push(format!(
+            "anonymized copy with {} ({} jobs), verified, swapped in as {}",
+            profile.display(),
+            self.args.jobs.map_or(self.settings.refresh.jobs, usize::from),
+            self.staging
+        ));
+        let seeders: Vec<&str> = seed::Seeder::ALL.iter().map(|s| s.name()).collect();
+        self.report
+            .plan
+            .push(format!("seed: {}", seeders.join(", ")));
+        self.report.plan.push(match &self.redis {
+            Some(url) => format!("flush Redis {url}"),
+            None => "no staging Redis configured: no flush".to_owned(),
+        });
+        if self.direct_source.is_none() {
+            let keep = self
+                .settings
+                .rds
+                .keep_snapshots
+                .map_or("no pruning ([rds] keep_snapshots unset)".to_owned(), |keep| {
+                    format!("prune restage snapshots to the newest {keep}")
+                });
+            let delete = if self.args.keep_restore {
+                "keep the temporary instance (--keep-restore)"
+            } else {
+                "delete the temporary instance (no final snapshot)"
+            };
+            self.report.plan.push(format!("{delete}; {keep}"));
+        }
+        if let Some(source) = self.direct_source.clone() {
+            let job = CopyJob::new(self.settings, source, &self.copy_args())?;
+            let planned = job.plan(self.out).await?;
+            self.report.copy = Some(job.dry_run_report(planned));
+        }
+        self.report.seconds = super::seconds_since(self.start);
+        Ok(std::mem::take(&mut self.report))
+    }
+
+    /// The copy as `restage copy` would run it with this refresh's profile and jobs.
+    fn copy_args(&self) -> CopyArgs {
+        CopyArgs {
+            source: SourceArgs {
+                source_url: None,
+                anonymizers: self.args.source.anonymizers.clone(),
+            },
+            jobs: self.args.jobs,
+            ..CopyArgs::default()
+        }
+    }
+
+    fn lap(&mut self, phase: &'static str) {
+        self.report.phases.push(Phase {
+            phase,
+            seconds: super::seconds_since(self.phase_start),
+        });
+        self.phase_start = Instant::now();
+    }
+}
+
+enum Choice {
+    Given(String),
+    LatestAutomated,
+    New,
+}
+
+/// `--source-url`, else $SOURCE_DATABASE_URL: the direct mode without RDS.
+fn direct_source(settings: &Settings, args: &RefreshArgs) -> Result<Option<SecretUrl>, Error> {
+    let wants_rds = args.snapshot.is_some() || args.latest_automated || args.keep_restore;
+    let given = args.source.source_url.is_some()
+        || (!wants_rds
+            && std::env::var("SOURCE_DATABASE_URL").is_ok_and(|value| !value.trim().is_empty()));
+    if given {
+        Ok(Some(settings.source_url(args.source.source_url.as_deref())?))
+    } else {
+        Ok(None)
+    }
+}
+
+fn production_instance(settings: &Settings) -> Result<String, Error> {
+    settings
+        .production
+        .rds_instance_id
+        .clone()
+        .ok_or_else(|| Error::InvalidSetting {
+            origin: "refresh source".into(),
+            reason: "no production RDS instance: set rds_instance_id under [production] in \
+                     restage.toml, or pass --source-url to copy from a database directly"
+                .into(),
+        })
+}
+
+/// `verify-full` and `verify-ca` need the RDS CA bundle to check the server against.
+fn check_tls_settings(settings: &Settings) -> Result<(), Error> {
+    let rds = &settings.rds;
+    if !matches!(rds.sslmode, SslMode::VerifyFull | SslMode::VerifyCa) {
+        return Ok(());
+    }
+    match &rds.ca_bundle {
+        Some(path) if path.is_file() => Ok(()),
+        Some(path) => Err(Error::InvalidSetting {
+            origin: "rds.ca_bundle".into(),
+            reason: format!(
+                "{} does not exist; download the RDS CA bundle \
+                 (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem) there",
+                path.display()
+            ),
+        }),
+        None => Err(Error::InvalidSetting {
+            origin: "rds.sslmode".into(),
+            reason: format!(
+                "sslmode {} needs ca_bundle under [rds]: the path of the RDS CA bundle \
+                 (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem); or set \
+                 sslmode = \"require\"",
+                rds.sslmode.as_str()
+            ),
+        }),
+    }
+}
+
+/// The newest available automated snapshot of `instance`.
+async fn latest_automated(rds: &Rds, instance: &str) -> Result<String, Error> {
+    rds.snapshots(instance)
+        .await?
+        .into_iter()
+        .find(|snapshot| snapshot.kind == "automated" && snapshot.status == "available")
+        .map(|snapshot| snapshot.id)
+        .ok_or_else(|| {
+            Error::Aws(format!(
+                "DB instance {instance} has no available automated snapshot; enable automated \
+                 backups, or drop --latest-automated to make a new snapshot"
+            ))
+        })
+}
+
+/// The URL of the restored instance's database, as its master user, over TLS as configured
+/// (or through `[rds] connect_to`, for testing and tunnels).
+fn source_url(settings: &Settings, instance: &Instance, password: &str) -> Result<SecretUrl, Error> {
+    let rds = &settings.rds;
+    let (host, port) = match (&rds.connect_to, &instance.endpoint) {
+        (Some(connect_to), _) => crate::config::parse_host_port(connect_to).ok_or_else(|| {
+            Error::InvalidSetting {
+                origin: "rds.connect_to".into(),
+                reason: format!("'{connect_to}' is not host:port"),
+            }
+        })?,
+        (None, Some(endpoint)) => endpoint.clone(),
+        (None, None) => {
+            return Err(Error::Aws(format!(
+                "DB instance {} is available but has no endpoint",
+                instance.id
+            )));
+        }
+    };
+    let user = instance.master_username.clone().ok_or_else(|| {
+        Error::Aws(format!("DB instance {} reports no master user name", instance.id))
+    })?;
+    let database = rds
+        .database
+        .clone()
+        .or_else(|| instance.db_name.clone())
+        .ok_or_else(|| Error::InvalidSetting {
+            origin: "rds.database".into(),
+            reason: format!(
+                "instance {} has no initial database name; set database under [rds] to the \
+                 database to copy",
+                instance.id
+            ),
+        })?;
+    let mut url = url::Url::parse("postgres://localhost/").map_err(|e| Error::Aws(e.to_string()))?;
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host
+    };
+    let valid = url.set_host(Some(&host)).is_ok()
+        && url.set_port(Some(port)).is_ok()
+        && url.set_username(&user).is_ok()
+        && url.set_password(Some(password)).is_ok();
+    if !valid {
+        return Err(Error::Aws(format!(
+            "cannot build a URL for {host}:{port} as {user}"
+        )));
+    }
+    url.set_path(&format!("/{database}"));
+    {
+        let mut query = url.query_pairs_mut();
+        query.append_pair("sslmode", rds.sslmode.as_str());
+        if let Some(bundle) = &rds.ca_bundle {
+            query.append_pair("sslrootcert", &bundle.display().to_string());
+        }
+    }
+    Ok(SecretUrl::new(url.to_string()))
+}
