@@ -555,7 +555,12 @@ impl RdsSection {
             && *keep.get_ref() < 1
         {
             let reason = format!("must be at least 1, not {}", keep.get_ref());
-            problems.push(located(text, keep.span().start, "rds.keep_snapshots", &reason));
+            problems.push(located(
+                text,
+                keep.span().start,
+                "rds.keep_snapshots",
+                &reason,
+            ));
         }
         problems
     }
@@ -671,7 +676,13 @@ mod tests {
         let text = "[rds]\nsnapshot = \"old\"\nsslmode = \"disable\"\npoll_interval = \"5\"\n\
                     connect_to = \"nohost\"\nkeep_snapshots = 0\n";
         let problems = parse_config(text).expect_err("invalid");
-        let keys = ["rds.snapshot", "rds.sslmode", "rds.poll_interval", "rds.connect_to", "rds.keep_snapshots"];
+        let keys = [
+            "rds.snapshot",
+            "rds.sslmode",
+            "rds.poll_interval",
+            "rds.connect_to",
+            "rds.keep_snapshots",
+        ];
         assert_eq!(problems.len(), keys.len(), "{problems:?}");
         for (problem, key) in problems.iter().zip(keys) {
             assert!(problem.contains(key), "{problem} lacks {key}");

@@ -197,16 +197,19 @@ pub enum Error {
     #[error("{0}")]
     Aws(String),
 
-    #[error("AWS denied {action} on {resource}: grant it to the role restage runs as (deploy/iam-policy.json lists every action restage needs); AWS said: {message}")]
+    #[error(
+        "AWS denied {action} on {resource}: grant it to the role restage runs as (deploy/iam-policy.json lists every action restage needs); AWS said: {message}"
+    )]
     AwsAccessDenied {
         action: String,
         resource: String,
         message: String,
     },
 
-    #[error("{what} did not become {wanted} within {}s (last status: {status}); raise the timeout under [rds] in restage.toml if it is just slow", .after.as_secs())]
+    #[error("{what} did not become {wanted} within {}s (last status: {status}); if it is just slow, raise {setting} under [rds] in restage.toml", .after.as_secs())]
     AwsTimeout {
         what: String,
+        setting: &'static str,
         wanted: &'static str,
         status: String,
         after: Duration,

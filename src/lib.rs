@@ -81,7 +81,9 @@ async fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Snapshot(command) => {
             out.finish(&commands::snapshot::run(&settings, &command, &out).await?)
         }
-        Command::Cleanup(args) => out.finish(&commands::cleanup::run(&settings, &args, &out).await?),
+        Command::Cleanup(args) => {
+            out.finish(&commands::cleanup::run(&settings, &args, &out).await?)
+        }
         Command::Anonymizers(AnonymizersCommand::List) => {
             out.finish(&commands::anonymizers::list())
         }

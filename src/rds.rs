@@ -142,16 +142,13 @@ pub struct Rds {
 
 /// A new run id: UTC time to the second and four random hex digits.
 pub fn new_run_id() -> String {
-    let digits: String = now_rfc3339()
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
+    let digits: String = now_rfc3339().chars().filter(char::is_ascii_digit).collect();
     format!("{digits}-{:04x}", rand::rng().random::<u16>())
 }
 
-/// The current time as RFC 3339 (`2026-11-22T02:00:00Z`).
+/// The current time as RFC 3339, to the second (`2026-11-22T02:00:00Z`).
 pub fn now_rfc3339() -> String {
-    DateTime::from(SystemTime::now())
+    DateTime::from_secs(now_secs())
         .fmt(DateTimeFormat::DateTime)
         .unwrap_or_default()
 }
@@ -195,7 +192,11 @@ impl Rds {
         if let Some(region) = flags.region.clone().or_else(|| production.region.clone()) {
             loader = loader.region(Region::new(region));
         }
-        if let Some(endpoint) = flags.endpoint_url.clone().or_else(|| rds.endpoint_url.clone()) {
+        if let Some(endpoint) = flags
+            .endpoint_url
+            .clone()
+            .or_else(|| rds.endpoint_url.clone())
+        {
             loader = loader.endpoint_url(endpoint);
         }
         let config = loader.load().await;
@@ -307,7 +308,11 @@ impl Rds {
             .create_db_snapshot()
             .db_instance_identifier(instance_id)
             .db_snapshot_identifier(snapshot_id)
-            .set_tags(Some(tags(&[(TAG_MADE_BY, "restage"), (TAG_RUN_ID, run_id)])))
+            .set_tags(Some(tags(&[
+                (TAG_MADE_BY, "restage"),
+                (TAG_RUN_ID, run_id),
+                (TAG_CREATED_AT, &now_rfc3339()),
+            ])))
             .send()
             .await
             .map_err(|e| {
@@ -395,7 +400,11 @@ impl Rds {
     }
 
     /// Gives a temporary instance a new master password, applied now (ModifyDBInstance).
-    pub async fn set_master_password(&self, instance_id: &str, password: &str) -> Result<(), Error> {
+    pub async fn set_master_password(
+        &self,
+        instance_id: &str,
+        password: &str,
+    ) -> Result<(), Error> {
         self.ensure_temporary(instance_id).await?;
         self.client
             .modify_db_instance()
@@ -404,7 +413,9 @@ impl Rds {
             .apply_immediately(true)
             .send()
             .await
-            .map_err(|e| self.error("ModifyDBInstance", &format!("DB instance {instance_id}"), e))?;
+            .map_err(|e| {
+                self.error("ModifyDBInstance", &format!("DB instance {instance_id}"), e)
+            })?;
         Ok(())
     }
 
@@ -423,7 +434,9 @@ impl Rds {
             .delete_automated_backups(true)
             .send()
             .await
-            .map_err(|e| self.error("DeleteDBInstance", &format!("DB instance {instance_id}"), e))?;
+            .map_err(|e| {
+                self.error("DeleteDBInstance", &format!("DB instance {instance_id}"), e)
+            })?;
         Ok(true)
     }
 
@@ -448,7 +461,13 @@ impl Rds {
         out: &Output,
     ) -> Result<Snapshot, Error> {
         let what = format!("snapshot {id}");
-        wait_until_available(&what, timeout, poll, out, || async {
+        let wait = Wait {
+            what: &what,
+            setting: "snapshot_timeout",
+            timeout,
+            poll,
+        };
+        wait_until_available(&wait, out, || async {
             let found = self.snapshot(id).await?;
             let failed = found.status == "failed";
             Ok((found.status.clone(), failed, found))
@@ -465,7 +484,13 @@ impl Rds {
         out: &Output,
     ) -> Result<Instance, Error> {
         let what = format!("DB instance {id}");
-        wait_until_available(&what, timeout, poll, out, || async {
+        let wait = Wait {
+            what: &what,
+            setting: "restore_timeout",
+            timeout,
+            poll,
+        };
+        wait_until_available(&wait, out, || async {
             let found = self.instance(id).await?;
             let failed = FAILED_INSTANCE_STATUSES.contains(&found.status.as_str());
             Ok((found.status.clone(), failed, found))
@@ -488,30 +513,38 @@ impl Rds {
         let code = error.code().unwrap_or_default().to_owned();
         let message = error.message().unwrap_or_default().to_owned();
         match code.as_str() {
-            "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation"
-            | "AuthorizationError" | "NotAuthorized" => Error::AwsAccessDenied {
+            "AccessDenied"
+            | "AccessDeniedException"
+            | "UnauthorizedOperation"
+            | "AuthorizationError"
+            | "NotAuthorized" => Error::AwsAccessDenied {
                 action: format!("rds:{action}"),
                 resource: resource.to_owned(),
                 message,
             },
-            code if code.ends_with("NotFound") || code.ends_with("NotFoundFault") => Error::Aws(
-                format!(
+            code if code.ends_with("NotFound") || code.ends_with("NotFoundFault") => {
+                Error::Aws(format!(
                     "{resource} {NOT_FOUND_MARK} in region {} ({action}: {message}); check the \
                      name (and [production] region)",
                     self.region
-                ),
-            ),
+                ))
+            }
             "SnapshotQuotaExceeded" | "SnapshotQuotaExceededFault" => Error::Aws(format!(
                 "cannot create {resource}: the account's quota of manual snapshots is reached; \
                  delete old ones (`restage snapshot prune --keep N`) or ask AWS for a higher quota"
             )),
-            "InvalidClientTokenId" | "SignatureDoesNotMatch" | "ExpiredToken"
-            | "UnrecognizedClientException" | "InvalidAccessKeyId" => Error::Aws(format!(
+            "InvalidClientTokenId"
+            | "SignatureDoesNotMatch"
+            | "ExpiredToken"
+            | "UnrecognizedClientException"
+            | "InvalidAccessKeyId" => Error::Aws(format!(
                 "AWS rejected the credentials for {action} on {resource} ({code}: {message}); \
                  check AWS_PROFILE or AWS_ACCESS_KEY_ID, or sign in again (aws sso login)"
             )),
             "" => self.transport_error(action, resource, &error),
-            code => Error::Aws(format!("RDS {action} on {resource} failed: {code}: {message}")),
+            code => Error::Aws(format!(
+                "RDS {action} on {resource} failed: {code}: {message}"
+            )),
         }
     }
 
@@ -539,12 +572,19 @@ impl Rds {
 /// Part of every "does not exist" message, so that callers can tell it apart.
 const NOT_FOUND_MARK: &str = "does not exist";
 
-/// Polls `status` until it says available, failed, or `timeout` passes; a spinner shows the
-/// status and the elapsed time on a terminal, and each change is printed as a line.
-async fn wait_until_available<T, F, Fut>(
-    what: &str,
+/// What a wait is for and how long it may take.
+struct Wait<'a> {
+    what: &'a str,
+    /// The `[rds]` key of the timeout, named when it runs out.
+    setting: &'static str,
     timeout: Duration,
     poll: Duration,
+}
+
+/// Polls `status` until it says available, failed, or the timeout passes; a spinner shows the
+/// status and the elapsed time on a terminal, and each change is printed as a line.
+async fn wait_until_available<T, F, Fut>(
+    wait: &Wait<'_>,
     out: &Output,
     mut status: F,
 ) -> Result<T, Error>
@@ -552,13 +592,22 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<(String, bool, T), Error>>,
 {
+    let Wait {
+        what,
+        setting,
+        timeout,
+        poll,
+    } = *wait;
     let start = Instant::now();
     let spinner = out.spinner();
     let mut last = String::new();
     loop {
         let (current, failed, value) = status().await?;
         let elapsed = start.elapsed();
-        spinner.set_message(format!("{what}: {current} ({}s elapsed)", elapsed.as_secs()));
+        spinner.set_message(format!(
+            "{what}: {current} ({}s elapsed)",
+            elapsed.as_secs()
+        ));
         if current != last {
             out.step(format!("{what}: {current} after {}s", elapsed.as_secs()));
             last = current.clone();
@@ -578,6 +627,7 @@ where
             spinner.finish_and_clear();
             return Err(Error::AwsTimeout {
                 what: what.to_owned(),
+                setting,
                 wanted: "available",
                 status: current,
                 after: timeout,
@@ -612,7 +662,10 @@ fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
 
 fn instance(found: &DbInstance) -> Instance {
     Instance {
-        id: found.db_instance_identifier().unwrap_or_default().to_owned(),
+        id: found
+            .db_instance_identifier()
+            .unwrap_or_default()
+            .to_owned(),
         status: found.db_instance_status().unwrap_or("unknown").to_owned(),
         endpoint: found.endpoint().and_then(|endpoint| {
             let port = u16::try_from(endpoint.port()?).ok()?;
@@ -627,8 +680,14 @@ fn instance(found: &DbInstance) -> Instance {
 
 fn snapshot(found: &DbSnapshot) -> Snapshot {
     Snapshot {
-        id: found.db_snapshot_identifier().unwrap_or_default().to_owned(),
-        instance: found.db_instance_identifier().unwrap_or_default().to_owned(),
+        id: found
+            .db_snapshot_identifier()
+            .unwrap_or_default()
+            .to_owned(),
+        instance: found
+            .db_instance_identifier()
+            .unwrap_or_default()
+            .to_owned(),
         status: found.status().unwrap_or("unknown").to_owned(),
         kind: found.snapshot_type().unwrap_or("manual").to_owned(),
         size_gib: found.allocated_storage(),
@@ -658,7 +717,8 @@ mod tests {
         let id = format!("{TEMPORARY_PREFIX}{}", new_run_id());
         assert!(id.len() <= 63, "{id}");
         assert!(
-            id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            id.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
             "{id}"
         );
         assert!(!id.contains("--") && !id.ends_with('-'), "{id}");

@@ -3,28 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{Run, TestDb, repo_file, restage, run, work_dir};
-
-const KEY: &str = "integration test key";
-
-/// A "production" database: the reference schema full of personal data.
-fn production() -> TestDb {
-    let mut db = TestDb::new();
-    let dir = work_dir();
-    run(restage(dir.path()).args(["migrate", "--staging-url", &db.url()])).assert_code(0);
-    db.execute(
-        &std::fs::read_to_string(repo_file("tests/fixtures/production.sql")).expect("fixture"),
-    );
-    db.execute("ANALYZE");
-    db
-}
-
-/// A staging database holding yesterday's data.
-fn staging() -> TestDb {
-    let mut db = TestDb::new();
-    db.execute("CREATE TABLE yesterday (id int); INSERT INTO yesterday VALUES (1);");
-    db
-}
+use crate::support::{
+    KEY, Run, TestDb, default_profile, edited_default, production, profile, repo_file, restage,
+    run, staging, work_dir,
+};
 
 /// `restage copy --yes --json` from `source` into `staging` with `profile`.
 fn copy(source: &TestDb, staging: &TestDb, profile: &Path, extra: &[&str]) -> Run {
@@ -67,28 +49,6 @@ fn verify(source: &TestDb, staging: &TestDb, profile: &Path, extra: &[&str]) -> 
         ])
         .arg(profile)
         .args(extra))
-}
-
-/// A profile file with `text`, in a directory kept alive by the caller.
-fn profile(dir: &tempfile::TempDir, text: &str) -> PathBuf {
-    let path = dir.path().join("profile.toml");
-    std::fs::write(&path, text).expect("write profile");
-    path
-}
-
-/// `anonymizers/default.toml` with each (from, to) replaced, written to `dir`; every `from`
-/// must be there, so that a test never runs an unchanged profile by mistake.
-fn edited_default(dir: &tempfile::TempDir, edits: &[(&str, &str)]) -> PathBuf {
-    let mut text = default_profile();
-    for (from, to) in edits {
-        assert!(text.contains(from), "the default profile lacks {from:?}");
-        text = text.replace(from, to);
-    }
-    profile(dir, &text)
-}
-
-fn default_profile() -> String {
-    std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile")
 }
 
 /// Starts a copy whose data phase takes seconds (a sleeping row filter) and returns once it

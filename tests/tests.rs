@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod copy;
 mod migrate;
+mod rds;
 mod redis_flush;
 mod reset;
 mod seed;

@@ -55,7 +55,10 @@ pub async fn run(
     let rds = Rds::connect(&settings.production, &settings.rds, &args.aws).await?;
     let min_age = args.older_than.as_secs() as i64;
     let orphans = orphaned_instances(&rds, settings, min_age).await?;
-    let surplus = match (&settings.production.rds_instance_id, settings.rds.keep_snapshots) {
+    let surplus = match (
+        &settings.production.rds_instance_id,
+        settings.rds.keep_snapshots,
+    ) {
         (Some(instance), Some(keep)) => {
             super::snapshot::surplus_snapshots(&rds, instance, keep, Some(min_age)).await?
         }

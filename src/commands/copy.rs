@@ -7,10 +7,10 @@ use serde::Serialize;
 use crate::cli::CopyArgs;
 use crate::config::Settings;
 use crate::error::Error;
+use crate::interrupt::Shutdown;
 use crate::output::{Output, Report};
 use crate::pipeline::plan::TablePlan;
 use crate::pipeline::{self, CopyOptions, CopyResult, swap};
-use crate::interrupt::Shutdown;
 use crate::safety::SecretUrl;
 use crate::{pg, safety};
 
@@ -134,12 +134,9 @@ pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<C
             job.options.staging, job.options.source
         ),
     )?;
-    let lock = safety::StagingLock::acquire(
-        &job.options.staging,
-        &job.maintenance_database,
-        "copy",
-    )
-    .await?;
+    let lock =
+        safety::StagingLock::acquire(&job.options.staging, &job.maintenance_database, "copy")
+            .await?;
     let report = job.load(planned, &Shutdown::listen(), out).await;
     lock.release().await;
     report

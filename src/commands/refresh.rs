@@ -200,7 +200,10 @@ impl<'a> Refresh<'a> {
     }
 
     fn source_description(&self) -> String {
-        match (&self.direct_source, &self.settings.production.rds_instance_id) {
+        match (
+            &self.direct_source,
+            &self.settings.production.rds_instance_id,
+        ) {
             (Some(url), _) => url.to_string(),
             (None, Some(instance)) => format!("RDS instance {instance}"),
             (None, None) => "production".to_owned(),
@@ -212,8 +215,12 @@ impl<'a> Refresh<'a> {
         if let Some(source) = self.direct_source.clone() {
             return self.copy_seed_flush(source, shutdown).await;
         }
-        let rds = Rds::connect(&self.settings.production, &self.settings.rds, &self.args.aws)
-            .await?;
+        let rds = Rds::connect(
+            &self.settings.production,
+            &self.settings.rds,
+            &self.args.aws,
+        )
+        .await?;
         let outcome = self.restore_and_copy(&rds, shutdown).await;
         let cleanup = self.clean_up(&rds, outcome.is_ok()).await;
         match (outcome, cleanup) {
@@ -264,6 +271,7 @@ impl<'a> Refresh<'a> {
     /// `--snapshot ID`, `--latest-automated`, or as `[rds] snapshot` says (default: a new one).
     async fn choose_snapshot(&mut self, rds: &Rds) -> Result<String, Error> {
         let instance = production_instance(self.settings)?;
+        rds.instance(&instance).await?;
         let timeouts = &self.settings.rds;
         let id = match self.snapshot_choice() {
             Choice::Given(id) => rds.snapshot(&id).await?.id,
@@ -319,7 +327,11 @@ impl<'a> Refresh<'a> {
     }
 
     /// Phases 4-6 (and all there is with `--source-url`).
-    async fn copy_seed_flush(&mut self, source: SecretUrl, shutdown: &Shutdown) -> Result<(), Error> {
+    async fn copy_seed_flush(
+        &mut self,
+        source: SecretUrl,
+        shutdown: &Shutdown,
+    ) -> Result<(), Error> {
         let job = CopyJob::new(self.settings, source, &self.copy_args())?;
         let planned = shutdown.guard(job.plan(self.out)).await?;
         let copied = job.load(planned, shutdown, self.out).await?;
@@ -394,12 +406,13 @@ impl<'a> Refresh<'a> {
                 self.staging
             ));
         } else {
-            let rds =
-                Rds::connect(&self.settings.production, rds_settings, &self.args.aws).await?;
+            let rds = Rds::connect(&self.settings.production, rds_settings, &self.args.aws).await?;
             let instance = production_instance(self.settings)?;
             rds.instance(&instance).await?;
             let snapshot = match self.snapshot_choice() {
-                Choice::Given(id) => format!("restore existing snapshot {}", rds.snapshot(&id).await?.id),
+                Choice::Given(id) => {
+                    format!("restore existing snapshot {}", rds.snapshot(&id).await?.id)
+                }
                 Choice::LatestAutomated => format!(
                     "restore the latest automated snapshot of {instance}: {}",
                     latest_automated(&rds, &instance).await?
@@ -445,7 +458,9 @@ impl<'a> Refresh<'a> {
         self.report.plan.push(format!(
             "anonymized copy with {} ({} jobs), verified, swapped in as {}",
             profile.display(),
-            self.args.jobs.map_or(self.settings.refresh.jobs, usize::from),
+            self.args
+                .jobs
+                .map_or(self.settings.refresh.jobs, usize::from),
             self.staging
         ));
         let seeders: Vec<&str> = seed::Seeder::ALL.iter().map(|s| s.name()).collect();
@@ -457,13 +472,10 @@ impl<'a> Refresh<'a> {
             None => "no staging Redis configured: no flush".to_owned(),
         });
         if self.direct_source.is_none() {
-            let keep = self
-                .settings
-                .rds
-                .keep_snapshots
-                .map_or("no pruning ([rds] keep_snapshots unset)".to_owned(), |keep| {
-                    format!("prune restage snapshots to the newest {keep}")
-                });
+            let keep = self.settings.rds.keep_snapshots.map_or(
+                "no pruning ([rds] keep_snapshots unset)".to_owned(),
+                |keep| format!("prune restage snapshots to the newest {keep}"),
+            );
             let delete = if self.args.keep_restore {
                 "keep the temporary instance (--keep-restore)"
             } else {
@@ -514,7 +526,9 @@ fn direct_source(settings: &Settings, args: &RefreshArgs) -> Result<Option<Secre
         || (!wants_rds
             && std::env::var("SOURCE_DATABASE_URL").is_ok_and(|value| !value.trim().is_empty()));
     if given {
-        Ok(Some(settings.source_url(args.source.source_url.as_deref())?))
+        Ok(Some(
+            settings.source_url(args.source.source_url.as_deref())?,
+        ))
     } else {
         Ok(None)
     }
@@ -578,15 +592,19 @@ async fn latest_automated(rds: &Rds, instance: &str) -> Result<String, Error> {
 
 /// The URL of the restored instance's database, as its master user, over TLS as configured
 /// (or through `[rds] connect_to`, for testing and tunnels).
-fn source_url(settings: &Settings, instance: &Instance, password: &str) -> Result<SecretUrl, Error> {
+fn source_url(
+    settings: &Settings,
+    instance: &Instance,
+    password: &str,
+) -> Result<SecretUrl, Error> {
     let rds = &settings.rds;
     let (host, port) = match (&rds.connect_to, &instance.endpoint) {
-        (Some(connect_to), _) => crate::config::parse_host_port(connect_to).ok_or_else(|| {
-            Error::InvalidSetting {
+        (Some(connect_to), _) => {
+            crate::config::parse_host_port(connect_to).ok_or_else(|| Error::InvalidSetting {
                 origin: "rds.connect_to".into(),
                 reason: format!("'{connect_to}' is not host:port"),
-            }
-        })?,
+            })?
+        }
         (None, Some(endpoint)) => endpoint.clone(),
         (None, None) => {
             return Err(Error::Aws(format!(
@@ -596,7 +614,10 @@ fn source_url(settings: &Settings, instance: &Instance, password: &str) -> Resul
         }
     };
     let user = instance.master_username.clone().ok_or_else(|| {
-        Error::Aws(format!("DB instance {} reports no master user name", instance.id))
+        Error::Aws(format!(
+            "DB instance {} reports no master user name",
+            instance.id
+        ))
     })?;
     let database = rds
         .database
@@ -610,7 +631,8 @@ fn source_url(settings: &Settings, instance: &Instance, password: &str) -> Resul
                 instance.id
             ),
         })?;
-    let mut url = url::Url::parse("postgres://localhost/").map_err(|e| Error::Aws(e.to_string()))?;
+    let mut url =
+        url::Url::parse("postgres://localhost/").map_err(|e| Error::Aws(e.to_string()))?;
     let host = if host.contains(':') {
         format!("[{host}]")
     } else {

@@ -123,13 +123,23 @@ async fn create(
             )
             .await?;
     }
-    Ok(report("snapshot create", "created", instance, &rds, vec![snapshot]))
+    Ok(report(
+        "snapshot create",
+        "created",
+        instance,
+        &rds,
+        vec![snapshot],
+    ))
 }
 
 async fn list(settings: &Settings, args: &SnapshotListArgs) -> Result<SnapshotReport, Error> {
     let instance = production_instance(settings, args.instance.as_deref())?;
     let rds = Rds::connect(&settings.production, &settings.rds, &args.aws).await?;
     let snapshots = rds.snapshots(&instance).await?;
+    if snapshots.is_empty() {
+        // Snapshots outlive their instance, so only an empty list says the name may be wrong.
+        rds.instance(&instance).await?;
+    }
     Ok(report("snapshot list", "listed", instance, &rds, snapshots))
 }
 
@@ -143,12 +153,21 @@ async fn delete(
     super::confirm(
         &args.confirmation,
         "snapshot delete",
-        &format!("This will delete snapshot {} of {}.", snapshot.id, snapshot.instance),
+        &format!(
+            "This will delete snapshot {} of {}.",
+            snapshot.id, snapshot.instance
+        ),
     )?;
     out.step(format!("Deleting snapshot {}", snapshot.id));
     rds.delete_snapshot(&snapshot.id, args.force).await?;
     let instance = snapshot.instance.clone();
-    Ok(report("snapshot delete", "deleted", instance, &rds, vec![snapshot]))
+    Ok(report(
+        "snapshot delete",
+        "deleted",
+        instance,
+        &rds,
+        vec![snapshot],
+    ))
 }
 
 async fn prune(

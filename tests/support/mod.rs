@@ -5,7 +5,9 @@
 
 #![allow(dead_code)]
 
-use std::path::Path;
+pub mod moto;
+
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -380,6 +382,8 @@ pub fn restage(work_dir: &Path) -> Command {
         "PGDATABASE",
         "PGUSER",
         "PGPASSWORD",
+        "SOURCE_DATABASE_URL",
+        "RESTAGE_ANONYMIZE_KEY",
     ] {
         command.env_remove(name);
     }
@@ -438,6 +442,13 @@ impl Run {
             "stderr has no 'error: ' line:\n{}",
             self.stderr
         );
+        self
+    }
+
+    /// Nothing printed contains `secret`.
+    pub fn assert_no_secret(&self, secret: &str) -> &Run {
+        let all = format!("{}{}", self.stdout, self.stderr);
+        assert!(!all.contains(secret), "output contains {secret:?}:\n{all}");
         self
     }
 
@@ -519,3 +530,46 @@ pub const REFERENCE_TABLES: &[&str] = &[
     "public.sessions",
     "public.users",
 ];
+
+pub const KEY: &str = "integration test key";
+
+/// A "production" database: the reference schema full of personal data.
+pub fn production() -> TestDb {
+    let mut db = TestDb::new();
+    let dir = work_dir();
+    run(restage(dir.path()).args(["migrate", "--staging-url", &db.url()])).assert_code(0);
+    db.execute(
+        &std::fs::read_to_string(repo_file("tests/fixtures/production.sql")).expect("fixture"),
+    );
+    db.execute("ANALYZE");
+    db
+}
+
+/// A staging database holding yesterday's data.
+pub fn staging() -> TestDb {
+    let mut db = TestDb::new();
+    db.execute("CREATE TABLE yesterday (id int); INSERT INTO yesterday VALUES (1);");
+    db
+}
+
+/// A profile file with `text`, in a directory kept alive by the caller.
+pub fn profile(dir: &tempfile::TempDir, text: &str) -> PathBuf {
+    let path = dir.path().join("profile.toml");
+    std::fs::write(&path, text).expect("write profile");
+    path
+}
+
+/// `anonymizers/default.toml` with each (from, to) replaced, written to `dir`; every `from`
+/// must be there, so that a test never runs an unchanged profile by mistake.
+pub fn edited_default(dir: &tempfile::TempDir, edits: &[(&str, &str)]) -> PathBuf {
+    let mut text = default_profile();
+    for (from, to) in edits {
+        assert!(text.contains(from), "the default profile lacks {from:?}");
+        text = text.replace(from, to);
+    }
+    profile(dir, &text)
+}
+
+pub fn default_profile() -> String {
+    std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile")
+}

@@ -1,0 +1,618 @@
+//! `restage refresh`, `snapshot` and `cleanup` against moto's RDS API on loopback, with a
+//! local PostgreSQL database standing in for the restored instance.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::moto::{Faults, Moto, REGION};
+use crate::support::{
+    KEY, Run, TestDb, TestRedis, edited_default, pg_admin_url, production, repo_file, restage, run,
+    staging, work_dir,
+};
+
+const PRODUCTION: &str = "inventory-prod";
+
+/// A test bed: moto with a production instance whose "restored" copies are served by the
+/// local `source` database, an empty-but-for-yesterday staging, a Redis database, and a
+/// restage.toml that ties them together.
+struct Bed {
+    moto: Moto,
+    source: TestDb,
+    staging: TestDb,
+    redis: TestRedis,
+    dir: tempfile::TempDir,
+}
+
+impl Bed {
+    fn new() -> Bed {
+        Bed::with(Faults::default(), "")
+    }
+
+    /// With faults injected into moto and extra lines under [rds].
+    fn with(faults: Faults, rds_extra: &str) -> Bed {
+        let moto = Moto::with_faults(&faults);
+        let source = production();
+        let admin = url::Url::parse(&pg_admin_url()).expect("admin URL");
+        moto.create_instance(
+            PRODUCTION,
+            admin.username(),
+            &source.name,
+            &[("team", "platform")],
+        );
+        let bed = Bed {
+            moto,
+            source,
+            staging: staging(),
+            redis: TestRedis::new(),
+            dir: work_dir(),
+        };
+        bed.write_config(&format!(
+            "poll_interval = \"100ms\"\nkeep_snapshots = 2\n{rds_extra}"
+        ));
+        bed
+    }
+
+    fn write_config(&self, rds_extra: &str) {
+        let admin = url::Url::parse(&pg_admin_url()).expect("admin URL");
+        let connect_to = format!(
+            "{}:{}",
+            admin.host_str().expect("host"),
+            admin.port().unwrap_or(5432)
+        );
+        let config = format!(
+            "[production]\nrds_instance_id = \"{PRODUCTION}\"\nregion = \"{REGION}\"\n\n\
+             [staging]\ndatabase_url = \"{}\"\nredis_url = \"{}\"\n\n\
+             [refresh]\nanonymizers = \"{}\"\njobs = 2\n\n\
+             [rds]\nconnect_to = \"{connect_to}\"\nsslmode = \"disable\"\n{rds_extra}\n",
+            self.staging.url(),
+            self.redis.url(),
+            repo_file("anonymizers/default.toml").display(),
+        );
+        std::fs::write(self.dir.path().join("restage.toml"), config).expect("write restage.toml");
+    }
+
+    /// `restage ARGS` in the bed's directory, pointed at moto, with the anonymization key.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = restage(self.dir.path());
+        self.moto
+            .env(&mut command)
+            .args(args)
+            .env("RESTAGE_ANONYMIZE_KEY", KEY);
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        run(&mut self.command(args))
+    }
+
+    /// Staging still holds yesterday's data and nothing was built beside it.
+    fn assert_staging_untouched(&mut self) {
+        self.staging.reconnect();
+        assert_eq!(self.staging.scalar("SELECT count(*) FROM yesterday"), "1");
+        let next = format!("{}_restage_next", self.staging.name);
+        assert!(
+            !self.staging.database_exists(&next),
+            "{next} was left behind"
+        );
+    }
+
+    /// Only production is left in moto: every temporary instance was deleted.
+    fn assert_no_temporary_instance(&self) {
+        assert_eq!(self.moto.instance_ids(), vec![PRODUCTION.to_owned()]);
+    }
+}
+
+fn phase_names(report: &serde_json::Value) -> Vec<String> {
+    report["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .map(|phase| phase["phase"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+#[test]
+fn refresh_snapshots_restores_copies_seeds_flushes_and_deletes_the_restore() {
+    let mut bed = Bed::new();
+    bed.redis.set_keys(["cache:1", "session:2"]);
+    // Two older snapshots of restage's and one of somebody else's: keep_snapshots = 2 prunes
+    // the oldest of restage's only.
+    for (id, at) in [
+        ("restage-old-1", "2026-01-04T02:00:00Z"),
+        ("restage-old-2", "2026-01-11T02:00:00Z"),
+    ] {
+        bed.moto.create_snapshot(
+            PRODUCTION,
+            id,
+            &[("restage:made-by", "restage"), ("restage:created-at", at)],
+        );
+    }
+    bed.moto.create_snapshot(PRODUCTION, "manual-by-hand", &[]);
+
+    let refreshed = bed.run(&["refresh", "--yes", "--json"]);
+    refreshed
+        .assert_code(0)
+        .assert_no_secret("production-secret");
+    let report = refreshed.json();
+    assert_eq!(
+        phase_names(&report),
+        [
+            "snapshot",
+            "restore",
+            "credentials",
+            "copy",
+            "seed",
+            "flush",
+            "cleanup"
+        ]
+    );
+    let snapshot = report["snapshot"].as_str().expect("snapshot id");
+    assert!(
+        snapshot.starts_with("restage-inventory-prod-"),
+        "{snapshot}"
+    );
+    assert_eq!(report["snapshot_created"], true);
+    let temporary = report["temporary_instance"].as_str().expect("instance id");
+    assert!(temporary.starts_with("restage-tmp-"), "{temporary}");
+    assert_eq!(report["temporary_instance_deleted"], true);
+    assert!(report["rows"].as_u64().expect("rows") > 1000, "{report}");
+    assert_eq!(
+        report["pruned_snapshots"],
+        serde_json::json!(["restage-old-1"])
+    );
+
+    // AWS: the restore is gone with its automated backups, the new snapshot is tagged, the
+    // manual snapshot somebody else made is untouched.
+    bed.assert_no_temporary_instance();
+    let snapshots = bed.moto.snapshots();
+    assert_eq!(snapshots[snapshot]["restage:made-by"], "restage");
+    assert!(snapshots.contains_key("restage-old-2"));
+    assert!(snapshots.contains_key("manual-by-hand"));
+    assert!(!snapshots.contains_key("restage-old-1"));
+    assert!(
+        !snapshots.keys().any(|id| id.contains("restage-tmp")),
+        "{snapshots:?}"
+    );
+    let actions = bed.moto.actions();
+    for action in [
+        "CreateDBSnapshot",
+        "RestoreDBInstanceFromDBSnapshot",
+        "ModifyDBInstance",
+        "DeleteDBInstance",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} not called: {actions:?}"
+        );
+    }
+
+    // Staging: anonymized, seeded, Redis flushed.
+    bed.staging.reconnect();
+    assert!(
+        bed.staging
+            .tables()
+            .iter()
+            .all(|table| table != "public.yesterday")
+    );
+    let first_email = bed
+        .source
+        .scalar("SELECT email FROM customers ORDER BY id LIMIT 1");
+    let customers = bed.source.scalar("SELECT count(*) FROM customers");
+    assert_eq!(
+        bed.staging.scalar("SELECT count(*) FROM customers"),
+        customers
+    );
+    assert_eq!(
+        bed.staging.scalar(&format!(
+            "SELECT count(*) FROM customers WHERE email = '{first_email}'"
+        )),
+        "0"
+    );
+    assert_eq!(
+        bed.staging
+            .scalar("SELECT count(*) FROM users WHERE email LIKE 'admin@%'"),
+        "1"
+    );
+    assert_eq!(bed.redis.size(), 0);
+}
+
+#[test]
+fn refresh_from_a_source_url_skips_rds() {
+    let mut bed = Bed::new();
+    let refreshed = bed.run(&[
+        "refresh",
+        "--yes",
+        "--json",
+        "--source-url",
+        &bed.source.url(),
+    ]);
+    refreshed.assert_code(0);
+    let report = refreshed.json();
+    assert_eq!(phase_names(&report), ["copy", "seed", "flush"]);
+    assert_eq!(report["snapshot"], serde_json::Value::Null);
+    bed.staging.reconnect();
+    assert_eq!(
+        bed.staging
+            .scalar("SELECT count(*) FROM users WHERE email LIKE 'testuser@%'"),
+        "1"
+    );
+    let actions = bed.moto.actions();
+    assert_eq!(
+        actions,
+        ["CreateDBInstance"],
+        "refresh called AWS: {actions:?}"
+    );
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let mut bed = Bed::new();
+    let before = bed.moto.actions().len();
+    let planned = bed.run(&["refresh", "--dry-run"]);
+    planned
+        .assert_code(0)
+        .assert_stdout_contains("dry run: nothing was changed")
+        .assert_stdout_contains("create manual snapshot restage-inventory-prod-")
+        .assert_stdout_contains("into private instance restage-tmp-")
+        .assert_stdout_contains("delete the temporary instance");
+    let automated = bed.run(&["refresh", "--dry-run", "--latest-automated"]);
+    automated.assert_code(0).assert_stdout_contains(
+        "restore the latest automated snapshot of inventory-prod: rds:inventory-prod-",
+    );
+    let calls: Vec<String> = bed.moto.actions()[before..].to_vec();
+    assert!(
+        calls.iter().all(|action| action.starts_with("Describe")),
+        "a dry run called {calls:?}"
+    );
+    bed.assert_no_temporary_instance();
+    bed.assert_staging_untouched();
+
+    bed.run(&["refresh", "--dry-run", "--snapshot", "no-such-snapshot"])
+        .assert_code(6)
+        .assert_stderr_contains("DB snapshot no-such-snapshot does not exist in region eu-west-1");
+}
+
+#[test]
+fn a_failing_copy_deletes_the_restore_and_leaves_staging_as_it_was() {
+    let mut bed = Bed::new();
+    // payments has CHECK (right(card_number, 4) = card_last4): the copy fails on a row.
+    let breaking = edited_default(
+        &bed.dir,
+        &[(
+            "card_last4 = \"keep\"",
+            "card_last4 = { transform = \"constant\", value = \"0000\" }",
+        )],
+    );
+    let breaking = breaking.display().to_string();
+    bed.run(&["refresh", "--yes", "--anonymizers", &breaking])
+        .assert_code(4)
+        .assert_clean_failure("production-secret")
+        .assert_stderr_contains("payments_check")
+        .assert_stderr_contains("Deleting temporary instance restage-tmp-");
+    bed.assert_no_temporary_instance();
+    bed.assert_staging_untouched();
+}
+
+/// Starts a refresh whose copy takes seconds (a sleeping row filter) and returns once the
+/// copy is loading.
+fn start_slow_refresh(bed: &mut Bed) -> Child {
+    let slow = edited_default(
+        &bed.dir,
+        &[(
+            "[tables.orders.columns]",
+            "[tables.orders]\nwhere = \"pg_sleep(0.01) IS NOT NULL\"\n\n[tables.orders.columns]",
+        )],
+    );
+    let child = bed
+        .command(&["refresh", "--yes", "--anonymizers"])
+        .arg(&slow)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start restage");
+    let next = format!("{}_restage_next", bed.staging.name);
+    let started = Instant::now();
+    while !bed.staging.database_exists(&next) && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    child
+}
+
+#[test]
+fn sigterm_during_the_copy_deletes_the_restore_and_a_second_refresh_refuses() {
+    let mut bed = Bed::new();
+    let child = start_slow_refresh(&mut bed);
+
+    bed.run(&["refresh", "--yes"])
+        .assert_code(3)
+        .assert_stderr_contains("another restage command is already working on staging database")
+        .assert_stderr_contains("restage refresh");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error: interrupted"), "{stderr}");
+    assert!(stderr.contains("Deleting temporary instance"), "{stderr}");
+    bed.assert_no_temporary_instance();
+    bed.assert_staging_untouched();
+}
+
+#[test]
+fn a_restore_that_never_becomes_available_is_deleted_after_the_timeout() {
+    let mut bed = Bed::with(
+        Faults {
+            never_ready: Some("restage-tmp-"),
+            ..Faults::default()
+        },
+        "restore_timeout = \"1s\"",
+    );
+    bed.run(&["refresh", "--yes"])
+        .assert_code(6)
+        .assert_clean_failure("production-secret")
+        .assert_stderr_contains("did not become available within 1s (last status: creating)")
+        .assert_stderr_contains("restore_timeout");
+    bed.assert_no_temporary_instance();
+    bed.assert_staging_untouched();
+}
+
+#[test]
+fn aws_errors_name_the_resource_and_what_to_do() {
+    let mut bed = Bed::with(
+        Faults {
+            deny: &["CreateDBSnapshot"],
+            ..Faults::default()
+        },
+        "",
+    );
+    bed.run(&["refresh", "--yes"])
+        .assert_code(6)
+        .assert_clean_failure("production-secret")
+        .assert_stderr_contains(
+            "AWS denied rds:CreateDBSnapshot on snapshot restage-inventory-prod-",
+        )
+        .assert_stderr_contains("of DB instance inventory-prod")
+        .assert_stderr_contains("deploy/iam-policy.json");
+    bed.assert_staging_untouched();
+
+    // The automated snapshot of production fills a quota of one.
+    let quota = Bed::with(
+        Faults {
+            snapshot_limit: Some(1),
+            ..Faults::default()
+        },
+        "",
+    );
+    quota
+        .run(&["refresh", "--yes"])
+        .assert_code(6)
+        .assert_stderr_contains("quota of manual snapshots is reached")
+        .assert_stderr_contains("restage snapshot prune");
+
+    // A production instance that does not exist.
+    bed.write_config("poll_interval = \"100ms\"");
+    let config = std::fs::read_to_string(bed.dir.path().join("restage.toml")).expect("config");
+    std::fs::write(
+        bed.dir.path().join("restage.toml"),
+        config.replace(PRODUCTION, "inventory-gone"),
+    )
+    .expect("write config");
+    bed.run(&["refresh", "--yes"])
+        .assert_code(6)
+        .assert_stderr_contains("DB instance inventory-gone does not exist in region eu-west-1");
+    bed.run(&["snapshot", "list"])
+        .assert_code(6)
+        .assert_stderr_contains("inventory-gone");
+    bed.assert_staging_untouched();
+}
+
+#[test]
+fn refresh_refuses_production_as_staging_and_needs_a_source() {
+    let bed = Bed::new();
+    let config_path = bed.dir.path().join("restage.toml");
+    let config = std::fs::read_to_string(&config_path).expect("config");
+    let production_endpoint =
+        format!("postgres://app@{PRODUCTION}.abc123.{REGION}.rds.amazonaws.com:5432/inventory");
+    bed.run(&["refresh", "--yes", "--staging-url", &production_endpoint])
+        .assert_code(3)
+        .assert_stderr_contains("endpoint of RDS instance inventory-prod");
+    std::fs::write(
+        &config_path,
+        config.replace(&format!("rds_instance_id = \"{PRODUCTION}\"\n"), ""),
+    )
+    .expect("write config");
+    bed.run(&["refresh", "--yes"])
+        .assert_code(2)
+        .assert_stderr_contains("no production RDS instance")
+        .assert_stderr_contains("--source-url");
+    let actions = bed.moto.actions();
+    assert_eq!(actions, ["CreateDBInstance"], "refused, yet called AWS");
+}
+
+#[test]
+fn snapshot_commands_create_list_delete_and_prune() {
+    let bed = Bed::new();
+    let created = bed.run(&["snapshot", "create", "--wait", "--json"]);
+    created.assert_code(0);
+    let id = created.json()["snapshots"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert!(id.starts_with("restage-inventory-prod-"), "{id}");
+    assert_eq!(bed.moto.snapshots()[&id]["restage:made-by"], "restage");
+
+    bed.moto.create_snapshot(PRODUCTION, "by-hand", &[]);
+    for (id, at) in [
+        ("restage-a", "2026-01-04T02:00:00Z"),
+        ("restage-b", "2026-01-11T02:00:00Z"),
+    ] {
+        bed.moto.create_snapshot(
+            PRODUCTION,
+            id,
+            &[("restage:made-by", "restage"), ("restage:created-at", at)],
+        );
+    }
+    let listed = bed.run(&["snapshot", "list"]);
+    listed
+        .assert_code(0)
+        .assert_stdout_contains("automated")
+        .assert_stdout_contains("by-hand")
+        .assert_stdout_contains("restage");
+    assert!(
+        listed.stdout.find(&id) < listed.stdout.find("restage-b")
+            && listed.stdout.find("restage-b") < listed.stdout.find("restage-a"),
+        "not newest first:\n{}",
+        listed.stdout
+    );
+
+    bed.run(&["snapshot", "delete", "by-hand", "--yes"])
+        .assert_code(3)
+        .assert_stderr_contains("not made by restage")
+        .assert_stderr_contains("--force");
+    bed.run(&["snapshot", "delete", "by-hand"])
+        .assert_code(3)
+        .assert_stderr_contains("pass --yes");
+    bed.run(&["snapshot", "delete", "by-hand", "--yes", "--force"])
+        .assert_code(0);
+    assert!(!bed.moto.snapshots().contains_key("by-hand"));
+
+    bed.run(&["snapshot", "prune", "--keep", "1", "--dry-run"])
+        .assert_code(0)
+        .assert_stdout_contains("restage-a")
+        .assert_stdout_contains("nothing was deleted");
+    assert!(bed.moto.snapshots().contains_key("restage-a"));
+    bed.run(&["snapshot", "prune", "--keep", "1", "--yes"])
+        .assert_code(0)
+        .assert_stdout_contains("2 snapshot(s) deleted");
+    let left = bed.moto.snapshots();
+    assert!(
+        left.contains_key(&id)
+            && !left.contains_key("restage-a")
+            && !left.contains_key("restage-b")
+    );
+    assert!(
+        left.keys().any(|id| id.starts_with("rds:")),
+        "automated snapshots are never pruned"
+    );
+}
+
+#[test]
+fn cleanup_deletes_orphaned_temporary_instances_and_nothing_else() {
+    let bed = Bed::new();
+    let temporary = |at: &'static str| [("restage:temporary", "true"), ("restage:created-at", at)];
+    bed.moto.create_instance(
+        "restage-tmp-crashed",
+        "postgres",
+        "app",
+        &temporary("2026-01-04T02:00:00Z"),
+    );
+    let now = aws_sdk_rds::primitives::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_sdk_rds::primitives::DateTimeFormat::DateTime)
+        .expect("now");
+    bed.moto.create_instance(
+        "restage-tmp-running",
+        "postgres",
+        "app",
+        &[("restage:temporary", "true"), ("restage:created-at", &now)],
+    );
+    bed.moto
+        .create_instance("legacy-reporting", "postgres", "app", &[]);
+
+    bed.run(&["cleanup", "--dry-run"])
+        .assert_code(0)
+        .assert_stdout_contains("would delete temporary instance(s): restage-tmp-crashed;");
+    assert_eq!(bed.moto.instance_ids().len(), 4);
+    bed.run(&["cleanup"])
+        .assert_code(3)
+        .assert_stderr_contains("pass --yes");
+    bed.run(&["cleanup", "--yes", "--older-than", "6h"])
+        .assert_code(0);
+    assert_eq!(
+        bed.moto.instance_ids(),
+        ["inventory-prod", "legacy-reporting", "restage-tmp-running"]
+    );
+}
+
+#[test]
+fn no_credentials_or_region_fail_fast_with_what_to_do() {
+    let bed = Bed::new();
+    let started = Instant::now();
+    run(bed
+        .command(&["snapshot", "list"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY"))
+    .assert_code(6)
+    .assert_stderr_contains("no AWS credentials")
+    .assert_stderr_contains("AWS_PROFILE");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    let config_path = bed.dir.path().join("restage.toml");
+    let config = std::fs::read_to_string(&config_path).expect("config");
+    std::fs::write(
+        &config_path,
+        config.replace(&format!("region = \"{REGION}\"\n"), ""),
+    )
+    .expect("write config");
+    bed.run(&["snapshot", "list"])
+        .assert_code(6)
+        .assert_stderr_contains("no AWS region");
+}
+
+/// The RDS actions the code calls: every `.client.<operation>()` in src/rds.rs, spelled
+/// as IAM spells them (describe_db_instances → DescribeDBInstances).
+fn actions_called_by_the_code() -> std::collections::BTreeSet<String> {
+    let source = std::fs::read_to_string(repo_file("src/rds.rs")).expect("src/rds.rs");
+    let call = regex::Regex::new(r"\.client\s*\.([a-z_]+)\(\)").expect("regex");
+    call.captures_iter(&source)
+        .map(|found| {
+            let words = found[1].split('_').map(|word| match word {
+                "db" => "DB".to_owned(),
+                word => {
+                    let mut chars = word.chars();
+                    chars.next().map_or_else(String::new, |first| {
+                        first.to_ascii_uppercase().to_string() + chars.as_str()
+                    })
+                }
+            });
+            format!("rds:{}", words.collect::<String>())
+        })
+        .collect()
+}
+
+#[test]
+fn the_iam_policy_lists_exactly_the_actions_the_code_calls() {
+    let policy: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_file("deploy/iam-policy.json"))
+            .expect("deploy/iam-policy.json"),
+    )
+    .expect("the policy is JSON");
+    let mut granted = std::collections::BTreeSet::new();
+    for statement in policy["Statement"].as_array().expect("statements") {
+        assert_eq!(statement["Effect"], "Allow", "{statement}");
+        let actions = &statement["Action"];
+        let actions = actions
+            .as_array()
+            .map_or_else(|| vec![actions.clone()], Clone::clone);
+        granted.extend(
+            actions
+                .iter()
+                .map(|a| a.as_str().expect("action").to_owned()),
+        );
+    }
+    let mut needed = actions_called_by_the_code();
+    assert!(needed.len() >= 7, "{needed:?}");
+    // Tagging on create (CreateDBSnapshot, RestoreDBInstanceFromDBSnapshot with Tags) needs it.
+    needed.insert("rds:AddTagsToResource".to_owned());
+    assert_eq!(
+        granted, needed,
+        "deploy/iam-policy.json and src/rds.rs disagree"
+    );
+}

@@ -1,0 +1,92 @@
+"""moto's AWS API on a free loopback port, for restage's tests, with fault injection.
+
+Prints the port on stdout once it listens, then serves until killed. Environment:
+  RESTAGE_MOTO_LOG          file to append each API action to, one per line
+  RESTAGE_MOTO_DENY         comma-separated RDS actions answered with AWS's AccessDenied
+  RESTAGE_MOTO_NEVER_READY  instance-id prefix whose instances stay 'creating' forever
+                            (moto itself makes every instance available at once)
+"""
+
+import io
+import os
+import re
+import sys
+from urllib.parse import parse_qs
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+ACCESS_DENIED = """<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/">
+  <Error><Type>Sender</Type><Code>AccessDenied</Code>
+    <Message>User: arn:aws:iam::123456789012:user/restage-test is not authorized to perform: rds:{action} because no identity-based policy allows the rds:{action} action</Message>
+  </Error><RequestId>restage-test</RequestId>
+</ErrorResponse>"""
+
+
+class Faults:
+    """WSGI middleware in front of moto: logs actions and injects the configured faults."""
+
+    def __init__(self, app):
+        self.app = app
+        self.log = os.environ.get("RESTAGE_MOTO_LOG")
+        self.deny = {a for a in os.environ.get("RESTAGE_MOTO_DENY", "").split(",") if a}
+        self.never_ready = os.environ.get("RESTAGE_MOTO_NEVER_READY")
+
+    def __call__(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        query = parse_qs(body.decode("utf-8", "replace")) or parse_qs(environ.get("QUERY_STRING", ""))
+        action = (query.get("Action") or [""])[0]
+        if self.log and action:
+            with open(self.log, "a", encoding="utf-8") as log:
+                log.write(action + "\n")
+        if action in self.deny:
+            payload = ACCESS_DENIED.format(action=action).encode()
+            start_response("403 Forbidden", [("Content-Type", "text/xml"), ("Content-Length", str(len(payload)))])
+            return [payload]
+        if action != "DescribeDBInstances" or not self.never_ready:
+            return self.app(environ, start_response)
+        return self.rewrite_statuses(environ, start_response)
+
+    def rewrite_statuses(self, environ, start_response):
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        payload = b"".join(self.app(environ, capture)).decode()
+        prefix = re.escape(self.never_ready)
+
+        def stuck(match):
+            block = match.group(0)
+            if re.search(f"<DBInstanceIdentifier>{prefix}", block):
+                block = re.sub(
+                    "<DBInstanceStatus>[^<]*</DBInstanceStatus>",
+                    "<DBInstanceStatus>creating</DBInstanceStatus>",
+                    block,
+                )
+            return block
+
+        payload = re.sub("<DBInstance>.*?</DBInstance>", stuck, payload, flags=re.S).encode()
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(payload))))
+        start_response(captured["status"], headers)
+        return [payload]
+
+
+def main():
+    app = Faults(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+    print(server.server_port, flush=True)
+    sys.stdout.close()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
