@@ -133,6 +133,27 @@ _restage_client_tools() {
   fi
 }
 
+# moto's AWS API server for the RDS tests, in a virtualenv under target/ (made once, reused):
+# exports RESTAGE_MOTO_PYTHON, the interpreter the tests start tests/support/moto_server.py with.
+# The tests start one server per test on a free loopback port and stop it afterwards.
+RESTAGE_MOTO_VERSION="5.2.5"
+restage_moto_up() {
+  local venv="${RESTAGE_MOTO_VENV:-target/moto-venv}"
+  if ! "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$RESTAGE_MOTO_VERSION')" 2>/dev/null; then
+    command -v python3 >/dev/null 2>&1 || _restage_apt_install python3 || return 1
+    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" 2>/dev/null; then
+      _restage_apt_install python3-venv || return 1
+    fi
+    _restage_log "installing moto[server]==$RESTAGE_MOTO_VERSION into $venv (once)"
+    rm -rf "$venv" && python3 -m venv "$venv" &&
+      "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$RESTAGE_MOTO_VERSION" >&2 ||
+      { _restage_log "cannot install moto (needs PyPI)"; return 1; }
+  fi
+  RESTAGE_MOTO_PYTHON="$(cd "$venv" && pwd)/bin/python"
+  export RESTAGE_MOTO_PYTHON
+  _restage_log "moto $RESTAGE_MOTO_VERSION from $venv"
+}
+
 # Finds or starts both servers and exports their URLs; stops what it started on EXIT.
 restage_services_up() {
   trap restage_services_down EXIT

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite on any machine: finds or starts PostgreSQL and Redis, then runs the
-# checks CI runs (format, clippy, docs) and every test against the real servers.
+# The whole test suite on any machine: finds or starts PostgreSQL and Redis, installs moto's
+# RDS server (for the AWS tests, on loopback), then runs the checks CI runs (format, clippy,
+# docs) and every test against the real servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
 restage_services_up
+restage_moto_up
 
 echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check

@@ -197,6 +197,14 @@ pub enum Error {
     #[error("{0}")]
     Aws(String),
 
+    /// A failure of a command that reports what it did up to it (`refresh --json`).
+    #[error("{error}")]
+    WithReport {
+        #[source]
+        error: Box<Error>,
+        report: serde_json::Value,
+    },
+
     #[error(
         "AWS denied {action} on {resource}: grant it to the role restage runs as (deploy/iam-policy.json lists every action restage needs); AWS said: {message}"
     )]
@@ -257,16 +265,22 @@ impl Error {
             Error::Redis { .. } => exit::REDIS,
             Error::Aws(_) | Error::AwsAccessDenied { .. } | Error::AwsTimeout { .. } => exit::AWS,
             Error::UncoveredPii { .. } => exit::UNMASKED_PII,
+            Error::WithReport { error, .. } => error.exit_code(),
         }
     }
 
     /// The `--json` form of a failure: status, exit code and the whole message chain.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "status": "error",
-            "exit_code": self.exit_code(),
-            "error": error_chain(self),
-        })
+        let mut document = match self {
+            Error::WithReport { report, .. } => report.clone(),
+            _ => serde_json::json!({}),
+        };
+        if let Some(object) = document.as_object_mut() {
+            object.insert("status".into(), "error".into());
+            object.insert("exit_code".into(), self.exit_code().into());
+            object.insert("error".into(), error_chain(self).into());
+        }
+        document
     }
 }
 

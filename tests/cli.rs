@@ -18,6 +18,13 @@ const HELP_PAGES: &[&[&str]] = &[
     &["rollback", "--help"],
     &["verify", "--help"],
     &["generate", "--help"],
+    &["refresh", "--help"],
+    &["snapshot", "--help"],
+    &["snapshot", "create", "--help"],
+    &["snapshot", "list", "--help"],
+    &["snapshot", "delete", "--help"],
+    &["snapshot", "prune", "--help"],
+    &["cleanup", "--help"],
 ];
 
 #[test]

@@ -284,7 +284,16 @@ fn a_failing_copy_deletes_the_restore_and_leaves_staging_as_it_was() {
         )],
     );
     let breaking = breaking.display().to_string();
-    bed.run(&["refresh", "--yes", "--anonymizers", &breaking])
+    let failed = bed.run(&["refresh", "--yes", "--json", "--anonymizers", &breaking]);
+    let report = failed.json();
+    assert_eq!(report["status"], "error");
+    assert_eq!(report["exit_code"], 4);
+    assert_eq!(
+        phase_names(&report),
+        ["snapshot", "restore", "credentials", "cleanup"]
+    );
+    assert_eq!(report["temporary_instance_deleted"], true);
+    failed
         .assert_code(4)
         .assert_clean_failure("production-secret")
         .assert_stderr_contains("payments_check")

@@ -138,9 +138,14 @@ pub async fn run(
     let shutdown = Shutdown::listen();
     let outcome = refresh.run(&shutdown).await;
     lock.release().await;
-    outcome?;
     refresh.report.seconds = super::seconds_since(refresh.start);
-    Ok(refresh.report)
+    match outcome {
+        Ok(()) => Ok(refresh.report),
+        Err(error) => Err(Error::WithReport {
+            error: Box::new(error),
+            report: serde_json::to_value(&refresh.report).unwrap_or_default(),
+        }),
+    }
 }
 
 /// One refresh in progress: settings, what it has made so far, and its report.
@@ -519,12 +524,14 @@ enum Choice {
     New,
 }
 
-/// `--source-url`, else $SOURCE_DATABASE_URL: the direct mode without RDS.
+/// The direct mode without RDS: `--source-url`, else $SOURCE_DATABASE_URL, else
+/// `[production] url` when no `rds_instance_id` is configured.
 fn direct_source(settings: &Settings, args: &RefreshArgs) -> Result<Option<SecretUrl>, Error> {
     let wants_rds = args.snapshot.is_some() || args.latest_automated || args.keep_restore;
-    let given = args.source.source_url.is_some()
-        || (!wants_rds
-            && std::env::var("SOURCE_DATABASE_URL").is_ok_and(|value| !value.trim().is_empty()));
+    let from_env = std::env::var("SOURCE_DATABASE_URL").is_ok_and(|value| !value.trim().is_empty());
+    let production = &settings.production;
+    let from_file = production.rds_instance_id.is_none() && production.url.is_some();
+    let given = args.source.source_url.is_some() || (!wants_rds && (from_env || from_file));
     if given {
         Ok(Some(
             settings.source_url(args.source.source_url.as_deref())?,
@@ -542,7 +549,8 @@ fn production_instance(settings: &Settings) -> Result<String, Error> {
         .ok_or_else(|| Error::InvalidSetting {
             origin: "refresh source".into(),
             reason: "no production RDS instance: set rds_instance_id under [production] in \
-                     restage.toml, or pass --source-url to copy from a database directly"
+                     restage.toml, or pass --source-url (or set [production] url) to copy from \
+                     a database directly"
                 .into(),
         })
 }
