@@ -673,7 +673,7 @@ mod tests {
 
     #[test]
     fn checks_the_rds_section() {
-        let text = "[rds]\nsnapshot = \"old\"\nsslmode = \"disable\"\npoll_interval = \"5\"\n\
+        let text = "[rds]\nsnapshot = \"old\"\nsslmode = \"insecure\"\npoll_interval = \"5\"\n\
                     connect_to = \"nohost\"\nkeep_snapshots = 0\n";
         let problems = parse_config(text).expect_err("invalid");
         let keys = [
@@ -687,6 +687,8 @@ mod tests {
         for (problem, key) in problems.iter().zip(keys) {
             assert!(problem.contains(key), "{problem} lacks {key}");
         }
+        let tls_off = parse_config("[rds]\nsslmode = \"disable\"\n").expect_err("no TLS to RDS");
+        assert!(tls_off[0].contains("only allowed with connect_to"), "{tls_off:?}");
         let good = "[rds]\nsnapshot = \"latest-automated\"\nsslmode = \"disable\"\n\
                     connect_to = \"127.0.0.1:5432\"\npoll_interval = \"250ms\"\n";
         let rds = parse_config(good).expect("valid").rds.into_rds();
