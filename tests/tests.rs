@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod config;
 mod copy;
+mod deploy;
 mod migrate;
 mod rds;
 mod redis_flush;
