@@ -688,7 +688,10 @@ mod tests {
             assert!(problem.contains(key), "{problem} lacks {key}");
         }
         let tls_off = parse_config("[rds]\nsslmode = \"disable\"\n").expect_err("no TLS to RDS");
-        assert!(tls_off[0].contains("only allowed with connect_to"), "{tls_off:?}");
+        assert!(
+            tls_off[0].contains("only allowed with connect_to"),
+            "{tls_off:?}"
+        );
         let good = "[rds]\nsnapshot = \"latest-automated\"\nsslmode = \"disable\"\n\
                     connect_to = \"127.0.0.1:5432\"\npoll_interval = \"250ms\"\n";
         let rds = parse_config(good).expect("valid").rds.into_rds();

@@ -32,13 +32,22 @@ fn read(path: &Path) -> String {
 fn every_schedule_is_sunday_at_two_utc() {
     let weekly = [
         ("deploy/cron", "0 2 * * 0"),
-        ("deploy/systemd/restage-refresh.timer", "OnCalendar=Sun *-*-* 02:00:00 UTC"),
+        (
+            "deploy/systemd/restage-refresh.timer",
+            "OnCalendar=Sun *-*-* 02:00:00 UTC",
+        ),
         ("deploy/github-actions/restage.yml", "cron: \"0 2 * * 0\""),
-        ("deploy/ecs/eventbridge-schedule.json", "cron(0 2 ? * SUN *)"),
+        (
+            "deploy/ecs/eventbridge-schedule.json",
+            "cron(0 2 ? * SUN *)",
+        ),
         ("deploy/kubernetes/cronjob.yaml", "schedule: \"0 2 * * 0\""),
     ];
     for (file, schedule) in weekly {
-        assert!(read(&repo_file(file)).contains(schedule), "{file} lacks {schedule}");
+        assert!(
+            read(&repo_file(file)).contains(schedule),
+            "{file} lacks {schedule}"
+        );
     }
     for file in deploy_files() {
         if file.extension().is_some_and(|ext| ext == "json") {
@@ -50,10 +59,12 @@ fn every_schedule_is_sunday_at_two_utc() {
 
 /// (subcommand, options) of every restage command line or argument list in deploy/.
 fn invocations() -> Vec<(String, BTreeSet<String>)> {
-    let line = regex::Regex::new(r#"restage "?((?:refresh|cleanup|seed|reset|snapshot)\b[^\n|>;&)]*)"#)
-        .expect("regex");
-    let list = regex::Regex::new(r#"\[\s*"((?:refresh|cleanup|seed|reset)"(?:\s*,\s*"[^"]*")*)\s*\]"#)
-        .expect("regex");
+    let line =
+        regex::Regex::new(r#"restage "?((?:refresh|cleanup|seed|reset|snapshot)\b[^\n|>;&)]*)"#)
+            .expect("regex");
+    let list =
+        regex::Regex::new(r#"\[\s*"((?:refresh|cleanup|seed|reset)"(?:\s*,\s*"[^"]*")*)\s*\]"#)
+            .expect("regex");
     let option = regex::Regex::new(r"--[a-z][a-z-]*").expect("regex");
     let mut found = Vec::new();
     for file in deploy_files() {
@@ -63,7 +74,10 @@ fn invocations() -> Vec<(String, BTreeSet<String>)> {
             .chain(list.captures_iter(&text))
             .map(|captures| captures[1].to_owned());
         for command in commands {
-            let name: String = command.chars().take_while(char::is_ascii_alphabetic).collect();
+            let name: String = command
+                .chars()
+                .take_while(char::is_ascii_alphabetic)
+                .collect();
             let options = option
                 .find_iter(&command)
                 .map(|found| found.as_str().to_owned())
@@ -78,14 +92,18 @@ fn invocations() -> Vec<(String, BTreeSet<String>)> {
 fn every_restage_command_in_the_examples_uses_real_options() {
     let found = invocations();
     let names: BTreeSet<&str> = found.iter().map(|(name, _)| name.as_str()).collect();
-    assert!(names.contains("refresh") && names.contains("cleanup"), "{found:?}");
+    assert!(
+        names.contains("refresh") && names.contains("cleanup"),
+        "{found:?}"
+    );
     let dir = work_dir();
     for (name, options) in &found {
         let help = run(restage(dir.path()).args([name.as_str(), "--help"]));
         help.assert_code(0);
         for option in options {
             assert!(
-                help.stdout.contains(&format!("{option} ")) || help.stdout.contains(&format!("{option}\n")),
+                help.stdout.contains(&format!("{option} "))
+                    || help.stdout.contains(&format!("{option}\n")),
                 "`restage {name}` has no option {option} (used in deploy/)"
             );
         }

@@ -292,6 +292,7 @@ fn a_failing_copy_deletes_the_restore_and_leaves_staging_as_it_was() {
         phase_names(&report),
         ["snapshot", "restore", "credentials", "cleanup"]
     );
+    assert_eq!(report["failed_phase"], "copy");
     assert_eq!(report["temporary_instance_deleted"], true);
     failed
         .assert_code(4)

@@ -41,6 +41,9 @@ pub struct RefreshReport {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub plan: Vec<String>,
     pub phases: Vec<Phase>,
+    /// The phase that failed or was interrupted, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_phase: Option<&'static str>,
     pub rows: u64,
     pub bytes: u64,
     pub copy: Option<CopyReport>,
@@ -141,10 +144,13 @@ pub async fn run(
     refresh.report.seconds = super::seconds_since(refresh.start);
     match outcome {
         Ok(()) => Ok(refresh.report),
-        Err(error) => Err(Error::WithReport {
-            error: Box::new(error),
-            report: serde_json::to_value(&refresh.report).unwrap_or_default(),
-        }),
+        Err(error) => {
+            refresh.report.failed_phase = refresh.first_unfinished_phase();
+            Err(Error::WithReport {
+                error: Box::new(error),
+                report: serde_json::to_value(&refresh.report).unwrap_or_default(),
+            })
+        }
     }
 }
 
@@ -379,9 +385,9 @@ impl<'a> Refresh<'a> {
     /// Phase 7: delete the temporary instance (unless `--keep-restore`) and, after a
     /// successful run, prune restage's snapshots down to `[rds] keep_snapshots`.
     async fn clean_up(&mut self, rds: &Rds, succeeded: bool) -> Result<(), Error> {
-        let outcome = self.delete_and_prune(rds, succeeded).await;
+        self.delete_and_prune(rds, succeeded).await?;
         self.lap("cleanup");
-        outcome
+        Ok(())
     }
 
     async fn delete_and_prune(&mut self, rds: &Rds, succeeded: bool) -> Result<(), Error> {
@@ -497,6 +503,19 @@ impl<'a> Refresh<'a> {
         Ok(std::mem::take(&mut self.report))
     }
 
+    /// The first phase of the run that did not finish.
+    fn first_unfinished_phase(&self) -> Option<&'static str> {
+        let order: &[&'static str] = if self.direct_source.is_some() {
+            &DIRECT_PHASES
+        } else {
+            &RDS_PHASES
+        };
+        order
+            .iter()
+            .copied()
+            .find(|name| !self.report.phases.iter().any(|phase| phase.phase == *name))
+    }
+
     /// The copy as `restage copy` would run it with this refresh's profile and jobs.
     fn copy_args(&self) -> CopyArgs {
         CopyArgs {
@@ -517,6 +536,19 @@ impl<'a> Refresh<'a> {
         self.phase_start = Instant::now();
     }
 }
+
+/// The phases of a refresh through RDS, in order (the clean-up follows whatever happened).
+const RDS_PHASES: [&str; 7] = [
+    "snapshot",
+    "restore",
+    "credentials",
+    "copy",
+    "seed",
+    "flush",
+    "cleanup",
+];
+/// The phases of a refresh from `--source-url`.
+const DIRECT_PHASES: [&str; 3] = ["copy", "seed", "flush"];
 
 enum Choice {
     Given(String),
