@@ -460,17 +460,10 @@ impl Rds {
         poll: Duration,
         out: &Output,
     ) -> Result<Snapshot, Error> {
-        let what = format!("snapshot {id}");
-        let wait = Wait {
-            what: &what,
-            setting: "snapshot_timeout",
-            timeout,
-            poll,
-        };
-        wait_until_available(&wait, out, || async {
+        let wait = Wait::new(format!("snapshot {id}"), "snapshot_timeout", timeout, poll);
+        wait.until_available(out, || async {
             let found = self.snapshot(id).await?;
-            let failed = found.status == "failed";
-            Ok((found.status.clone(), failed, found))
+            Ok((found.status.clone(), found.status == "failed", found))
         })
         .await
     }
@@ -483,14 +476,13 @@ impl Rds {
         poll: Duration,
         out: &Output,
     ) -> Result<Instance, Error> {
-        let what = format!("DB instance {id}");
-        let wait = Wait {
-            what: &what,
-            setting: "restore_timeout",
+        let wait = Wait::new(
+            format!("DB instance {id}"),
+            "restore_timeout",
             timeout,
             poll,
-        };
-        wait_until_available(&wait, out, || async {
+        );
+        wait.until_available(out, || async {
             let found = self.instance(id).await?;
             let failed = FAILED_INSTANCE_STATUSES.contains(&found.status.as_str());
             Ok((found.status.clone(), failed, found))
@@ -573,67 +565,71 @@ impl Rds {
 const NOT_FOUND_MARK: &str = "does not exist";
 
 /// What a wait is for and how long it may take.
-struct Wait<'a> {
-    what: &'a str,
+struct Wait {
+    what: String,
     /// The `[rds]` key of the timeout, named when it runs out.
     setting: &'static str,
     timeout: Duration,
     poll: Duration,
 }
 
-/// Polls `status` until it says available, failed, or the timeout passes; a spinner shows the
-/// status and the elapsed time on a terminal, and each change is printed as a line.
-async fn wait_until_available<T, F, Fut>(
-    wait: &Wait<'_>,
-    out: &Output,
-    mut status: F,
-) -> Result<T, Error>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<(String, bool, T), Error>>,
-{
-    let Wait {
-        what,
-        setting,
-        timeout,
-        poll,
-    } = *wait;
-    let start = Instant::now();
-    let spinner = out.spinner();
-    let mut last = String::new();
-    loop {
-        let (current, failed, value) = status().await?;
-        let elapsed = start.elapsed();
-        spinner.set_message(format!(
-            "{what}: {current} ({}s elapsed)",
-            elapsed.as_secs()
-        ));
-        if current != last {
-            out.step(format!("{what}: {current} after {}s", elapsed.as_secs()));
-            last = current.clone();
+impl Wait {
+    fn new(what: String, setting: &'static str, timeout: Duration, poll: Duration) -> Wait {
+        Wait {
+            what,
+            setting,
+            timeout,
+            poll,
         }
-        if current == "available" {
-            spinner.finish_and_clear();
-            return Ok(value);
+    }
+
+    /// Polls `status` (status, failed for good, value) until it says available, failed, or the
+    /// timeout passes; a spinner shows the status and the elapsed time on a terminal, and each
+    /// change is printed as a line.
+    async fn until_available<T, F, Fut>(&self, out: &Output, mut status: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<(String, bool, T), Error>>,
+    {
+        let what = &self.what;
+        let start = Instant::now();
+        let spinner = out.spinner();
+        let mut last = String::new();
+        loop {
+            let (current, failed, value) = status().await?;
+            let elapsed = start.elapsed();
+            spinner.set_message(format!(
+                "{what}: {current} ({}s elapsed)",
+                elapsed.as_secs()
+            ));
+            if current != last {
+                out.step(format!("{what}: {current} after {}s", elapsed.as_secs()));
+                last = current.clone();
+            }
+            let outcome = if current == "available" {
+                Some(Ok(value))
+            } else if failed {
+                Some(Err(Error::Aws(format!(
+                    "{what} went to status '{current}' and will not become available; see the \
+                     RDS events of the resource"
+                ))))
+            } else if elapsed >= self.timeout {
+                Some(Err(Error::AwsTimeout {
+                    what: what.clone(),
+                    setting: self.setting,
+                    wanted: "available",
+                    status: current,
+                    after: self.timeout,
+                }))
+            } else {
+                None
+            };
+            if let Some(outcome) = outcome {
+                spinner.finish_and_clear();
+                return outcome;
+            }
+            tokio::time::sleep(self.poll.min(self.timeout.saturating_sub(elapsed))).await;
         }
-        if failed {
-            spinner.finish_and_clear();
-            return Err(Error::Aws(format!(
-                "{what} went to status '{current}' and will not become available; see the RDS \
-                 events of the resource"
-            )));
-        }
-        if elapsed >= timeout {
-            spinner.finish_and_clear();
-            return Err(Error::AwsTimeout {
-                what: what.to_owned(),
-                setting,
-                wanted: "available",
-                status: current,
-                after: timeout,
-            });
-        }
-        tokio::time::sleep(poll.min(timeout.saturating_sub(elapsed))).await;
     }
 }
 

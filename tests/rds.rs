@@ -438,7 +438,7 @@ fn refresh_refuses_production_as_staging_and_needs_a_source() {
     .expect("write config");
     bed.run(&["refresh", "--yes"])
         .assert_code(2)
-        .assert_stderr_contains("no production RDS instance")
+        .assert_stderr_contains("production RDS instance: none configured")
         .assert_stderr_contains("--source-url");
     let actions = bed.moto.actions();
     assert_eq!(actions, ["CreateDBInstance"], "refused, yet called AWS");

@@ -20,6 +20,7 @@ use crate::seed::{self, SeedOptions, SeedReport};
 use crate::{pg, redis};
 
 use super::copy::{CopyJob, CopyReport};
+use super::snapshot::production_instance;
 
 /// What `refresh` did (or, with `--dry-run`, would do).
 #[derive(Debug, Default, Serialize)]
@@ -193,7 +194,7 @@ impl<'a> Refresh<'a> {
             ..RefreshReport::default()
         };
         if direct_source.is_none() {
-            production_instance(settings)?;
+            production_instance(settings, None)?;
             check_tls_settings(settings)?;
         }
         Ok(Refresh {
@@ -281,7 +282,7 @@ impl<'a> Refresh<'a> {
 
     /// `--snapshot ID`, `--latest-automated`, or as `[rds] snapshot` says (default: a new one).
     async fn choose_snapshot(&mut self, rds: &Rds) -> Result<String, Error> {
-        let instance = production_instance(self.settings)?;
+        let instance = production_instance(self.settings, None)?;
         rds.instance(&instance).await?;
         let timeouts = &self.settings.rds;
         let id = match self.snapshot_choice() {
@@ -400,7 +401,7 @@ impl<'a> Refresh<'a> {
             self.report.temporary_instance_deleted = true;
         }
         if let (true, Some(keep)) = (succeeded, self.settings.rds.keep_snapshots) {
-            let instance = production_instance(self.settings)?;
+            let instance = production_instance(self.settings, None)?;
             let surplus = super::snapshot::surplus_snapshots(rds, &instance, keep, None).await?;
             super::snapshot::delete_all(rds, &surplus, self.out).await?;
             self.report.pruned_snapshots = surplus.into_iter().map(|s| s.id).collect();
@@ -418,7 +419,7 @@ impl<'a> Refresh<'a> {
             ));
         } else {
             let rds = Rds::connect(&self.settings.production, rds_settings, &self.args.aws).await?;
-            let instance = production_instance(self.settings)?;
+            let instance = production_instance(self.settings, None)?;
             rds.instance(&instance).await?;
             let snapshot = match self.snapshot_choice() {
                 Choice::Given(id) => {
@@ -571,20 +572,6 @@ fn direct_source(settings: &Settings, args: &RefreshArgs) -> Result<Option<Secre
     } else {
         Ok(None)
     }
-}
-
-fn production_instance(settings: &Settings) -> Result<String, Error> {
-    settings
-        .production
-        .rds_instance_id
-        .clone()
-        .ok_or_else(|| Error::InvalidSetting {
-            origin: "refresh source".into(),
-            reason: "no production RDS instance: set rds_instance_id under [production] in \
-                     restage.toml, or pass --source-url (or set [production] url) to copy from \
-                     a database directly"
-                .into(),
-        })
 }
 
 /// `verify-full` and `verify-ca` need the RDS CA bundle to check the server against.

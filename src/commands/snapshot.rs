@@ -91,8 +91,8 @@ pub fn production_instance(settings: &Settings, flag: Option<&str>) -> Result<St
         .or_else(|| settings.production.rds_instance_id.clone())
         .ok_or_else(|| Error::InvalidSetting {
             origin: "production RDS instance".into(),
-            reason: "none configured: set rds_instance_id under [production] in restage.toml, \
-                     or pass --instance"
+            reason: "none configured: set rds_instance_id under [production] in restage.toml \
+                     (or pass --instance to snapshot commands, --source-url to refresh)"
                 .into(),
         })
 }
