@@ -603,7 +603,9 @@ impl Wait {
                 elapsed.as_secs()
             ));
             if current != last {
-                out.step(format!("{what}: {current} after {}s", elapsed.as_secs()));
+                spinner.suspend(|| {
+                    out.step(format!("{what}: {current} after {}s", elapsed.as_secs()))
+                });
                 last = current.clone();
             }
             let outcome = if current == "available" {

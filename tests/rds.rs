@@ -576,6 +576,28 @@ fn no_credentials_or_region_fail_fast_with_what_to_do() {
         .assert_stderr_contains("no AWS region");
 }
 
+#[test]
+fn throttling_is_retried_and_the_endpoint_flag_is_honoured() {
+    let bed = Bed::with(
+        Faults {
+            throttle: Some(("DescribeDBSnapshots", 2)),
+            ..Faults::default()
+        },
+        "",
+    );
+    run(bed
+        .command(&["snapshot", "list", "--endpoint-url", &bed.moto.endpoint()])
+        .env("AWS_ENDPOINT_URL_RDS", "http://127.0.0.1:9"))
+    .assert_code(0)
+    .assert_stdout_contains("rds:inventory-prod-");
+    let calls = bed.moto.actions();
+    let listed = calls.iter().filter(|a| *a == "DescribeDBSnapshots").count();
+    assert_eq!(
+        listed, 3,
+        "two throttled calls and one that got through: {calls:?}"
+    );
+}
+
 /// The RDS actions the code calls: every `.client.<operation>()` in src/rds.rs, spelled
 /// as IAM spells them (describe_db_instances → DescribeDBInstances).
 fn actions_called_by_the_code() -> std::collections::BTreeSet<String> {

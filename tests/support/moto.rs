@@ -21,6 +21,8 @@ pub struct Faults<'a> {
     pub never_ready: Option<&'a str>,
     /// moto's quota of snapshots (manual and automated together).
     pub snapshot_limit: Option<u32>,
+    /// (action, n): the first n calls of the action are throttled.
+    pub throttle: Option<(&'a str, u32)>,
 }
 
 /// A running moto server and an SDK client for setting up and inspecting its state.
@@ -48,6 +50,9 @@ impl Moto {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
+        if let Some((action, count)) = faults.throttle {
+            command.env("RESTAGE_MOTO_THROTTLE", format!("{action}:{count}"));
+        }
         if let Some(limit) = faults.snapshot_limit {
             command.env("MOTO_RDS_SNAPSHOT_LIMIT", limit.to_string());
         }

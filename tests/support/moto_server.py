@@ -5,6 +5,8 @@ Prints the port on stdout once it listens, then serves until killed. Environment
   RESTAGE_MOTO_DENY         comma-separated RDS actions answered with AWS's AccessDenied
   RESTAGE_MOTO_NEVER_READY  instance-id prefix whose instances stay 'creating' forever
                             (moto itself makes every instance available at once)
+  RESTAGE_MOTO_THROTTLE     ACTION:N: the first N calls of ACTION are answered with
+                            AWS's Throttling error (clients must back off and retry)
 """
 
 import io
@@ -27,6 +29,18 @@ ACCESS_DENIED = """<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31
 </ErrorResponse>"""
 
 
+THROTTLED = """<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/">
+  <Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>
+  <RequestId>restage-test</RequestId>
+</ErrorResponse>"""
+
+
+def error(start_response, status, payload):
+    payload = payload.encode()
+    start_response(status, [("Content-Type", "text/xml"), ("Content-Length", str(len(payload)))])
+    return [payload]
+
+
 class Faults:
     """WSGI middleware in front of moto: logs actions and injects the configured faults."""
 
@@ -35,6 +49,9 @@ class Faults:
         self.log = os.environ.get("RESTAGE_MOTO_LOG")
         self.deny = {a for a in os.environ.get("RESTAGE_MOTO_DENY", "").split(",") if a}
         self.never_ready = os.environ.get("RESTAGE_MOTO_NEVER_READY")
+        throttle = os.environ.get("RESTAGE_MOTO_THROTTLE", "")
+        self.throttled_action, _, count = throttle.partition(":")
+        self.throttles_left = int(count or 0)
 
     def __call__(self, environ, start_response):
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -46,9 +63,10 @@ class Faults:
             with open(self.log, "a", encoding="utf-8") as log:
                 log.write(action + "\n")
         if action in self.deny:
-            payload = ACCESS_DENIED.format(action=action).encode()
-            start_response("403 Forbidden", [("Content-Type", "text/xml"), ("Content-Length", str(len(payload)))])
-            return [payload]
+            return error(start_response, "403 Forbidden", ACCESS_DENIED.format(action=action))
+        if action == self.throttled_action and self.throttles_left > 0:
+            self.throttles_left -= 1
+            return error(start_response, "400 Bad Request", THROTTLED)
         if action != "DescribeDBInstances" or not self.never_ready:
             return self.app(environ, start_response)
         return self.rewrite_statuses(environ, start_response)
