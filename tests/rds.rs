@@ -372,6 +372,29 @@ fn a_restore_that_never_becomes_available_is_deleted_after_the_timeout() {
 }
 
 #[test]
+fn an_unreachable_restore_fails_after_the_timeout_and_is_deleted() {
+    let mut bed = Bed::with(Faults::default(), "restore_timeout = \"1s\"");
+    let config_path = bed.dir.path().join("restage.toml");
+    let config = std::fs::read_to_string(&config_path).expect("config");
+    let unreachable = regex::Regex::new(r#"connect_to = "[^"]*""#).expect("regex");
+    std::fs::write(
+        &config_path,
+        unreachable
+            .replace(&config, r#"connect_to = "127.0.0.1:9""#)
+            .as_ref(),
+    )
+    .expect("write config");
+    let failed = bed.run(&["refresh", "--yes", "--json"]);
+    failed
+        .assert_code(4)
+        .assert_stderr_contains("cannot connect to the restored instance at postgres://")
+        .assert_stderr_contains(":***@127.0.0.1:9/");
+    assert_eq!(failed.json()["failed_phase"], "credentials");
+    bed.assert_no_temporary_instance();
+    bed.assert_staging_untouched();
+}
+
+#[test]
 fn aws_errors_name_the_resource_and_what_to_do() {
     let mut bed = Bed::with(
         Faults {

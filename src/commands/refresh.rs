@@ -335,7 +335,29 @@ impl<'a> Refresh<'a> {
                 self.out,
             )
             .await?;
-        source_url(self.settings, &instance, &password)
+        let url = source_url(self.settings, &instance, &password)?;
+        self.wait_for_login(&url).await?;
+        Ok(url)
+    }
+
+    /// RDS may report the instance available a moment before the new password (or the
+    /// endpoint's DNS name) works: retry the first login until `restore_timeout`.
+    async fn wait_for_login(&self, url: &SecretUrl) -> Result<(), Error> {
+        let rds = &self.settings.rds;
+        let start = Instant::now();
+        loop {
+            match pg::connect(url, "restored instance", "restage refresh").await {
+                Ok(connection) => {
+                    let _ = sqlx::Connection::close(connection).await;
+                    return Ok(());
+                }
+                Err(error) if start.elapsed() < rds.restore_timeout => {
+                    tracing::debug!(%error, "the restored instance does not accept the login yet");
+                    tokio::time::sleep(rds.poll_interval).await;
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 
     /// Phases 4-6 (and all there is with `--source-url`).
