@@ -163,7 +163,7 @@ struct Refresh<'a> {
     staging: SecretUrl,
     redis: Option<SecretUrl>,
     seed_data: SeedData,
-    /// `--source-url` (or $SOURCE_DATABASE_URL): copy from there, no RDS at all.
+    /// `--source-url`, $SOURCE_DATABASE_URL or `[production] url`: copy from there, no RDS.
     direct_source: Option<SecretUrl>,
     report: RefreshReport,
     phase_start: Instant,
@@ -258,10 +258,11 @@ impl<'a> Refresh<'a> {
             "Restoring snapshot {snapshot} into temporary instance {instance_id}"
         ));
         let spec = RestoreSpec::from_settings(&self.settings.rds);
+        // Named before the call: should the answer get lost, the clean-up phase still looks
+        // for it (and counts an instance that never came to be as deleted).
+        self.report.temporary_instance = Some(instance_id.clone());
         rds.restore(&snapshot, &instance_id, &self.report.run_id, &spec)
             .await?;
-        // From here on the clean-up phase deletes it, whatever happens.
-        self.report.temporary_instance = Some(instance_id.clone());
         let timeouts = &self.settings.rds;
         shutdown
             .guard(rds.wait_for_instance(
