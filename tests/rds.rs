@@ -303,6 +303,21 @@ fn a_failing_copy_deletes_the_restore_and_leaves_staging_as_it_was() {
     bed.assert_staging_untouched();
 }
 
+#[test]
+fn uncovered_personal_data_stops_the_refresh_with_its_own_exit_code() {
+    let mut bed = Bed::new();
+    let weak = edited_default(&bed.dir, &[("full_name = \"name\"\nphone", "phone")]);
+    let weak = weak.display().to_string();
+    let refused = bed.run(&["refresh", "--yes", "--json", "--anonymizers", &weak]);
+    refused
+        .assert_code(7)
+        .assert_stderr_contains("users.full_name")
+        .assert_stderr_contains("Deleting temporary instance restage-tmp-");
+    assert_eq!(refused.json()["failed_phase"], "copy");
+    bed.assert_no_temporary_instance();
+    bed.assert_staging_untouched();
+}
+
 /// Starts a refresh whose copy takes seconds (a sleeping row filter) and returns once the
 /// copy is loading.
 fn start_slow_refresh(bed: &mut Bed) -> Child {
