@@ -173,18 +173,14 @@ fn refresh_snapshots_restores_copies_seeds_flushes_and_deletes_the_restore() {
         !snapshots.keys().any(|id| id.contains("restage-tmp")),
         "{snapshots:?}"
     );
-    let actions = bed.moto.actions();
-    for action in [
-        "CreateDBSnapshot",
-        "RestoreDBInstanceFromDBSnapshot",
-        "ModifyDBInstance",
-        "DeleteDBInstance",
-    ] {
-        assert!(
-            actions.iter().any(|a| a == action),
-            "{action} not called: {actions:?}"
-        );
-    }
+    let modify = &bed.moto.requests("ModifyDBInstance")[0];
+    assert_eq!(modify["DBInstanceIdentifier"], temporary);
+    assert_eq!(modify["MasterUserPassword"], "***");
+    assert_eq!(modify["ApplyImmediately"], "true");
+    let delete = &bed.moto.requests("DeleteDBInstance")[0];
+    assert_eq!(delete["DBInstanceIdentifier"], temporary);
+    assert_eq!(delete["SkipFinalSnapshot"], "true");
+    assert_eq!(delete["DeleteAutomatedBackups"], "true");
 
     // Staging: anonymized, seeded, Redis flushed.
     bed.staging.reconnect();
@@ -214,6 +210,46 @@ fn refresh_snapshots_restores_copies_seeds_flushes_and_deletes_the_restore() {
         "1"
     );
     assert_eq!(bed.redis.size(), 0);
+}
+
+#[test]
+fn keep_restore_leaves_a_private_tagged_instance_that_cleanup_removes() {
+    let bed = Bed::with(
+        Faults::default(),
+        "instance_class = \"db.r6g.large\"\nvpc_security_group_ids = [\"sg-0a1b2c3d\"]",
+    );
+    let refreshed = bed.run(&["refresh", "--yes", "--json", "--keep-restore"]);
+    refreshed.assert_code(0);
+    let report = refreshed.json();
+    assert_eq!(report["temporary_instance_deleted"], false);
+    let id = report["temporary_instance"].as_str().expect("instance id");
+    let kept = bed.moto.instance(id);
+    assert_eq!(kept.db_instance_class(), Some("db.r6g.large"));
+    let restore = &bed.moto.requests("RestoreDBInstanceFromDBSnapshot")[0];
+    assert_eq!(restore["PubliclyAccessible"], "false", "{restore:?}");
+    assert_eq!(restore["DeletionProtection"], "false", "{restore:?}");
+    let groups: Vec<&str> = kept
+        .vpc_security_groups()
+        .iter()
+        .filter_map(|group| group.vpc_security_group_id())
+        .collect();
+    assert_eq!(groups, ["sg-0a1b2c3d"]);
+    let tags: std::collections::BTreeMap<&str, &str> = kept
+        .tag_list()
+        .iter()
+        .filter_map(|tag| Some((tag.key()?, tag.value()?)))
+        .collect();
+    assert_eq!(tags["restage:temporary"], "true");
+    assert_eq!(
+        tags["restage:run-id"],
+        report["run_id"].as_str().expect("run id")
+    );
+    assert!(tags["restage:created-at"].starts_with("20"), "{tags:?}");
+
+    bed.run(&["cleanup", "--yes", "--older-than", "0s"])
+        .assert_code(0)
+        .assert_stdout_contains(id);
+    bed.assert_no_temporary_instance();
 }
 
 #[test]

@@ -180,6 +180,20 @@ impl Moto {
         ids
     }
 
+    /// One instance as RDS describes it.
+    pub fn instance(&self, id: &str) -> aws_sdk_rds::types::DbInstance {
+        let output = self
+            .runtime
+            .block_on(
+                self.client
+                    .describe_db_instances()
+                    .db_instance_identifier(id)
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("describe instance {id}: {e:?}"));
+        output.db_instances()[0].clone()
+    }
+
     /// Every snapshot (manual and automated): id → tags.
     pub fn snapshots(&self) -> BTreeMap<String, BTreeMap<String, String>> {
         let output = self
@@ -208,10 +222,27 @@ impl Moto {
 
     /// The API actions the server was asked for, in order (the test's own included).
     pub fn actions(&self) -> Vec<String> {
+        self.calls().into_iter().map(|(action, _)| action).collect()
+    }
+
+    /// The parameters of every call of `action`, in order (passwords as `***`).
+    pub fn requests(&self, action: &str) -> Vec<BTreeMap<String, String>> {
+        self.calls()
+            .into_iter()
+            .filter(|(name, _)| name == action)
+            .map(|(_, params)| params)
+            .collect()
+    }
+
+    fn calls(&self) -> Vec<(String, BTreeMap<String, String>)> {
         std::fs::read_to_string(self.log_path())
             .unwrap_or_default()
             .lines()
-            .map(str::to_owned)
+            .map(|line| {
+                let (action, params) = line.split_once('\t').expect("action\tparams");
+                let params = serde_json::from_str(params).expect("parameters as JSON");
+                (action.to_owned(), params)
+            })
             .collect()
     }
 

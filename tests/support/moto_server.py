@@ -1,7 +1,8 @@
 """moto's AWS API on a free loopback port, for restage's tests, with fault injection.
 
 Prints the port on stdout once it listens, then serves until killed. Environment:
-  RESTAGE_MOTO_LOG          file to append each API action to, one per line
+  RESTAGE_MOTO_LOG          file to append each API call to, one per line: the action, a tab,
+                            its parameters as JSON (passwords as "***")
   RESTAGE_MOTO_DENY         comma-separated RDS actions answered with AWS's AccessDenied
   RESTAGE_MOTO_NEVER_READY  instance-id prefix whose instances stay 'creating' forever
                             (moto itself makes every instance available at once)
@@ -10,6 +11,7 @@ Prints the port on stdout once it listens, then serves until killed. Environment
 """
 
 import io
+import json
 import os
 import re
 import sys
@@ -60,8 +62,9 @@ class Faults:
         query = parse_qs(body.decode("utf-8", "replace")) or parse_qs(environ.get("QUERY_STRING", ""))
         action = (query.get("Action") or [""])[0]
         if self.log and action:
+            params = {k: ("***" if "Password" in k else v[0]) for k, v in query.items() if k != "Action"}
             with open(self.log, "a", encoding="utf-8") as log:
-                log.write(action + "\n")
+                log.write(action + "\t" + json.dumps(params, sort_keys=True) + "\n")
         if action in self.deny:
             return error(start_response, "403 Forbidden", ACCESS_DENIED.format(action=action))
         if action == self.throttled_action and self.throttles_left > 0:
