@@ -197,6 +197,9 @@ pub enum Error {
     #[error("{0}")]
     Aws(String),
 
+    #[error("{0}")]
+    AwsNotFound(String),
+
     /// A failure of a command that reports what it did up to it (`refresh --json`).
     #[error("{error}")]
     WithReport {
@@ -263,7 +266,10 @@ impl Error {
             | Error::Tool { .. }
             | Error::Copy(_) => exit::DATABASE,
             Error::Redis { .. } => exit::REDIS,
-            Error::Aws(_) | Error::AwsAccessDenied { .. } | Error::AwsTimeout { .. } => exit::AWS,
+            Error::Aws(_)
+            | Error::AwsNotFound(_)
+            | Error::AwsAccessDenied { .. }
+            | Error::AwsTimeout { .. } => exit::AWS,
             Error::UncoveredPii { .. } => exit::UNMASKED_PII,
             Error::WithReport { error, .. } => error.exit_code(),
         }

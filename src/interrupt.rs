@@ -35,11 +35,6 @@ impl Shutdown {
         Error::Interrupted
     }
 
-    /// Whether a signal has arrived.
-    pub fn requested(&self) -> bool {
-        *self.received.borrow()
-    }
-
     /// Runs `work` unless a signal arrives first; then `work` is dropped (cancelled).
     pub async fn guard<T>(&self, work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
         tokio::select! {

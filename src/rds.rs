@@ -32,7 +32,7 @@ pub const TAG_RUN_ID: &str = "restage:run-id";
 pub const TAG_CREATED_AT: &str = "restage:created-at";
 
 /// Temporary instances are named `restage-tmp-<run id>`.
-pub const TEMPORARY_PREFIX: &str = "restage-tmp-";
+const TEMPORARY_PREFIX: &str = "restage-tmp-";
 
 /// How long an AWS call may take before it counts as failed (each attempt, and in all).
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -235,11 +235,11 @@ impl Rds {
             .ok_or_else(|| self.not_found("DB instance", id))
     }
 
-    /// Whether instance `id` exists.
-    pub async fn instance_exists(&self, id: &str) -> Result<bool, Error> {
+    /// One DB instance, or `None` when there is none of that name.
+    pub async fn find_instance(&self, id: &str) -> Result<Option<Instance>, Error> {
         match self.instance(id).await {
-            Ok(_) => Ok(true),
-            Err(Error::Aws(message)) if message.contains(NOT_FOUND_MARK) => Ok(false),
+            Ok(found) => Ok(Some(found)),
+            Err(Error::AwsNotFound(_)) => Ok(None),
             Err(error) => Err(error),
         }
     }
@@ -406,7 +406,7 @@ impl Rds {
         instance_id: &str,
         password: &str,
     ) -> Result<(), Error> {
-        self.ensure_temporary(instance_id).await?;
+        refuse_unless_temporary(&self.instance(instance_id).await?)?;
         self.client
             .modify_db_instance()
             .db_instance_identifier(instance_id)
@@ -424,10 +424,10 @@ impl Rds {
     /// (DeleteDBInstance). Refuses any instance without restage's temporary tag. An instance
     /// that is already gone counts as deleted (returns false).
     pub async fn delete_temporary_instance(&self, instance_id: &str) -> Result<bool, Error> {
-        if !self.instance_exists(instance_id).await? {
+        let Some(found) = self.find_instance(instance_id).await? else {
             return Ok(false);
-        }
-        self.ensure_temporary(instance_id).await?;
+        };
+        refuse_unless_temporary(&found)?;
         self.client
             .delete_db_instance()
             .db_instance_identifier(instance_id)
@@ -439,18 +439,6 @@ impl Rds {
                 self.error("DeleteDBInstance", &format!("DB instance {instance_id}"), e)
             })?;
         Ok(true)
-    }
-
-    async fn ensure_temporary(&self, instance_id: &str) -> Result<(), Error> {
-        let found = self.instance(instance_id).await?;
-        if found.is_temporary() {
-            Ok(())
-        } else {
-            Err(Error::Refused(format!(
-                "DB instance {instance_id} is not tagged {TAG_TEMPORARY}=true; restage changes \
-                 and deletes only the temporary instances it restored"
-            )))
-        }
     }
 
     /// Waits until the snapshot is available, showing its status.
@@ -492,8 +480,8 @@ impl Rds {
     }
 
     fn not_found(&self, kind: &str, id: &str) -> Error {
-        Error::Aws(format!(
-            "{kind} {id} {NOT_FOUND_MARK} in region {}; check the name (and [production] region)",
+        Error::AwsNotFound(format!(
+            "{kind} {id} does not exist in region {}; check the name (and [production] region)",
             self.region
         ))
     }
@@ -516,8 +504,8 @@ impl Rds {
                 message,
             },
             code if code.ends_with("NotFound") || code.ends_with("NotFoundFault") => {
-                Error::Aws(format!(
-                    "{resource} {NOT_FOUND_MARK} in region {} ({action}: {message}); check the \
+                Error::AwsNotFound(format!(
+                    "{resource} does not exist in region {} ({action}: {message}); check the \
                      name (and [production] region)",
                     self.region
                 ))
@@ -561,9 +549,6 @@ impl Rds {
         }
     }
 }
-
-/// Part of every "does not exist" message, so that callers can tell it apart.
-const NOT_FOUND_MARK: &str = "does not exist";
 
 /// What a wait is for and how long it may take.
 struct Wait {
@@ -634,6 +619,24 @@ impl Wait {
             tokio::time::sleep(self.poll.min(self.timeout.saturating_sub(elapsed))).await;
         }
     }
+}
+
+/// restage changes and deletes only the temporary instances it restored.
+fn refuse_unless_temporary(instance: &Instance) -> Result<(), Error> {
+    if instance.is_temporary() {
+        Ok(())
+    } else {
+        Err(Error::Refused(format!(
+            "DB instance {} is not tagged {TAG_TEMPORARY}=true; restage changes and deletes only \
+             the temporary instances it restored",
+            instance.id
+        )))
+    }
+}
+
+/// The name of the temporary instance of run `run_id`.
+pub fn temporary_instance_id(run_id: &str) -> String {
+    format!("{TEMPORARY_PREFIX}{run_id}")
 }
 
 /// HTTPS with rustls and the ring crypto provider (no C toolchain, quick to build).

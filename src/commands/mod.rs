@@ -52,6 +52,20 @@ pub fn confirm(confirmation: &Confirmation, action: &str, consequences: &str) ->
     }
 }
 
+/// Flushes the staging Redis (`reset`, `refresh`): the keys removed, or `None` (with a
+/// note) when no staging Redis is configured.
+pub async fn flush_staging_redis(
+    settings: &crate::config::Settings,
+    out: &crate::output::Output,
+) -> Result<Option<u64>, Error> {
+    let Some(redis_url) = &settings.redis_url else {
+        out.step("No staging Redis configured; skipping the Redis flush");
+        return Ok(None);
+    };
+    out.step(format!("Flushing Redis {redis_url}"));
+    Ok(Some(crate::redis::flush_database(redis_url).await?))
+}
+
 /// Seconds since `start`, rounded to milliseconds for reports.
 pub fn seconds_since(start: Instant) -> f64 {
     (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0

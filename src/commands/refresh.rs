@@ -12,12 +12,12 @@ use crate::config::{Settings, SnapshotChoice, SslMode};
 use crate::error::Error;
 use crate::interrupt::Shutdown;
 use crate::output::{Output, Report};
+use crate::pg;
 use crate::pipeline::Phase;
 use crate::rds::{self, Instance, Rds, RestoreSpec};
 use crate::safety::{self, SecretUrl};
 use crate::seed::data::SeedData;
 use crate::seed::{self, SeedOptions, SeedReport};
-use crate::{pg, redis};
 
 use super::copy::{CopyJob, CopyReport};
 use super::snapshot::production_instance;
@@ -130,8 +130,8 @@ pub async fn run(
         &format!(
             "This will replace the staging database {staging} with an anonymized copy of {}{}.",
             refresh.source_description(),
-            refresh
-                .redis
+            settings
+                .redis_url
                 .as_ref()
                 .map(|url| format!(" and flush every key in Redis {url}"))
                 .unwrap_or_default()
@@ -161,7 +161,6 @@ struct Refresh<'a> {
     args: &'a RefreshArgs,
     out: &'a Output,
     staging: SecretUrl,
-    redis: Option<SecretUrl>,
     seed_data: SeedData,
     /// `--source-url`, $SOURCE_DATABASE_URL or `[production] url`: copy from there, no RDS.
     direct_source: Option<SecretUrl>,
@@ -202,7 +201,6 @@ impl<'a> Refresh<'a> {
             args,
             out,
             staging,
-            redis: settings.redis_url.clone(),
             seed_data,
             direct_source,
             report,
@@ -253,7 +251,7 @@ impl<'a> Refresh<'a> {
     async fn restore_and_copy(&mut self, rds: &Rds, shutdown: &Shutdown) -> Result<(), Error> {
         let snapshot = shutdown.guard(self.choose_snapshot(rds)).await?;
         self.lap("snapshot");
-        let instance_id = format!("{}{}", rds::TEMPORARY_PREFIX, self.report.run_id);
+        let instance_id = rds::temporary_instance_id(&self.report.run_id);
         self.out.step(format!(
             "Restoring snapshot {snapshot} into temporary instance {instance_id}"
         ));
@@ -395,13 +393,8 @@ impl<'a> Refresh<'a> {
         self.report.seed = Some(seeded);
         self.lap("seed");
 
-        if let Some(redis_url) = &self.redis {
-            self.out.step(format!("Flushing Redis {redis_url}"));
-            self.report.redis_keys_removed = Some(redis::flush_database(redis_url).await?);
-        } else {
-            self.out
-                .step("No staging Redis configured; skipping the Redis flush");
-        }
+        self.report.redis_keys_removed =
+            super::flush_staging_redis(self.settings, self.out).await?;
         self.lap("flush");
         Ok(())
     }
@@ -461,11 +454,10 @@ impl<'a> Refresh<'a> {
             self.report.plan.push(snapshot);
             let spec = RestoreSpec::from_settings(rds_settings);
             self.report.plan.push(format!(
-                "restore it in {} into private instance {}{} (class {}, subnet group {}, \
+                "restore it in {} into private instance {} (class {}, subnet group {}, \
                  security groups {}, parameter group {}), tagged {}=true, and wait up to {}s",
                 rds.region(),
-                rds::TEMPORARY_PREFIX,
-                self.report.run_id,
+                rds::temporary_instance_id(&self.report.run_id),
                 spec.instance_class.as_deref().unwrap_or("as the snapshot"),
                 spec.db_subnet_group.as_deref().unwrap_or("default"),
                 if spec.vpc_security_group_ids.is_empty() {
@@ -502,7 +494,7 @@ impl<'a> Refresh<'a> {
         self.report
             .plan
             .push(format!("seed: {}", seeders.join(", ")));
-        self.report.plan.push(match &self.redis {
+        self.report.plan.push(match &self.settings.redis_url {
             Some(url) => format!("flush Redis {url}"),
             None => "no staging Redis configured: no flush".to_owned(),
         });

@@ -11,7 +11,7 @@ use crate::output::{Output, Report};
 use crate::schema::{self, AppliedMigration, MANAGED_SCHEMAS};
 use crate::seed::data::SeedData;
 use crate::seed::{self, SeedOptions, SeedReport};
-use crate::{pg, redis, safety};
+use crate::{pg, safety};
 
 /// What `reset` did.
 #[derive(Debug, Serialize)]
@@ -83,16 +83,7 @@ pub async fn run(
         &SeedOptions::all(args.data.rng_seed),
     )
     .await?;
-    let redis_keys_removed = match &settings.redis_url {
-        Some(redis_url) => {
-            out.step(format!("Flushing Redis {redis_url}"));
-            Some(redis::flush_database(redis_url).await?)
-        }
-        None => {
-            out.step("No staging Redis configured; skipping the Redis flush");
-            None
-        }
-    };
+    let redis_keys_removed = super::flush_staging_redis(settings, out).await?;
     lock.release().await;
     Ok(ResetReport {
         command: "reset",

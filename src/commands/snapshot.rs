@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use crate::cli::{
-    SnapshotCommand, SnapshotCreateArgs, SnapshotDeleteArgs, SnapshotListArgs, SnapshotPruneArgs,
+    AwsArgs, SnapshotCommand, SnapshotCreateArgs, SnapshotDeleteArgs, SnapshotListArgs,
+    SnapshotPruneArgs,
 };
 use crate::config::Settings;
 use crate::error::Error;
@@ -97,6 +98,17 @@ pub fn production_instance(settings: &Settings, flag: Option<&str>) -> Result<St
         })
 }
 
+/// The instance a command is about, and the RDS client of its region.
+async fn instance_and_client(
+    settings: &Settings,
+    flag: Option<&str>,
+    aws: &AwsArgs,
+) -> Result<(String, Rds), Error> {
+    let instance = production_instance(settings, flag)?;
+    let rds = Rds::connect(&settings.production, &settings.rds, aws).await?;
+    Ok((instance, rds))
+}
+
 /// The name of a new manual snapshot of `instance`: `restage-<instance>-<run id>`.
 pub fn new_snapshot_id(instance: &str, run_id: &str) -> String {
     format!("restage-{instance}-{run_id}")
@@ -107,8 +119,8 @@ async fn create(
     args: &SnapshotCreateArgs,
     out: &Output,
 ) -> Result<SnapshotReport, Error> {
-    let instance = production_instance(settings, args.instance.as_deref())?;
-    let rds = Rds::connect(&settings.production, &settings.rds, &args.aws).await?;
+    let (instance, rds) =
+        instance_and_client(settings, args.instance.as_deref(), &args.aws).await?;
     let run_id = rds::new_run_id();
     let id = new_snapshot_id(&instance, &run_id);
     out.step(format!("Creating snapshot {id} of {instance}"));
@@ -133,8 +145,8 @@ async fn create(
 }
 
 async fn list(settings: &Settings, args: &SnapshotListArgs) -> Result<SnapshotReport, Error> {
-    let instance = production_instance(settings, args.instance.as_deref())?;
-    let rds = Rds::connect(&settings.production, &settings.rds, &args.aws).await?;
+    let (instance, rds) =
+        instance_and_client(settings, args.instance.as_deref(), &args.aws).await?;
     let snapshots = rds.snapshots(&instance).await?;
     if snapshots.is_empty() {
         // Snapshots outlive their instance, so only an empty list says the name may be wrong.
@@ -175,8 +187,8 @@ async fn prune(
     args: &SnapshotPruneArgs,
     out: &Output,
 ) -> Result<SnapshotReport, Error> {
-    let instance = production_instance(settings, args.instance.as_deref())?;
-    let rds = Rds::connect(&settings.production, &settings.rds, &args.aws).await?;
+    let (instance, rds) =
+        instance_and_client(settings, args.instance.as_deref(), &args.aws).await?;
     let surplus = surplus_snapshots(&rds, &instance, usize::from(args.keep), None).await?;
     let mut report = report("snapshot prune", "deleted", instance, &rds, surplus);
     if args.dry_run {
