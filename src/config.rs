@@ -12,7 +12,7 @@ use toml::Spanned;
 use crate::cli::GlobalArgs;
 use crate::error::Error;
 use crate::pg;
-use crate::safety::SecretUrl;
+use crate::secret::SecretUrl;
 use crate::toml_source::{self, located};
 
 /// The file read when `--config` is not given, if it exists in the current directory.

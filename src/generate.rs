@@ -17,8 +17,8 @@ use crate::anonymize::transformers::card::fix_luhn;
 use crate::anonymize::transformers::date::civil_from_days;
 use crate::copy_text::encode;
 use crate::error::Error;
-use crate::safety::SecretUrl;
 use crate::schema::database_error;
+use crate::secret::SecretUrl;
 use crate::{pg, schema};
 
 /// Bytes buffered per table before they are sent.

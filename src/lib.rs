@@ -12,7 +12,8 @@
 //! - [`rds`]: AWS RDS: snapshots, the temporary restored instance, tags, orphan clean-up.
 //! - [`interrupt`]: Ctrl-C and SIGTERM, so that every run can clean up after itself.
 //! - [`redis`]: staging Redis maintenance (flush a database or the keys matching a pattern).
-//! - [`safety`]: URL redaction, the production guard and the advisory lock every writing command takes.
+//! - [`secret`]: URLs that print redacted ([`secret::SecretUrl`]).
+//! - [`safety`]: the production guard and the advisory lock every writing command takes.
 //! - [`output`]: human progress on stderr, `--quiet`, and the `--json` summary on stdout.
 //! - [`copy_text`]: the COPY text format (rows, fields, escapes).
 //! - [`pipeline`]: the anonymizing copy (plan, schema, parallel data, swap).
@@ -41,6 +42,7 @@ pub mod rds;
 pub mod redis;
 pub mod safety;
 pub mod schema;
+pub mod secret;
 pub mod seed;
 pub mod toml_source;
 pub mod verify;

@@ -7,7 +7,7 @@ use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 
 use crate::error::Error;
-use crate::safety::SecretUrl;
+use crate::secret::SecretUrl;
 
 /// How long to wait for a server before saying it does not answer.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

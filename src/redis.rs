@@ -6,7 +6,7 @@ use ::redis::aio::MultiplexedConnection;
 use ::redis::{AsyncConnectionConfig, Client, RedisError};
 
 use crate::error::Error;
-use crate::safety::SecretUrl;
+use crate::secret::SecretUrl;
 
 /// How long to wait for Redis to accept a connection or answer a command.
 const TIMEOUT: Duration = Duration::from_secs(5);

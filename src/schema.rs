@@ -7,7 +7,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::PgConnection;
 
 use crate::error::Error;
-use crate::safety::SecretUrl;
+use crate::secret::SecretUrl;
 
 /// The migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");

@@ -12,8 +12,8 @@ use sqlx::postgres::PgConnection;
 use crate::catalog::{Catalog, Table, TypeCategory, quote};
 use crate::error::Error;
 use crate::pipeline::plan::TablePlan;
-use crate::safety::SecretUrl;
 use crate::schema::database_error;
+use crate::secret::SecretUrl;
 
 /// Rows of each ruled column compared with the source, by primary key.
 pub const SAMPLE_ROWS: i64 = 1000;

@@ -11,7 +11,7 @@ use crate::interrupt::Shutdown;
 use crate::output::{Output, Report};
 use crate::pipeline::plan::TablePlan;
 use crate::pipeline::{self, CopyOptions, CopyResult, swap};
-use crate::safety::SecretUrl;
+use crate::secret::SecretUrl;
 use crate::{pg, safety};
 
 /// What `copy` did, or with `--dry-run` what it would do.

@@ -8,8 +8,9 @@ use crate::error::Error;
 use crate::generate::{self, Generated};
 use crate::output::{Output, Report};
 use crate::pipeline::swap;
-use crate::safety::{self, SecretUrl};
+use crate::safety;
 use crate::schema::database_error;
+use crate::secret::SecretUrl;
 use crate::{catalog, pg};
 
 /// What `generate` made.

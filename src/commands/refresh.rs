@@ -15,7 +15,8 @@ use crate::output::{Output, Report};
 use crate::pg;
 use crate::pipeline::Phase;
 use crate::rds::{self, Instance, Rds, RestoreSpec};
-use crate::safety::{self, SecretUrl};
+use crate::safety;
+use crate::secret::SecretUrl;
 use crate::seed::data::SeedData;
 use crate::seed::{self, SeedOptions, SeedReport};
 

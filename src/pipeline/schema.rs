@@ -9,7 +9,7 @@ use std::process::Stdio;
 use tokio::process::Command;
 
 use crate::error::Error;
-use crate::safety::SecretUrl;
+use crate::secret::SecretUrl;
 
 /// The libpq connection string of a URL without its password, and the password apart
 /// (handed over in `PGPASSWORD`, so it never shows in a process list).
@@ -60,7 +60,7 @@ async fn run_client(
     Err(Error::Tool {
         program: program.to_owned(),
         action: what.to_owned(),
-        detail: crate::safety::redact_text(stderr.trim(), url),
+        detail: crate::secret::redact_text(stderr.trim(), url),
     })
 }
 

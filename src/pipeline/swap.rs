@@ -7,8 +7,8 @@ use sqlx::postgres::PgConnection;
 
 use crate::catalog::quote;
 use crate::error::Error;
-use crate::safety::SecretUrl;
 use crate::schema::database_error;
+use crate::secret::SecretUrl;
 
 /// The three database names of a swap.
 #[derive(Debug, Clone)]

@@ -21,7 +21,7 @@ use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
 use crate::error::Error;
-use crate::safety::SecretUrl;
+use crate::secret::SecretUrl;
 use data::SeedData;
 use owned::Counts;
 use plan::PlannedItem;

@@ -1,0 +1,113 @@
+//! Secrets in URLs: a URL that may hold a password prints redacted, everywhere.
+//!
+//! Every URL restage is given is wrapped in a [`SecretUrl`] as soon as it is read, so that
+//! no message, log line or report can show its password.
+
+use std::fmt;
+
+/// A URL that may hold a password: `Display` and `Debug` show it redacted,
+/// only [`SecretUrl::expose`] gives the real one (to hand to a driver).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretUrl {
+    raw: String,
+}
+
+impl SecretUrl {
+    /// Wraps a URL as given by the user.
+    pub fn new(raw: impl Into<String>) -> Self {
+        SecretUrl { raw: raw.into() }
+    }
+
+    /// The URL with its password, for drivers only; never print it.
+    pub fn expose(&self) -> &str {
+        &self.raw
+    }
+}
+
+impl fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact(&self.raw))
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretUrl({self})")
+    }
+}
+
+/// Query parameters that carry secrets in libpq and Redis URLs.
+const SECRET_PARAMS: &[&str] = &["password", "sslpassword", "pass", "token", "secret"];
+
+/// Replaces the password and secret query parameters of a URL by `***`.
+/// A string that is not a URL keeps only what stands before `://`.
+pub fn redact(raw: &str) -> String {
+    let Ok(mut url) = url::Url::parse(raw) else {
+        return match raw.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://***"),
+            None => "***".to_owned(),
+        };
+    };
+    if url.password().is_some() {
+        // Cannot fail: the URL has a password, so it can have one.
+        let _ = url.set_password(Some("***"));
+    }
+    if url.query_pairs().any(|(key, _)| is_secret_param(&key)) {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if is_secret_param(&key) {
+                    "***".into()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    url.to_string()
+}
+
+/// `text` with every appearance of the URL's password replaced by `***` (for messages of
+/// other programs that might echo a connection string).
+pub fn redact_text(text: &str, url: &SecretUrl) -> String {
+    match url::Url::parse(url.expose())
+        .ok()
+        .and_then(|parsed| parsed.password().map(str::to_owned))
+    {
+        Some(password) if !password.is_empty() => text.replace(&password, "***"),
+        _ => text.to_owned(),
+    }
+}
+
+fn is_secret_param(key: &str) -> bool {
+    SECRET_PARAMS
+        .iter()
+        .any(|secret| key.eq_ignore_ascii_case(secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_and_secret_parameters() {
+        let cases = [
+            (
+                "postgres://app:s3cret@db:5432/x",
+                "postgres://app:***@db:5432/x",
+            ),
+            (
+                "postgres://db/x?sslmode=require&password=p",
+                "postgres://db/x?sslmode=require&password=***",
+            ),
+            ("redis://:hunter2@cache:6379/1", "redis://:***@cache:6379/1"),
+            ("postgres://app@db/x", "postgres://app@db/x"),
+            ("postgres://app:pw@[bad", "postgres://***"),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(redact(raw), expected, "{raw}");
+        }
+    }
+}
