@@ -64,6 +64,17 @@ pub struct GlobalArgs {
     pub verbose: u8,
 }
 
+impl GlobalArgs {
+    /// What these flags set over the environment and the configuration file.
+    pub fn overrides(&self) -> crate::config::Overrides {
+        crate::config::Overrides {
+            config: self.config.clone(),
+            staging_url: self.staging_url.clone(),
+            redis_url: self.redis_url.clone(),
+        }
+    }
+}
+
 /// What restage can do.
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -9,7 +9,6 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::cli::GlobalArgs;
 use crate::error::Error;
 use crate::pg;
 use crate::secret::SecretUrl;
@@ -212,6 +211,17 @@ impl Default for Rds {
     }
 }
 
+/// What the command line says over the environment and the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// The configuration file to read (else `restage.toml` when it exists).
+    pub config: Option<PathBuf>,
+    /// The staging database URL.
+    pub staging_url: Option<String>,
+    /// The staging Redis URL.
+    pub redis_url: Option<String>,
+}
+
 /// Everything a command needs to know, validated.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -233,7 +243,7 @@ pub struct Settings {
 
 impl Settings {
     /// Merges flags, environment and the configuration file.
-    pub fn resolve(args: &GlobalArgs) -> Result<Settings, Error> {
+    pub fn resolve(args: &Overrides) -> Result<Settings, Error> {
         let (config_path, file) = load_file(args.config.as_deref())?;
         let mut settings = Settings {
             config_path,

@@ -62,7 +62,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
 }
 
 async fn dispatch(cli: Cli) -> Result<(), Error> {
-    let settings = Settings::resolve(&cli.global)?;
+    let settings = Settings::resolve(&cli.global.overrides())?;
     let out = Output::new(cli.global.quiet, cli.global.json);
     match cli.command {
         Command::Migrate => out.finish(&commands::migrate::run(&settings, &out).await?),
