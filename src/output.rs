@@ -2,6 +2,7 @@
 //! a human summary on stdout or, with `--json`, one JSON document for schedulers.
 
 use std::io::Write;
+use std::time::Instant;
 
 use serde::Serialize;
 
@@ -64,4 +65,14 @@ impl Output {
         // A closed stdout (`restage … | head`) is not worth failing a finished run for.
         let _ = written;
     }
+}
+
+/// Seconds since `start`, rounded to milliseconds for reports.
+pub fn seconds_since(start: Instant) -> f64 {
+    (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+/// Bytes as B, kB, MB, GB.
+pub fn human_bytes(bytes: u64) -> String {
+    indicatif::HumanBytes(bytes).to_string()
 }

@@ -8,7 +8,7 @@ use crate::cli::CopyArgs;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::interrupt::Shutdown;
-use crate::output::{Output, Report};
+use crate::output::{Output, Report, human_bytes};
 use crate::pipeline::plan::TablePlan;
 use crate::pipeline::{self, CopyOptions, CopyResult, swap};
 use crate::secret::SecretUrl;
@@ -113,11 +113,6 @@ fn plan_table(plan: &[TablePlan]) -> String {
     text
 }
 
-/// Bytes as B, kB, MB, GB.
-pub fn human_bytes(bytes: u64) -> String {
-    indicatif::HumanBytes(bytes).to_string()
-}
-
 /// Plans, then (unless `--dry-run`) copies, loads beside staging and swaps in.
 pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<CopyReport, Error> {
     let source = settings.source_url(args.source.source_url.as_deref())?;
@@ -204,7 +199,7 @@ impl CopyJob {
             plan: Vec::new(),
             result: None,
             previous: None,
-            seconds: super::seconds_since(self.start),
+            seconds: crate::output::seconds_since(self.start),
         }
     }
 
@@ -256,7 +251,7 @@ impl CopyJob {
             report.previous = result.previous_kept.then(|| names.previous.clone());
         }
         report.result = Some(result);
-        report.seconds = super::seconds_since(self.start);
+        report.seconds = crate::output::seconds_since(self.start);
         Ok(report)
     }
 }

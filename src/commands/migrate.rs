@@ -53,6 +53,6 @@ pub async fn run(settings: &Settings, out: &Output) -> Result<MigrateReport, Err
         command: "migrate",
         database: url.to_string(),
         applied,
-        seconds: super::seconds_since(start),
+        seconds: crate::output::seconds_since(start),
     })
 }

@@ -15,7 +15,6 @@ pub mod snapshot;
 pub mod verify;
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::time::Instant;
 
 use crate::cli::Confirmation;
 use crate::error::Error;
@@ -64,9 +63,4 @@ pub async fn flush_staging_redis(
     };
     out.step(format!("Flushing Redis {redis_url}"));
     Ok(Some(crate::redis::flush_database(redis_url).await?))
-}
-
-/// Seconds since `start`, rounded to milliseconds for reports.
-pub fn seconds_since(start: Instant) -> f64 {
-    (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
 }

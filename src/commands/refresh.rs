@@ -81,7 +81,7 @@ impl Report for RefreshReport {
             self.staging,
             self.seconds,
             self.rows,
-            super::copy::human_bytes(self.bytes)
+            crate::output::human_bytes(self.bytes)
         );
         if let Some(snapshot) = &self.snapshot {
             text.push_str(&format!(" from snapshot {snapshot}"));
@@ -143,7 +143,7 @@ pub async fn run(
     let shutdown = Shutdown::listen();
     let outcome = refresh.run(&shutdown).await;
     lock.release().await;
-    refresh.report.seconds = super::seconds_since(refresh.start);
+    refresh.report.seconds = crate::output::seconds_since(refresh.start);
     match outcome {
         Ok(()) => Ok(refresh.report),
         Err(error) => {
@@ -516,7 +516,7 @@ impl<'a> Refresh<'a> {
             let planned = job.plan(self.out).await?;
             self.report.copy = Some(job.dry_run_report(planned));
         }
-        self.report.seconds = super::seconds_since(self.start);
+        self.report.seconds = crate::output::seconds_since(self.start);
         Ok(std::mem::take(&mut self.report))
     }
 
@@ -548,7 +548,7 @@ impl<'a> Refresh<'a> {
     fn lap(&mut self, phase: &'static str) {
         self.report.phases.push(Phase {
             phase,
-            seconds: super::seconds_since(self.phase_start),
+            seconds: crate::output::seconds_since(self.phase_start),
         });
         self.phase_start = Instant::now();
     }

@@ -96,6 +96,6 @@ pub async fn run(
         seed,
         redis: settings.redis_url.as_ref().map(ToString::to_string),
         redis_keys_removed,
-        seconds: super::seconds_since(start),
+        seconds: crate::output::seconds_since(start),
     })
 }

@@ -201,7 +201,7 @@ pub async fn run(
         reports.push(SeederReport {
             seeder,
             counts,
-            seconds: crate::commands::seconds_since(start),
+            seconds: crate::output::seconds_since(start),
         });
     }
     if options.dry_run {
