@@ -13,7 +13,6 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use sqlx::postgres::{PgConnection, PgCopyIn};
 
-use crate::anonymize::transformers::card::fix_luhn;
 use crate::anonymize::transformers::date::civil_from_days;
 use crate::copy_text::encode;
 use crate::error::Error;
@@ -248,7 +247,7 @@ fn card(rng: &mut ChaCha8Rng) -> String {
     let mut digits: Vec<u8> = std::iter::once(4)
         .chain((0..15).map(|_| rng.random_range(0..10)))
         .collect();
-    fix_luhn(&mut digits);
+    crate::luhn::fix(&mut digits);
     digits.iter().map(|d| char::from(b'0' + d)).collect()
 }
 

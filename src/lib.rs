@@ -20,6 +20,7 @@
 //! - [`pii`]: fail-closed detection of personal data without a rule.
 //! - [`verify`]: row counts, constraints, sequences and leak checks of a copy.
 //! - [`generate`]: production-like fake data for demos, tests and benchmarks.
+//! - [`luhn`]: the Luhn checksum of card numbers (seed data checks, `card` fakes).
 //! - [`error`]: the errors users read, and the exit code of each.
 //! - [`toml_source`]: TOML files users edit, with errors that give line and section.
 
@@ -34,6 +35,7 @@ pub mod error;
 pub mod generate;
 pub mod interrupt;
 pub mod logging;
+pub mod luhn;
 pub mod output;
 pub mod pg;
 pub mod pii;

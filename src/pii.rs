@@ -9,7 +9,6 @@ use sqlx::postgres::PgConnection;
 
 use crate::anonymize::profile::CompiledProfile;
 use crate::catalog::{Catalog, Column, Table, TypeCategory, quote};
-use crate::seed::data::is_luhn_valid;
 
 /// Rows sampled per column.
 pub const SAMPLE_ROWS: i64 = 200;
@@ -199,7 +198,7 @@ async fn content_reasons(
     }
     let cards = share(&|value| {
         CARD.find_iter(value)
-            .any(|m| is_luhn_valid(&m.as_str().replace([' ', '-'], "")))
+            .any(|m| crate::luhn::is_valid(&m.as_str().replace([' ', '-'], "")))
     });
     if cards > 0 {
         reasons.push(format!("{cards}% of sampled values hold card numbers"));
