@@ -143,10 +143,10 @@ pub enum Error {
         run_first: &'static str,
     },
 
-    #[error("seeder {seeder} failed: {reason}; nothing was written")]
+    #[error("seeder {seeder} failed: {cause}; nothing was written")]
     SeedPassword {
         seeder: &'static str,
-        reason: String,
+        cause: crate::password::HashError,
     },
 
     #[error("cannot read anonymizer profile {path}")]

@@ -1,8 +1,5 @@
 //! The `accounts` seeder: test accounts with known staging passwords, hashed with argon2id.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher, SaltString};
-use blake2::{Blake2s256, Digest};
 use sqlx::postgres::PgConnection;
 
 use super::owned::{self, BIGINT, Column, Counts, NaturalKey, SeedRow, TEXT, TableSeed, UNIX_TIME};
@@ -43,7 +40,10 @@ pub async fn seed(
             values: vec![
                 Some(account.full_name.clone()),
                 account.phone.clone(),
-                Some(password_hash(&account.email, &account.password)?),
+                Some(crate::password::staging_hash(
+                    &account.email,
+                    &account.password,
+                )?),
                 Some(role_ids[&account.role].to_string()),
                 Some("true".to_owned()),
                 Some(SEED_EPOCH.to_string()),
@@ -66,20 +66,4 @@ pub async fn seed(
     )
     .await?;
     Ok(upserted.counts)
-}
-
-/// The argon2id hash of a staging password. The salt comes from the email, so the same
-/// password always gives the same hash: re-seeding changes nothing and two databases seeded
-/// alike are identical. Acceptable for published staging test passwords, not for real ones.
-pub fn password_hash(email: &str, password: &str) -> Result<String, SeedError> {
-    let digest = Blake2s256::new()
-        .chain_update(b"restage seed salt\0")
-        .chain_update(email.to_lowercase())
-        .finalize();
-    let salt =
-        SaltString::encode_b64(&digest[..16]).map_err(|e| SeedError::Password(e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|e| SeedError::Password(e.to_string()))
 }

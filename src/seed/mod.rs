@@ -78,8 +78,8 @@ pub struct SeedContext<'a> {
 pub enum SeedError {
     #[error("{missing}")]
     Prerequisite { missing: String, run_first: Seeder },
-    #[error("hashing a staging password failed: {0}")]
-    Password(String),
+    #[error(transparent)]
+    Password(#[from] crate::password::HashError),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -244,9 +244,9 @@ fn seed_error(seeder: Seeder, url: &SecretUrl, error: SeedError) -> Error {
             missing,
             run_first: run_first.name(),
         },
-        SeedError::Password(reason) => Error::SeedPassword {
+        SeedError::Password(cause) => Error::SeedPassword {
             seeder: seeder.name(),
-            reason,
+            cause,
         },
         SeedError::Database(source) => Error::Database {
             action: format!("seeder {}", seeder.name()),

@@ -337,7 +337,7 @@ fn build_password(
     let password = options
         .string("password")
         .unwrap_or(DEFAULT_STAGING_PASSWORD);
-    let hash = crate::seed::accounts::password_hash("restage password transform", password)
+    let hash = crate::password::staging_hash("restage password transform", password)
         .map_err(|e| e.to_string())?;
     Ok(Box::new(Constant(Some(hash))))
 }
