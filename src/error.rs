@@ -183,7 +183,7 @@ pub enum Error {
     },
 
     #[error(transparent)]
-    Copy(#[from] crate::pipeline::data::CopyError),
+    Copy(#[from] CopyError),
 
     #[error("verification of {target} failed:\n{}", bullet_list(.problems))]
     VerifyFailed {
@@ -232,6 +232,35 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Why a piece of a table's copy failed; the table (and the row, for a transform) are named.
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    #[error("copying {table} failed")]
+    Database {
+        table: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("anonymizing {table}.{column} failed on row {row} of its piece {piece}: {reason}")]
+    Transform {
+        table: String,
+        column: String,
+        row: u64,
+        piece: usize,
+        reason: String,
+    },
+    #[error("the binary COPY stream of {table} is broken: {reason}")]
+    Stream { table: String, reason: String },
+    #[error("{table}: {read} rows read from the source but {written} written to the target")]
+    Count {
+        table: String,
+        read: u64,
+        written: u64,
+    },
+    #[error("the source sent an incomplete last row for {table}")]
+    Truncated { table: String },
 }
 
 impl Error {

@@ -16,6 +16,7 @@ use super::progress::Progress;
 use crate::anonymize::Keyer;
 use crate::copy_binary::{self, TupleError, TupleReader};
 use crate::copy_text::{self, RowSplitter};
+use crate::error::CopyError;
 
 /// Bytes buffered before they are sent to the target.
 const SEND_BUFFER: usize = 256 * 1024;
@@ -34,35 +35,6 @@ pub struct PieceResult {
     pub rows: u64,
     pub bytes: u64,
     pub seconds: f64,
-}
-
-/// Why a piece failed; the table (and the row, for a transform) are named.
-#[derive(Debug, thiserror::Error)]
-pub enum CopyError {
-    #[error("copying {table} failed")]
-    Database {
-        table: String,
-        #[source]
-        source: sqlx::Error,
-    },
-    #[error("anonymizing {table}.{column} failed on row {row} of its piece {piece}: {reason}")]
-    Transform {
-        table: String,
-        column: String,
-        row: u64,
-        piece: usize,
-        reason: String,
-    },
-    #[error("the binary COPY stream of {table} is broken: {reason}")]
-    Stream { table: String, reason: String },
-    #[error("{table}: {read} rows read from the source but {written} written to the target")]
-    Count {
-        table: String,
-        read: u64,
-        written: u64,
-    },
-    #[error("the source sent an incomplete last row for {table}")]
-    Truncated { table: String },
 }
 
 /// Pieces still to copy, shared by the workers.
