@@ -8,12 +8,17 @@ pub mod keyed;
 pub mod options;
 pub mod profile;
 pub mod registry;
+pub mod rule;
+#[cfg(test)]
+pub mod testing;
 pub mod transformers;
 
 use std::fmt::Debug;
 
 pub use keyed::Keyer;
 pub use options::Options;
+pub use registry::REGISTRY;
+pub use rule::CompiledRule;
 
 use crate::catalog::{Column, TypeCategory};
 
@@ -37,12 +42,14 @@ pub trait Transformer: Send + Sync + Debug {
     }
 }
 
-/// What a transformer is built for: the column, its table's columns (for templates) and the
-/// staging test cards (for `card`).
+/// What a transformer is built for: the column, its table's columns (for templates), the
+/// staging test cards (for `card`) and the registry its rule names transformers from (rules
+/// inside rules, as json paths have, are built from the same one).
 pub struct BuildContext<'a> {
     pub column: &'a Column,
     pub table_columns: &'a [Column],
     pub test_cards: &'a [String],
+    pub registry: &'a Registry,
 }
 
 /// How an option is written in a profile.
@@ -80,67 +87,34 @@ pub struct Definition {
     pub build: Builder,
 }
 
-/// Helpers for the transformers' unit tests.
-#[cfg(test)]
-pub mod testing {
-    use super::registry::CompiledRule;
-    use super::{BuildContext, Keyer};
-    use crate::catalog::{Column, TypeCategory};
+/// Transformers by name. The one instance, [`REGISTRY`], lists every family; a
+/// [`BuildContext`] hands it down so that a transformer can build rules of its own.
+pub struct Registry {
+    families: &'static [&'static [Definition]],
+}
 
-    /// A column of `type_name`.
-    pub fn column(name: &str, type_name: &str, category: TypeCategory) -> Column {
-        Column {
-            type_name: type_name.to_owned(),
-            category,
-            ..Column::text(name)
-        }
+impl Registry {
+    /// A registry of these families of definitions, listed in this order.
+    pub const fn new(families: &'static [&'static [Definition]]) -> Registry {
+        Registry { families }
     }
 
-    /// Builds `rule` (TOML) for `target` among columns `id` and `target`, applies it to `value`
-    /// with a fixed key, in a row holding `row`.
-    pub fn apply_to(
-        rule: &str,
-        target: &Column,
-        value: Option<&str>,
-        row: &[Option<&str>],
-    ) -> Result<Option<String>, String> {
-        let rule: toml::Value = toml::from_str::<toml::Table>(&format!("rule = {rule}"))
-            .expect("rule parses")["rule"]
-            .clone();
-        let columns = [
-            column("id", "integer", TypeCategory::Integer),
-            target.clone(),
-        ];
-        let cards = ["4242424242424242".to_owned(), "4000000000000002".to_owned()];
-        let context = BuildContext {
-            column: target,
-            table_columns: &columns,
-            test_cards: &cards,
-        };
-        let compiled = CompiledRule::build(&rule, &context)?;
-        let row: Vec<Option<String>> = row.iter().map(|v| v.map(str::to_owned)).collect();
-        compiled.apply(value, &Keyer::from_secret("test key"), &row)
+    /// All transformers, in the order `restage anonymizers list` shows them.
+    pub fn definitions(&self) -> impl Iterator<Item = &'static Definition> + use<> {
+        self.families.iter().flat_map(|family| family.iter())
     }
 
-    /// `apply_to` on a text column, panicking on errors.
-    pub fn apply(rule: &str, value: Option<&str>) -> Option<String> {
-        apply_to(
-            rule,
-            &column("value", "text", TypeCategory::Text),
-            value,
-            &[],
-        )
-        .expect("rule applies")
+    /// The transformer called `name`.
+    pub fn find(&self, name: &str) -> Option<&'static Definition> {
+        self.definitions()
+            .find(|definition| definition.name == name)
     }
 
-    /// `apply` in a row of (id, value).
-    pub fn apply_in_row(rule: &str, row: &[Option<&str>]) -> Option<String> {
-        apply_to(
-            rule,
-            &column("value", "text", TypeCategory::Text),
-            row[1],
-            row,
-        )
-        .expect("rule applies")
+    /// The names of all transformers, for error messages.
+    pub fn names(&self) -> String {
+        self.definitions()
+            .map(|definition| definition.name)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }

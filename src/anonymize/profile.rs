@@ -8,8 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::BuildContext;
-use super::registry::CompiledRule;
+use super::{BuildContext, CompiledRule, REGISTRY};
 use crate::catalog::{Catalog, Table};
 use crate::error::Error;
 use crate::toml_source::{self, located};
@@ -226,6 +225,7 @@ impl Profile {
                 column,
                 table_columns: &table.columns,
                 test_cards,
+                registry: &REGISTRY,
             };
             match CompiledRule::build(rule.get_ref(), &context) {
                 Ok(compiled) if compiled.is_keep => rules.kept.push(column.name.clone()),

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
+use crate::anonymize::REGISTRY;
 use crate::anonymize::options::COMMON_OPTIONS;
-use crate::anonymize::registry;
 use crate::output::Report;
 
 /// One transformer as listed.
@@ -60,7 +60,8 @@ pub fn list() -> AnonymizersReport {
             .filter(|spec| spec.name != "transform")
             .map(describe)
             .collect(),
-        transformers: registry::definitions()
+        transformers: REGISTRY
+            .definitions()
             .map(|definition| TransformerEntry {
                 name: definition.name,
                 summary: definition.summary,

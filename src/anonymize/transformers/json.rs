@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use crate::anonymize::registry::CompiledRule;
 use crate::anonymize::{
-    BuildContext, Definition, OptionKind, OptionSpec, Options, Transformer, ValueContext,
+    BuildContext, CompiledRule, Definition, OptionKind, OptionSpec, Options, Transformer,
+    ValueContext,
 };
 use crate::catalog::{Column, TypeCategory};
 
@@ -49,6 +49,7 @@ fn build_json(
             column: &leaf,
             table_columns: context.table_columns,
             test_cards: context.test_cards,
+            registry: context.registry,
         };
         let rule =
             CompiledRule::build(rule, &leaf_context).map_err(|e| format!("path '{path}': {e}"))?;

@@ -1,0 +1,147 @@
+//! The compiled rule of one column: a transformer instance with its options, ready to apply.
+
+use toml::Value;
+
+use super::{BuildContext, Keyer, Options, Transformer, ValueContext};
+
+/// One column's rule, ready to apply.
+#[derive(Debug)]
+pub struct CompiledRule {
+    pub transform: &'static str,
+    /// `keep`: the column passes through untouched.
+    pub is_keep: bool,
+    transformer: Box<dyn Transformer>,
+    keep_null: bool,
+    scope: String,
+    max_length: Option<usize>,
+    /// Append a keyed tag so a transformer that may repeat itself cannot break a unique index.
+    unique_tag: bool,
+}
+
+impl CompiledRule {
+    /// Builds the rule written as `rule` (a transformer name, or a table with `transform`
+    /// and options) for `context.column`. The error says what to fix.
+    pub fn build(rule: &Value, context: &BuildContext<'_>) -> Result<CompiledRule, String> {
+        let table = match rule {
+            Value::String(name) => {
+                let mut table = toml::Table::new();
+                table.insert("transform".into(), Value::String(name.clone()));
+                table
+            }
+            Value::Table(table) => table.clone(),
+            other => {
+                return Err(format!(
+                    "a rule is a transformer name or a table, not a {}",
+                    other.type_str()
+                ));
+            }
+        };
+        let name = table
+            .get("transform")
+            .and_then(Value::as_str)
+            .ok_or("the rule has no `transform`")?
+            .to_owned();
+        let definition = context.registry.find(&name).ok_or_else(|| {
+            format!(
+                "unknown transformer '{name}'; transformers: {}",
+                context.registry.names()
+            )
+        })?;
+        let column = context.column;
+        if !definition.accepts.is_empty() && !definition.accepts.contains(&column.category) {
+            return Err(format!(
+                "transformer '{name}' cannot write a {} column; it writes {}",
+                column.type_name,
+                definition
+                    .accepts
+                    .iter()
+                    .map(|c| format!("{c:?}").to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let options = Options::new(table, definition.options)?;
+        let transformer = (definition.build)(definition.name, &options, context)?;
+        let keep_null = options.boolean("keep_null").unwrap_or(true);
+        if name == "null" && column.not_null {
+            return Err(format!(
+                "column is NOT NULL, so '{name}' cannot apply; use constant or a fake"
+            ));
+        }
+        Ok(CompiledRule {
+            transform: definition.name,
+            is_keep: definition.name == "keep",
+            transformer,
+            keep_null,
+            scope: options
+                .string("scope")
+                .unwrap_or(definition.name)
+                .to_owned(),
+            max_length: column.max_length,
+            unique_tag: column.unique && !definition.unique_safe,
+        })
+    }
+
+    /// The new value of one cell; `None` is NULL.
+    pub fn apply(
+        &self,
+        value: Option<&str>,
+        keyer: &Keyer,
+        row: &[Option<String>],
+    ) -> Result<Option<String>, String> {
+        let input = match value {
+            None if self.keep_null => return Ok(None),
+            None => "",
+            Some(value) => value,
+        };
+        let context = ValueContext {
+            keyer,
+            scope: &self.scope,
+            row,
+        };
+        let Some(mut output) = self.transformer.transform(input, &context)? else {
+            return Ok(None);
+        };
+        if self.unique_tag {
+            output.push('-');
+            output.push_str(&keyer.tag(&self.scope, input.as_bytes(), 13));
+        }
+        if let Some(max) = self.max_length {
+            fit_length(&mut output, max);
+        }
+        Ok(Some(output))
+    }
+
+    /// Column positions this rule reads besides its own (templates).
+    pub fn reads(&self) -> Vec<usize> {
+        self.transformer.reads()
+    }
+}
+
+/// Cuts to at most `max` characters, keeping a keyed tag or e-mail domain at the end.
+fn fit_length(value: &mut String, max: usize) {
+    let length = value.chars().count();
+    if length <= max {
+        return;
+    }
+    let keep_tail = value
+        .rfind(['@', '-'])
+        .map_or(0, |at| value[at..].chars().count())
+        .min(max / 2);
+    let head: String = value.chars().take(max - keep_tail).collect();
+    let tail: String = value.chars().skip(length - keep_tail).collect();
+    *value = head + &tail;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_length_keeps_the_domain() {
+        let mut email = "averyveryverylongname@example.com".to_owned();
+        fit_length(&mut email, 24);
+        assert_eq!(email.chars().count(), 24);
+        assert!(email.ends_with("@example.com"), "{email}");
+    }
+}

@@ -1,0 +1,62 @@
+//! Helpers for the transformers' unit tests.
+
+use super::{BuildContext, CompiledRule, Keyer, REGISTRY};
+use crate::catalog::{Column, TypeCategory};
+
+/// A column of `type_name`.
+pub fn column(name: &str, type_name: &str, category: TypeCategory) -> Column {
+    Column {
+        type_name: type_name.to_owned(),
+        category,
+        ..Column::text(name)
+    }
+}
+
+/// Builds `rule` (TOML) for `target` among columns `id` and `target`, applies it to `value`
+/// with a fixed key, in a row holding `row`.
+pub fn apply_to(
+    rule: &str,
+    target: &Column,
+    value: Option<&str>,
+    row: &[Option<&str>],
+) -> Result<Option<String>, String> {
+    let rule: toml::Value = toml::from_str::<toml::Table>(&format!("rule = {rule}"))
+        .expect("rule parses")["rule"]
+        .clone();
+    let columns = [
+        column("id", "integer", TypeCategory::Integer),
+        target.clone(),
+    ];
+    let cards = ["4242424242424242".to_owned(), "4000000000000002".to_owned()];
+    let context = BuildContext {
+        column: target,
+        table_columns: &columns,
+        test_cards: &cards,
+        registry: &REGISTRY,
+    };
+    let compiled = CompiledRule::build(&rule, &context)?;
+    let row: Vec<Option<String>> = row.iter().map(|v| v.map(str::to_owned)).collect();
+    compiled.apply(value, &Keyer::from_secret("test key"), &row)
+}
+
+/// `apply_to` on a text column, panicking on errors.
+pub fn apply(rule: &str, value: Option<&str>) -> Option<String> {
+    apply_to(
+        rule,
+        &column("value", "text", TypeCategory::Text),
+        value,
+        &[],
+    )
+    .expect("rule applies")
+}
+
+/// `apply` in a row of (id, value).
+pub fn apply_in_row(rule: &str, row: &[Option<&str>]) -> Option<String> {
+    apply_to(
+        rule,
+        &column("value", "text", TypeCategory::Text),
+        row[1],
+        row,
+    )
+    .expect("rule applies")
+}
