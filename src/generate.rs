@@ -16,7 +16,7 @@ use sqlx::postgres::{PgConnection, PgCopyIn};
 use crate::anonymize::transformers::date::civil_from_days;
 use crate::copy_text::encode;
 use crate::error::Error;
-use crate::schema::database_error;
+use crate::pg::database_error;
 use crate::secret::SecretUrl;
 use crate::{pg, schema};
 

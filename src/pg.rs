@@ -111,3 +111,15 @@ pub fn normalize_host(host: &str) -> String {
         _ => host,
     }
 }
+
+/// Maps a sqlx error to [`Error::Database`] naming the action and the (redacted) URL.
+pub fn database_error<'a>(
+    url: &'a SecretUrl,
+    action: &'a str,
+) -> impl FnOnce(sqlx::Error) -> Error + 'a {
+    move |source| Error::Database {
+        action: action.to_owned(),
+        url: url.to_string(),
+        source,
+    }
+}

@@ -7,6 +7,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::PgConnection;
 
 use crate::error::Error;
+use crate::pg::database_error;
 use crate::secret::SecretUrl;
 
 /// The migrations in `migrations/`, compiled into the binary.
@@ -119,16 +120,4 @@ async fn applied_versions(
 /// Quotes an SQL identifier (doubling embedded quotes).
 pub fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// Maps a sqlx error to [`Error::Database`] naming the action and the (redacted) URL.
-pub fn database_error<'a>(
-    url: &'a SecretUrl,
-    action: &'a str,
-) -> impl FnOnce(sqlx::Error) -> Error + 'a {
-    move |source| Error::Database {
-        action: action.to_owned(),
-        url: url.to_string(),
-        source,
-    }
 }

@@ -11,8 +11,8 @@ use sqlx::postgres::PgConnection;
 
 use crate::catalog::{Catalog, Table, TypeCategory, quote};
 use crate::error::Error;
+use crate::pg::database_error;
 use crate::pipeline::plan::TablePlan;
-use crate::schema::database_error;
 use crate::secret::SecretUrl;
 
 /// Rows of each ruled column compared with the source, by primary key.

@@ -8,7 +8,7 @@ use crate::cli::CheckArgs;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::output::Report;
-use crate::schema::database_error;
+use crate::pg::database_error;
 use crate::{pg, pii, pipeline};
 
 /// What `check` found: nothing uncovered (else it fails with the list).

@@ -266,7 +266,7 @@ async fn ensure_empty(staging: &SecretUrl) -> Result<(), Error> {
     )
     .fetch_one(&mut connection)
     .await
-    .map_err(crate::schema::database_error(
+    .map_err(crate::pg::database_error(
         staging,
         "looking at the staging database",
     ))?;

@@ -7,9 +7,9 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::generate::{self, Generated};
 use crate::output::{Output, Report};
+use crate::pg::database_error;
 use crate::pipeline::swap;
 use crate::safety;
-use crate::schema::database_error;
 use crate::secret::SecretUrl;
 use crate::{catalog, pg};
 

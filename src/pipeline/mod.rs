@@ -22,7 +22,7 @@ use crate::catalog::{Catalog, quote};
 use crate::error::Error;
 use crate::output::Output;
 use crate::pg;
-use crate::schema::database_error;
+use crate::pg::database_error;
 use crate::secret::SecretUrl;
 use crate::seed::data::SeedData;
 use data::{Piece, PieceResult};

@@ -7,7 +7,7 @@ use sqlx::postgres::PgConnection;
 
 use crate::catalog::quote;
 use crate::error::Error;
-use crate::schema::database_error;
+use crate::pg::database_error;
 use crate::secret::SecretUrl;
 
 /// The three database names of a swap.
