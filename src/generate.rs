@@ -14,9 +14,9 @@ use serde::Serialize;
 use sqlx::postgres::{PgConnection, PgCopyIn};
 
 use crate::anonymize::transformers::date::civil_from_days;
-use crate::copy_text::encode;
 use crate::error::Error;
 use crate::pg::database_error;
+use crate::pipeline::copy_text::encode;
 use crate::secret::SecretUrl;
 use crate::{pg, schema};
 

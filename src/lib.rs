@@ -15,10 +15,9 @@
 //! - [`secret`]: URLs that print redacted ([`secret::SecretUrl`]).
 //! - [`safety`]: the production guard and the advisory lock every writing command takes.
 //! - [`output`]: human progress on stderr, `--quiet`, and the `--json` summary on stdout.
-//! - [`copy_text`]: the COPY text format (rows, fields, escapes).
-//! - [`pipeline`]: the anonymizing copy (plan, schema, parallel data, swap).
+//! - [`pipeline`]: the anonymizing copy (plan, schema, parallel data with its COPY codecs,
+//!   finish, verify, swap).
 //! - [`pii`]: fail-closed detection of personal data without a rule.
-//! - [`verify`]: row counts, constraints, sequences and leak checks of a copy.
 //! - [`generate`]: production-like fake data for demos, tests and benchmarks.
 //! - [`luhn`]: the Luhn checksum of card numbers (seed data checks, `card` fakes).
 //! - [`password`]: the staging password hash (accounts seeder, `password` transformer).
@@ -30,8 +29,6 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod copy_binary;
-pub mod copy_text;
 pub mod error;
 pub mod generate;
 pub mod interrupt;
@@ -49,7 +46,6 @@ pub mod schema;
 pub mod secret;
 pub mod seed;
 pub mod toml_source;
-pub mod verify;
 
 use cli::{AnonymizersCommand, Cli, Command, RedisCommand};
 use config::Settings;

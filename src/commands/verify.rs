@@ -6,8 +6,8 @@ use crate::cli::VerifyArgs;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::output::Report;
+use crate::pipeline::verify::Verification;
 use crate::pipeline::{self, CopyOptions};
-use crate::verify::Verification;
 
 /// What `verify` checked (it fails, listing the problems, when anything is wrong).
 #[derive(Debug, Serialize)]

@@ -11,11 +11,11 @@ use std::time::Instant;
 use futures_util::StreamExt;
 use sqlx::postgres::PgConnection;
 
+use super::copy_binary::{self, TupleError, TupleReader};
+use super::copy_text::{self, RowSplitter};
 use super::plan::TableCopy;
 use super::progress::Progress;
 use crate::anonymize::Keyer;
-use crate::copy_binary::{self, TupleError, TupleReader};
-use crate::copy_text::{self, RowSplitter};
 use crate::error::CopyError;
 
 /// Bytes buffered before they are sent to the target.

@@ -1,11 +1,14 @@
 //! The anonymizing copy: plan → pre-data schema → data (parallel, one snapshot) → post-data
 //! → sequences → materialized views → ANALYZE → verify → swap.
 
+pub mod copy_binary;
+pub mod copy_text;
 pub mod data;
 pub mod plan;
 pub mod progress;
 pub mod schema;
 pub mod swap;
+pub mod verify;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
@@ -72,7 +75,7 @@ pub struct CopyResult {
     pub rows: u64,
     pub bytes: u64,
     /// What verification of the loaded database found (nothing wrong, or the copy fails).
-    pub verification: crate::verify::Verification,
+    pub verification: verify::Verification,
     /// Whether a staging database existed and was kept as the previous copy.
     pub previous_kept: bool,
 }
@@ -293,7 +296,7 @@ pub async fn load(
     lap("finish", &mut timer);
 
     out.step("Verifying row counts, constraints, sequences and that no personal data leaked");
-    let verification = crate::verify::verify(
+    let verification = verify::verify(
         &mut planned.leader,
         source,
         &mut connection,
@@ -520,9 +523,9 @@ impl Planned {
         mut self,
         source: &SecretUrl,
         staging: &SecretUrl,
-    ) -> Result<crate::verify::Verification, Error> {
+    ) -> Result<verify::Verification, Error> {
         let mut connection = pg::connect(staging, "staging database", "restage verify").await?;
-        crate::verify::verify(
+        verify::verify(
             &mut self.leader,
             source,
             &mut connection,
