@@ -191,6 +191,16 @@ pub enum Error {
         problems: Vec<String>,
     },
 
+    #[error("{what} stopped unexpectedly")]
+    Worker {
+        what: &'static str,
+        #[source]
+        source: tokio::task::JoinError,
+    },
+
+    #[error("building the leak search failed")]
+    LeakSearch(#[source] aho_corasick::BuildError),
+
     #[error("interrupted; the half-built database was removed and staging is as it was")]
     Interrupted,
 
@@ -271,6 +281,8 @@ impl Error {
             | Error::Io { .. }
             | Error::SeedPassword { .. }
             | Error::VerifyFailed { .. }
+            | Error::Worker { .. }
+            | Error::LeakSearch(_)
             | Error::Interrupted => exit::FAILURE,
             Error::ConfigRead { .. }
             | Error::Config { .. }

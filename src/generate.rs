@@ -125,8 +125,10 @@ pub async fn generate(url: &SecretUrl, scale: u64, seed: u64) -> Result<Generate
             });
         }
         while let Some(done) = tasks.join_next().await {
-            let done =
-                done.map_err(|e| Error::Refused(format!("a generator task stopped: {e}")))??;
+            let done = done.map_err(|source| Error::Worker {
+                what: "a generator task",
+                source,
+            })??;
             tables.push(done);
         }
     }

@@ -370,11 +370,12 @@ async fn copy_data(
                 set.abort_all();
                 return Err(Error::Copy(error));
             }
-            Err(panic) => {
+            Err(source) => {
                 set.abort_all();
-                return Err(Error::Refused(format!(
-                    "a copy worker stopped unexpectedly: {panic}"
-                )));
+                return Err(Error::Worker {
+                    what: "a copy worker",
+                    source,
+                });
             }
         }
     }
@@ -494,7 +495,10 @@ async fn analyze(target: &SecretUrl, jobs: usize) -> Result<(), Error> {
         set.spawn(analyze_from(target.clone(), queue.clone()));
     }
     while let Some(done) = set.join_next().await {
-        done.map_err(|e| Error::Refused(format!("an ANALYZE worker stopped: {e}")))??;
+        done.map_err(|source| Error::Worker {
+            what: "an ANALYZE worker",
+            source,
+        })??;
     }
     Ok(())
 }

@@ -424,7 +424,7 @@ async fn search_source_values(
     let finder = AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .build(&needles)
-        .map_err(|e| Error::Refused(format!("building the leak search failed: {e}")))?;
+        .map_err(Error::LeakSearch)?;
     for table in catalog.tables.values().filter(|table| table.kind == 'r') {
         for column in table
             .columns
