@@ -21,6 +21,7 @@
 //! - [`generate`]: production-like fake data for demos, tests and benchmarks.
 //! - [`luhn`]: the Luhn checksum of card numbers (seed data checks, `card` fakes).
 //! - [`password`]: the staging password hash (accounts seeder, `password` transformer).
+//! - [`phase`]: the phases of a copy and of a refresh, and their timing.
 //! - [`error`]: the errors users read, and the exit code of each.
 //! - [`toml_source`]: TOML files users edit, with errors that give line and section.
 
@@ -37,6 +38,7 @@ pub mod luhn;
 pub mod output;
 pub mod password;
 pub mod pg;
+pub mod phase;
 pub mod pii;
 pub mod pipeline;
 pub mod rds;

@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::interrupt::Shutdown;
 use crate::output::{Output, Report, human_bytes};
+use crate::phase;
 use crate::pipeline::plan::TablePlan;
 use crate::pipeline::{self, CopyOptions, CopyResult, swap};
 use crate::secret::SecretUrl;
@@ -64,12 +65,7 @@ impl Report for CopyReport {
             ));
         }
         text.push_str(&format!("\n{}", result.verification.summary()));
-        let phases: Vec<String> = result
-            .phases
-            .iter()
-            .map(|phase| format!("{} {:.1}s", phase.phase, phase.seconds))
-            .collect();
-        text.push_str(&format!("\nphases: {}", phases.join(", ")));
+        text.push_str(&format!("\nphases: {}", phase::summary(&result.phases)));
         if let Some(previous) = &self.previous {
             text.push_str(&format!(
                 "\nprevious staging kept as {previous} (`restage rollback` swaps it back)"

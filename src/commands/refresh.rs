@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::interrupt::Shutdown;
 use crate::output::{Output, Report};
 use crate::pg;
-use crate::pipeline::Phase;
+use crate::phase::{self, Phase, PhaseClock, PhaseName};
 use crate::rds::{self, Instance, Rds, RestoreSpec};
 use crate::safety;
 use crate::secret::SecretUrl;
@@ -45,7 +45,7 @@ pub struct RefreshReport {
     pub phases: Vec<Phase>,
     /// The phase that failed or was interrupted, if one did.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub failed_phase: Option<&'static str>,
+    pub failed_phase: Option<PhaseName>,
     pub rows: u64,
     pub bytes: u64,
     pub copy: Option<CopyReport>,
@@ -71,11 +71,6 @@ impl Report for RefreshReport {
             }
             return text;
         }
-        let phases: Vec<String> = self
-            .phases
-            .iter()
-            .map(|phase| format!("{} {:.1}s", phase.phase, phase.seconds))
-            .collect();
         let mut text = format!(
             "Refreshed {} in {:.1}s: {} rows ({}) copied",
             self.staging,
@@ -109,7 +104,7 @@ impl Report for RefreshReport {
                 self.pruned_snapshots.join(", ")
             ));
         }
-        text.push_str(&format!("\nphases: {}", phases.join(", ")));
+        text.push_str(&format!("\nphases: {}", phase::summary(&self.phases)));
         text
     }
 }
@@ -144,6 +139,7 @@ pub async fn run(
     let outcome = refresh.run(&shutdown).await;
     lock.release().await;
     refresh.report.seconds = crate::output::seconds_since(refresh.start);
+    refresh.report.phases = refresh.clock.phases().to_vec();
     match outcome {
         Ok(()) => Ok(refresh.report),
         Err(error) => {
@@ -166,7 +162,7 @@ struct Refresh<'a> {
     /// `--source-url`, $SOURCE_DATABASE_URL or `[production] url`: copy from there, no RDS.
     direct_source: Option<SecretUrl>,
     report: RefreshReport,
-    phase_start: Instant,
+    clock: PhaseClock,
     start: Instant,
 }
 
@@ -205,7 +201,7 @@ impl<'a> Refresh<'a> {
             seed_data,
             direct_source,
             report,
-            phase_start: Instant::now(),
+            clock: PhaseClock::start(),
             start: Instant::now(),
         })
     }
@@ -251,7 +247,7 @@ impl<'a> Refresh<'a> {
     /// Phases 1-6: snapshot, restore, credentials, copy, seed, flush.
     async fn restore_and_copy(&mut self, rds: &Rds, shutdown: &Shutdown) -> Result<(), Error> {
         let snapshot = shutdown.guard(self.choose_snapshot(rds)).await?;
-        self.lap("snapshot");
+        self.clock.lap(PhaseName::Snapshot);
         let instance_id = rds::temporary_instance_id(&self.report.run_id);
         self.out.step(format!(
             "Restoring snapshot {snapshot} into temporary instance {instance_id}"
@@ -271,12 +267,12 @@ impl<'a> Refresh<'a> {
                 self.out,
             ))
             .await?;
-        self.lap("restore");
+        self.clock.lap(PhaseName::Restore);
 
         let source = shutdown
             .guard(self.take_over_instance(rds, &instance_id))
             .await?;
-        self.lap("credentials");
+        self.clock.lap(PhaseName::Credentials);
         self.copy_seed_flush(source, shutdown).await
     }
 
@@ -374,7 +370,7 @@ impl<'a> Refresh<'a> {
             self.report.bytes = result.bytes;
         }
         self.report.copy = Some(copied);
-        self.lap("copy");
+        self.clock.lap(PhaseName::Copy);
 
         self.out.step(format!("Seeding {}", self.staging));
         let staging = self.staging.clone();
@@ -392,11 +388,11 @@ impl<'a> Refresh<'a> {
             })
             .await?;
         self.report.seed = Some(seeded);
-        self.lap("seed");
+        self.clock.lap(PhaseName::Seed);
 
         self.report.redis_keys_removed =
             super::flush_staging_redis(self.settings, self.out).await?;
-        self.lap("flush");
+        self.clock.lap(PhaseName::Flush);
         Ok(())
     }
 
@@ -404,7 +400,7 @@ impl<'a> Refresh<'a> {
     /// successful run, prune restage's snapshots down to `[rds] keep_snapshots`.
     async fn clean_up(&mut self, rds: &Rds, succeeded: bool) -> Result<(), Error> {
         self.delete_and_prune(rds, succeeded).await?;
-        self.lap("cleanup");
+        self.clock.lap(PhaseName::Cleanup);
         Ok(())
     }
 
@@ -521,8 +517,8 @@ impl<'a> Refresh<'a> {
     }
 
     /// The first phase of the run that did not finish.
-    fn first_unfinished_phase(&self) -> Option<&'static str> {
-        let order: &[&'static str] = if self.direct_source.is_some() {
+    fn first_unfinished_phase(&self) -> Option<PhaseName> {
+        let order: &[PhaseName] = if self.direct_source.is_some() {
             &DIRECT_PHASES
         } else {
             &RDS_PHASES
@@ -530,7 +526,7 @@ impl<'a> Refresh<'a> {
         order
             .iter()
             .copied()
-            .find(|name| !self.report.phases.iter().any(|phase| phase.phase == *name))
+            .find(|phase| !self.clock.finished(*phase))
     }
 
     /// The copy as `restage copy` would run it with this refresh's profile and jobs.
@@ -544,28 +540,20 @@ impl<'a> Refresh<'a> {
             ..CopyArgs::default()
         }
     }
-
-    fn lap(&mut self, phase: &'static str) {
-        self.report.phases.push(Phase {
-            phase,
-            seconds: crate::output::seconds_since(self.phase_start),
-        });
-        self.phase_start = Instant::now();
-    }
 }
 
 /// The phases of a refresh through RDS, in order (the clean-up follows whatever happened).
-const RDS_PHASES: [&str; 7] = [
-    "snapshot",
-    "restore",
-    "credentials",
-    "copy",
-    "seed",
-    "flush",
-    "cleanup",
+const RDS_PHASES: [PhaseName; 7] = [
+    PhaseName::Snapshot,
+    PhaseName::Restore,
+    PhaseName::Credentials,
+    PhaseName::Copy,
+    PhaseName::Seed,
+    PhaseName::Flush,
+    PhaseName::Cleanup,
 ];
 /// The phases of a refresh from `--source-url`.
-const DIRECT_PHASES: [&str; 3] = ["copy", "seed", "flush"];
+const DIRECT_PHASES: [PhaseName; 3] = [PhaseName::Copy, PhaseName::Seed, PhaseName::Flush];
 
 enum Choice {
     Given(String),

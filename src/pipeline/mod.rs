@@ -26,6 +26,7 @@ use crate::error::Error;
 use crate::output::Output;
 use crate::pg;
 use crate::pg::database_error;
+use crate::phase::{Phase, PhaseClock, PhaseName};
 use crate::secret::SecretUrl;
 use crate::seed::data::SeedData;
 use data::{Piece, PieceResult};
@@ -49,13 +50,6 @@ pub struct CopyOptions {
     /// Tables whose rows are never copied (`[refresh] exclude_tables`): schema only.
     pub exclude_tables: Vec<String>,
     pub quiet: bool,
-}
-
-/// A phase and how long it took.
-#[derive(Debug, Clone, Serialize)]
-pub struct Phase {
-    pub phase: &'static str,
-    pub seconds: f64,
 }
 
 /// Rows and bytes copied into one table.
@@ -236,18 +230,8 @@ pub async fn load(
     out: &Output,
 ) -> Result<CopyResult, Error> {
     let source = &options.source;
-    let mut phases = vec![Phase {
-        phase: "plan",
-        seconds: planned.planning_seconds,
-    }];
-    let mut timer = Instant::now();
-    let mut lap = |phase: &'static str, timer: &mut Instant| {
-        phases.push(Phase {
-            phase,
-            seconds: timer.elapsed().as_secs_f64(),
-        });
-        *timer = Instant::now();
-    };
+    let mut clock = PhaseClock::start();
+    clock.record(PhaseName::Plan, planned.planning_seconds);
 
     out.step("Creating the schema (pre-data)");
     let workdir = tempfile::tempdir().map_err(|source| Error::Io {
@@ -256,7 +240,7 @@ pub async fn load(
     })?;
     let archive = schema::dump(source, &planned.snapshot, workdir.path()).await?;
     schema::restore(target, &archive, "pre-data", 1).await?;
-    lap("schema", &mut timer);
+    clock.lap(PhaseName::Schema);
 
     let bars: Vec<(String, u64, usize)> = planned
         .tables
@@ -283,17 +267,17 @@ pub async fn load(
         .iter()
         .map(|table| (table.table.clone(), table.rows))
         .collect();
-    lap("data", &mut timer);
+    clock.lap(PhaseName::Data);
 
     out.step("Creating indexes, constraints and triggers (post-data)");
     schema::restore(target, &archive, "post-data", options.jobs).await?;
-    lap("post-data", &mut timer);
+    clock.lap(PhaseName::PostData);
 
     let mut connection = pg::connect(target, "target database", "restage copy").await?;
     copy_sequences(&mut planned.leader, &mut connection, source, target).await?;
     refresh_materialized_views(&mut connection, target).await?;
     analyze(target, options.jobs).await?;
-    lap("finish", &mut timer);
+    clock.lap(PhaseName::Finish);
 
     out.step("Verifying row counts, constraints, sequences and that no personal data leaked");
     let verification = verify::verify(
@@ -306,7 +290,7 @@ pub async fn load(
         Some(&written),
     )
     .await?;
-    lap("verify", &mut timer);
+    clock.lap(PhaseName::Verify);
     let _ = sqlx::raw_sql("ROLLBACK").execute(&mut planned.leader).await;
     if !verification.problems.is_empty() {
         return Err(Error::VerifyFailed {
@@ -319,7 +303,7 @@ pub async fn load(
         rows: tables.iter().map(|table| table.rows).sum(),
         bytes: tables.iter().map(|table| table.bytes).sum(),
         tables,
-        phases,
+        phases: clock.into_phases(),
         verification,
         previous_kept: false,
     })
