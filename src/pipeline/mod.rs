@@ -4,6 +4,7 @@
 pub mod copy_binary;
 pub mod copy_text;
 pub mod data;
+pub mod finish;
 pub mod plan;
 pub mod progress;
 pub mod schema;
@@ -21,7 +22,7 @@ use tokio::task::JoinSet;
 
 use crate::anonymize::Keyer;
 use crate::anonymize::profile::{CompiledProfile, Profile};
-use crate::catalog::{Catalog, quote};
+use crate::catalog::Catalog;
 use crate::error::Error;
 use crate::output::Output;
 use crate::pg;
@@ -274,9 +275,14 @@ pub async fn load(
     clock.lap(PhaseName::PostData);
 
     let mut connection = pg::connect(target, "target database", "restage copy").await?;
-    copy_sequences(&mut planned.leader, &mut connection, source, target).await?;
-    refresh_materialized_views(&mut connection, target).await?;
-    analyze(target, options.jobs).await?;
+    finish::finish(
+        &mut planned.leader,
+        source,
+        &mut connection,
+        target,
+        options.jobs,
+    )
+    .await?;
     clock.lap(PhaseName::Finish);
 
     out.step("Verifying row counts, constraints, sequences and that no personal data leaked");
@@ -406,98 +412,6 @@ fn summarize(tables: &[TablePlan], results: Vec<PieceResult>) -> Vec<TableResult
             })
         })
         .collect()
-}
-
-/// Sets every sequence of the target to the source's value (past every copied key).
-async fn copy_sequences(
-    leader: &mut PgConnection,
-    target: &mut PgConnection,
-    source: &SecretUrl,
-    target_url: &SecretUrl,
-) -> Result<(), Error> {
-    let sequences: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT schemaname::text, sequencename::text, last_value FROM pg_sequences
-         WHERE last_value IS NOT NULL AND schemaname NOT IN ('restage')",
-    )
-    .fetch_all(leader)
-    .await
-    .map_err(database_error(source, "reading sequences"))?;
-    for (schema, name, value) in sequences {
-        sqlx::query("SELECT setval($1::regclass, $2)")
-            .bind(format!("{}.{}", quote(&schema), quote(&name)))
-            .bind(value)
-            .execute(&mut *target)
-            .await
-            .map_err(database_error(
-                target_url,
-                &format!("setting sequence {schema}.{name}"),
-            ))?;
-    }
-    Ok(())
-}
-
-/// Fills the materialized views (created empty with the schema), oldest first so that views
-/// built on views find theirs filled.
-async fn refresh_materialized_views(
-    target: &mut PgConnection,
-    url: &SecretUrl,
-) -> Result<(), Error> {
-    let views: Vec<String> = sqlx::query_scalar(
-        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c
-         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' ORDER BY c.oid",
-    )
-    .fetch_all(&mut *target)
-    .await
-    .map_err(database_error(url, "listing materialized views"))?;
-    for view in views {
-        sqlx::raw_sql(&format!("REFRESH MATERIALIZED VIEW {view}"))
-            .execute(&mut *target)
-            .await
-            .map_err(database_error(
-                url,
-                &format!("refreshing materialized view {view}"),
-            ))?;
-    }
-    Ok(())
-}
-
-/// ANALYZE of every table, `jobs` tables at a time, largest first.
-async fn analyze(target: &SecretUrl, jobs: usize) -> Result<(), Error> {
-    let mut connection = pg::connect(target, "target database", "restage copy").await?;
-    let tables: VecDeque<String> = sqlx::query_scalar(
-        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-           AND n.nspname NOT LIKE 'pg\\_%' ORDER BY pg_total_relation_size(c.oid) DESC",
-    )
-    .fetch_all(&mut connection)
-    .await
-    .map_err(database_error(target, "listing tables to analyze"))?
-    .into();
-    let queue = Arc::new(Mutex::new(tables));
-    let mut set = JoinSet::new();
-    for _ in 0..jobs.max(1) {
-        set.spawn(analyze_from(target.clone(), queue.clone()));
-    }
-    while let Some(done) = set.join_next().await {
-        done.map_err(|source| Error::Worker {
-            what: "an ANALYZE worker",
-            source,
-        })??;
-    }
-    Ok(())
-}
-
-/// One ANALYZE worker: tables from the queue until it is empty.
-async fn analyze_from(url: SecretUrl, queue: Arc<Mutex<VecDeque<String>>>) -> Result<(), Error> {
-    let mut connection = pg::connect(&url, "target database", "restage copy").await?;
-    loop {
-        let next = queue.lock().ok().and_then(|mut tables| tables.pop_front());
-        let Some(table) = next else { return Ok(()) };
-        sqlx::query(&format!("ANALYZE {table}"))
-            .execute(&mut connection)
-            .await
-            .map_err(database_error(&url, &format!("ANALYZE {table}")))?;
-    }
 }
 
 /// The names of the swap beside the staging database of `staging`.
