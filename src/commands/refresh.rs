@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::cli::{CopyArgs, RefreshArgs, SourceArgs};
+use crate::cli::RefreshArgs;
 use crate::config::{Settings, SnapshotChoice, SslMode};
 use crate::error::Error;
 use crate::interrupt::Shutdown;
@@ -20,8 +20,8 @@ use crate::secret::SecretUrl;
 use crate::seed::data::SeedData;
 use crate::seed::{self, SeedOptions, SeedReport};
 
-use super::copy::{CopyJob, CopyReport};
 use super::snapshot::production_instance;
+use crate::pipeline::{CopyJob, CopyOptions, CopyReport};
 
 /// What `refresh` did (or, with `--dry-run`, would do).
 #[derive(Debug, Default, Serialize)]
@@ -362,9 +362,9 @@ impl<'a> Refresh<'a> {
         source: SecretUrl,
         shutdown: &Shutdown,
     ) -> Result<(), Error> {
-        let job = CopyJob::new(self.settings, source, &self.copy_args())?;
+        let job = self.copy_job(source)?;
         let planned = shutdown.guard(job.plan(self.out)).await?;
-        let copied = job.load(planned, shutdown, self.out).await?;
+        let copied = job.run(planned, shutdown, self.out).await?;
         if let Some(result) = &copied.result {
             self.report.rows = result.rows;
             self.report.bytes = result.bytes;
@@ -508,7 +508,7 @@ impl<'a> Refresh<'a> {
             self.report.plan.push(format!("{delete}; {keep}"));
         }
         if let Some(source) = self.direct_source.clone() {
-            let job = CopyJob::new(self.settings, source, &self.copy_args())?;
+            let job = self.copy_job(source)?;
             let planned = job.plan(self.out).await?;
             self.report.copy = Some(job.dry_run_report(planned));
         }
@@ -530,15 +530,14 @@ impl<'a> Refresh<'a> {
     }
 
     /// The copy as `restage copy` would run it with this refresh's profile and jobs.
-    fn copy_args(&self) -> CopyArgs {
-        CopyArgs {
-            source: SourceArgs {
-                source_url: None,
-                anonymizers: self.args.source.anonymizers.clone(),
-            },
-            jobs: self.args.jobs,
-            ..CopyArgs::default()
-        }
+    fn copy_job(&self, source: SecretUrl) -> Result<CopyJob, Error> {
+        let options = CopyOptions::from_settings(
+            self.settings,
+            source,
+            self.args.source.anonymizers.as_deref(),
+            self.args.jobs.map(usize::from),
+        )?;
+        CopyJob::new(options, &self.settings.production)
     }
 }
 

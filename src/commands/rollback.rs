@@ -6,7 +6,7 @@ use crate::cli::RollbackArgs;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::output::{Output, Report};
-use crate::pipeline::{self, swap};
+use crate::pipeline::swap::{self, SwapNames};
 use crate::{pg, safety};
 
 /// What `rollback` did.
@@ -35,7 +35,7 @@ pub async fn run(
 ) -> Result<RollbackReport, Error> {
     let staging = settings.staging_url()?;
     safety::ensure_writable_target(staging, &settings.production, None)?;
-    let names = pipeline::swap_names(staging)?;
+    let names = SwapNames::beside(staging)?;
     super::confirm(
         &args.confirmation,
         "rollback",

@@ -38,34 +38,23 @@ impl Report for VerifyReport {
     }
 }
 
-/// Plans as `copy` would (without a key) and verifies staging against the plan.
+/// Verifies staging against the source as `copy` would plan it.
 pub async fn run(settings: &Settings, args: &VerifyArgs) -> Result<VerifyReport, Error> {
-    let staging = settings.staging_url()?.clone();
     let source = settings.source_url(args.source.source_url.as_deref())?;
     let options = CopyOptions {
-        source: source.clone(),
-        staging: staging.clone(),
-        profile: settings.anonymizers(args.source.anonymizers.as_deref()),
-        jobs: 1,
         limit: args.limit,
-        swap: false,
-        // Verification compares; it never computes a fake, so it needs no key.
-        random_key: true,
-        quiet: true,
-        exclude_tables: settings.refresh.exclude_tables.clone(),
+        ..CopyOptions::from_settings(
+            settings,
+            source,
+            args.source.anonymizers.as_deref(),
+            Some(1),
+        )?
     };
-    let planned = pipeline::plan(&options).await?;
-    let verification = planned.verify(&source, &staging).await?;
-    if !verification.problems.is_empty() {
-        return Err(Error::VerifyFailed {
-            target: staging.to_string(),
-            problems: verification.problems,
-        });
-    }
+    let verification = pipeline::verify_staging(&options).await?;
     Ok(VerifyReport {
         command: "verify",
-        source: source.to_string(),
-        staging: staging.to_string(),
+        source: options.source.to_string(),
+        staging: options.staging.to_string(),
         verification,
     })
 }

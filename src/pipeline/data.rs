@@ -4,19 +4,23 @@
 //! decoded; everything else is copied as raw bytes, and tables without rules are piped
 //! through without parsing. Memory per worker is one output buffer, whatever the table size.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use futures_util::StreamExt;
 use sqlx::postgres::PgConnection;
+use tokio::task::JoinSet;
 
 use super::copy_binary::{self, TupleError, TupleReader};
 use super::copy_text::{self, RowSplitter};
-use super::plan::TableCopy;
+use super::plan::{TableCopy, TablePlan};
 use super::progress::Progress;
+use super::{CopyOptions, Planned, TableResult};
 use crate::anonymize::Keyer;
-use crate::error::CopyError;
+use crate::error::{CopyError, Error};
+use crate::pg::{self, database_error};
+use crate::secret::SecretUrl;
 
 /// Bytes buffered before they are sent to the target.
 const SEND_BUFFER: usize = 256 * 1024;
@@ -35,6 +39,105 @@ pub struct PieceResult {
     pub rows: u64,
     pub bytes: u64,
     pub seconds: f64,
+}
+
+/// Starts the workers on the pieces of every table, largest first.
+pub async fn copy_all(
+    planned: &Planned,
+    options: &CopyOptions,
+    target: &SecretUrl,
+    progress: Progress,
+) -> Result<Vec<PieceResult>, Error> {
+    let pieces: VecDeque<Piece> = planned
+        .tables
+        .iter()
+        .filter_map(|plan| plan.copy.clone())
+        .flat_map(|table| {
+            (0..table.ranges.len()).map(move |index| Piece {
+                table: table.clone(),
+                index,
+            })
+        })
+        .collect();
+    let workers = options.jobs.min(pieces.len()).max(1);
+    let queue = Arc::new(Mutex::new(pieces));
+    let keyer = Arc::new(planned.keyer.clone());
+    let mut set = JoinSet::new();
+    for _ in 0..workers {
+        let source = snapshot_connection(&options.source, &planned.snapshot).await?;
+        let mut writer = pg::connect(target, "target database", "restage copy").await?;
+        sqlx::raw_sql("SET synchronous_commit = off")
+            .execute(&mut writer)
+            .await
+            .map_err(database_error(target, "preparing a writer"))?;
+        set.spawn(worker(
+            source,
+            writer,
+            queue.clone(),
+            keyer.clone(),
+            progress.clone(),
+        ));
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok(Ok(mut pieces)) => results.append(&mut pieces),
+            Ok(Err(error)) => {
+                set.abort_all();
+                return Err(Error::Copy(error));
+            }
+            Err(source) => {
+                set.abort_all();
+                return Err(Error::Worker {
+                    what: "a copy worker",
+                    source,
+                });
+            }
+        }
+    }
+    Ok(results)
+}
+
+/// A source connection reading the leader's snapshot.
+async fn snapshot_connection(source: &SecretUrl, snapshot: &str) -> Result<PgConnection, Error> {
+    let mut connection = pg::connect(source, "source database", "restage copy").await?;
+    let begin = format!(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{snapshot}'"
+    );
+    sqlx::raw_sql(&begin)
+        .execute(&mut connection)
+        .await
+        .map_err(database_error(source, "joining the snapshot"))?;
+    Ok(connection)
+}
+
+/// Per-table totals of the pieces, in plan order.
+pub fn summarize(tables: &[TablePlan], results: Vec<PieceResult>) -> Vec<TableResult> {
+    let mut totals: BTreeMap<String, TableResult> = BTreeMap::new();
+    for result in results {
+        let entry = totals
+            .entry(result.table.clone())
+            .or_insert_with(|| TableResult {
+                table: result.table.clone(),
+                rows: 0,
+                bytes: 0,
+                seconds: 0.0,
+            });
+        entry.rows += result.rows;
+        entry.bytes += result.bytes;
+        entry.seconds += result.seconds;
+    }
+    tables
+        .iter()
+        .map(|plan| {
+            totals.remove(&plan.table).unwrap_or(TableResult {
+                table: plan.table.clone(),
+                rows: 0,
+                bytes: 0,
+                seconds: 0.0,
+            })
+        })
+        .collect()
 }
 
 /// Pieces still to copy, shared by the workers.

@@ -1,5 +1,6 @@
-//! The anonymizing copy: plan → pre-data schema → data (parallel, one snapshot) → post-data
-//! → sequences → materialized views → ANALYZE → verify → swap.
+//! The anonymizing copy, owned from end to end: plan → pre-data schema → data (parallel, one
+//! snapshot) → post-data → finish (sequences, materialized views, ANALYZE) → verify → swap,
+//! or the half-built database dropped. [`CopyJob`] runs it and returns a [`CopyReport`].
 
 pub mod copy_binary;
 pub mod copy_text;
@@ -7,32 +8,32 @@ pub mod data;
 pub mod finish;
 pub mod plan;
 pub mod progress;
+pub mod report;
 pub mod schema;
 pub mod swap;
 pub mod verify;
 
-use std::collections::{BTreeMap, VecDeque};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::Serialize;
 use sqlx::postgres::PgConnection;
-use tokio::task::JoinSet;
 
 use crate::anonymize::Keyer;
 use crate::anonymize::profile::{CompiledProfile, Profile};
 use crate::catalog::Catalog;
+use crate::config::{Production, Settings};
 use crate::error::Error;
-use crate::output::Output;
-use crate::pg;
-use crate::pg::database_error;
+use crate::interrupt::Shutdown;
+use crate::output::{Output, seconds_since};
+use crate::pg::{self, database_error};
 use crate::phase::{Phase, PhaseClock, PhaseName};
+use crate::safety;
 use crate::secret::SecretUrl;
 use crate::seed::data::SeedData;
-use data::{Piece, PieceResult};
 use plan::TablePlan;
 use progress::Progress;
+pub use report::CopyReport;
 use swap::SwapNames;
 
 /// What to copy where, and how.
@@ -50,7 +51,31 @@ pub struct CopyOptions {
     pub random_key: bool,
     /// Tables whose rows are never copied (`[refresh] exclude_tables`): schema only.
     pub exclude_tables: Vec<String>,
-    pub quiet: bool,
+    /// The database on the staging server that the swap connects to.
+    pub maintenance_database: String,
+}
+
+impl CopyOptions {
+    /// The configured copy of `source` into staging: `profile` and `jobs` override
+    /// `[refresh] anonymizers` and `jobs`; loaded beside staging and swapped in.
+    pub fn from_settings(
+        settings: &Settings,
+        source: SecretUrl,
+        profile: Option<&Path>,
+        jobs: Option<usize>,
+    ) -> Result<CopyOptions, Error> {
+        Ok(CopyOptions {
+            source,
+            staging: settings.staging_url()?.clone(),
+            profile: settings.anonymizers(profile),
+            jobs: jobs.unwrap_or(settings.refresh.jobs),
+            limit: None,
+            swap: true,
+            random_key: false,
+            exclude_tables: settings.refresh.exclude_tables.clone(),
+            maintenance_database: settings.maintenance_database.clone(),
+        })
+    }
 }
 
 /// Rows and bytes copied into one table.
@@ -86,10 +111,114 @@ pub struct Planned {
     planning_seconds: f64,
 }
 
+/// One copy of a source into staging, checked for safety; `copy` and `refresh` run it.
+pub struct CopyJob {
+    options: CopyOptions,
+    names: Option<SwapNames>,
+    start: Instant,
+}
+
+impl CopyJob {
+    /// The copy `options` describe, refusing production and the source itself as the target.
+    pub fn new(options: CopyOptions, production: &Production) -> Result<CopyJob, Error> {
+        safety::ensure_writable_target(&options.staging, production, Some(&options.source))?;
+        let names = if options.swap {
+            Some(SwapNames::beside(&options.staging)?)
+        } else {
+            None
+        };
+        Ok(CopyJob {
+            options,
+            names,
+            start: Instant::now(),
+        })
+    }
+
+    /// What to copy where.
+    pub fn options(&self) -> &CopyOptions {
+        &self.options
+    }
+
+    /// Reads the source catalog, checks the profile and refuses uncovered personal data.
+    pub async fn plan(&self, out: &Output) -> Result<Planned, Error> {
+        out.step(format!("Planning the copy of {}", self.options.source));
+        plan(&self.options).await
+    }
+
+    /// The report of `--dry-run`: the plan, nothing written.
+    pub fn dry_run_report(&self, planned: Planned) -> CopyReport {
+        let mut report = self.report(&planned.profile_path, true);
+        report.plan = planned.tables;
+        report
+    }
+
+    fn report(&self, profile: &str, dry_run: bool) -> CopyReport {
+        CopyReport {
+            command: "copy",
+            source: self.options.source.to_string(),
+            staging: self.options.staging.to_string(),
+            profile: profile.to_owned(),
+            dry_run,
+            plan: Vec::new(),
+            result: None,
+            previous: None,
+            seconds: seconds_since(self.start),
+        }
+    }
+
+    /// Loads the planned copy beside staging (or into the empty staging with `--no-swap`),
+    /// verifies it and swaps it in. On failure or a signal, the half-built database is
+    /// removed and staging is as it was. The caller holds the staging lock.
+    pub async fn run(
+        &self,
+        planned: Planned,
+        shutdown: &Shutdown,
+        out: &Output,
+    ) -> Result<CopyReport, Error> {
+        let staging = &self.options.staging;
+        let mut report = self.report(&planned.profile_path, false);
+        let admin_url = pg::with_database(staging, &self.options.maintenance_database);
+        let mut admin = pg::connect(&admin_url, "staging server", "restage copy").await?;
+        let target = match &self.names {
+            Some(names) => {
+                swap::create_next(&mut admin, &admin_url, names).await?;
+                pg::with_database(staging, &names.next)
+            }
+            None => {
+                swap::ensure_empty(staging).await?;
+                staging.clone()
+            }
+        };
+        let outcome = shutdown
+            .guard(load(planned, &self.options, &target, out))
+            .await;
+        let mut result = match outcome {
+            Ok(result) => result,
+            Err(error) => {
+                if let Some(names) = &self.names
+                    && let Err(cleanup) =
+                        swap::drop_database(&mut admin, &admin_url, &names.next).await
+                {
+                    tracing::warn!(error = %cleanup, "removing the half-built database");
+                }
+                return Err(error);
+            }
+        };
+        if let Some(names) = &self.names {
+            out.step(format!("Swapping {} in as {}", names.next, names.staging));
+            result.previous_kept = swap::swap_in(&mut admin, &admin_url, names).await?;
+            report.previous = result.previous_kept.then(|| names.previous.clone());
+        }
+        report.result = Some(result);
+        report.seconds = seconds_since(self.start);
+        Ok(report)
+    }
+}
+
 /// Opens the source snapshot, reads the catalog, checks the profile against it (unknown
 /// tables, columns, transformers, options; row filters that do not parse), refuses uncovered
 /// personal data, and plans every table. Writes nothing.
-pub async fn plan(options: &CopyOptions) -> Result<Planned, Error> {
+async fn plan(options: &CopyOptions) -> Result<Planned, Error> {
     let start = Instant::now();
     let profile = Profile::load(&options.profile)?;
     let keyer = keyer(&profile, options.random_key)?;
@@ -222,9 +351,8 @@ pub async fn compile_profile(
     }
 }
 
-/// Runs a plan into `target` (an empty database): schema, data, post-data, sequences,
-/// materialized views, ANALYZE.
-pub async fn load(
+/// Runs a plan into `target` (an empty database): schema, data, post-data, finish, verify.
+async fn load(
     mut planned: Planned,
     options: &CopyOptions,
     target: &SecretUrl,
@@ -243,31 +371,7 @@ pub async fn load(
     schema::restore(target, &archive, "pre-data", 1).await?;
     clock.lap(PhaseName::Schema);
 
-    let bars: Vec<(String, u64, usize)> = planned
-        .tables
-        .iter()
-        .filter(|plan| plan.copy.is_some())
-        .map(|plan| {
-            (
-                plan.table.clone(),
-                plan.estimated_rows.max(0) as u64,
-                plan.pieces,
-            )
-        })
-        .collect();
-    out.step(format!(
-        "Copying {} tables with {} jobs",
-        planned.tables.len(),
-        options.jobs
-    ));
-    let progress = Progress::new(&bars, options.quiet);
-    let results = copy_data(&planned, options, target, progress.clone()).await;
-    progress.finish();
-    let tables = summarize(&planned.tables, results?);
-    let written: BTreeMap<String, u64> = tables
-        .iter()
-        .map(|table| (table.table.clone(), table.rows))
-        .collect();
+    let tables = copy_rows(&planned, options, target, out).await?;
     clock.lap(PhaseName::Data);
 
     out.step("Creating indexes, constraints and triggers (post-data)");
@@ -286,6 +390,10 @@ pub async fn load(
     clock.lap(PhaseName::Finish);
 
     out.step("Verifying row counts, constraints, sequences and that no personal data leaked");
+    let written = tables
+        .iter()
+        .map(|table| (table.table.clone(), table.rows))
+        .collect();
     let verification = verify::verify(
         &mut planned.leader,
         source,
@@ -315,127 +423,62 @@ pub async fn load(
     })
 }
 
-/// Starts the workers on the pieces of every table, largest first.
-async fn copy_data(
+/// The data phase with its progress bars: every table's rows, per-table totals in plan order.
+async fn copy_rows(
     planned: &Planned,
     options: &CopyOptions,
     target: &SecretUrl,
-    progress: Progress,
-) -> Result<Vec<PieceResult>, Error> {
-    let pieces: VecDeque<Piece> = planned
+    out: &Output,
+) -> Result<Vec<TableResult>, Error> {
+    let bars: Vec<(String, u64, usize)> = planned
         .tables
         .iter()
-        .filter_map(|plan| plan.copy.clone())
-        .flat_map(|table| {
-            (0..table.ranges.len()).map(move |index| Piece {
-                table: table.clone(),
-                index,
-            })
+        .filter(|plan| plan.copy.is_some())
+        .map(|plan| {
+            (
+                plan.table.clone(),
+                plan.estimated_rows.max(0) as u64,
+                plan.pieces,
+            )
         })
         .collect();
-    let workers = options.jobs.min(pieces.len()).max(1);
-    let queue = Arc::new(Mutex::new(pieces));
-    let keyer = Arc::new(planned.keyer.clone());
-    let mut set = JoinSet::new();
-    for _ in 0..workers {
-        let source = snapshot_connection(&options.source, &planned.snapshot).await?;
-        let mut writer = pg::connect(target, "target database", "restage copy").await?;
-        sqlx::raw_sql("SET synchronous_commit = off")
-            .execute(&mut writer)
-            .await
-            .map_err(database_error(target, "preparing a writer"))?;
-        set.spawn(data::worker(
-            source,
-            writer,
-            queue.clone(),
-            keyer.clone(),
-            progress.clone(),
-        ));
-    }
-    let mut results = Vec::new();
-    while let Some(joined) = set.join_next().await {
-        match joined {
-            Ok(Ok(mut pieces)) => results.append(&mut pieces),
-            Ok(Err(error)) => {
-                set.abort_all();
-                return Err(Error::Copy(error));
-            }
-            Err(source) => {
-                set.abort_all();
-                return Err(Error::Worker {
-                    what: "a copy worker",
-                    source,
-                });
-            }
-        }
-    }
-    Ok(results)
+    out.step(format!(
+        "Copying {} tables with {} jobs",
+        planned.tables.len(),
+        options.jobs
+    ));
+    let progress = Progress::new(&bars, out.quiet());
+    let results = data::copy_all(planned, options, target, progress.clone()).await;
+    progress.finish();
+    Ok(data::summarize(&planned.tables, results?))
 }
 
-/// A source connection reading the leader's snapshot.
-async fn snapshot_connection(source: &SecretUrl, snapshot: &str) -> Result<PgConnection, Error> {
-    let mut connection = pg::connect(source, "source database", "restage copy").await?;
-    let begin = format!(
-        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{snapshot}'"
-    );
-    sqlx::raw_sql(&begin)
-        .execute(&mut connection)
-        .await
-        .map_err(database_error(source, "joining the snapshot"))?;
-    Ok(connection)
-}
-
-/// Per-table totals of the pieces, in plan order.
-fn summarize(tables: &[TablePlan], results: Vec<PieceResult>) -> Vec<TableResult> {
-    let mut totals: BTreeMap<String, TableResult> = BTreeMap::new();
-    for result in results {
-        let entry = totals
-            .entry(result.table.clone())
-            .or_insert_with(|| TableResult {
-                table: result.table.clone(),
-                rows: 0,
-                bytes: 0,
-                seconds: 0.0,
-            });
-        entry.rows += result.rows;
-        entry.bytes += result.bytes;
-        entry.seconds += result.seconds;
+/// Plans as a copy would (without a key: verification compares, it never computes a fake)
+/// and verifies `options.staging` against the source in the plan's snapshot. Fails, listing
+/// the problems, when anything is wrong.
+pub async fn verify_staging(options: &CopyOptions) -> Result<verify::Verification, Error> {
+    let options = CopyOptions {
+        random_key: true,
+        ..options.clone()
+    };
+    let mut planned = plan(&options).await?;
+    let staging = &options.staging;
+    let mut connection = pg::connect(staging, "staging database", "restage verify").await?;
+    let verification = verify::verify(
+        &mut planned.leader,
+        &options.source,
+        &mut connection,
+        staging,
+        &planned.catalog,
+        &planned.tables,
+        None,
+    )
+    .await?;
+    if !verification.problems.is_empty() {
+        return Err(Error::VerifyFailed {
+            target: staging.to_string(),
+            problems: verification.problems,
+        });
     }
-    tables
-        .iter()
-        .map(|plan| {
-            totals.remove(&plan.table).unwrap_or(TableResult {
-                table: plan.table.clone(),
-                rows: 0,
-                bytes: 0,
-                seconds: 0.0,
-            })
-        })
-        .collect()
-}
-
-/// The names of the swap beside the staging database of `staging`.
-pub fn swap_names(staging: &SecretUrl) -> Result<SwapNames, Error> {
-    SwapNames::new(&pg::database_name(staging).unwrap_or_default())
-}
-
-impl Planned {
-    /// Verifies `staging` against this plan, reading the source in the plan's snapshot.
-    pub async fn verify(
-        mut self,
-        source: &SecretUrl,
-        staging: &SecretUrl,
-    ) -> Result<verify::Verification, Error> {
-        let mut connection = pg::connect(staging, "staging database", "restage verify").await?;
-        verify::verify(
-            &mut self.leader,
-            source,
-            &mut connection,
-            staging,
-            &self.catalog,
-            &self.tables,
-            None,
-        )
-        .await
-    }
+    Ok(verification)
 }

@@ -7,7 +7,7 @@ use sqlx::postgres::PgConnection;
 
 use crate::catalog::quote;
 use crate::error::Error;
-use crate::pg::database_error;
+use crate::pg::{self, database_error};
 use crate::secret::SecretUrl;
 
 /// The three database names of a swap.
@@ -37,6 +37,11 @@ impl SwapNames {
             )));
         }
         Ok(names)
+    }
+
+    /// The names beside the staging database `staging` points at.
+    pub fn beside(staging: &SecretUrl) -> Result<SwapNames, Error> {
+        SwapNames::new(&pg::database_name(staging).unwrap_or_default())
     }
 }
 
@@ -159,4 +164,24 @@ pub async fn roll_back(
     } else {
         rename(admin, url, &names.previous, &names.staging).await
     }
+}
+
+/// `--no-swap` loads into staging itself, which must hold no table yet.
+pub async fn ensure_empty(staging: &SecretUrl) -> Result<(), Error> {
+    let mut connection = pg::connect(staging, "staging database", "restage copy").await?;
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+           AND n.nspname NOT LIKE 'pg\\_%'",
+    )
+    .fetch_one(&mut connection)
+    .await
+    .map_err(database_error(staging, "looking at the staging database"))?;
+    if tables > 0 {
+        return Err(Error::Refused(format!(
+            "{staging} already holds {tables} table(s); --no-swap loads only into an empty database \
+             (drop it and create it again, or copy without --no-swap)"
+        )));
+    }
+    Ok(())
 }
