@@ -5,7 +5,9 @@ use std::time::Duration;
 use ::redis::aio::MultiplexedConnection;
 use ::redis::{AsyncConnectionConfig, Client, RedisError};
 
+use crate::config::Settings;
 use crate::error::Error;
+use crate::output::Output;
 use crate::secret::SecretUrl;
 
 /// How long to wait for Redis to accept a connection or answer a command.
@@ -98,4 +100,15 @@ async fn unlink(
     }
     let counts: Vec<u64> = pipeline.query_async(connection).await?;
     Ok(counts.iter().sum())
+}
+
+/// Flushes the staging Redis (`reset`, `refresh`): the keys removed, or `None` (with a
+/// note) when no staging Redis is configured.
+pub async fn flush_staging(settings: &Settings, out: &Output) -> Result<Option<u64>, Error> {
+    let Some(redis_url) = &settings.redis_url else {
+        out.step("No staging Redis configured; skipping the Redis flush");
+        return Ok(None);
+    };
+    out.step(format!("Flushing Redis {redis_url}"));
+    Ok(Some(flush_database(redis_url).await?))
 }

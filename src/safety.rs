@@ -3,6 +3,8 @@
 //! Every command that writes calls [`ensure_writable_target`] before touching anything and
 //! holds a [`StagingLock`] while it works.
 
+use std::io::{BufRead, IsTerminal, Write};
+
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
@@ -170,6 +172,38 @@ async fn describe_lock_holder(connection: &mut PgConnection, database: &str) -> 
             format!("held by '{application}', server pid {pid}, since {since}")
         }
         _ => "held by another session".to_owned(),
+    }
+}
+
+/// Asks before a destructive action: `yes` (`--yes`) skips the question; without a terminal on
+/// stdin (a scheduler, CI, a pipe) nobody can answer, so the action is refused.
+pub fn confirm(yes: bool, action: &str, consequences: &str) -> Result<(), Error> {
+    if yes {
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Error::NotConfirmed {
+            action: action.to_owned(),
+        });
+    }
+    let mut stderr = std::io::stderr();
+    let prompt = format!("{consequences}\nContinue with {action}? [y/N] ");
+    let io_error = |source| Error::Io {
+        action: "asking for confirmation".into(),
+        source,
+    };
+    stderr
+        .write_all(prompt.as_bytes())
+        .and_then(|()| stderr.flush())
+        .map_err(io_error)?;
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer).map_err(io_error)?;
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(()),
+        _ => Err(Error::Declined {
+            action: action.to_owned(),
+        }),
     }
 }
 

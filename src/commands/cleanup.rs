@@ -75,8 +75,8 @@ pub async fn run(
     if args.dry_run || (orphans.is_empty() && surplus.is_empty()) {
         return Ok(report);
     }
-    super::confirm(
-        &args.confirmation,
+    crate::safety::confirm(
+        args.confirmation.yes,
         "cleanup",
         &format!(
             "This will delete temporary instance(s) [{}] and snapshot(s) [{}].",

@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::interrupt::Shutdown;
 use crate::output::Output;
 use crate::pipeline::{CopyJob, CopyOptions, CopyReport};
-use crate::safety::StagingLock;
+use crate::safety::{self, StagingLock};
 
 /// Plans, then (unless `--dry-run`) copies, loads beside staging and swaps in.
 pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<CopyReport, Error> {
@@ -28,8 +28,8 @@ pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<C
         return Ok(job.dry_run_report(planned));
     }
     let options = job.options();
-    super::confirm(
-        &args.confirmation,
+    safety::confirm(
+        args.confirmation.yes,
         "copy",
         &format!(
             "This will replace the staging database {} with an anonymized copy of {}.",

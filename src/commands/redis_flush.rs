@@ -41,7 +41,7 @@ pub async fn run(
         Some(pattern) => format!("This will delete every key matching '{pattern}' in Redis {url}."),
         None => format!("This will delete every key in Redis {url}."),
     };
-    super::confirm(&args.confirmation, "redis flush", &what)?;
+    safety::confirm(args.confirmation.yes, "redis flush", &what)?;
     let removed = match &args.pattern {
         Some(pattern) => {
             out.step(format!("Removing keys matching '{pattern}' from {url}"));

@@ -120,8 +120,8 @@ pub async fn run(
         return refresh.dry_run().await;
     }
     let staging = refresh.staging.clone();
-    super::confirm(
-        &args.confirmation,
+    safety::confirm(
+        args.confirmation.yes,
         "refresh",
         &format!(
             "This will replace the staging database {staging} with an anonymized copy of {}{}.",
@@ -391,7 +391,7 @@ impl<'a> Refresh<'a> {
         self.clock.lap(PhaseName::Seed);
 
         self.report.redis_keys_removed =
-            super::flush_staging_redis(self.settings, self.out).await?;
+            crate::redis::flush_staging(self.settings, self.out).await?;
         self.clock.lap(PhaseName::Flush);
         Ok(())
     }

@@ -62,8 +62,8 @@ pub async fn run(
         .as_ref()
         .map(|redis_url| format!(" and flush every key in Redis {redis_url}"))
         .unwrap_or_default();
-    super::confirm(
-        &args.confirmation,
+    safety::confirm(
+        args.confirmation.yes,
         "reset",
         &format!("This will DROP all tables and data in {url}{redis_note}."),
     )?;
@@ -83,7 +83,7 @@ pub async fn run(
         &SeedOptions::all(args.data.rng_seed),
     )
     .await?;
-    let redis_keys_removed = super::flush_staging_redis(settings, out).await?;
+    let redis_keys_removed = crate::redis::flush_staging(settings, out).await?;
     lock.release().await;
     Ok(ResetReport {
         command: "reset",

@@ -36,8 +36,8 @@ pub async fn run(
     let staging = settings.staging_url()?;
     safety::ensure_writable_target(staging, &settings.production, None)?;
     let names = SwapNames::beside(staging)?;
-    super::confirm(
-        &args.confirmation,
+    safety::confirm(
+        args.confirmation.yes,
         "rollback",
         &format!(
             "This will replace {staging} by the previous copy {}.",

@@ -162,8 +162,8 @@ async fn delete(
 ) -> Result<SnapshotReport, Error> {
     let rds = Rds::connect(&settings.production, &settings.rds, &args.aws).await?;
     let snapshot = rds.snapshot(&args.id).await?;
-    super::confirm(
-        &args.confirmation,
+    crate::safety::confirm(
+        args.confirmation.yes,
         "snapshot delete",
         &format!(
             "This will delete snapshot {} of {}.",
@@ -196,8 +196,8 @@ async fn prune(
         return Ok(report);
     }
     if !report.snapshots.is_empty() {
-        super::confirm(
-            &args.confirmation,
+        crate::safety::confirm(
+            args.confirmation.yes,
             "snapshot prune",
             &format!(
                 "This will delete {} restage snapshot(s) of {}, keeping the newest {}.",
