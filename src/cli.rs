@@ -168,6 +168,16 @@ pub struct AwsArgs {
     pub endpoint_url: Option<String>,
 }
 
+impl AwsArgs {
+    /// What these flags set over the configuration.
+    pub fn overrides(&self) -> crate::rds::ApiOverrides {
+        crate::rds::ApiOverrides {
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+}
+
 /// Arguments of `restage refresh`.
 #[derive(Debug, Args)]
 pub struct RefreshArgs {

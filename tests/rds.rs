@@ -670,10 +670,16 @@ fn throttling_is_retried_and_the_endpoint_flag_is_honoured() {
     );
 }
 
-/// The RDS actions the code calls: every `.client.<operation>()` in src/rds.rs, spelled
+/// The RDS actions the code calls: every `.client.<operation>()` in src/rds/, spelled
 /// as IAM spells them (describe_db_instances → DescribeDBInstances).
 fn actions_called_by_the_code() -> std::collections::BTreeSet<String> {
-    let source = std::fs::read_to_string(repo_file("src/rds.rs")).expect("src/rds.rs");
+    let source: String = std::fs::read_dir(repo_file("src/rds"))
+        .expect("src/rds/")
+        .map(|entry| {
+            std::fs::read_to_string(entry.expect("src/rds/ entry").path())
+                .expect("a file of src/rds/")
+        })
+        .collect();
     let call = regex::Regex::new(r"\.client\s*\.([a-z_]+)\(\)").expect("regex");
     call.captures_iter(&source)
         .map(|found| {

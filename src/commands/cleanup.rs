@@ -6,7 +6,8 @@ use crate::cli::CleanupArgs;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::output::{Output, Report};
-use crate::rds::{self, Instance, Rds};
+use crate::rds::retention::{delete_all, delete_instances, orphaned_instances, surplus_snapshots};
+use crate::rds::{self, Rds};
 
 /// What `cleanup` found and deleted.
 #[derive(Debug, Serialize)]
@@ -52,15 +53,16 @@ pub async fn run(
     args: &CleanupArgs,
     out: &Output,
 ) -> Result<CleanupReport, Error> {
-    let rds = Rds::connect(&settings.production, &settings.rds, &args.aws).await?;
+    let rds = Rds::connect(&settings.production, &settings.rds, &args.aws.overrides()).await?;
     let min_age = args.older_than.as_secs() as i64;
-    let orphans = orphaned_instances(&rds, settings, min_age).await?;
+    let production = settings.production.rds_instance_id.as_deref();
+    let orphans = orphaned_instances(&rds, production, min_age).await?;
     let surplus = match (
         &settings.production.rds_instance_id,
         settings.rds.keep_snapshots,
     ) {
         (Some(instance), Some(keep)) => {
-            super::snapshot::surplus_snapshots(&rds, instance, keep, Some(min_age)).await?
+            surplus_snapshots(&rds, instance, keep, Some(min_age)).await?
         }
         _ => Vec::new(),
     };
@@ -85,35 +87,6 @@ pub async fn run(
         ),
     )?;
     delete_instances(&rds, &orphans, out).await?;
-    super::snapshot::delete_all(&rds, &surplus, out).await?;
+    delete_all(&rds, &surplus, out).await?;
     Ok(report)
-}
-
-/// Instances tagged restage:temporary=true, made at least `min_age` seconds ago, never
-/// production's.
-async fn orphaned_instances(
-    rds: &Rds,
-    settings: &Settings,
-    min_age: i64,
-) -> Result<Vec<Instance>, Error> {
-    let now = rds::now_secs();
-    let production = settings.production.rds_instance_id.as_deref();
-    Ok(rds
-        .instances()
-        .await?
-        .into_iter()
-        .filter(|instance| instance.is_temporary() && Some(instance.id.as_str()) != production)
-        .filter(|instance| instance.made_at().is_some_and(|at| now - at >= min_age))
-        .collect())
-}
-
-async fn delete_instances(rds: &Rds, instances: &[Instance], out: &Output) -> Result<(), Error> {
-    for instance in instances {
-        out.step(format!(
-            "Deleting temporary instance {} (status {})",
-            instance.id, instance.status
-        ));
-        rds.delete_temporary_instance(&instance.id).await?;
-    }
-    Ok(())
 }

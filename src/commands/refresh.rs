@@ -14,13 +14,13 @@ use crate::interrupt::Shutdown;
 use crate::output::{Output, Report};
 use crate::pg;
 use crate::phase::{self, Phase, PhaseClock, PhaseName};
+use crate::rds::retention::{delete_all, new_snapshot_id, production_instance, surplus_snapshots};
 use crate::rds::{self, Instance, Rds, RestoreSpec};
 use crate::safety;
 use crate::secret::SecretUrl;
 use crate::seed::data::SeedData;
 use crate::seed::{self, SeedOptions, SeedReport};
 
-use super::snapshot::production_instance;
 use crate::pipeline::{CopyJob, CopyOptions, CopyReport};
 
 /// What `refresh` did (or, with `--dry-run`, would do).
@@ -225,7 +225,7 @@ impl<'a> Refresh<'a> {
         let rds = Rds::connect(
             &self.settings.production,
             &self.settings.rds,
-            &self.args.aws,
+            &self.args.aws.overrides(),
         )
         .await?;
         let outcome = self.restore_and_copy(&rds, shutdown).await;
@@ -285,7 +285,7 @@ impl<'a> Refresh<'a> {
             Choice::Given(id) => rds.snapshot(&id).await?.id,
             Choice::LatestAutomated => latest_automated(rds, &instance).await?,
             Choice::New => {
-                let id = super::snapshot::new_snapshot_id(&instance, &self.report.run_id);
+                let id = new_snapshot_id(&instance, &self.report.run_id);
                 self.out
                     .step(format!("Creating snapshot {id} of {instance}"));
                 rds.create_snapshot(&instance, &id, &self.report.run_id)
@@ -415,8 +415,8 @@ impl<'a> Refresh<'a> {
         }
         if let (true, Some(keep)) = (succeeded, self.settings.rds.keep_snapshots) {
             let instance = production_instance(self.settings, None)?;
-            let surplus = super::snapshot::surplus_snapshots(rds, &instance, keep, None).await?;
-            super::snapshot::delete_all(rds, &surplus, self.out).await?;
+            let surplus = surplus_snapshots(rds, &instance, keep, None).await?;
+            delete_all(rds, &surplus, self.out).await?;
             self.report.pruned_snapshots = surplus.into_iter().map(|s| s.id).collect();
         }
         Ok(())
@@ -431,7 +431,12 @@ impl<'a> Refresh<'a> {
                 self.staging
             ));
         } else {
-            let rds = Rds::connect(&self.settings.production, rds_settings, &self.args.aws).await?;
+            let rds = Rds::connect(
+                &self.settings.production,
+                rds_settings,
+                &self.args.aws.overrides(),
+            )
+            .await?;
             let instance = production_instance(self.settings, None)?;
             rds.instance(&instance).await?;
             let snapshot = match self.snapshot_choice() {
@@ -444,7 +449,7 @@ impl<'a> Refresh<'a> {
                 ),
                 Choice::New => format!(
                     "create manual snapshot {} of {instance} and wait for it (up to {}s)",
-                    super::snapshot::new_snapshot_id(&instance, &self.report.run_id),
+                    new_snapshot_id(&instance, &self.report.run_id),
                     rds_settings.snapshot_timeout.as_secs()
                 ),
             };

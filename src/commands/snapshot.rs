@@ -9,6 +9,7 @@ use crate::cli::{
 use crate::config::Settings;
 use crate::error::Error;
 use crate::output::{Output, Report};
+use crate::rds::retention::{delete_all, new_snapshot_id, production_instance, surplus_snapshots};
 use crate::rds::{self, Rds, Snapshot};
 
 /// What a `snapshot` command did.
@@ -86,18 +87,6 @@ pub async fn run(
     }
 }
 
-/// The instance a command is about: `--instance`, else `[production] rds_instance_id`.
-pub fn production_instance(settings: &Settings, flag: Option<&str>) -> Result<String, Error> {
-    flag.map(str::to_owned)
-        .or_else(|| settings.production.rds_instance_id.clone())
-        .ok_or_else(|| Error::InvalidSetting {
-            origin: "production RDS instance".into(),
-            reason: "none configured: set rds_instance_id under [production] in restage.toml \
-                     (or pass --instance to snapshot commands, --source-url to refresh)"
-                .into(),
-        })
-}
-
 /// The instance a command is about, and the RDS client of its region.
 async fn instance_and_client(
     settings: &Settings,
@@ -105,13 +94,8 @@ async fn instance_and_client(
     aws: &AwsArgs,
 ) -> Result<(String, Rds), Error> {
     let instance = production_instance(settings, flag)?;
-    let rds = Rds::connect(&settings.production, &settings.rds, aws).await?;
+    let rds = Rds::connect(&settings.production, &settings.rds, &aws.overrides()).await?;
     Ok((instance, rds))
-}
-
-/// The name of a new manual snapshot of `instance`: `restage-<instance>-<run id>`.
-pub fn new_snapshot_id(instance: &str, run_id: &str) -> String {
-    format!("restage-{instance}-{run_id}")
 }
 
 async fn create(
@@ -160,7 +144,7 @@ async fn delete(
     args: &SnapshotDeleteArgs,
     out: &Output,
 ) -> Result<SnapshotReport, Error> {
-    let rds = Rds::connect(&settings.production, &settings.rds, &args.aws).await?;
+    let rds = Rds::connect(&settings.production, &settings.rds, &args.aws.overrides()).await?;
     let snapshot = rds.snapshot(&args.id).await?;
     crate::safety::confirm(
         args.confirmation.yes,
@@ -209,37 +193,6 @@ async fn prune(
     }
     delete_all(&rds, &report.snapshots, out).await?;
     Ok(report)
-}
-
-/// restage's own snapshots of `instance` beyond the newest `keep` (and, when given, older
-/// than `min_age_secs`), oldest last. Automated and other snapshots never count.
-pub async fn surplus_snapshots(
-    rds: &Rds,
-    instance: &str,
-    keep: usize,
-    min_age_secs: Option<i64>,
-) -> Result<Vec<Snapshot>, Error> {
-    let now = rds::now_secs();
-    let surplus = rds
-        .snapshots(instance)
-        .await?
-        .into_iter()
-        .filter(|snapshot| snapshot.made_by_restage() && snapshot.kind == "manual")
-        .skip(keep)
-        .filter(|snapshot| {
-            min_age_secs.is_none_or(|age| snapshot.made_at().is_some_and(|at| now - at >= age))
-        })
-        .collect();
-    Ok(surplus)
-}
-
-/// Deletes each snapshot (all restage's own), saying so.
-pub async fn delete_all(rds: &Rds, snapshots: &[Snapshot], out: &Output) -> Result<(), Error> {
-    for snapshot in snapshots {
-        out.step(format!("Deleting snapshot {}", snapshot.id));
-        rds.delete_snapshot(&snapshot.id, false).await?;
-    }
-    Ok(())
 }
 
 fn report(

@@ -5,6 +5,8 @@
 //! called here (a test reads this file to keep the two in step). Whatever restage makes is
 //! tagged, and restage deletes only what carries its tags.
 
+pub mod retention;
+
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant, SystemTime};
@@ -169,6 +171,15 @@ pub fn new_master_password() -> String {
         .collect()
 }
 
+/// What the command line says over the configured region and RDS API endpoint.
+#[derive(Debug, Clone, Default)]
+pub struct ApiOverrides {
+    /// The AWS region (else `[production] region`, else the standard chain).
+    pub region: Option<String>,
+    /// The RDS API endpoint (else `[rds] endpoint_url`, else the standard variables).
+    pub endpoint_url: Option<String>,
+}
+
 impl Rds {
     /// The client for production's region: AWS's standard credential chain (environment,
     /// profile, SSO, web identity, ECS task role, instance metadata), the region from
@@ -178,7 +189,7 @@ impl Rds {
     pub async fn connect(
         production: &Production,
         rds: &config::Rds,
-        flags: &crate::cli::AwsArgs,
+        flags: &ApiOverrides,
     ) -> Result<Rds, Error> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .http_client(https_client())
