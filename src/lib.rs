@@ -15,6 +15,7 @@
 //! - [`secret`]: URLs that print redacted ([`secret::SecretUrl`]).
 //! - [`safety`]: the production guard and the advisory lock every writing command takes.
 //! - [`output`]: human progress on stderr, `--quiet`, and the `--json` summary on stdout.
+//! - [`refresh`]: the weekly job: snapshot, restore, copy, seed, flush, clean up.
 //! - [`pipeline`]: the anonymizing copy (plan, schema, parallel data with its COPY codecs,
 //!   finish, verify, swap).
 //! - [`pii`]: fail-closed detection of personal data without a rule.
@@ -43,6 +44,7 @@ pub mod pii;
 pub mod pipeline;
 pub mod rds;
 pub mod redis;
+pub mod refresh;
 pub mod safety;
 pub mod schema;
 pub mod secret;
