@@ -6,7 +6,8 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::builder::PossibleValue;
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::seed::{DEFAULT_RNG_SEED, Seeder};
 
@@ -32,6 +33,17 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--only roles,accounts`: the seeders by the names and summaries the library gives them.
+impl ValueEnum for Seeder {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Seeder::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(self.summary()))
+    }
 }
 
 /// Options every command accepts.

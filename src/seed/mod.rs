@@ -30,18 +30,13 @@ use plan::PlannedItem;
 pub const DEFAULT_RNG_SEED: u64 = 42;
 
 /// The seeders, in the order they run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Seeder {
-    /// Permissions, the default roles and their permissions
     Roles,
-    /// Test accounts with known staging passwords (needs roles)
     Accounts,
-    /// Item types and the product catalogue
     Products,
-    /// Locations, parent and child items and their arrival (needs products)
     Inventory,
-    /// Further movements of every seeded item (needs inventory and accounts)
     Movements,
 }
 
@@ -54,6 +49,21 @@ impl Seeder {
         Seeder::Inventory,
         Seeder::Movements,
     ];
+
+    /// What it seeds, in a line (`restage seed --help`).
+    pub fn summary(self) -> &'static str {
+        match self {
+            Seeder::Roles => "Permissions, the default roles and their permissions",
+            Seeder::Accounts => "Test accounts with known staging passwords (needs roles)",
+            Seeder::Products => "Item types and the product catalogue",
+            Seeder::Inventory => {
+                "Locations, parent and child items and their arrival (needs products)"
+            }
+            Seeder::Movements => {
+                "Further movements of every seeded item (needs inventory and accounts)"
+            }
+        }
+    }
 
     /// The name users type after `--only`.
     pub fn name(self) -> &'static str {
