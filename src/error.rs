@@ -204,8 +204,15 @@ pub enum Error {
     #[error("interrupted; the half-built database was removed and staging is as it was")]
     Interrupted,
 
-    #[error("{0}")]
-    Aws(String),
+    /// An AWS failure other than a missing resource, a denial or a timeout. The message
+    /// already says what RDS said (code and message); the SDK's own error, when there was
+    /// one, is kept for callers that look deeper.
+    #[error("{message}")]
+    Aws {
+        kind: AwsFailure,
+        message: String,
+        sdk: Option<Box<aws_sdk_rds::Error>>,
+    },
 
     #[error("{0}")]
     AwsNotFound(String),
@@ -273,7 +280,35 @@ pub enum CopyError {
     Truncated { table: String },
 }
 
+/// What kind of AWS failure an [`Error::Aws`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsFailure {
+    /// No region is configured anywhere.
+    NoRegion,
+    /// No credentials were found, or AWS rejected them.
+    Credentials,
+    /// The RDS API did not answer (network, region, endpoint).
+    Unreachable,
+    /// An account quota is reached.
+    Quota,
+    /// RDS refused the call with another error code.
+    Service,
+    /// A snapshot or instance went to a status it will not come back from.
+    FailedStatus,
+    /// RDS answered without what restage needs (no endpoint, no master user, no snapshot).
+    Incomplete,
+}
+
 impl Error {
+    /// An [`Error::Aws`] without an SDK error behind it.
+    pub fn aws(kind: AwsFailure, message: impl Into<String>) -> Error {
+        Error::Aws {
+            kind,
+            message: message.into(),
+            sdk: None,
+        }
+    }
+
     /// The process exit code for this error (see [`exit`]).
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -307,7 +342,7 @@ impl Error {
             | Error::Tool { .. }
             | Error::Copy(_) => exit::DATABASE,
             Error::Redis { .. } => exit::REDIS,
-            Error::Aws(_)
+            Error::Aws { .. }
             | Error::AwsNotFound(_)
             | Error::AwsAccessDenied { .. }
             | Error::AwsTimeout { .. } => exit::AWS,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 use crate::config::{Settings, SnapshotChoice, SslMode};
-use crate::error::Error;
+use crate::error::{AwsFailure, Error};
 use crate::interrupt::Shutdown;
 use crate::output::{Output, Report, human_bytes, seconds_since};
 use crate::pg;
@@ -637,10 +637,13 @@ async fn latest_automated(rds: &Rds, instance: &str) -> Result<String, Error> {
         .find(|snapshot| snapshot.kind == "automated" && snapshot.status == "available")
         .map(|snapshot| snapshot.id)
         .ok_or_else(|| {
-            Error::Aws(format!(
-                "DB instance {instance} has no available automated snapshot; enable automated \
-                 backups, or drop --latest-automated to make a new snapshot"
-            ))
+            Error::aws(
+                AwsFailure::Incomplete,
+                format!(
+                    "DB instance {instance} has no available automated snapshot; enable \
+                     automated backups, or drop --latest-automated to make a new snapshot"
+                ),
+            )
         })
 }
 
@@ -661,17 +664,20 @@ fn source_url(
         }
         (None, Some(endpoint)) => endpoint.clone(),
         (None, None) => {
-            return Err(Error::Aws(format!(
-                "DB instance {} is available but has no endpoint",
-                instance.id
-            )));
+            return Err(Error::aws(
+                AwsFailure::Incomplete,
+                format!(
+                    "DB instance {} is available but has no endpoint",
+                    instance.id
+                ),
+            ));
         }
     };
     let user = instance.master_username.clone().ok_or_else(|| {
-        Error::Aws(format!(
-            "DB instance {} reports no master user name",
-            instance.id
-        ))
+        Error::aws(
+            AwsFailure::Incomplete,
+            format!("DB instance {} reports no master user name", instance.id),
+        )
     })?;
     let database = rds
         .database
@@ -685,21 +691,20 @@ fn source_url(
                 instance.id
             ),
         })?;
-    let mut url =
-        url::Url::parse("postgres://localhost/").map_err(|e| Error::Aws(e.to_string()))?;
     let host = if host.contains(':') {
         format!("[{host}]")
     } else {
         host
     };
-    let valid = url.set_host(Some(&host)).is_ok()
-        && url.set_port(Some(port)).is_ok()
-        && url.set_username(&user).is_ok()
-        && url.set_password(Some(password)).is_ok();
-    if !valid {
-        return Err(Error::Aws(format!(
-            "cannot build a URL for {host}:{port} as {user}"
-        )));
+    let unusable = || {
+        Error::aws(
+            AwsFailure::Incomplete,
+            format!("cannot build a URL for {host}:{port} as {user}"),
+        )
+    };
+    let mut url = url::Url::parse(&format!("postgres://{host}:{port}/")).map_err(|_| unusable())?;
+    if url.set_username(&user).is_err() || url.set_password(Some(password)).is_err() {
+        return Err(unusable());
     }
     url.set_path(&format!("/{database}"));
     {

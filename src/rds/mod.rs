@@ -14,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_rds::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_rds::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_rds::types::{DbInstance, DbSnapshot, Tag};
@@ -21,7 +22,7 @@ use rand::Rng;
 use serde::Serialize;
 
 use crate::config::{self, Production};
-use crate::error::Error;
+use crate::error::{AwsFailure, Error};
 use crate::output::Output;
 
 /// On snapshots restage made: `restage:made-by = restage`.
@@ -213,10 +214,10 @@ impl Rds {
         }
         let config = loader.load().await;
         let region = config.region().map(ToString::to_string).ok_or_else(|| {
-            Error::Aws(
+            Error::aws(
+                AwsFailure::NoRegion,
                 "no AWS region: set region under [production] in restage.toml, pass --region, \
-                 or set AWS_REGION"
-                    .to_owned(),
+                 or set AWS_REGION",
             )
         })?;
         Ok(Rds {
@@ -334,10 +335,12 @@ impl Rds {
                     e,
                 )
             })?;
-        output
-            .db_snapshot()
-            .map(snapshot)
-            .ok_or_else(|| Error::Aws(format!("RDS returned no snapshot for {snapshot_id}")))
+        output.db_snapshot().map(snapshot).ok_or_else(|| {
+            Error::aws(
+                AwsFailure::Incomplete,
+                format!("RDS returned no snapshot for {snapshot_id}"),
+            )
+        })
     }
 
     /// Deletes snapshot `id` (DeleteDBSnapshot); a snapshot restage did not make only when `force`.
@@ -405,10 +408,12 @@ impl Rds {
                     e,
                 )
             })?;
-        output
-            .db_instance()
-            .map(instance)
-            .ok_or_else(|| Error::Aws(format!("RDS returned no instance for {instance_id}")))
+        output.db_instance().map(instance).ok_or_else(|| {
+            Error::aws(
+                AwsFailure::Incomplete,
+                format!("RDS returned no instance for {instance_id}"),
+            )
+        })
     }
 
     /// Gives a temporary instance a new master password, applied now (ModifyDBInstance).
@@ -497,68 +502,94 @@ impl Rds {
         ))
     }
 
-    /// An SDK error as a message that names the action, the resource and what to do.
+    /// An SDK error as a message that names the action, the resource and what to do; the
+    /// SDK's error goes with it.
     fn error<E>(&self, action: &str, resource: &str, error: SdkError<E>) -> Error
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        aws_sdk_rds::Error: From<SdkError<E>>,
     {
         let code = error.code().unwrap_or_default().to_owned();
         let message = error.message().unwrap_or_default().to_owned();
-        match code.as_str() {
+        let (kind, text) = match code.as_str() {
             "AccessDenied"
             | "AccessDeniedException"
             | "UnauthorizedOperation"
             | "AuthorizationError"
-            | "NotAuthorized" => Error::AwsAccessDenied {
-                action: format!("rds:{action}"),
-                resource: resource.to_owned(),
-                message,
-            },
+            | "NotAuthorized" => {
+                return Error::AwsAccessDenied {
+                    action: format!("rds:{action}"),
+                    resource: resource.to_owned(),
+                    message,
+                };
+            }
             code if code.ends_with("NotFound") || code.ends_with("NotFoundFault") => {
-                Error::AwsNotFound(format!(
+                return Error::AwsNotFound(format!(
                     "{resource} does not exist in region {} ({action}: {message}); check the \
                      name (and [production] region)",
                     self.region
-                ))
+                ));
             }
-            "SnapshotQuotaExceeded" | "SnapshotQuotaExceededFault" => Error::Aws(format!(
-                "cannot create {resource}: the account's quota of manual snapshots is reached; \
-                 delete old ones (`restage snapshot prune --keep N`) or ask AWS for a higher quota"
-            )),
+            "SnapshotQuotaExceeded" | "SnapshotQuotaExceededFault" => (
+                AwsFailure::Quota,
+                format!(
+                    "cannot create {resource}: the account's quota of manual snapshots is \
+                     reached; delete old ones (`restage snapshot prune --keep N`) or ask AWS \
+                     for a higher quota"
+                ),
+            ),
             "InvalidClientTokenId"
             | "SignatureDoesNotMatch"
             | "ExpiredToken"
             | "UnrecognizedClientException"
-            | "InvalidAccessKeyId" => Error::Aws(format!(
-                "AWS rejected the credentials for {action} on {resource} ({code}: {message}); \
-                 check AWS_PROFILE or AWS_ACCESS_KEY_ID, or sign in again (aws sso login)"
-            )),
-            "" => self.transport_error(action, resource, &error),
-            code => Error::Aws(format!(
-                "RDS {action} on {resource} failed: {code}: {message}"
-            )),
+            | "InvalidAccessKeyId" => (
+                AwsFailure::Credentials,
+                format!(
+                    "AWS rejected the credentials for {action} on {resource} ({code}: \
+                     {message}); check AWS_PROFILE or AWS_ACCESS_KEY_ID, or sign in again (aws \
+                     sso login)"
+                ),
+            ),
+            "" if credentials_missing(&error) => (
+                AwsFailure::Credentials,
+                format!(
+                    "no AWS credentials for {action} on {resource}: set AWS_PROFILE (or \
+                     AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), sign in with `aws sso \
+                     login`, or run where a task or instance role is available"
+                ),
+            ),
+            "" => (
+                AwsFailure::Unreachable,
+                format!(
+                    "cannot reach the RDS API in region {} for {action} on {resource}; check \
+                     the network, the region and --endpoint-url ({})",
+                    self.region,
+                    DisplayErrorContext(&error)
+                ),
+            ),
+            code => (
+                AwsFailure::Service,
+                format!("RDS {action} on {resource} failed: {code}: {message}"),
+            ),
+        };
+        Error::Aws {
+            kind,
+            message: text,
+            sdk: Some(Box::new(error.into())),
         }
     }
+}
 
-    fn transport_error<E>(&self, action: &str, resource: &str, error: &SdkError<E>) -> Error
-    where
-        E: std::error::Error + Send + Sync + 'static,
-    {
-        let detail = DisplayErrorContext(error).to_string();
-        if detail.contains("credential") {
-            Error::Aws(format!(
-                "no AWS credentials for {action} on {resource}: set AWS_PROFILE (or \
-                 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), sign in with `aws sso login`, or \
-                 run where a task or instance role is available"
-            ))
-        } else {
-            Error::Aws(format!(
-                "cannot reach the RDS API in region {} for {action} on {resource}; check the \
-                 network, the region and --endpoint-url ({detail})",
-                self.region
-            ))
+/// Whether the SDK failed before sending because no credentials could be loaded.
+fn credentials_missing(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if current.is::<CredentialsError>() {
+            return true;
         }
+        cause = current.source();
     }
+    false
 }
 
 /// What a wait is for and how long it may take.
@@ -608,10 +639,13 @@ impl Wait {
             let outcome = if current == "available" {
                 Some(Ok(value))
             } else if failed {
-                Some(Err(Error::Aws(format!(
-                    "{what} went to status '{current}' and will not become available; see the \
-                     RDS events of the resource"
-                ))))
+                Some(Err(Error::aws(
+                    AwsFailure::FailedStatus,
+                    format!(
+                        "{what} went to status '{current}' and will not become available; see \
+                         the RDS events of the resource"
+                    ),
+                )))
             } else if elapsed >= self.timeout {
                 Some(Err(Error::AwsTimeout {
                     what: what.clone(),
