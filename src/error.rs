@@ -266,7 +266,14 @@ pub enum CopyError {
         column: String,
         row: u64,
         piece: usize,
-        reason: String,
+        reason: TransformError,
+    },
+    #[error("row {row} of {table} from the source has {got} fields, not the table's {expected}")]
+    FieldCount {
+        table: String,
+        row: u64,
+        expected: usize,
+        got: usize,
     },
     #[error("the binary COPY stream of {table} is broken: {reason}")]
     Stream { table: String, reason: String },
@@ -278,6 +285,17 @@ pub enum CopyError {
     },
     #[error("the source sent an incomplete last row for {table}")]
     Truncated { table: String },
+}
+
+/// Why one value could not be transformed: it is not in the form the transformer reads.
+#[derive(Debug, thiserror::Error)]
+pub enum TransformError {
+    #[error("'{0}' is not a number")]
+    NotANumber(String),
+    #[error("'{0}' does not start with a YYYY-MM-DD date")]
+    NotADate(String),
+    #[error("not JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
 }
 
 /// What kind of AWS failure an [`Error::Aws`] is.

@@ -15,6 +15,7 @@ pub mod transformers;
 
 use std::fmt::Debug;
 
+pub use crate::error::TransformError;
 pub use keyed::Keyer;
 pub use options::Options;
 pub use registry::REGISTRY;
@@ -34,7 +35,11 @@ pub struct ValueContext<'a> {
 /// Turns one non-NULL column value (PostgreSQL text form) into another; `None` is NULL.
 pub trait Transformer: Send + Sync + Debug {
     /// The new value, or why the value could not be transformed.
-    fn transform(&self, value: &str, context: &ValueContext<'_>) -> Result<Option<String>, String>;
+    fn transform(
+        &self,
+        value: &str,
+        context: &ValueContext<'_>,
+    ) -> Result<Option<String>, TransformError>;
 
     /// Positions of other columns of the row it reads (templates); the pipeline decodes them.
     fn reads(&self) -> Vec<usize> {

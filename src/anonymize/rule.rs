@@ -2,7 +2,7 @@
 
 use toml::Value;
 
-use super::{BuildContext, Keyer, Options, Transformer, ValueContext};
+use super::{BuildContext, Keyer, Options, TransformError, Transformer, ValueContext};
 
 /// One column's rule, ready to apply.
 #[derive(Debug)]
@@ -88,7 +88,7 @@ impl CompiledRule {
         value: Option<&str>,
         keyer: &Keyer,
         row: &[Option<String>],
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Option<String>, TransformError> {
         let input = match value {
             None if self.keep_null => return Ok(None),
             None => "",

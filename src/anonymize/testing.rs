@@ -36,7 +36,9 @@ pub fn apply_to(
     };
     let compiled = CompiledRule::build(&rule, &context)?;
     let row: Vec<Option<String>> = row.iter().map(|v| v.map(str::to_owned)).collect();
-    compiled.apply(value, &Keyer::from_secret("test key"), &row)
+    compiled
+        .apply(value, &Keyer::from_secret("test key"), &row)
+        .map_err(|error| error.to_string())
 }
 
 /// `apply_to` on a text column, panicking on errors.

@@ -17,7 +17,7 @@ use super::copy_text::{self, RowSplitter};
 use super::plan::{TableCopy, TablePlan};
 use super::progress::Progress;
 use super::{CopyOptions, Planned, TableResult};
-use crate::anonymize::Keyer;
+use crate::anonymize::{Keyer, TransformError};
 use crate::error::{CopyError, Error};
 use crate::pg::{self, database_error};
 use crate::secret::SecretUrl;
@@ -140,6 +140,14 @@ pub fn summarize(tables: &[TablePlan], results: Vec<PieceResult>) -> Vec<TableRe
         .collect()
 }
 
+/// Why one row could not be rewritten.
+enum RowError {
+    /// The rule of the column at this catalog position failed.
+    Transform(usize, TransformError),
+    /// The source sent another number of fields than the table has.
+    FieldCount { expected: usize, got: usize },
+}
+
 /// Pieces still to copy, shared by the workers.
 pub type Queue = Arc<Mutex<VecDeque<Piece>>>;
 
@@ -201,12 +209,20 @@ async fn copy_piece(
     if mode == Mode::Binary {
         buffer.extend_from_slice(&copy_binary::header());
     }
-    let transform_error = |(position, reason): (usize, String), row: u64| CopyError::Transform {
-        table: table.name.clone(),
-        column: table.column_names[position].clone(),
-        row,
-        piece: piece.index,
-        reason,
+    let transform_error = |error: RowError, row: u64| match error {
+        RowError::Transform(position, reason) => CopyError::Transform {
+            table: table.name.clone(),
+            column: table.column_names[position].clone(),
+            row,
+            piece: piece.index,
+            reason,
+        },
+        RowError::FieldCount { expected, got } => CopyError::FieldCount {
+            table: table.name.clone(),
+            row,
+            expected,
+            got,
+        },
     };
     let mut bytes = 0u64;
     // Progress is reported once per buffer sent, not per row: the server sends one message per
@@ -353,12 +369,7 @@ impl<'a> RowTransformer<'a> {
 
     /// Appends the rewritten row (with its newline) to `out`; an error gives the catalog
     /// position of the column and the reason.
-    fn transform(
-        &mut self,
-        row: &[u8],
-        keyer: &Keyer,
-        out: &mut Vec<u8>,
-    ) -> Result<(), (usize, String)> {
+    fn transform(&mut self, row: &[u8], keyer: &Keyer, out: &mut Vec<u8>) -> Result<(), RowError> {
         self.fields.clear();
         let mut start = 0;
         for (index, &byte) in row.iter().enumerate() {
@@ -369,14 +380,10 @@ impl<'a> RowTransformer<'a> {
         }
         self.fields.push((start, row.len()));
         if self.fields.len() != self.rule_of_field.len() {
-            return Err((
-                0,
-                format!(
-                    "expected {} fields, got {}",
-                    self.rule_of_field.len(),
-                    self.fields.len()
-                ),
-            ));
+            return Err(RowError::FieldCount {
+                expected: self.rule_of_field.len(),
+                got: self.fields.len(),
+            });
         }
         for &field in &self.decode_fields {
             let (from, to) = self.fields[field];
@@ -404,16 +411,12 @@ impl<'a> RowTransformer<'a> {
         fields: &[Option<&[u8]>],
         keyer: &Keyer,
         out: &mut Vec<u8>,
-    ) -> Result<(), (usize, String)> {
+    ) -> Result<(), RowError> {
         if fields.len() != self.rule_of_field.len() {
-            return Err((
-                0,
-                format!(
-                    "expected {} fields, got {}",
-                    self.rule_of_field.len(),
-                    fields.len()
-                ),
-            ));
+            return Err(RowError::FieldCount {
+                expected: self.rule_of_field.len(),
+                got: fields.len(),
+            });
         }
         for &field in &self.decode_fields {
             self.values[self.field_columns[field]] =
@@ -434,9 +437,9 @@ impl<'a> RowTransformer<'a> {
     }
 
     /// The new value of the column of rule `rule_index`, from the decoded values.
-    fn apply(&self, rule_index: usize, keyer: &Keyer) -> Result<Option<String>, (usize, String)> {
+    fn apply(&self, rule_index: usize, keyer: &Keyer) -> Result<Option<String>, RowError> {
         let (position, rule) = &self.table.rules.rules[rule_index];
         rule.apply(self.values[*position].as_deref(), keyer, &self.values)
-            .map_err(|reason| (*position, reason))
+            .map_err(|reason| RowError::Transform(*position, reason))
     }
 }

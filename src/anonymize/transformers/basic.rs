@@ -1,7 +1,8 @@
 //! keep, null, constant, hash, mask, regex, template, password.
 
 use crate::anonymize::{
-    BuildContext, Definition, OptionKind, OptionSpec, Options, Transformer, ValueContext,
+    BuildContext, Definition, OptionKind, OptionSpec, Options, TransformError, Transformer,
+    ValueContext,
 };
 use crate::catalog::TypeCategory;
 
@@ -134,7 +135,11 @@ pub const DEFINITIONS: &[Definition] = &[
 pub struct Keep;
 
 impl Transformer for Keep {
-    fn transform(&self, value: &str, _: &ValueContext<'_>) -> Result<Option<String>, String> {
+    fn transform(
+        &self,
+        value: &str,
+        _: &ValueContext<'_>,
+    ) -> Result<Option<String>, TransformError> {
         Ok(Some(value.to_owned()))
     }
 }
@@ -143,7 +148,7 @@ impl Transformer for Keep {
 struct Constant(Option<String>);
 
 impl Transformer for Constant {
-    fn transform(&self, _: &str, _: &ValueContext<'_>) -> Result<Option<String>, String> {
+    fn transform(&self, _: &str, _: &ValueContext<'_>) -> Result<Option<String>, TransformError> {
         Ok(self.0.clone())
     }
 }
@@ -168,7 +173,11 @@ fn build_hash(
 }
 
 impl Transformer for Hash {
-    fn transform(&self, value: &str, context: &ValueContext<'_>) -> Result<Option<String>, String> {
+    fn transform(
+        &self,
+        value: &str,
+        context: &ValueContext<'_>,
+    ) -> Result<Option<String>, TransformError> {
         let digest = context.keyer.digest(context.scope, value.as_bytes());
         let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
         Ok(Some(hex[..self.length].to_owned()))
@@ -204,7 +213,11 @@ fn build_mask(
 }
 
 impl Transformer for Mask {
-    fn transform(&self, value: &str, _: &ValueContext<'_>) -> Result<Option<String>, String> {
+    fn transform(
+        &self,
+        value: &str,
+        _: &ValueContext<'_>,
+    ) -> Result<Option<String>, TransformError> {
         let length = value.chars().count();
         Ok(Some(
             value
@@ -244,7 +257,11 @@ fn build_regex(
 }
 
 impl Transformer for Regex {
-    fn transform(&self, value: &str, _: &ValueContext<'_>) -> Result<Option<String>, String> {
+    fn transform(
+        &self,
+        value: &str,
+        _: &ValueContext<'_>,
+    ) -> Result<Option<String>, TransformError> {
         Ok(Some(
             self.pattern
                 .replace_all(value, self.replacement.as_str())
@@ -293,7 +310,11 @@ fn build_template(
 }
 
 impl Transformer for Template {
-    fn transform(&self, _: &str, context: &ValueContext<'_>) -> Result<Option<String>, String> {
+    fn transform(
+        &self,
+        _: &str,
+        context: &ValueContext<'_>,
+    ) -> Result<Option<String>, TransformError> {
         let mut output = String::new();
         for piece in &self.pieces {
             match piece {

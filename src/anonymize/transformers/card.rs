@@ -5,7 +5,8 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 
 use crate::anonymize::{
-    BuildContext, Definition, OptionKind, OptionSpec, Options, Transformer, ValueContext,
+    BuildContext, Definition, OptionKind, OptionSpec, Options, TransformError, Transformer,
+    ValueContext,
 };
 use crate::catalog::TypeCategory;
 
@@ -42,7 +43,11 @@ fn build_card(
 }
 
 impl Transformer for Card {
-    fn transform(&self, value: &str, context: &ValueContext<'_>) -> Result<Option<String>, String> {
+    fn transform(
+        &self,
+        value: &str,
+        context: &ValueContext<'_>,
+    ) -> Result<Option<String>, TransformError> {
         let digits: String = value.chars().filter(char::is_ascii_digit).collect();
         let mut rng = context.keyer.rng(context.scope, digits.as_bytes());
         if let Some(card) = self.test_cards.choose(&mut rng) {

@@ -3,7 +3,8 @@
 use rand::Rng;
 
 use crate::anonymize::{
-    BuildContext, Definition, OptionKind, OptionSpec, Options, Transformer, ValueContext,
+    BuildContext, Definition, OptionKind, OptionSpec, Options, TransformError, Transformer,
+    ValueContext,
 };
 use crate::catalog::TypeCategory;
 
@@ -63,10 +64,14 @@ fn build_date(
 }
 
 impl Transformer for DateShift {
-    fn transform(&self, value: &str, context: &ValueContext<'_>) -> Result<Option<String>, String> {
+    fn transform(
+        &self,
+        value: &str,
+        context: &ValueContext<'_>,
+    ) -> Result<Option<String>, TransformError> {
         let (date, rest) = value.split_at(value.len().min(10));
-        let (year, month, day) = parse_date(date)
-            .ok_or_else(|| format!("'{value}' does not start with a YYYY-MM-DD date"))?;
+        let (year, month, day) =
+            parse_date(date).ok_or_else(|| TransformError::NotADate(value.to_owned()))?;
         let mut rng = context.keyer.rng(context.scope, value.as_bytes());
         let days = days_from_civil(year, month, day);
         let shifted = if self.birth_date {

@@ -7,7 +7,8 @@ use rand::RngCore;
 use rand_chacha::ChaCha8Rng;
 
 use crate::anonymize::{
-    BuildContext, Definition, OptionKind, OptionSpec, Options, Transformer, ValueContext,
+    BuildContext, Definition, OptionKind, OptionSpec, Options, TransformError, Transformer,
+    ValueContext,
 };
 use crate::catalog::TypeCategory;
 
@@ -163,7 +164,11 @@ fn build_fake(
 }
 
 impl Transformer for Faker {
-    fn transform(&self, value: &str, context: &ValueContext<'_>) -> Result<Option<String>, String> {
+    fn transform(
+        &self,
+        value: &str,
+        context: &ValueContext<'_>,
+    ) -> Result<Option<String>, TransformError> {
         // E-mail addresses and handles are compared case-insensitively (citext keys): normalise
         // first, so that Mary@x and mary@x, in any table, become the same fake.
         let normalized;

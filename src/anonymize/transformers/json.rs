@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use crate::anonymize::{
-    BuildContext, CompiledRule, Definition, OptionKind, OptionSpec, Options, Transformer,
-    ValueContext,
+    BuildContext, CompiledRule, Definition, OptionKind, OptionSpec, Options, TransformError,
+    Transformer, ValueContext,
 };
 use crate::catalog::{Column, TypeCategory};
 
@@ -87,9 +87,12 @@ fn parse_path(path: &str) -> Result<Vec<Step>, String> {
 }
 
 impl Transformer for JsonRules {
-    fn transform(&self, value: &str, context: &ValueContext<'_>) -> Result<Option<String>, String> {
-        let mut document: Value =
-            serde_json::from_str(value).map_err(|e| format!("not JSON: {e}"))?;
+    fn transform(
+        &self,
+        value: &str,
+        context: &ValueContext<'_>,
+    ) -> Result<Option<String>, TransformError> {
+        let mut document: Value = serde_json::from_str(value)?;
         for (steps, rule) in &self.paths {
             apply_at(&mut document, steps, rule, context)?;
         }
@@ -104,7 +107,7 @@ fn apply_at(
     steps: &[Step],
     rule: &CompiledRule,
     context: &ValueContext<'_>,
-) -> Result<(), String> {
+) -> Result<(), TransformError> {
     let Some((step, rest)) = steps.split_first() else {
         let input = match node {
             Value::String(text) => Some(text.clone()),

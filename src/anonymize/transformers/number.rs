@@ -3,7 +3,8 @@
 use rand::Rng;
 
 use crate::anonymize::{
-    BuildContext, Definition, OptionKind, OptionSpec, Options, Transformer, ValueContext,
+    BuildContext, Definition, OptionKind, OptionSpec, Options, TransformError, Transformer,
+    ValueContext,
 };
 use crate::catalog::TypeCategory;
 
@@ -47,11 +48,15 @@ fn build_number(
 }
 
 impl Transformer for Number {
-    fn transform(&self, value: &str, context: &ValueContext<'_>) -> Result<Option<String>, String> {
+    fn transform(
+        &self,
+        value: &str,
+        context: &ValueContext<'_>,
+    ) -> Result<Option<String>, TransformError> {
         let trimmed = value.trim();
         let number: f64 = trimmed
             .parse()
-            .map_err(|_| format!("'{value}' is not a number"))?;
+            .map_err(|_| TransformError::NotANumber(value.to_owned()))?;
         let mut rng = context.keyer.rng(context.scope, trimmed.as_bytes());
         let factor = if self.noise > 0.0 {
             1.0 + rng.random_range(-self.noise..=self.noise)
