@@ -39,11 +39,23 @@ mod tests {
 
     #[test]
     fn knows_valid_and_invalid_numbers() {
-        assert!(is_valid("4242424242424242"));
-        assert!(is_valid("4000002500003155"));
-        assert!(!is_valid("4242424242424241"));
-        assert!(!is_valid("4242 4242 4242 4242"));
-        assert!(!is_valid("42424242424"));
+        for valid in [
+            "4242424242424242",
+            "4000000000009995",
+            "4000000000000002",
+            "4000002500003155",
+        ] {
+            assert!(is_valid(valid), "{valid}");
+        }
+        for invalid in [
+            "4242424242424241",
+            "42424242",
+            "42424242424",
+            "4242-4242-4242-4242",
+            "4242 4242 4242 4242",
+        ] {
+            assert!(!is_valid(invalid), "{invalid}");
+        }
     }
 
     #[test]

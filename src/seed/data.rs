@@ -238,357 +238,141 @@ impl SeedData {
             Some(dir) => Some(dir.to_path_buf()),
             None => Some(PathBuf::from("seeds")).filter(|default| default.is_dir()),
         };
-        let mut texts = Vec::with_capacity(FILES.len());
-        for (name, built_in) in FILES {
-            let text = match &dir {
-                Some(dir) => {
-                    let path = dir.join(name);
-                    std::fs::read_to_string(&path).map_err(|source| Error::SeedFileRead {
-                        path: path.display().to_string(),
-                        source,
-                    })?
-                }
-                None => built_in.to_owned(),
-            };
-            texts.push(text);
-        }
-        let origin = dir.map_or_else(
+        let origin = dir.as_ref().map_or_else(
             || "built-in defaults".to_owned(),
             |dir| dir.display().to_string(),
         );
-        let shown = |name: &str| match origin.as_str() {
-            "built-in defaults" => format!("{name} (built in)"),
-            dir => Path::new(dir).join(name).display().to_string(),
+        let [
+            roles,
+            accounts,
+            item_types,
+            locations,
+            products,
+            payment_cards,
+        ] = FILES.map(|(name, built_in)| SourceFile::read(dir.as_deref(), name, built_in));
+        let files = Files {
+            roles: roles?,
+            accounts: accounts?,
+            item_types: item_types?,
+            locations: locations?,
+            products: products?,
+            payment_cards: payment_cards?,
         };
-        let mut problems = Problems::default();
-        let parsed = Parsed {
-            roles: problems.parse(&shown(FILES[0].0), &texts[0]),
-            accounts: problems.parse(&shown(FILES[1].0), &texts[1]),
-            item_types: problems.parse(&shown(FILES[2].0), &texts[2]),
-            locations: problems.parse(&shown(FILES[3].0), &texts[3]),
-            products: problems.parse(&shown(FILES[4].0), &texts[4]),
-            payment_cards: problems.parse(&shown(FILES[5].0), &texts[5]),
-        };
-        let files = SourceFiles {
-            texts: &texts,
-            names: FILES.map(|(name, _)| shown(name)),
-        };
-        let data = parsed.validate(origin.clone(), &files, &mut problems);
+        let mut problems = Vec::new();
+        let data = files.validate(origin.clone(), &mut problems);
         match data {
-            Some(data) if problems.0.is_empty() => Ok(data),
-            _ => Err(Error::SeedData {
-                origin,
-                problems: problems.0,
-            }),
+            Some(data) if problems.is_empty() => Ok(data),
+            _ => Err(Error::SeedData { origin, problems }),
         }
     }
 }
 
-/// Every problem found, each starting with its file.
-#[derive(Default)]
-struct Problems(Vec<String>);
+/// One seed file as read: its name for messages and its text for line numbers.
+struct SourceFile {
+    name: String,
+    text: String,
+}
 
-impl Problems {
-    fn parse<T: serde::de::DeserializeOwned>(&mut self, file: &str, text: &str) -> Option<T> {
-        toml_source::parse(text)
-            .map_err(|problem| self.0.push(format!("{file}: {problem}")))
+impl SourceFile {
+    /// `name` from `dir`, or the built-in text when there is no directory.
+    fn read(dir: Option<&Path>, name: &str, built_in: &str) -> Result<SourceFile, Error> {
+        match dir {
+            Some(dir) => {
+                let path = dir.join(name);
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| Error::SeedFileRead {
+                        path: path.display().to_string(),
+                        source,
+                    })?;
+                Ok(SourceFile {
+                    name: path.display().to_string(),
+                    text,
+                })
+            }
+            None => Ok(SourceFile {
+                name: format!("{name} (built in)"),
+                text: built_in.to_owned(),
+            }),
+        }
+    }
+
+    /// The parsed file, or `None` with the parse problem noted.
+    fn parse<T: serde::de::DeserializeOwned>(&self, problems: &mut Vec<String>) -> Option<T> {
+        toml_source::parse(&self.text)
+            .map_err(|problem| problems.push(format!("{}: {problem}", self.name)))
             .ok()
     }
 }
 
-struct SourceFiles<'a> {
-    texts: &'a [String],
-    names: [String; 6],
+/// Notes problems of one file, each as `file: line N: key: reason`.
+struct Report<'a> {
+    file: &'a SourceFile,
+    problems: &'a mut Vec<String>,
 }
 
-impl SourceFiles<'_> {
-    /// `file: line N: key: reason` for a value at `offset` in file number `file`.
-    fn at(&self, file: usize, offset: usize, key: &str, reason: &str) -> String {
-        format!(
-            "{}: {}",
-            self.names[file],
-            located(&self.texts[file], offset, key, reason)
-        )
+impl<'a> Report<'a> {
+    fn new(file: &'a SourceFile, problems: &'a mut Vec<String>) -> Report<'a> {
+        Report { file, problems }
+    }
+
+    fn at(&mut self, offset: usize, key: &str, reason: String) {
+        let located = located(&self.file.text, offset, key, &reason);
+        self.problems.push(format!("{}: {located}", self.file.name));
     }
 }
 
-struct Parsed {
-    roles: Option<RolesFile>,
-    accounts: Option<AccountsFile>,
-    item_types: Option<ItemTypesFile>,
-    locations: Option<LocationsFile>,
-    products: Option<ProductsFile>,
-    payment_cards: Option<PaymentCardsFile>,
+/// The six seed files.
+struct Files {
+    roles: SourceFile,
+    accounts: SourceFile,
+    item_types: SourceFile,
+    locations: SourceFile,
+    products: SourceFile,
+    payment_cards: SourceFile,
 }
 
-impl Parsed {
-    /// Cross-checks the files; `None` when one of them did not even parse.
-    fn validate(
-        self,
-        origin: String,
-        files: &SourceFiles,
-        problems: &mut Problems,
-    ) -> Option<SeedData> {
+impl Files {
+    /// Parses and cross-checks the files; `None` when one of them did not even parse.
+    fn validate(&self, origin: String, problems: &mut Vec<String>) -> Option<SeedData> {
+        let roles: Option<RolesFile> = self.roles.parse(problems);
+        let accounts: Option<AccountsFile> = self.accounts.parse(problems);
+        let item_types: Option<ItemTypesFile> = self.item_types.parse(problems);
+        let locations: Option<LocationsFile> = self.locations.parse(problems);
+        let products: Option<ProductsFile> = self.products.parse(problems);
+        let cards: Option<PaymentCardsFile> = self.payment_cards.parse(problems);
         let (roles, accounts, item_types, locations, products, cards) = (
-            self.roles?,
-            self.accounts?,
-            self.item_types?,
-            self.locations?,
-            self.products?,
-            self.payment_cards?,
+            roles?,
+            accounts?,
+            item_types?,
+            locations?,
+            products?,
+            cards?,
         );
-        let mut report = |file: usize, offset: usize, key: &str, reason: String| {
-            problems.0.push(files.at(file, offset, key, &reason));
-        };
-
-        let permission_codes: HashSet<&str> =
-            roles.permissions.keys().map(String::as_str).collect();
-        let mut role_names = HashSet::new();
-        for role in &roles.roles {
-            if !role_names.insert(role.name.get_ref().as_str()) {
-                report(
-                    0,
-                    role.name.span().start,
-                    "roles.name",
-                    format!("role '{}' is listed twice", role.name.get_ref()),
-                );
-            }
-            for permission in &role.permissions {
-                if !permission_codes.contains(permission.get_ref().as_str()) {
-                    let reason = format!(
-                        "unknown permission '{}'; add it under [permissions] first",
-                        permission.get_ref()
-                    );
-                    report(0, permission.span().start, "roles.permissions", reason);
-                }
-            }
-        }
-
-        let mut emails = HashSet::new();
-        let mut resolved_accounts = Vec::new();
-        for account in &accounts.accounts {
-            let email = account.email.get_ref();
-            if !emails.insert(email.to_lowercase()) {
-                report(
-                    1,
-                    account.email.span().start,
-                    "accounts.email",
-                    format!("'{email}' is listed twice"),
-                );
-            }
-            if !role_names.contains(account.role.get_ref().as_str()) {
-                let reason = format!(
-                    "unknown role '{}'; roles in roles.toml: {}",
-                    account.role.get_ref(),
-                    sorted(&role_names)
-                );
-                report(1, account.role.span().start, "accounts.role", reason);
-            }
-            let from_env = account
-                .password_env
-                .as_deref()
-                .and_then(|name| std::env::var(name).ok())
-                .filter(|value| !value.is_empty());
-            match from_env
-                .or_else(|| account.password.clone())
-                .filter(|password| !password.is_empty())
-            {
-                Some(password) => resolved_accounts.push(Account {
-                    email: email.clone(),
-                    full_name: account.full_name.clone(),
-                    role: account.role.get_ref().clone(),
-                    phone: account.phone.clone(),
-                    password,
-                }),
-                None => {
-                    let reason = format!(
-                        "no staging password for '{email}': set ${} or `password`",
-                        account.password_env.as_deref().unwrap_or("<password_env>")
-                    );
-                    report(1, account.email.span().start, "accounts.password", reason);
-                }
-            }
-        }
-
-        let mut location_codes = HashSet::new();
-        for location in &locations.locations {
-            if !location_codes.insert(location.code.get_ref().as_str()) {
-                report(
-                    3,
-                    location.code.span().start,
-                    "locations.code",
-                    format!("'{}' is listed twice", location.code.get_ref()),
-                );
-            }
-            if !LOCATION_KINDS.contains(&location.kind.get_ref().as_str()) {
-                let reason = format!(
-                    "unknown kind '{}'; one of {}",
-                    location.kind.get_ref(),
-                    LOCATION_KINDS.join(", ")
-                );
-                report(3, location.kind.span().start, "locations.kind", reason);
-            }
-            if let Some(country) = &location.country
-                && !(country.get_ref().len() == 2
-                    && country.get_ref().chars().all(|c| c.is_ascii_uppercase()))
-            {
-                let reason = format!("'{}' is not an ISO country code like NL", country.get_ref());
-                report(3, country.span().start, "locations.country", reason);
-            }
-        }
-        let default_locations: Vec<String> = locations
-            .locations
-            .iter()
-            .filter(|location| location.kind.get_ref() != "transit")
-            .map(|location| location.code.get_ref().clone())
-            .collect();
-
-        let mut type_codes = HashSet::new();
-        let mut resolved_types = Vec::new();
-        for item_type in &item_types.item_types {
-            let code = item_type.code.get_ref();
-            if !type_codes.insert(code.as_str()) {
-                report(
-                    2,
-                    item_type.code.span().start,
-                    "item_types.code",
-                    format!("'{code}' is listed twice"),
-                );
-            }
-            let count = *item_type.parent_items.get_ref();
-            if !(0..=10_000).contains(&count) {
-                report(
-                    2,
-                    item_type.parent_items.span().start,
-                    "item_types.parent_items",
-                    format!("must be 0 to 10000, not {count}"),
-                );
-            }
-            let spread: Vec<String> = match &item_type.locations {
-                Some(codes) => codes.iter().map(|code| code.get_ref().clone()).collect(),
-                None => default_locations.clone(),
-            };
-            for code in item_type.locations.iter().flatten() {
-                if !location_codes.contains(code.get_ref().as_str()) {
-                    let reason = format!(
-                        "unknown location '{}'; locations in locations.toml: {}",
-                        code.get_ref(),
-                        sorted(&location_codes)
-                    );
-                    report(2, code.span().start, "item_types.locations", reason);
-                }
-            }
-            if spread.len() < 2 && count > 0 {
-                let reason =
-                    format!("items of type '{code}' need at least two locations to move between");
-                report(
-                    2,
-                    item_type.code.span().start,
-                    "item_types.locations",
-                    reason,
-                );
-            }
-            resolved_types.push(ItemType {
-                code: code.clone(),
-                name: item_type.name.clone(),
-                description: item_type.description.clone(),
-                parent_items: u32::try_from(count).unwrap_or(0),
-                locations: spread,
-            });
-        }
-
-        let skus: HashSet<&str> = products
-            .products
-            .iter()
-            .map(|product| product.sku.get_ref().as_str())
-            .collect();
-        let mut seen_skus = HashSet::new();
-        let mut types_with_parents = HashSet::new();
-        for product in &products.products {
-            let sku = product.sku.get_ref();
-            if !seen_skus.insert(sku.as_str()) {
-                report(
-                    4,
-                    product.sku.span().start,
-                    "products.sku",
-                    format!("'{sku}' is listed twice"),
-                );
-            }
-            if !type_codes.contains(product.item_type.get_ref().as_str()) {
-                let reason = format!(
-                    "unknown item type '{}'; types in item_types.toml: {}",
-                    product.item_type.get_ref(),
-                    sorted(&type_codes)
-                );
-                report(4, product.item_type.span().start, "products.type", reason);
-            }
-            let price = *product.price.get_ref();
-            if !(0.0..1e10).contains(&price) {
-                report(
-                    4,
-                    product.price.span().start,
-                    "products.price",
-                    format!("must be between 0 and 9999999999.99, not {price}"),
-                );
-            }
-            for component in &product.components {
-                if !skus.contains(component.get_ref().as_str()) || component.get_ref() == sku {
-                    let reason = format!(
-                        "unknown component SKU '{}' (components must be other products in this file)",
-                        component.get_ref()
-                    );
-                    report(4, component.span().start, "products.components", reason);
-                }
-            }
-            if !product.components.is_empty() {
-                types_with_parents.insert(product.item_type.get_ref().as_str());
-            }
-        }
-        for item_type in &item_types.item_types {
-            if *item_type.parent_items.get_ref() > 0
-                && !types_with_parents.contains(item_type.code.get_ref().as_str())
-            {
-                let reason = format!(
-                    "type '{}' has parent items but no product with components in products.toml",
-                    item_type.code.get_ref()
-                );
-                report(
-                    2,
-                    item_type.code.span().start,
-                    "item_types.parent_items",
-                    reason,
-                );
-            }
-        }
-
-        let mut card_numbers = HashSet::new();
-        for card in &cards.cards {
-            let number = card.number.get_ref();
-            if !crate::luhn::is_valid(number) {
-                report(
-                    5,
-                    card.number.span().start,
-                    "cards.number",
-                    format!("'{number}' is not a Luhn-valid card number"),
-                );
-            }
-            if !card_numbers.insert(number.as_str()) {
-                report(
-                    5,
-                    card.number.span().start,
-                    "cards.number",
-                    format!("'{number}' is listed twice"),
-                );
-            }
-            if !CARD_BEHAVIOURS.contains(&card.behaviour.get_ref().as_str()) {
-                let reason = format!(
-                    "unknown behaviour '{}'; one of {}",
-                    card.behaviour.get_ref(),
-                    CARD_BEHAVIOURS.join(", ")
-                );
-                report(5, card.behaviour.span().start, "cards.behaviour", reason);
-            }
-        }
+        let role_names = check_roles(&roles, &mut Report::new(&self.roles, problems));
+        let accounts = resolve_accounts(
+            &accounts,
+            &role_names,
+            &mut Report::new(&self.accounts, problems),
+        );
+        let location_codes =
+            check_locations(&locations, &mut Report::new(&self.locations, problems));
+        let (resolved_types, type_codes) = resolve_item_types(
+            &item_types,
+            &locations,
+            &location_codes,
+            &mut Report::new(&self.item_types, problems),
+        );
+        let types_with_parents = check_products(
+            &products,
+            &type_codes,
+            &mut Report::new(&self.products, problems),
+        );
+        check_parents_have_products(
+            &item_types,
+            &types_with_parents,
+            &mut Report::new(&self.item_types, problems),
+        );
+        check_cards(&cards, &mut Report::new(&self.payment_cards, problems));
 
         Some(SeedData {
             origin,
@@ -597,62 +381,354 @@ impl Parsed {
                 .into_iter()
                 .map(|(code, description)| Permission { code, description })
                 .collect(),
-            roles: roles
-                .roles
-                .into_iter()
-                .map(|role| Role {
-                    name: role.name.into_inner(),
-                    description: role.description,
-                    permissions: role
-                        .permissions
-                        .into_iter()
-                        .map(Spanned::into_inner)
-                        .collect(),
-                })
-                .collect(),
-            accounts: resolved_accounts,
+            roles: roles.roles.into_iter().map(Role::from).collect(),
+            accounts,
             item_types: resolved_types,
             locations: locations
                 .locations
                 .into_iter()
-                .map(|location| Location {
-                    code: location.code.into_inner(),
-                    name: location.name,
-                    kind: location.kind.into_inner(),
-                    street_address: location.street_address,
-                    city: location.city,
-                    postcode: location.postcode,
-                    country: location.country.map(Spanned::into_inner),
-                })
+                .map(Location::from)
                 .collect(),
-            products: products
-                .products
-                .into_iter()
-                .map(|product| Product {
-                    sku: product.sku.into_inner(),
-                    name: product.name,
-                    description: product.description,
-                    item_type: product.item_type.into_inner(),
-                    price: format!("{:.2}", product.price.get_ref()),
-                    currency: product.currency,
-                    components: product
-                        .components
-                        .into_iter()
-                        .map(Spanned::into_inner)
-                        .collect(),
-                })
-                .collect(),
-            payment_cards: cards
-                .cards
-                .into_iter()
-                .map(|card| PaymentCard {
-                    number: card.number.into_inner(),
-                    brand: card.brand,
-                    behaviour: card.behaviour.into_inner(),
-                    description: card.description,
-                })
-                .collect(),
+            products: products.products.into_iter().map(Product::from).collect(),
+            payment_cards: cards.cards.into_iter().map(PaymentCard::from).collect(),
         })
+    }
+}
+
+/// Roles are named once and use declared permissions; returns the role names.
+fn check_roles<'f>(roles: &'f RolesFile, report: &mut Report<'_>) -> HashSet<&'f str> {
+    let permission_codes: HashSet<&str> = roles.permissions.keys().map(String::as_str).collect();
+    let mut role_names = HashSet::new();
+    for role in &roles.roles {
+        if !role_names.insert(role.name.get_ref().as_str()) {
+            report.at(
+                role.name.span().start,
+                "roles.name",
+                format!("role '{}' is listed twice", role.name.get_ref()),
+            );
+        }
+        for permission in &role.permissions {
+            if !permission_codes.contains(permission.get_ref().as_str()) {
+                let reason = format!(
+                    "unknown permission '{}'; add it under [permissions] first",
+                    permission.get_ref()
+                );
+                report.at(permission.span().start, "roles.permissions", reason);
+            }
+        }
+    }
+    role_names
+}
+
+/// Accounts are listed once, have a known role and a staging password (from its
+/// environment variable, else the file).
+fn resolve_accounts(
+    accounts: &AccountsFile,
+    role_names: &HashSet<&str>,
+    report: &mut Report<'_>,
+) -> Vec<Account> {
+    let mut emails = HashSet::new();
+    let mut resolved = Vec::new();
+    for account in &accounts.accounts {
+        let email = account.email.get_ref();
+        if !emails.insert(email.to_lowercase()) {
+            report.at(
+                account.email.span().start,
+                "accounts.email",
+                format!("'{email}' is listed twice"),
+            );
+        }
+        if !role_names.contains(account.role.get_ref().as_str()) {
+            let reason = format!(
+                "unknown role '{}'; roles in roles.toml: {}",
+                account.role.get_ref(),
+                sorted(role_names)
+            );
+            report.at(account.role.span().start, "accounts.role", reason);
+        }
+        let from_env = account
+            .password_env
+            .as_deref()
+            .and_then(|name| std::env::var(name).ok())
+            .filter(|value| !value.is_empty());
+        match from_env
+            .or_else(|| account.password.clone())
+            .filter(|password| !password.is_empty())
+        {
+            Some(password) => resolved.push(Account {
+                email: email.clone(),
+                full_name: account.full_name.clone(),
+                role: account.role.get_ref().clone(),
+                phone: account.phone.clone(),
+                password,
+            }),
+            None => {
+                let reason = format!(
+                    "no staging password for '{email}': set ${} or `password`",
+                    account.password_env.as_deref().unwrap_or("<password_env>")
+                );
+                report.at(account.email.span().start, "accounts.password", reason);
+            }
+        }
+    }
+    resolved
+}
+
+/// Locations are listed once, of a known kind, with ISO country codes; returns their codes.
+fn check_locations<'f>(locations: &'f LocationsFile, report: &mut Report<'_>) -> HashSet<&'f str> {
+    let mut codes = HashSet::new();
+    for location in &locations.locations {
+        if !codes.insert(location.code.get_ref().as_str()) {
+            report.at(
+                location.code.span().start,
+                "locations.code",
+                format!("'{}' is listed twice", location.code.get_ref()),
+            );
+        }
+        if !LOCATION_KINDS.contains(&location.kind.get_ref().as_str()) {
+            let reason = format!(
+                "unknown kind '{}'; one of {}",
+                location.kind.get_ref(),
+                LOCATION_KINDS.join(", ")
+            );
+            report.at(location.kind.span().start, "locations.kind", reason);
+        }
+        if let Some(country) = &location.country
+            && !(country.get_ref().len() == 2
+                && country.get_ref().chars().all(|c| c.is_ascii_uppercase()))
+        {
+            let reason = format!("'{}' is not an ISO country code like NL", country.get_ref());
+            report.at(country.span().start, "locations.country", reason);
+        }
+    }
+    codes
+}
+
+/// Item types are listed once, with a sane number of parent items spread over known
+/// locations (by default every location that is not in transit); returns them and their codes.
+fn resolve_item_types<'f>(
+    item_types: &'f ItemTypesFile,
+    locations: &LocationsFile,
+    location_codes: &HashSet<&str>,
+    report: &mut Report<'_>,
+) -> (Vec<ItemType>, HashSet<&'f str>) {
+    let default_locations: Vec<String> = locations
+        .locations
+        .iter()
+        .filter(|location| location.kind.get_ref() != "transit")
+        .map(|location| location.code.get_ref().clone())
+        .collect();
+    let mut codes = HashSet::new();
+    let mut resolved = Vec::new();
+    for item_type in &item_types.item_types {
+        let code = item_type.code.get_ref();
+        if !codes.insert(code.as_str()) {
+            report.at(
+                item_type.code.span().start,
+                "item_types.code",
+                format!("'{code}' is listed twice"),
+            );
+        }
+        let count = *item_type.parent_items.get_ref();
+        if !(0..=10_000).contains(&count) {
+            report.at(
+                item_type.parent_items.span().start,
+                "item_types.parent_items",
+                format!("must be 0 to 10000, not {count}"),
+            );
+        }
+        let spread: Vec<String> = match &item_type.locations {
+            Some(codes) => codes.iter().map(|code| code.get_ref().clone()).collect(),
+            None => default_locations.clone(),
+        };
+        for location in item_type.locations.iter().flatten() {
+            if !location_codes.contains(location.get_ref().as_str()) {
+                let reason = format!(
+                    "unknown location '{}'; locations in locations.toml: {}",
+                    location.get_ref(),
+                    sorted(location_codes)
+                );
+                report.at(location.span().start, "item_types.locations", reason);
+            }
+        }
+        if spread.len() < 2 && count > 0 {
+            let reason =
+                format!("items of type '{code}' need at least two locations to move between");
+            report.at(item_type.code.span().start, "item_types.locations", reason);
+        }
+        resolved.push(ItemType {
+            code: code.clone(),
+            name: item_type.name.clone(),
+            description: item_type.description.clone(),
+            parent_items: u32::try_from(count).unwrap_or(0),
+            locations: spread,
+        });
+    }
+    (resolved, codes)
+}
+
+/// Products are listed once, of a known type, sanely priced, with components that are other
+/// products; returns the item types that have a product with components.
+fn check_products<'f>(
+    products: &'f ProductsFile,
+    type_codes: &HashSet<&str>,
+    report: &mut Report<'_>,
+) -> HashSet<&'f str> {
+    let skus: HashSet<&str> = products
+        .products
+        .iter()
+        .map(|product| product.sku.get_ref().as_str())
+        .collect();
+    let mut seen_skus = HashSet::new();
+    let mut types_with_parents = HashSet::new();
+    for product in &products.products {
+        let sku = product.sku.get_ref();
+        if !seen_skus.insert(sku.as_str()) {
+            report.at(
+                product.sku.span().start,
+                "products.sku",
+                format!("'{sku}' is listed twice"),
+            );
+        }
+        if !type_codes.contains(product.item_type.get_ref().as_str()) {
+            let reason = format!(
+                "unknown item type '{}'; types in item_types.toml: {}",
+                product.item_type.get_ref(),
+                sorted(type_codes)
+            );
+            report.at(product.item_type.span().start, "products.type", reason);
+        }
+        let price = *product.price.get_ref();
+        if !(0.0..1e10).contains(&price) {
+            report.at(
+                product.price.span().start,
+                "products.price",
+                format!("must be between 0 and 9999999999.99, not {price}"),
+            );
+        }
+        for component in &product.components {
+            if !skus.contains(component.get_ref().as_str()) || component.get_ref() == sku {
+                let reason = format!(
+                    "unknown component SKU '{}' (components must be other products in this file)",
+                    component.get_ref()
+                );
+                report.at(component.span().start, "products.components", reason);
+            }
+        }
+        if !product.components.is_empty() {
+            types_with_parents.insert(product.item_type.get_ref().as_str());
+        }
+    }
+    types_with_parents
+}
+
+/// A type with parent items needs a product with components to make them from.
+fn check_parents_have_products(
+    item_types: &ItemTypesFile,
+    types_with_parents: &HashSet<&str>,
+    report: &mut Report<'_>,
+) {
+    for item_type in &item_types.item_types {
+        if *item_type.parent_items.get_ref() > 0
+            && !types_with_parents.contains(item_type.code.get_ref().as_str())
+        {
+            let reason = format!(
+                "type '{}' has parent items but no product with components in products.toml",
+                item_type.code.get_ref()
+            );
+            report.at(
+                item_type.code.span().start,
+                "item_types.parent_items",
+                reason,
+            );
+        }
+    }
+}
+
+/// Test cards are Luhn-valid, listed once and of a known behaviour.
+fn check_cards(cards: &PaymentCardsFile, report: &mut Report<'_>) {
+    let mut numbers = HashSet::new();
+    for card in &cards.cards {
+        let number = card.number.get_ref();
+        if !crate::luhn::is_valid(number) {
+            report.at(
+                card.number.span().start,
+                "cards.number",
+                format!("'{number}' is not a Luhn-valid card number"),
+            );
+        }
+        if !numbers.insert(number.as_str()) {
+            report.at(
+                card.number.span().start,
+                "cards.number",
+                format!("'{number}' is listed twice"),
+            );
+        }
+        if !CARD_BEHAVIOURS.contains(&card.behaviour.get_ref().as_str()) {
+            let reason = format!(
+                "unknown behaviour '{}'; one of {}",
+                card.behaviour.get_ref(),
+                CARD_BEHAVIOURS.join(", ")
+            );
+            report.at(card.behaviour.span().start, "cards.behaviour", reason);
+        }
+    }
+}
+
+impl From<RoleEntry> for Role {
+    fn from(role: RoleEntry) -> Role {
+        Role {
+            name: role.name.into_inner(),
+            description: role.description,
+            permissions: role
+                .permissions
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+        }
+    }
+}
+
+impl From<LocationEntry> for Location {
+    fn from(location: LocationEntry) -> Location {
+        Location {
+            code: location.code.into_inner(),
+            name: location.name,
+            kind: location.kind.into_inner(),
+            street_address: location.street_address,
+            city: location.city,
+            postcode: location.postcode,
+            country: location.country.map(Spanned::into_inner),
+        }
+    }
+}
+
+impl From<ProductEntry> for Product {
+    fn from(product: ProductEntry) -> Product {
+        Product {
+            sku: product.sku.into_inner(),
+            name: product.name,
+            description: product.description,
+            item_type: product.item_type.into_inner(),
+            price: format!("{:.2}", product.price.get_ref()),
+            currency: product.currency,
+            components: product
+                .components
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+        }
+    }
+}
+
+impl From<PaymentCardEntry> for PaymentCard {
+    fn from(card: PaymentCardEntry) -> PaymentCard {
+        PaymentCard {
+            number: card.number.into_inner(),
+            brand: card.brand,
+            behaviour: card.behaviour.into_inner(),
+            description: card.description,
+        }
     }
 }
 
@@ -682,20 +758,5 @@ mod tests {
                 .iter()
                 .any(|account| account.email.starts_with("admin@"))
         );
-    }
-
-    #[test]
-    fn luhn() {
-        for valid in [
-            "4242424242424242",
-            "4000000000009995",
-            "4000000000000002",
-            "4000002500003155",
-        ] {
-            assert!(crate::luhn::is_valid(valid), "{valid}");
-        }
-        for invalid in ["4242424242424241", "42424242", "4242-4242-4242-4242"] {
-            assert!(!crate::luhn::is_valid(invalid), "{invalid}");
-        }
     }
 }
