@@ -174,6 +174,7 @@ pub async fn worker(
     }
 }
 
+/// Streams one piece from the source through its rules into the target.
 async fn copy_piece(
     source: &mut PgConnection,
     target: &mut PgConnection,
@@ -195,35 +196,7 @@ async fn copy_piece(
         .copy_out_raw(&table.select_sql(piece.index))
         .await
         .map_err(database)?;
-    let mode = match (table.is_pass_through(), table.binary) {
-        (true, binary) => Mode::Pipe {
-            count_lines: !binary,
-        },
-        (false, false) => Mode::Text,
-        (false, true) => Mode::Binary,
-    };
-    let mut buffer = Vec::with_capacity(SEND_BUFFER + 64 * 1024);
-    let mut transformer = RowTransformer::new(table);
-    let mut lines = RowSplitter::default();
-    let mut tuples = TupleReader::default();
-    if mode == Mode::Binary {
-        buffer.extend_from_slice(&copy_binary::header());
-    }
-    let transform_error = |error: RowError, row: u64| match error {
-        RowError::Transform(position, reason) => CopyError::Transform {
-            table: table.name.clone(),
-            column: table.column_names[position].clone(),
-            row,
-            piece: piece.index,
-            reason,
-        },
-        RowError::FieldCount { expected, got } => CopyError::FieldCount {
-            table: table.name.clone(),
-            row,
-            expected,
-            got,
-        },
-    };
+    let mut rewriter = Rewriter::new(table, piece.index);
     let mut bytes = 0u64;
     // Progress is reported once per buffer sent, not per row: the server sends one message per
     // row, and a report per row would cost more than the row.
@@ -231,80 +204,43 @@ async fn copy_piece(
     while let Some(chunk) = reader.next().await {
         let chunk = chunk.map_err(database)?;
         bytes += chunk.len() as u64;
-        match mode {
-            // Binary rows are not counted on the way; the piece's total comes at the end.
-            Mode::Pipe { count_lines } => {
-                transformer.rows += if count_lines {
-                    chunk.iter().filter(|&&byte| byte == b'\n').count() as u64
-                } else {
-                    0
-                };
-                buffer.extend_from_slice(&chunk);
-            }
-            Mode::Text => lines
-                .push(&chunk, |row| transformer.transform(row, keyer, &mut buffer))
-                .map_err(|error| transform_error(error, transformer.rows + 1))?,
-            Mode::Binary => tuples
-                .push(&chunk, |fields| {
-                    transformer.transform_binary(fields, keyer, &mut buffer)
-                })
-                .map_err(|error| match error {
-                    TupleError::Row(error) => transform_error(error, transformer.rows + 1),
-                    TupleError::Stream(error) => CopyError::Stream {
-                        table: table.name.clone(),
-                        reason: error.to_string(),
-                    },
-                })?,
-        }
-        if buffer.len() >= SEND_BUFFER {
+        rewriter.push(&chunk, keyer)?;
+        if let Some(full) = rewriter.take_full() {
             progress.rows(
                 &table.name,
-                transformer.rows - reported_rows,
+                rewriter.rows - reported_rows,
                 bytes - reported_bytes,
             );
-            (reported_rows, reported_bytes) = (transformer.rows, bytes);
-            writer
-                .send(std::mem::take(&mut buffer))
-                .await
-                .map_err(database)?;
-            buffer.reserve(SEND_BUFFER + 64 * 1024);
+            (reported_rows, reported_bytes) = (rewriter.rows, bytes);
+            writer.send(full).await.map_err(database)?;
         }
     }
     drop(reader);
-    let incomplete = match mode {
-        Mode::Pipe { .. } => false,
-        Mode::Text => lines.leftover().is_some(),
-        Mode::Binary => tuples.leftover(),
+    let mode = rewriter.mode;
+    let (rest, read) = match rewriter.finish() {
+        Ok(finished) => finished,
+        Err(error) => {
+            let _ = writer.abort("incomplete row").await;
+            return Err(error);
+        }
     };
-    if incomplete {
-        let _ = writer.abort("incomplete row").await;
-        return Err(CopyError::Truncated {
-            table: table.name.clone(),
-        });
-    }
-    if mode == Mode::Binary {
-        buffer.extend_from_slice(&copy_binary::TRAILER);
-    }
-    if !buffer.is_empty() {
-        writer.send(buffer).await.map_err(database)?;
+    if !rest.is_empty() {
+        writer.send(rest).await.map_err(database)?;
     }
     let rows = writer.finish().await.map_err(database)?;
     match mode {
+        // Binary rows are not counted on the way; the piece's total comes at the end.
         Mode::Pipe { count_lines: false } => {
             progress.rows(&table.name, rows, bytes - reported_bytes)
         }
-        Mode::Text | Mode::Binary if rows != transformer.rows => {
+        Mode::Text | Mode::Binary if rows != read => {
             return Err(CopyError::Count {
                 table: table.name.clone(),
-                read: transformer.rows,
+                read,
                 written: rows,
             });
         }
-        _ => progress.rows(
-            &table.name,
-            transformer.rows - reported_rows,
-            bytes - reported_bytes,
-        ),
+        _ => progress.rows(&table.name, read - reported_rows, bytes - reported_bytes),
     }
     Ok(PieceResult {
         table: table.name.clone(),
@@ -312,6 +248,134 @@ async fn copy_piece(
         bytes,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// The rows of one piece on their way: split from the source's COPY stream, rewritten by
+/// the rules and buffered for the target.
+struct Rewriter<'a> {
+    table: &'a TableCopy,
+    piece: usize,
+    mode: Mode,
+    transformer: RowTransformer<'a>,
+    lines: RowSplitter,
+    tuples: TupleReader,
+    buffer: Vec<u8>,
+    /// Rows read so far (text rows also when piped; binary piped rows are not counted).
+    rows: u64,
+}
+
+impl<'a> Rewriter<'a> {
+    fn new(table: &'a TableCopy, piece: usize) -> Rewriter<'a> {
+        let mode = match (table.is_pass_through(), table.binary) {
+            (true, binary) => Mode::Pipe {
+                count_lines: !binary,
+            },
+            (false, false) => Mode::Text,
+            (false, true) => Mode::Binary,
+        };
+        let mut buffer = Vec::with_capacity(SEND_BUFFER + 64 * 1024);
+        if mode == Mode::Binary {
+            buffer.extend_from_slice(&copy_binary::header());
+        }
+        Rewriter {
+            table,
+            piece,
+            mode,
+            transformer: RowTransformer::new(table),
+            lines: RowSplitter::default(),
+            tuples: TupleReader::default(),
+            buffer,
+            rows: 0,
+        }
+    }
+
+    /// Rewrites one chunk of the source's stream into the buffer.
+    fn push(&mut self, chunk: &[u8], keyer: &Keyer) -> Result<(), CopyError> {
+        let Rewriter {
+            transformer,
+            buffer,
+            ..
+        } = self;
+        match self.mode {
+            Mode::Pipe { count_lines } => {
+                if count_lines {
+                    self.rows += chunk.iter().filter(|&&byte| byte == b'\n').count() as u64;
+                }
+                buffer.extend_from_slice(chunk);
+                Ok(())
+            }
+            Mode::Text => {
+                let pushed = self
+                    .lines
+                    .push(chunk, |row| transformer.transform(row, keyer, buffer));
+                self.rows = transformer.rows;
+                pushed.map_err(|error| self.row_error(error))
+            }
+            Mode::Binary => {
+                let pushed = self.tuples.push(chunk, |fields| {
+                    transformer.transform_binary(fields, keyer, buffer)
+                });
+                self.rows = transformer.rows;
+                pushed.map_err(|error| match error {
+                    TupleError::Row(error) => self.row_error(error),
+                    TupleError::Stream(error) => CopyError::Stream {
+                        table: self.table.name.clone(),
+                        reason: error.to_string(),
+                    },
+                })
+            }
+        }
+    }
+
+    /// The buffer, once it is full enough to send.
+    fn take_full(&mut self) -> Option<Vec<u8>> {
+        (self.buffer.len() >= SEND_BUFFER).then(|| {
+            std::mem::replace(
+                &mut self.buffer,
+                Vec::with_capacity(SEND_BUFFER + 64 * 1024),
+            )
+        })
+    }
+
+    /// What is left to send (with the binary trailer) and the rows read; an error when the
+    /// source's last row was incomplete.
+    fn finish(mut self) -> Result<(Vec<u8>, u64), CopyError> {
+        let incomplete = match self.mode {
+            Mode::Pipe { .. } => false,
+            Mode::Text => self.lines.leftover().is_some(),
+            Mode::Binary => self.tuples.leftover(),
+        };
+        if incomplete {
+            return Err(CopyError::Truncated {
+                table: self.table.name.clone(),
+            });
+        }
+        if self.mode == Mode::Binary {
+            self.buffer.extend_from_slice(&copy_binary::TRAILER);
+        }
+        Ok((self.buffer, self.rows))
+    }
+
+    /// The error of the row after the last one rewritten.
+    fn row_error(&self, error: RowError) -> CopyError {
+        let table = self.table.name.clone();
+        let row = self.transformer.rows + 1;
+        match error {
+            RowError::Transform(position, reason) => CopyError::Transform {
+                column: self.table.column_names[position].clone(),
+                table,
+                row,
+                piece: self.piece,
+                reason,
+            },
+            RowError::FieldCount { expected, got } => CopyError::FieldCount {
+                table,
+                row,
+                expected,
+                got,
+            },
+        }
+    }
 }
 
 /// How a piece travels.
