@@ -1,30 +1,51 @@
 //! restage keeps a staging PostgreSQL (and its Redis) a faithful, safe copy of production.
 //!
-//! # Layout
-//! - [`cli`]: the command line (clap derive); doc comments are the `--help` text.
-//! - [`config`]: `restage.toml`, environment and flags merged into validated [`config::Settings`].
-//! - [`commands`]: one file per command; each turns settings and arguments into a report.
-//! - [`schema`]: the embedded migrations of the reference staging schema and schema reset.
-//! - [`seed`]: the seeders that `reset` and `seed` run.
-//! - [`anonymize`]: transformers, their registry and anonymizer profiles.
-//! - [`catalog`]: the tables, columns, keys and sizes of a database.
-//! - [`pg`]: PostgreSQL connections with timeouts and errors that name the (redacted) server.
-//! - [`rds`]: AWS RDS: snapshots, the temporary restored instance, tags, orphan clean-up.
-//! - [`interrupt`]: Ctrl-C and SIGTERM, so that every run can clean up after itself.
-//! - [`redis`]: staging Redis maintenance (flush a database or the keys matching a pattern).
-//! - [`secret`]: URLs that print redacted ([`secret::SecretUrl`]).
-//! - [`safety`]: the production guard and the advisory lock every writing command takes.
-//! - [`output`]: human progress on stderr, `--quiet`, and the `--json` summary on stdout.
-//! - [`refresh`]: the weekly job: snapshot, restore, copy, seed, flush, clean up.
-//! - [`pipeline`]: the anonymizing copy (plan, schema, parallel data with its COPY codecs,
-//!   finish, verify, swap).
-//! - [`pii`]: fail-closed detection of personal data without a rule.
+//! # The house
+//! A library under a thin command line. Imports run one way, from the top of this list
+//! down; no module imports one above it (ARCHITECTURE.md walks one weekly refresh through
+//! them and says where new pieces go).
+//!
+//! **The command line**
+//! - `main.rs` parses, runs and maps errors to exit codes; [`run`] dispatches.
+//! - [`commands`]: one file per command; each turns settings and arguments into library
+//!   options, asks, takes the lock, runs the library and returns its report. Commands never
+//!   import each other.
+//! - [`cli`]: the clap definitions (doc comments are the `--help` text) and the conversion of
+//!   flags into library options ([`config::Overrides`], [`rds::ApiOverrides`]).
+//!
+//! **The jobs**
+//! - [`refresh`]: the weekly job: snapshot → restore → credentials → copy → seed → flush →
+//!   clean up, each phase timed, the clean-up run whatever happened.
+//! - [`pipeline`]: the anonymizing copy, owned end to end by [`pipeline::CopyJob`]: plan →
+//!   schema → data (with its COPY codecs) → finish → verify → swap, or the half-built
+//!   database dropped.
+//! - [`seed`]: the idempotent seeders that `reset`, `seed` and `refresh` run.
 //! - [`generate`]: production-like fake data for demos, tests and benchmarks.
+//!
+//! **What the jobs use**
+//! - [`anonymize`]: transformers, their registry, compiled rules and anonymizer profiles.
+//! - [`pii`]: fail-closed detection of personal data without a rule.
+//! - [`catalog`]: the tables, columns, keys and sizes of a database.
+//! - [`schema`]: the embedded migrations of the reference staging schema and schema reset.
+//! - [`rds`]: AWS RDS: snapshots, the temporary restored instance, tags; retention and
+//!   orphan clean-up in [`rds::retention`].
+//! - [`redis`]: staging Redis maintenance (flush a database or the keys matching a pattern).
+//! - [`safety`]: the production guard, the confirmation question and the advisory lock
+//!   every writing command takes.
+//!
+//! **The ground floor**
+//! - [`config`]: `restage.toml`, environment and overrides merged into validated
+//!   [`config::Settings`].
+//! - [`pg`]: PostgreSQL connections with timeouts and errors that name the (redacted) server.
+//! - [`interrupt`]: Ctrl-C and SIGTERM, so that every run can clean up after itself.
+//! - [`error`]: the errors users read, and the exit code of each.
+//! - [`phase`]: the phases of a copy and of a refresh, and their timing.
+//! - [`output`]: human progress on stderr, `--quiet`, and the `--json` summary on stdout.
+//! - [`secret`]: URLs that print redacted ([`secret::SecretUrl`]).
 //! - [`luhn`]: the Luhn checksum of card numbers (seed data checks, `card` fakes).
 //! - [`password`]: the staging password hash (accounts seeder, `password` transformer).
-//! - [`phase`]: the phases of a copy and of a refresh, and their timing.
-//! - [`error`]: the errors users read, and the exit code of each.
 //! - [`toml_source`]: TOML files users edit, with errors that give line and section.
+//! - [`logging`]: diagnostic logs (`-v`, `RUST_LOG`).
 
 pub mod anonymize;
 pub mod catalog;
