@@ -2,6 +2,7 @@
 //! snapshot) → post-data → finish (sequences, materialized views, ANALYZE) → verify → swap,
 //! or the half-built database dropped. [`CopyJob`] runs it and returns a [`CopyReport`].
 
+pub mod check;
 pub mod copy_binary;
 pub mod copy_text;
 pub mod data;
@@ -304,7 +305,7 @@ fn keyer(profile: &Profile, random: bool) -> Result<Keyer, Error> {
 }
 
 /// Compiles the profile and checks each `where` against the source.
-pub async fn compile_profile(
+async fn compile_profile(
     profile: &Profile,
     catalog: &Catalog,
     connection: &mut PgConnection,

@@ -1,0 +1,70 @@
+//! `check`: the columns of the source that look like personal data and have no rule in the
+//! profile. Reads the source in one read-only transaction; writes nothing.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::anonymize::profile::Profile;
+use crate::catalog::Catalog;
+use crate::error::Error;
+use crate::output::Report;
+use crate::pg::{self, database_error};
+use crate::pii;
+use crate::secret::SecretUrl;
+
+/// What `check` found: nothing uncovered (else it fails with the list).
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub command: &'static str,
+    pub source: String,
+    pub profile: String,
+    pub tables: usize,
+    pub columns: usize,
+    pub uncovered: Vec<pii::Finding>,
+}
+
+impl Report for CheckReport {
+    fn human(&self) -> String {
+        format!(
+            "{}: every column of {} tables ({} columns) that looks like personal data has a rule in {}",
+            self.source, self.tables, self.columns, self.profile
+        )
+    }
+}
+
+/// Checks `profile` against the source and samples its columns; fails with the list of
+/// uncovered columns when there are any.
+pub async fn check(source: &SecretUrl, profile: &Path) -> Result<CheckReport, Error> {
+    let profile = Profile::load(profile)?;
+    let mut connection = pg::connect(source, "source database", "restage check").await?;
+    sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut connection)
+        .await
+        .map_err(database_error(source, "starting a read-only transaction"))?;
+    let catalog = Catalog::read(&mut connection)
+        .await
+        .map_err(database_error(source, "reading the catalog"))?;
+    let compiled = super::compile_profile(&profile, &catalog, &mut connection, source).await?;
+    let findings = pii::uncovered(&mut connection, &catalog, &compiled)
+        .await
+        .map_err(database_error(source, "sampling columns for personal data"))?;
+    if !findings.is_empty() {
+        return Err(Error::UncoveredPii {
+            profile: profile.path.clone(),
+            findings: findings.iter().map(ToString::to_string).collect(),
+        });
+    }
+    Ok(CheckReport {
+        command: "check",
+        source: source.to_string(),
+        profile: profile.path.clone(),
+        tables: catalog.tables.len(),
+        columns: catalog
+            .tables
+            .values()
+            .map(|table| table.columns.len())
+            .sum(),
+        uncovered: findings,
+    })
+}
