@@ -16,9 +16,11 @@
 //! **The jobs**
 //! - [`refresh`]: the weekly job: snapshot → restore → credentials → copy → seed → flush →
 //!   clean up, each phase timed, the clean-up run whatever happened.
-//! - [`pipeline`]: the anonymizing copy, owned end to end by [`pipeline::CopyJob`]: plan →
+//! - [`pipeline`]: the anonymizing copy, owned end to end by [`pipeline::CopyJob`] (and
+//!   [`pipeline::check`], the fail-closed check of a profile against the source): plan →
 //!   schema → data (with its COPY codecs) → finish → verify → swap, or the half-built
 //!   database dropped.
+//! - [`reset`]: the reset of staging: recreate the schemas, migrate, seed, flush Redis.
 //! - [`seed`]: the idempotent seeders that `reset`, `seed` and `refresh` run.
 //! - [`generate`]: production-like fake data for demos, tests and benchmarks.
 //!
@@ -66,6 +68,7 @@ pub mod pipeline;
 pub mod rds;
 pub mod redis;
 pub mod refresh;
+pub mod reset;
 pub mod safety;
 pub mod schema;
 pub mod secret;
