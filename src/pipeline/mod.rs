@@ -238,15 +238,7 @@ async fn plan(options: &CopyOptions) -> Result<Planned, Error> {
         .map_err(database_error(source, "reading the catalog"))?;
     let mut compiled = compile_profile(&profile, &catalog, &mut leader, source).await?;
     exclude(&mut compiled, &catalog, &options.exclude_tables)?;
-    let findings = crate::pii::uncovered(&mut leader, &catalog, &compiled)
-        .await
-        .map_err(database_error(source, "sampling columns for personal data"))?;
-    if !findings.is_empty() {
-        return Err(Error::UncoveredPii {
-            profile: profile.path.clone(),
-            findings: findings.iter().map(ToString::to_string).collect(),
-        });
-    }
+    refuse_uncovered(&mut leader, &catalog, &compiled, source, &profile).await?;
     let mut limits = compiled.limits.clone();
     if let Some(limit) = options.limit {
         if limits.is_empty() {
@@ -266,6 +258,27 @@ async fn plan(options: &CopyOptions) -> Result<Planned, Error> {
         keyer,
         catalog,
         planning_seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Samples the source for columns that look like personal data and have no rule in the
+/// profile; refuses, listing them, when there are any (fail closed).
+async fn refuse_uncovered(
+    connection: &mut PgConnection,
+    catalog: &Catalog,
+    compiled: &CompiledProfile,
+    source: &SecretUrl,
+    profile: &Profile,
+) -> Result<(), Error> {
+    let findings = crate::pii::uncovered(connection, catalog, compiled)
+        .await
+        .map_err(database_error(source, "sampling columns for personal data"))?;
+    if findings.is_empty() {
+        return Ok(());
+    }
+    Err(Error::UncoveredPii {
+        profile: profile.path.clone(),
+        findings: findings.iter().map(ToString::to_string).collect(),
     })
 }
 
