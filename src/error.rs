@@ -296,6 +296,9 @@ pub enum TransformError {
     NotADate(String),
     #[error("not JSON: {0}")]
     NotJson(#[from] serde_json::Error),
+    /// Every fake drawn equalled the value (a rule whose fakes are too few for the column).
+    #[error("no fake different from the value in {0} draws")]
+    NoDifferentFake(usize),
 }
 
 /// What kind of AWS failure an [`Error::Aws`] is.

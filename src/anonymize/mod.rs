@@ -23,6 +23,21 @@ pub use rule::CompiledRule;
 
 use crate::catalog::{Column, TypeCategory};
 
+/// How many fakes a transformer draws, at most, to find one that differs from its input.
+pub const MAX_DRAWS: usize = 64;
+
+/// Whether `fake` gives `value` away: the same text, ignoring case and surrounding space. A
+/// fake that equals its input leaks it, so transformers draw again (deterministically, from
+/// the same keyed stream) until they differ.
+pub fn gives_away(fake: &str, value: &str) -> bool {
+    let (fake, value) = (fake.trim(), value.trim());
+    if fake.is_ascii() && value.is_ascii() {
+        fake.eq_ignore_ascii_case(value)
+    } else {
+        fake.to_lowercase() == value.to_lowercase()
+    }
+}
+
 /// Everything a transformer sees besides the value itself.
 pub struct ValueContext<'a> {
     pub keyer: &'a Keyer,

@@ -12,14 +12,8 @@ pub fn column(name: &str, type_name: &str, category: TypeCategory) -> Column {
     }
 }
 
-/// Builds `rule` (TOML) for `target` among columns `id` and `target`, applies it to `value`
-/// with a fixed key, in a row holding `row`.
-pub fn apply_to(
-    rule: &str,
-    target: &Column,
-    value: Option<&str>,
-    row: &[Option<&str>],
-) -> Result<Option<String>, String> {
+/// Builds `rule` (TOML) for `target` among columns `id` and `target`.
+pub fn compile(rule: &str, target: &Column) -> Result<CompiledRule, String> {
     let rule: toml::Value = toml::from_str::<toml::Table>(&format!("rule = {rule}"))
         .expect("rule parses")["rule"]
         .clone();
@@ -34,10 +28,26 @@ pub fn apply_to(
         test_cards: &cards,
         registry: &REGISTRY,
     };
-    let compiled = CompiledRule::build(&rule, &context)?;
+    CompiledRule::build(&rule, &context)
+}
+
+/// The key every unit test anonymizes with.
+pub fn test_keyer() -> Keyer {
+    Keyer::from_secret("test key")
+}
+
+/// Builds `rule` (TOML) for `target` among columns `id` and `target`, applies it to `value`
+/// with a fixed key, in a row holding `row`.
+pub fn apply_to(
+    rule: &str,
+    target: &Column,
+    value: Option<&str>,
+    row: &[Option<&str>],
+) -> Result<Option<String>, String> {
+    let compiled = compile(rule, target)?;
     let row: Vec<Option<String>> = row.iter().map(|v| v.map(str::to_owned)).collect();
     compiled
-        .apply(value, &Keyer::from_secret("test key"), &row)
+        .apply(value, &test_keyer(), &row)
         .map_err(|error| error.to_string())
 }
 

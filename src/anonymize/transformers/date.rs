@@ -3,8 +3,8 @@
 use rand::Rng;
 
 use crate::anonymize::{
-    BuildContext, Definition, OptionKind, OptionSpec, Options, TransformError, Transformer,
-    ValueContext,
+    BuildContext, Definition, MAX_DRAWS, OptionKind, OptionSpec, Options, TransformError,
+    Transformer, ValueContext,
 };
 use crate::catalog::TypeCategory;
 
@@ -16,7 +16,7 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
         OptionSpec {
             name: "shift_days",
             kind: OptionKind::Integer,
-            summary: "largest shift either way (default 30)",
+            summary: "largest shift either way, 1 to 36500 (default 30); never 0 days",
         },
         OptionSpec {
             name: "birth_date",
@@ -57,6 +57,13 @@ fn build_date(
     let birth_date = options
         .boolean("birth_date")
         .unwrap_or(name.contains("birth") || name.contains("dob"));
+    if shift_days == 0 && !birth_date {
+        return Err(
+            "option 'shift_days' = 0 would keep every date as it is; shift by 1 to 36500 days \
+             (or write `keep` if the column is not personal data)"
+                .to_owned(),
+        );
+    }
     Ok(Box::new(DateShift {
         shift_days,
         birth_date,
@@ -74,14 +81,18 @@ impl Transformer for DateShift {
             parse_date(date).ok_or_else(|| TransformError::NotADate(value.to_owned()))?;
         let mut rng = context.keyer.rng(context.scope, value.as_bytes());
         let days = days_from_civil(year, month, day);
-        let shifted = if self.birth_date {
+        let range = if self.birth_date {
             let band_start = year - year.rem_euclid(AGE_BAND_YEARS);
-            let first = days_from_civil(band_start, 1, 1);
-            let last = days_from_civil(band_start + AGE_BAND_YEARS, 1, 1) - 1;
-            rng.random_range(first..=last)
+            days_from_civil(band_start, 1, 1)
+                ..=days_from_civil(band_start + AGE_BAND_YEARS, 1, 1) - 1
         } else {
-            days + rng.random_range(-self.shift_days..=self.shift_days)
+            days - self.shift_days..=days + self.shift_days
         };
+        // A date that comes out as it went in is a leak: draw again from the same stream.
+        let shifted = (0..MAX_DRAWS)
+            .map(|_| rng.random_range(range.clone()))
+            .find(|shifted| *shifted != days)
+            .ok_or(TransformError::NoDifferentFake(MAX_DRAWS))?;
         let (year, month, day) = civil_from_days(shifted);
         Ok(Some(format!("{year:04}-{month:02}-{day:02}{rest}")))
     }
@@ -137,7 +148,7 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::anonymize::testing::{apply, apply_to, column};
+    use crate::anonymize::testing::{apply, apply_to, column, compile, test_keyer};
 
     #[test]
     fn civil_days_round_trip() {
@@ -169,5 +180,43 @@ mod tests {
             let band = |text: &str| text[..4].parse::<i64>().expect("year") / 5;
             assert_eq!(band(&output), band(input), "{input} -> {output}");
         }
+    }
+
+    /// A shift of 0 days would keep the date: over 100,000 dates, with the narrowest range
+    /// (one day either way) and as birth dates, none comes out as it went in.
+    #[test]
+    fn no_date_stays_as_it_was() {
+        let keyer = test_keyer();
+        let shifted = compile(
+            "{ transform = \"date\", shift_days = 1 }",
+            &column("updated_on", "date", TypeCategory::Date),
+        )
+        .expect("rule builds");
+        let birth = compile(
+            "\"date\"",
+            &column("date_of_birth", "date", TypeCategory::Date),
+        )
+        .expect("rule builds");
+        for (rule, count) in [(&shifted, 60_000), (&birth, 40_000)] {
+            for offset in 0..count {
+                let (y, m, d) = civil_from_days(-20_000 + offset);
+                let value = format!("{y:04}-{m:02}-{d:02}");
+                let output = rule
+                    .apply(Some(&value), &keyer, &[])
+                    .expect("a date")
+                    .expect("not NULL");
+                assert_ne!(output, value);
+            }
+        }
+    }
+
+    #[test]
+    fn a_zero_shift_is_refused() {
+        let error = compile(
+            "{ transform = \"date\", shift_days = 0 }",
+            &column("updated_on", "date", TypeCategory::Date),
+        )
+        .expect_err("refused");
+        assert!(error.contains("shift_days"), "{error}");
     }
 }

@@ -7,8 +7,8 @@ use rand::RngCore;
 use rand_chacha::ChaCha8Rng;
 
 use crate::anonymize::{
-    BuildContext, Definition, OptionKind, OptionSpec, Options, TransformError, Transformer,
-    ValueContext,
+    BuildContext, Definition, MAX_DRAWS, OptionKind, OptionSpec, Options, TransformError,
+    Transformer, ValueContext, gives_away,
 };
 use crate::catalog::TypeCategory;
 
@@ -181,48 +181,62 @@ impl Transformer for Faker {
         let mut rng = context.keyer.rng(context.scope, input.as_bytes());
         // Always the long tag: the same address must get the same fake in a unique column and
         // in, say, a JSON payload, and 65 bits keep distinct inputs distinct.
-        let tag = || context.keyer.tag(context.scope, input.as_bytes(), 13);
-        let output = match self.kind {
-            Kind::Email => format!("{}.{}@{}", handle(&mut rng), tag(), self.domain),
-            Kind::Username => format!("{}.{}", handle(&mut rng), tag()),
-            Kind::FirstName => name::en::FirstName().fake_with_rng(&mut rng),
-            Kind::LastName => name::en::LastName().fake_with_rng(&mut rng),
+        let tag = matches!(self.kind, Kind::Email | Kind::Username)
+            .then(|| context.keyer.tag(context.scope, input.as_bytes(), 13))
+            .unwrap_or_default();
+        for _ in 0..MAX_DRAWS {
+            let output = self.draw(&mut rng, &tag);
+            if !gives_away(&output, value) {
+                return Ok(Some(output));
+            }
+        }
+        Err(TransformError::NoDifferentFake(MAX_DRAWS))
+    }
+}
+
+impl Faker {
+    /// One fake of this kind from the keyed stream; `tag` makes e-mails and handles unique.
+    fn draw(&self, rng: &mut ChaCha8Rng, tag: &str) -> String {
+        match self.kind {
+            Kind::Email => format!("{}.{tag}@{}", handle(rng), self.domain),
+            Kind::Username => format!("{}.{tag}", handle(rng)),
+            Kind::FirstName => name::en::FirstName().fake_with_rng(rng),
+            Kind::LastName => name::en::LastName().fake_with_rng(rng),
             Kind::Name => {
-                let first: String = name::en::FirstName().fake_with_rng(&mut rng);
-                let last: String = name::en::LastName().fake_with_rng(&mut rng);
+                let first: String = name::en::FirstName().fake_with_rng(rng);
+                let last: String = name::en::LastName().fake_with_rng(rng);
                 format!("{first} {last}")
             }
-            Kind::Phone => phone_number::en::PhoneNumber().fake_with_rng(&mut rng),
+            Kind::Phone => phone_number::en::PhoneNumber().fake_with_rng(rng),
             Kind::StreetAddress => {
-                let number: String = address::en::BuildingNumber().fake_with_rng(&mut rng);
-                let street: String = address::en::StreetName().fake_with_rng(&mut rng);
+                let number: String = address::en::BuildingNumber().fake_with_rng(rng);
+                let street: String = address::en::StreetName().fake_with_rng(rng);
                 format!("{number} {street}")
             }
-            Kind::City => address::en::CityName().fake_with_rng(&mut rng),
-            Kind::Postcode => address::en::PostCode().fake_with_rng(&mut rng),
-            Kind::Country => address::en::CountryName().fake_with_rng(&mut rng),
+            Kind::City => address::en::CityName().fake_with_rng(rng),
+            Kind::Postcode => address::en::PostCode().fake_with_rng(rng),
+            Kind::Country => address::en::CountryName().fake_with_rng(rng),
             Kind::CountryCode => address::en::CountryCode()
-                .fake_with_rng::<String, _>(&mut rng)
+                .fake_with_rng::<String, _>(rng)
                 .chars()
                 .take(2)
                 .collect(),
-            Kind::Company => company::en::CompanyName().fake_with_rng(&mut rng),
-            Kind::JobTitle => job::en::Title().fake_with_rng(&mut rng),
+            Kind::Company => company::en::CompanyName().fake_with_rng(rng),
+            Kind::JobTitle => job::en::Title().fake_with_rng(rng),
             Kind::Words => lorem::en::Words(2..5)
-                .fake_with_rng::<Vec<String>, _>(&mut rng)
+                .fake_with_rng::<Vec<String>, _>(rng)
                 .join(" "),
-            Kind::Sentence => lorem::en::Sentence(4..12).fake_with_rng(&mut rng),
-            Kind::Paragraph => lorem::en::Paragraph(2..5).fake_with_rng(&mut rng),
+            Kind::Sentence => lorem::en::Sentence(4..12).fake_with_rng(rng),
+            Kind::Paragraph => lorem::en::Paragraph(2..5).fake_with_rng(rng),
             Kind::Url => {
-                let words: Vec<String> = lorem::en::Words(2..3).fake_with_rng(&mut rng);
+                let words: Vec<String> = lorem::en::Words(2..3).fake_with_rng(rng);
                 format!("https://{}.example.com/{}", words[0], words[1])
             }
-            Kind::Ipv4 => internet::en::IPv4().fake_with_rng(&mut rng),
-            Kind::Ipv6 => internet::en::IPv6().fake_with_rng(&mut rng),
-            Kind::Mac => internet::en::MACAddress().fake_with_rng(&mut rng),
-            Kind::Uuid => uuid(&mut rng),
-        };
-        Ok(Some(output))
+            Kind::Ipv4 => internet::en::IPv4().fake_with_rng(rng),
+            Kind::Ipv6 => internet::en::IPv6().fake_with_rng(rng),
+            Kind::Mac => internet::en::MACAddress().fake_with_rng(rng),
+            Kind::Uuid => uuid(rng),
+        }
     }
 }
 
@@ -258,7 +272,9 @@ fn uuid(rng: &mut ChaCha8Rng) -> String {
 mod tests {
     use std::collections::HashSet;
 
-    use crate::anonymize::testing::{apply, apply_to, column};
+    use crate::anonymize::gives_away;
+    use crate::anonymize::testing::{apply, apply_to, column, compile, test_keyer};
+    use crate::catalog::Column;
     use crate::catalog::TypeCategory;
 
     #[test]
@@ -337,5 +353,105 @@ mod tests {
         .expect("uuid");
         assert_eq!(uuid.len(), 36);
         assert_eq!(&uuid[14..15], "4");
+    }
+
+    /// Inputs drawn from the fakes' own word lists, as real names and cities often are: no
+    /// fake may equal its input (ignoring case), which would leave the real value in staging.
+    #[test]
+    fn no_fake_equals_its_input() {
+        use fake::Fake;
+        use fake::faker::{address, company, job, name};
+        use rand::SeedableRng;
+
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let rng = &mut rng;
+        let text = column("value", "text", TypeCategory::Text);
+        let mut code = column("country", "character(2)", TypeCategory::Text);
+        code.max_length = Some(2);
+        type Input = fn(&mut rand_chacha::ChaCha8Rng) -> String;
+        let cases: [(&str, &Column, Input, usize); 9] = [
+            (
+                "last_name",
+                &text,
+                |r| name::en::LastName().fake_with_rng(r),
+                30_000,
+            ),
+            (
+                "first_name",
+                &text,
+                |r| name::en::FirstName().fake_with_rng(r),
+                30_000,
+            ),
+            (
+                "city",
+                &text,
+                |r| address::en::CityName().fake_with_rng(r),
+                15_000,
+            ),
+            (
+                "country",
+                &code,
+                |r| address::en::CountryCode().fake_with_rng::<String, _>(r)[..2].to_owned(),
+                10_000,
+            ),
+            (
+                "country",
+                &text,
+                |r| address::en::CountryName().fake_with_rng(r),
+                5_000,
+            ),
+            (
+                "name",
+                &text,
+                |r| {
+                    format!(
+                        "{} {}",
+                        name::en::FirstName().fake_with_rng::<String, _>(r),
+                        name::en::LastName().fake_with_rng::<String, _>(r)
+                    )
+                },
+                5_000,
+            ),
+            (
+                "company",
+                &text,
+                |r| company::en::CompanyName().fake_with_rng(r),
+                5_000,
+            ),
+            (
+                "job_title",
+                &text,
+                |r| job::en::Title().fake_with_rng(r),
+                5_000,
+            ),
+            (
+                "last_name",
+                &text,
+                |r| {
+                    name::en::LastName()
+                        .fake_with_rng::<String, _>(r)
+                        .to_uppercase()
+                },
+                5_000,
+            ),
+        ];
+        let keyer = test_keyer();
+        let mut checked = 0;
+        for (rule, target, input, count) in cases {
+            let compiled = compile(&format!("\"{rule}\""), target).expect("rule builds");
+            for _ in 0..count {
+                let value = input(rng);
+                let fake = compiled
+                    .apply(Some(&value), &keyer, &[])
+                    .expect("a fake")
+                    .expect("not NULL");
+                assert!(
+                    !gives_away(&fake, &value),
+                    "{rule}: '{value}' became '{fake}'"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 100_000);
     }
 }
