@@ -126,6 +126,56 @@ pub fn profile_name(schema: &str, name: &str) -> String {
     }
 }
 
+/// A table name as a profile may write it — `user`, `Sales.Customer`, or SQL-quoted
+/// `"Sales"."Customer"`, `public."user"` — as its profile name (`table` in public, else
+/// `schema.table`). Unquoted names are taken as they are (case-sensitive). `None` when the
+/// text is not one or two names.
+pub fn parse_profile_name(text: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    loop {
+        let (part, after) = match rest.strip_prefix('"') {
+            Some(quoted) => unquote(quoted)?,
+            None => {
+                let (part, after) = rest.split_at(rest.find('.').unwrap_or(rest.len()));
+                (part.to_owned(), after)
+            }
+        };
+        if part.is_empty() {
+            return None;
+        }
+        parts.push(part);
+        match after.strip_prefix('.') {
+            Some(next) => rest = next,
+            None if after.is_empty() => break,
+            None => return None,
+        }
+    }
+    match parts.as_slice() {
+        [table] => Some(table.clone()),
+        [schema, table] => Some(profile_name(schema, table)),
+        _ => None,
+    }
+}
+
+/// The identifier of a quoted name (after its opening quote) and the text after its closing
+/// quote; `""` inside stands for one `"`.
+fn unquote(quoted: &str) -> Option<(String, &str)> {
+    let mut name = String::new();
+    let mut chars = quoted.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if c != '"' {
+            name.push(c);
+        } else if chars.peek().is_some_and(|(_, next)| *next == '"') {
+            name.push('"');
+            chars.next();
+        } else {
+            return Some((name, &quoted[at + 1..]));
+        }
+    }
+    None
+}
+
 /// Quotes an SQL identifier.
 pub fn quote(identifier: &str) -> String {
     format!("\"{}\"", identifier.replace('"', "\"\""))
@@ -310,4 +360,34 @@ async fn read_foreign_keys(connection: &mut PgConnection) -> Result<Vec<ForeignK
             },
         )
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_names_are_read_plain_or_quoted() {
+        let cases = [
+            ("users", Some("users")),
+            ("Sales.Customer", Some("Sales.Customer")),
+            ("\"Sales\".\"Customer\"", Some("Sales.Customer")),
+            ("public.\"user\"", Some("user")),
+            ("\"public\".orders", Some("orders")),
+            ("\"odd\"\"name\"", Some("odd\"name")),
+            ("\"has.dot\"", Some("has.dot")),
+            ("a.b.c", None),
+            ("\"unclosed", None),
+            ("\"a\"b", None),
+            ("", None),
+            ("a.", None),
+        ];
+        for (written, expected) in cases {
+            assert_eq!(
+                parse_profile_name(written).as_deref(),
+                expected,
+                "{written}"
+            );
+        }
+    }
 }

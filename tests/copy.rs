@@ -339,6 +339,61 @@ fn profile_mistakes_are_reported_with_file_line_and_column_before_any_write() {
 }
 
 #[test]
+fn table_names_may_be_sql_quoted_and_unknown_ones_get_suggestions() {
+    let mut source = TestDb::new();
+    source.execute(
+        &std::fs::read_to_string(repo_file("tests/fixtures/edge_schema.sql")).expect("fixture"),
+    );
+    let staging = staging();
+    let dir = work_dir();
+    let quoted = profile(
+        &dir,
+        "version = 1\n[tables.'\"Sales\".\"Order\"'.columns]\nemail = \"keep\"\nip = \"keep\"\n\
+         [tables.'public.\"tree\"'.columns]\nlabel = \"keep\"\n[tables.'\"no_pk\"']\ndata = false\n",
+    );
+    let planned = copy(&source, &staging, &quoted, &["--dry-run"]);
+    planned.assert_code(0);
+    let plan = planned.json();
+    let table = |name: &str| {
+        plan["plan"]
+            .as_array()
+            .expect("plan")
+            .iter()
+            .find(|t| t["table"] == name)
+            .unwrap_or_else(|| panic!("{name} in the plan"))
+            .clone()
+    };
+    assert_eq!(
+        table("Sales.Order")["kept"],
+        serde_json::json!(["email", "ip"])
+    );
+    assert_eq!(table("tree")["kept"], serde_json::json!(["label"]));
+    assert_eq!(table("no_pk")["schema_only"], true);
+
+    let misspelt = profile(
+        &dir,
+        "version = 1\n[tables.'Sales.Ordr'.columns]\nemail = \"keep\"\n[tables.trea]\ndata = false\n\
+         [tables.'SALES.ORDER']\ndata = false\n[tables.invoices]\ndata = false\n\
+         [subset]\nlimits = { 'cycle_c' = 5 }\n",
+    );
+    copy(&source, &staging, &misspelt, &["--dry-run"])
+        .assert_code(2)
+        .assert_stderr_contains(
+            "no table 'Sales.Ordr' in the source database; did you mean 'Sales.Order'?",
+        )
+        .assert_stderr_contains("no table 'trea' in the source database; did you mean 'tree'?")
+        .assert_stderr_contains(
+            "no table 'SALES.ORDER' in the source database; did you mean 'Sales.Order'?",
+        )
+        .assert_stderr_contains(
+            "no table 'invoices' in the source database; `restage copy --dry-run` lists the tables",
+        )
+        .assert_stderr_contains(
+            "no table 'cycle_c' in the source database; did you mean 'cycle_a' or 'cycle_b'?",
+        );
+}
+
+#[test]
 fn row_filters_and_subsets_keep_every_foreign_key_valid() {
     let source = production();
     let mut staging = staging();

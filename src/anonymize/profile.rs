@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{BuildContext, CompiledRule, REGISTRY};
-use crate::catalog::{Catalog, Table};
+use crate::catalog::{Catalog, Table, parse_profile_name};
 use crate::error::Error;
 use crate::toml_source::{self, located};
 
@@ -124,7 +124,7 @@ impl Profile {
         let mut problems = Vec::new();
         let mut tables = BTreeMap::new();
         for (table_name, entry) in &self.file.tables {
-            let Some(table) = catalog.tables.get(table_name.get_ref()) else {
+            let Some((name, table)) = find_table(catalog, table_name.get_ref()) else {
                 let reason = format!(
                     "no table '{}' in the source database{}",
                     table_name.get_ref(),
@@ -140,15 +140,20 @@ impl Profile {
             };
             match self.compile_table(table, entry, test_cards) {
                 Ok(rules) => {
-                    tables.insert(table_name.get_ref().clone(), rules);
+                    tables.insert(name, rules);
                 }
                 Err(mut table_problems) => problems.append(&mut table_problems),
             }
         }
         let mut limits = BTreeMap::new();
         for (table_name, limit) in &self.file.subset.limits {
-            if !catalog.tables.contains_key(table_name.get_ref()) {
-                let reason = format!("no table '{}' in the source database", table_name.get_ref());
+            let found = find_table(catalog, table_name.get_ref());
+            if found.is_none() {
+                let reason = format!(
+                    "no table '{}' in the source database{}",
+                    table_name.get_ref(),
+                    suggest(catalog, table_name.get_ref())
+                );
                 problems.push(located(
                     &self.text,
                     table_name.span().start,
@@ -158,7 +163,8 @@ impl Profile {
             }
             match u64::try_from(*limit.get_ref()) {
                 Ok(limit) if limit > 0 => {
-                    limits.insert(table_name.get_ref().clone(), limit);
+                    let name = found.map_or_else(|| table_name.get_ref().clone(), |(name, _)| name);
+                    limits.insert(name, limit);
                 }
                 _ => problems.push(located(
                     &self.text,
@@ -276,14 +282,47 @@ fn inherit_partition_rules(
 }
 
 /// ", did you mean X?" for a near miss.
-fn suggest(catalog: &Catalog, name: &str) -> String {
-    let lower = name.to_lowercase();
-    catalog
+/// The table a profile key names, with its profile name: the key as it is, else read as a
+/// possibly SQL-quoted `schema.table` (`"Sales"."Customer"`, `public."user"`).
+fn find_table<'c>(catalog: &'c Catalog, written: &str) -> Option<(String, &'c Table)> {
+    if let Some(table) = catalog.tables.get(written) {
+        return Some((written.to_owned(), table));
+    }
+    let name = parse_profile_name(written)?;
+    let table = catalog.tables.get(&name)?;
+    Some((name, table))
+}
+
+/// "; did you mean …" with up to three tables whose names are close to `written` (same name
+/// in another case or schema, or a few letters apart), else where to find the tables.
+fn suggest(catalog: &Catalog, written: &str) -> String {
+    let wanted = parse_profile_name(written)
+        .unwrap_or_else(|| written.to_owned())
+        .to_lowercase();
+    let bare = wanted.rsplit('.').next().unwrap_or(&wanted).to_owned();
+    let mut close: Vec<(usize, &String)> = catalog
         .tables
         .keys()
-        .find(|candidate| {
-            candidate.to_lowercase() == lower || candidate.ends_with(&format!(".{name}"))
+        .filter_map(|candidate| {
+            let lower = candidate.to_lowercase();
+            let candidate_bare = lower.rsplit('.').next().unwrap_or(&lower);
+            let distance = if lower == wanted || candidate_bare == bare {
+                0
+            } else {
+                strsim::levenshtein(&lower, &wanted)
+            };
+            (distance <= (wanted.chars().count() / 3).max(2)).then_some((distance, candidate))
         })
-        .map(|candidate| format!("; did you mean '{candidate}'?"))
-        .unwrap_or_else(|| "; `restage copy --dry-run` lists the tables".to_owned())
+        .collect();
+    close.sort();
+    let names: Vec<String> = close
+        .iter()
+        .take(3)
+        .map(|(_, name)| format!("'{name}'"))
+        .collect();
+    if names.is_empty() {
+        "; `restage copy --dry-run` lists the tables".to_owned()
+    } else {
+        format!("; did you mean {}?", names.join(" or "))
+    }
 }
