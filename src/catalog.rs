@@ -201,9 +201,12 @@ pub struct Catalog {
 #[derive(sqlx::FromRow)]
 struct TableRow(String, String, String, Option<String>, i64, i64, i64);
 
-/// schema, table, column, type, base type, max length, not null, generated, binary safe, unique.
+/// schema, table, column, type, base type (through every domain), its type category, its
+/// binary send function, max length, not null, generated, binary safe, unique.
 #[derive(sqlx::FromRow)]
 struct ColumnRow(
+    String,
+    String,
     String,
     String,
     String,
@@ -215,6 +218,15 @@ struct ColumnRow(
     bool,
     bool,
 );
+
+/// The send functions whose binary form is the value's UTF-8 text.
+const TEXT_SEND: &[&str] = &[
+    "textsend",
+    "varcharsend",
+    "bpcharsend",
+    "namesend",
+    "citextsend",
+];
 
 /// schema, table, columns, referenced schema, referenced table, referenced columns.
 #[derive(sqlx::FromRow)]
@@ -240,27 +252,39 @@ impl Catalog {
         ))
         .fetch_all(&mut *connection)
         .await?;
-        let columns: Vec<ColumnRow> =
-            sqlx::query_as(&format!(
-                "SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
-                        format_type(coalesce(nullif(t.typbasetype, 0), a.atttypid), NULL),
-                        CASE WHEN coalesce(nullif(t.typbasetype, 0), a.atttypid) IN
-                                  ('varchar'::regtype, 'bpchar'::regtype) AND a.atttypmod > 4
-                             THEN a.atttypmod - 4 END,
-                        a.attnotnull, a.attgenerated <> '',
-                        -- judged on the base type of a domain; 16384 is the first user OID
-                        bt.typtype <> 'c' AND NOT (bt.typcategory = 'A' AND bt.typelem >= 16384),
-                        EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique
-                                  AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum AND i.indpred IS NULL)
-                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-                 JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid
-                 JOIN pg_type bt ON bt.oid = coalesce(nullif(t.typbasetype, 0), t.oid)
-                 WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-                   AND n.nspname NOT IN {SYSTEM_SCHEMAS}
-                 ORDER BY n.nspname, c.relname, a.attnum"
-            ))
-            .fetch_all(&mut *connection)
-            .await?;
+        let columns: Vec<ColumnRow> = sqlx::query_as(&format!(
+            "WITH RECURSIVE domains(domain, base, typmod) AS (
+                 SELECT oid, typbasetype, typtypmod FROM pg_type WHERE typtype = 'd'
+                 UNION ALL
+                 -- a domain over a domain: down to the base type, keeping the first typmod
+                 SELECT d.domain, t.typbasetype,
+                        CASE WHEN d.typmod <> -1 THEN d.typmod ELSE t.typtypmod END
+                 FROM domains d JOIN pg_type t ON t.oid = d.base WHERE t.typtype = 'd'
+             ), base_of AS (
+                 SELECT domain, base, typmod FROM domains d
+                 WHERE NOT EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = d.base AND t.typtype = 'd')
+             )
+             SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+                    format_type(bt.oid, NULL), bt.typcategory::text, send.proname::text,
+                    CASE WHEN bt.oid IN ('varchar'::regtype, 'bpchar'::regtype)
+                              AND coalesce(nullif(a.atttypmod, -1), b.typmod) > 4
+                         THEN coalesce(nullif(a.atttypmod, -1), b.typmod) - 4 END,
+                    a.attnotnull, a.attgenerated <> '',
+                    -- judged on the base type of a domain; 16384 is the first user OID
+                    bt.typtype <> 'c' AND NOT (bt.typcategory = 'A' AND bt.typelem >= 16384),
+                    EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique
+                              AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum AND i.indpred IS NULL)
+             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             LEFT JOIN base_of b ON b.domain = a.atttypid
+             JOIN pg_type bt ON bt.oid = coalesce(b.base, a.atttypid)
+             JOIN pg_proc send ON send.oid = bt.typsend
+             WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+               AND n.nspname NOT IN {SYSTEM_SCHEMAS}
+             ORDER BY n.nspname, c.relname, a.attnum"
+        ))
+        .fetch_all(&mut *connection)
+        .await?;
         let mut catalog = Catalog::default();
         for TableRow(schema, name, kind, partition_root, estimated_rows, size_bytes, pages) in
             tables
@@ -288,6 +312,8 @@ impl Catalog {
             name,
             type_name,
             base_type,
+            base_category,
+            send,
             max_length,
             not_null,
             generated,
@@ -299,11 +325,14 @@ impl Catalog {
                 table.columns.push(Column {
                     name,
                     type_name,
-                    category: TypeCategory::of(&base_type),
-                    text_binary: matches!(
-                        base_type.as_str(),
-                        "text" | "character varying" | "character" | "citext" | "name"
-                    ),
+                    // String-category types take text input, whatever their schema or
+                    // extension (citext, domains over varchar).
+                    category: if base_category == "S" {
+                        TypeCategory::Text
+                    } else {
+                        TypeCategory::of(&base_type)
+                    },
+                    text_binary: TEXT_SEND.contains(&send.as_str()),
                     max_length: max_length.and_then(|n| usize::try_from(n).ok()),
                     not_null,
                     unique,
