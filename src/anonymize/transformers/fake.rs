@@ -3,7 +3,7 @@
 
 use fake::Fake;
 use fake::faker::{address, company, internet, job, lorem, name, phone_number};
-use rand::RngCore;
+use rand::{Rng, RngCore};
 use rand_chacha::ChaCha8Rng;
 
 use crate::anonymize::{
@@ -55,7 +55,18 @@ pub const DEFINITIONS: &[Definition] = &[
         unique_safe: true,
         build: build_fake,
     },
-    fake("phone", "a fake phone number", TEXT, false),
+    Definition {
+        name: "phone",
+        summary: "a fake phone number: format = \"e164\" (+44 20 7946 0958 as +442079460958), \"national\" (020 7946 0958) or a pattern (\"+44 #### ######\": # is a digit)",
+        options: &[OptionSpec {
+            name: "format",
+            kind: OptionKind::String,
+            summary: "e164, national, or a pattern where # is a digit (default: varied national formats)",
+        }],
+        accepts: TEXT,
+        unique_safe: false,
+        build: build_fake,
+    },
     fake("street_address", "a fake street address", TEXT, false),
     fake("city", "a fake city", TEXT, false),
     fake("postcode", "a fake postcode", TEXT, false),
@@ -126,7 +137,48 @@ enum Kind {
 struct Faker {
     kind: Kind,
     domain: String,
+    phone: PhoneFormat,
 }
+
+/// How `phone` writes its fakes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PhoneFormat {
+    /// The `fake` crate's varied formats (extensions included).
+    Varied,
+    /// `+` and 11 or 12 digits: a country code, then the national number.
+    E164,
+    /// A trunk `0`, then 10 digits in groups: `020 7946 0958`.
+    National,
+    /// `#` is a digit, everything else is kept: `+44 #### ######`.
+    Pattern(String),
+}
+
+impl PhoneFormat {
+    fn parse(format: Option<&str>) -> Result<PhoneFormat, String> {
+        match format {
+            None => Ok(PhoneFormat::Varied),
+            Some(format) if format.eq_ignore_ascii_case("e164") => Ok(PhoneFormat::E164),
+            Some(format) if format.eq_ignore_ascii_case("national") => Ok(PhoneFormat::National),
+            Some(pattern) if pattern.contains('#') => Ok(PhoneFormat::Pattern(pattern.to_owned())),
+            Some(other) => Err(format!(
+                "option 'format' is \"e164\", \"national\" or a pattern with # for each digit, \
+                 like \"+44 #### ######\"; not '{other}'"
+            )),
+        }
+    }
+}
+
+/// Country calling codes of E.164 fakes, with the national number's length.
+const CALLING_CODES: &[(&str, usize)] = &[
+    ("1", 10),
+    ("44", 10),
+    ("49", 10),
+    ("31", 9),
+    ("33", 9),
+    ("34", 9),
+    ("39", 10),
+    ("46", 9),
+];
 
 fn build_fake(
     name: &str,
@@ -160,7 +212,12 @@ fn build_fake(
     if domain.is_empty() || domain.contains(['@', ' ']) {
         return Err(format!("option 'domain' is not a domain name: '{domain}'"));
     }
-    Ok(Box::new(Faker { kind, domain }))
+    let phone = PhoneFormat::parse(options.string("format"))?;
+    Ok(Box::new(Faker {
+        kind,
+        domain,
+        phone,
+    }))
 }
 
 impl Transformer for Faker {
@@ -207,7 +264,7 @@ impl Faker {
                 let last: String = name::en::LastName().fake_with_rng(rng);
                 format!("{first} {last}")
             }
-            Kind::Phone => phone_number::en::PhoneNumber().fake_with_rng(rng),
+            Kind::Phone => self.phone(rng),
             Kind::StreetAddress => {
                 let number: String = address::en::BuildingNumber().fake_with_rng(rng);
                 let street: String = address::en::StreetName().fake_with_rng(rng);
@@ -238,6 +295,49 @@ impl Faker {
             Kind::Uuid => uuid(rng),
         }
     }
+
+    /// A phone number in the rule's format.
+    fn phone(&self, rng: &mut ChaCha8Rng) -> String {
+        match &self.phone {
+            PhoneFormat::Varied => phone_number::en::PhoneNumber().fake_with_rng(rng),
+            PhoneFormat::E164 => {
+                let (code, length) = CALLING_CODES[rng.random_range(0..CALLING_CODES.len())];
+                // A national number never starts with 0 (the trunk prefix).
+                format!(
+                    "+{code}{}{}",
+                    rng.random_range(1..10),
+                    digits(rng, length - 1)
+                )
+            }
+            PhoneFormat::National => {
+                let number = digits(rng, 9);
+                format!(
+                    "0{}{} {} {}",
+                    rng.random_range(1..10),
+                    &number[..1],
+                    &number[1..5],
+                    &number[5..]
+                )
+            }
+            PhoneFormat::Pattern(pattern) => pattern
+                .chars()
+                .map(|c| {
+                    if c == '#' {
+                        char::from(b'0' + rng.random_range(0..10u8))
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `count` random decimal digits.
+fn digits(rng: &mut ChaCha8Rng, count: usize) -> String {
+    (0..count)
+        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+        .collect()
 }
 
 /// `first.last`, lower-case ASCII.
@@ -453,5 +553,37 @@ mod tests {
             }
         }
         assert!(checked >= 100_000);
+    }
+
+    #[test]
+    fn phones_follow_their_format() {
+        let e164 = regex::Regex::new(r"^\+[1-9][0-9]{6,14}$").expect("regex");
+        let national = regex::Regex::new(r"^0[1-9][0-9] [0-9]{4} [0-9]{4}$").expect("regex");
+        let pattern = regex::Regex::new(r"^\+44 [0-9]{4} [0-9]{6}$").expect("regex");
+        let keyer = test_keyer();
+        let text = column("phone", "text", TypeCategory::Text);
+        for (format, shape) in [
+            ("e164", &e164),
+            ("national", &national),
+            ("+44 #### ######", &pattern),
+        ] {
+            let rule = compile(
+                &format!("{{ transform = \"phone\", format = \"{format}\" }}"),
+                &text,
+            )
+            .expect("rule builds");
+            for i in 0..2_000 {
+                let input = format!("+1 555 010 {i:04}");
+                let fake = rule
+                    .apply(Some(&input), &keyer, &[])
+                    .expect("a phone")
+                    .expect("not NULL");
+                assert!(shape.is_match(&fake), "{format}: {fake}");
+                assert!(fake.len() <= 16, "{format}: {fake}");
+            }
+        }
+        let error = compile("{ transform = \"phone\", format = \"+44 xxxx\" }", &text)
+            .expect_err("no digits in the pattern");
+        assert!(error.contains("# for each digit"), "{error}");
     }
 }
