@@ -63,6 +63,8 @@ pub struct Column {
     /// Its binary COPY form is its UTF-8 text (text, varchar, char, citext, name), so a rule
     /// can rewrite it in the binary format.
     pub text_binary: bool,
+    /// The CHECK constraints of its domain and of the domains under it, as SQL.
+    pub domain_checks: Vec<String>,
 }
 
 impl Column {
@@ -78,6 +80,7 @@ impl Column {
             generated: false,
             binary_safe: true,
             text_binary: true,
+            domain_checks: Vec::new(),
         }
     }
 }
@@ -202,7 +205,7 @@ pub struct Catalog {
 struct TableRow(String, String, String, Option<String>, i64, i64, i64);
 
 /// schema, table, column, type, base type (through every domain), its type category, its
-/// binary send function, max length, not null, generated, binary safe, unique.
+/// binary send function, max length, not null, generated, binary safe, unique, domain checks.
 #[derive(sqlx::FromRow)]
 struct ColumnRow(
     String,
@@ -217,6 +220,7 @@ struct ColumnRow(
     bool,
     bool,
     bool,
+    Vec<String>,
 );
 
 /// The send functions whose binary form is the value's UTF-8 text.
@@ -273,7 +277,11 @@ impl Catalog {
                     -- judged on the base type of a domain; 16384 is the first user OID
                     bt.typtype <> 'c' AND NOT (bt.typcategory = 'A' AND bt.typelem >= 16384),
                     EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique
-                              AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum AND i.indpred IS NULL)
+                              AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum AND i.indpred IS NULL),
+                    ARRAY(SELECT pg_get_constraintdef(con.oid) FROM pg_constraint con
+                          WHERE con.contype = 'c' AND (con.contypid = a.atttypid OR con.contypid IN
+                                (SELECT d.base FROM domains d WHERE d.domain = a.atttypid))
+                          ORDER BY con.conname)
              FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
              JOIN pg_namespace n ON n.oid = c.relnamespace
              LEFT JOIN base_of b ON b.domain = a.atttypid
@@ -319,6 +327,7 @@ impl Catalog {
             generated,
             binary_safe,
             unique,
+            domain_checks,
         ) in columns
         {
             if let Some(table) = catalog.tables.get_mut(&profile_name(&schema, &table)) {
@@ -338,6 +347,7 @@ impl Catalog {
                     unique,
                     generated,
                     binary_safe,
+                    domain_checks,
                 });
             }
         }

@@ -461,6 +461,54 @@ fn text_rules_write_citext_of_any_schema_and_domains_over_text_types() {
 }
 
 #[test]
+fn fakes_are_tried_against_domain_checks_before_anything_is_written() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE DOMAIN phone_e164 AS varchar(16) CHECK (VALUE ~ '^\\+[1-9][0-9]{6,14}$');
+         CREATE DOMAIN mobile AS phone_e164 CHECK (length(VALUE) >= 10);
+         CREATE TABLE contacts (id int PRIMARY KEY, phone phone_e164, mobile mobile);
+         INSERT INTO contacts
+         SELECT i, '+4420794' || lpad(i::text, 5, '0'), CASE WHEN i % 3 = 0 THEN NULL
+                ELSE '+3161234' || lpad(i::text, 4, '0') END
+         FROM generate_series(1, 500) i;",
+    );
+    let mut staging = staging();
+    let dir = work_dir();
+    let varied = profile(
+        &dir,
+        "version = 1\n[tables.contacts.columns]\nphone = \"phone\"\nmobile = { transform = \"phone\", format = \"+31 6 ########\" }\n",
+    );
+    copy(&source, &staging, &varied, &[])
+        .assert_code(2)
+        .assert_stderr_contains(
+            "contacts.phone: the fakes of rule 'phone' do not fit its type phone_e164",
+        )
+        .assert_stderr_contains("CHECK")
+        .assert_stderr_contains("format = \"e164\"")
+        .assert_stderr_contains(
+            "contacts.mobile: the fakes of rule 'phone' do not fit its type mobile",
+        )
+        .assert_clean_failure("+4420794")
+        .assert_no_secret("+3161234");
+    assert!(!staging.database_exists(&format!("{}_restage_next", staging.name)));
+
+    let e164 = profile(
+        &dir,
+        "version = 1\n[tables.contacts.columns]\nphone = { transform = \"phone\", format = \"e164\" }\nmobile = { transform = \"phone\", format = \"+316########\" }\n",
+    );
+    copy(&source, &staging, &e164, &[]).assert_code(0);
+    staging.reconnect();
+    assert_eq!(
+        staging.scalar(
+            "SELECT count(*) FROM contacts WHERE phone ~ '^\\+[1-9][0-9]{6,14}$'
+               AND phone NOT LIKE '+4420794%' AND (mobile IS NULL) = (id % 3 = 0)
+               AND (mobile IS NULL OR mobile NOT LIKE '+3161234%')"
+        ),
+        "500"
+    );
+}
+
+#[test]
 fn row_filters_and_subsets_keep_every_foreign_key_valid() {
     let source = production();
     let mut staging = staging();

@@ -45,7 +45,8 @@ pub async fn check(source: &SecretUrl, profile: &Path) -> Result<CheckReport, Er
     let catalog = Catalog::read(&mut connection)
         .await
         .map_err(database_error(source, "reading the catalog"))?;
-    let compiled = super::compile_profile(&profile, &catalog, &mut connection, source).await?;
+    let compiled =
+        super::validate::compile_profile(&profile, &catalog, &mut connection, source).await?;
     super::refuse_uncovered(&mut connection, &catalog, &compiled, source, &profile).await?;
     Ok(CheckReport {
         command: "check",

@@ -12,6 +12,7 @@ pub mod progress;
 pub mod report;
 pub mod schema;
 pub mod swap;
+pub mod validate;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
@@ -31,7 +32,6 @@ use crate::pg::{self, database_error};
 use crate::phase::{Phase, PhaseClock, PhaseName};
 use crate::safety;
 use crate::secret::SecretUrl;
-use crate::seed::data::SeedData;
 use plan::TablePlan;
 use progress::Progress;
 pub use report::CopyReport;
@@ -236,7 +236,7 @@ async fn plan(options: &CopyOptions) -> Result<Planned, Error> {
     let catalog = Catalog::read(&mut leader)
         .await
         .map_err(database_error(source, "reading the catalog"))?;
-    let mut compiled = compile_profile(&profile, &catalog, &mut leader, source).await?;
+    let mut compiled = validate::compile_profile(&profile, &catalog, &mut leader, source).await?;
     exclude(&mut compiled, &catalog, &options.exclude_tables)?;
     refuse_uncovered(&mut leader, &catalog, &compiled, source, &profile).await?;
     let mut limits = compiled.limits.clone();
@@ -314,54 +314,6 @@ fn keyer(profile: &Profile, random: bool) -> Result<Keyer, Error> {
             env: profile.key_env().to_owned(),
             profile: profile.path.clone(),
         }),
-    }
-}
-
-/// Compiles the profile and checks each `where` against the source.
-async fn compile_profile(
-    profile: &Profile,
-    catalog: &Catalog,
-    connection: &mut PgConnection,
-    source: &SecretUrl,
-) -> Result<CompiledProfile, Error> {
-    let test_cards: Vec<String> = SeedData::load(None)?
-        .payment_cards
-        .into_iter()
-        .map(|card| card.number)
-        .collect();
-    let compiled = profile.compile(catalog, &test_cards)?;
-    let mut problems = Vec::new();
-    for (name, rules) in &compiled.tables {
-        let (Some(filter), Some(table)) = (&rules.filter, catalog.tables.get(name)) else {
-            continue;
-        };
-        // Separate statements: a filter that does not parse would fail the whole string.
-        sqlx::raw_sql("SAVEPOINT restage_filter")
-            .execute(&mut *connection)
-            .await
-            .map_err(database_error(source, "checking row filters"))?;
-        let check = format!("EXPLAIN SELECT 1 FROM {} WHERE {filter}", table.quoted());
-        let outcome = sqlx::raw_sql(&check).execute(&mut *connection).await;
-        sqlx::raw_sql("ROLLBACK TO SAVEPOINT restage_filter")
-            .execute(&mut *connection)
-            .await
-            .map_err(database_error(source, "checking row filters"))?;
-        if let Err(error) = outcome {
-            let reason = error
-                .as_database_error()
-                .map_or_else(|| error.to_string(), |e| e.message().to_owned());
-            problems.push(format!(
-                "tables.{name}.where: `{filter}` does not run on the source: {reason}"
-            ));
-        }
-    }
-    if problems.is_empty() {
-        Ok(compiled)
-    } else {
-        Err(Error::Profile {
-            path: profile.path.clone(),
-            problems,
-        })
     }
 }
 

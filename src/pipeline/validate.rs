@@ -1,0 +1,161 @@
+//! A profile checked against the source before anything is written: it compiles against the
+//! catalog, its row filters run, and its fakes pass the CHECKs of the domains they go into.
+//! Everything here reads; problems are reported all at once.
+
+use sqlx::postgres::PgConnection;
+
+use crate::anonymize::profile::{CompiledProfile, Profile};
+use crate::anonymize::{CompiledRule, Keyer};
+use crate::catalog::{Catalog, Column, Table};
+use crate::error::Error;
+use crate::pg::database_error;
+use crate::secret::SecretUrl;
+use crate::seed::data::SeedData;
+
+/// Values of a column (or made-up ones, for an empty table) whose fakes are tried against its
+/// domain.
+const SAMPLES: i64 = 20;
+
+/// Compiles the profile against the catalog, runs each `where` and tries each rule's fakes
+/// against the domain CHECKs of its column, on the source, read-only.
+pub async fn compile_profile(
+    profile: &Profile,
+    catalog: &Catalog,
+    connection: &mut PgConnection,
+    source: &SecretUrl,
+) -> Result<CompiledProfile, Error> {
+    let test_cards: Vec<String> = SeedData::load(None)?
+        .payment_cards
+        .into_iter()
+        .map(|card| card.number)
+        .collect();
+    let compiled = profile.compile(catalog, &test_cards)?;
+    let mut problems = Vec::new();
+    for (name, rules) in &compiled.tables {
+        let Some(table) = catalog.tables.get(name) else {
+            continue;
+        };
+        if let Some(filter) = &rules.filter
+            && let Some(reason) = statement_error(
+                connection,
+                source,
+                &format!("EXPLAIN SELECT 1 FROM {} WHERE {filter}", table.quoted()),
+                &[],
+            )
+            .await?
+        {
+            problems.push(format!(
+                "tables.{name}.where: `{filter}` does not run on the source: {reason}"
+            ));
+        }
+        for (position, rule) in &rules.rules {
+            let column = &table.columns[*position];
+            if !column.domain_checks.is_empty()
+                && let Some(problem) = refused_fake(connection, source, table, column, rule).await?
+            {
+                problems.push(problem);
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(compiled)
+    } else {
+        Err(Error::Profile {
+            path: profile.path.clone(),
+            problems,
+        })
+    }
+}
+
+/// The problem with `rule` when one of its fakes for sampled values of `column` is refused by
+/// the column's domain. The message names the rule, the domain and its checks, never a value.
+async fn refused_fake(
+    connection: &mut PgConnection,
+    source: &SecretUrl,
+    table: &Table,
+    column: &Column,
+    rule: &CompiledRule,
+) -> Result<Option<String>, Error> {
+    let mut inputs: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT {0}::text FROM {1} WHERE {0} IS NOT NULL LIMIT {SAMPLES}",
+        crate::catalog::quote(&column.name),
+        table.quoted()
+    ))
+    .fetch_all(&mut *connection)
+    .await
+    .map_err(database_error(
+        source,
+        "sampling values for the domain checks",
+    ))?;
+    if inputs.is_empty() {
+        inputs = (0..SAMPLES)
+            .map(|i| format!("restage-sample-{i}"))
+            .collect();
+    }
+    // The fakes' shape does not depend on the key; a throwaway one keeps the real key out.
+    let keyer = Keyer::random();
+    let row = vec![None; table.columns.len()];
+    for input in &inputs {
+        // Values a rule cannot read (a date rule on a made-up input) are the copy's business.
+        let Ok(Some(fake)) = rule.apply(Some(input), &keyer, &row) else {
+            continue;
+        };
+        let cast = format!("SELECT $1::text::{}", column.type_name);
+        if let Some(reason) = statement_error(connection, source, &cast, &[&fake]).await? {
+            return Ok(Some(format!(
+                "{}.{}: the fakes of rule '{}' do not fit its type {} ({}): {reason}; {}",
+                table.profile_name(),
+                column.name,
+                rule.transform,
+                column.type_name,
+                column.domain_checks.join(", "),
+                fitting_rule_hint(rule.transform)
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// What to change in a rule whose fakes a domain refuses.
+fn fitting_rule_hint(transform: &str) -> &'static str {
+    match transform {
+        "phone" => {
+            "give it a format that fits: format = \"e164\", \"national\" or a pattern like \"+44 #### ######\""
+        }
+        "email" => "choose a `domain` the check accepts, or write a `regex` or `template` rule",
+        _ => "write a rule whose values fit, such as `regex`, `template` or `constant`",
+    }
+}
+
+/// Runs `sql` (with text parameters) in a savepoint, read-only: the database's message when it
+/// fails, `None` when it runs.
+async fn statement_error(
+    connection: &mut PgConnection,
+    source: &SecretUrl,
+    sql: &str,
+    parameters: &[&str],
+) -> Result<Option<String>, Error> {
+    // Separate statements: a statement that fails would fail everything sent with it.
+    sqlx::raw_sql("SAVEPOINT restage_check")
+        .execute(&mut *connection)
+        .await
+        .map_err(database_error(source, "checking the profile"))?;
+    let outcome = if parameters.is_empty() {
+        sqlx::raw_sql(sql).execute(&mut *connection).await
+    } else {
+        parameters
+            .iter()
+            .fold(sqlx::query(sql), |query, parameter| query.bind(*parameter))
+            .execute(&mut *connection)
+            .await
+    };
+    sqlx::raw_sql("ROLLBACK TO SAVEPOINT restage_check")
+        .execute(&mut *connection)
+        .await
+        .map_err(database_error(source, "checking the profile"))?;
+    Ok(outcome.err().map(|error| {
+        error
+            .as_database_error()
+            .map_or_else(|| error.to_string(), |e| e.message().to_owned())
+    }))
+}
