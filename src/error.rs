@@ -275,6 +275,18 @@ pub enum CopyError {
         expected: usize,
         got: usize,
     },
+    #[error(
+        "copying {table} failed: the target refused a row{}: {reason} (rules: {ruled}); make \
+         the rule write values the column accepts (the value is not shown)",
+        column.as_ref().map(|column| format!(", column {column}")).unwrap_or_default()
+    )]
+    Load {
+        table: String,
+        column: Option<String>,
+        /// The ruled columns concerned, `column = 'rule'`.
+        ruled: String,
+        reason: String,
+    },
     #[error("the binary COPY stream of {table} is broken: {reason}")]
     Stream { table: String, reason: String },
     #[error("{table}: {read} rows read from the source but {written} written to the target")]

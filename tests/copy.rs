@@ -509,6 +509,32 @@ fn fakes_are_tried_against_domain_checks_before_anything_is_written() {
 }
 
 #[test]
+fn a_value_the_target_refuses_is_named_by_column_and_rule_never_shown() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE DOMAIN short_code AS text CHECK (length(VALUE) <= 8);
+         CREATE TABLE codes (id bigint PRIMARY KEY, code short_code NOT NULL);
+         INSERT INTO codes VALUES (1, 'secret-1'), (1000000001, 'secret-2');",
+    );
+    let mut staging = staging();
+    let dir = work_dir();
+    // The plan's sample of fakes passes (it knows no ids); the long id does not.
+    let rules = profile(
+        &dir,
+        "version = 1\n[tables.codes.columns]\ncode = { transform = \"template\", template = \"c-{id}\" }\n",
+    );
+    copy(&source, &staging, &rules, &[])
+        .assert_code(4)
+        .assert_stderr_contains("copying codes failed: the target refused a row, column code:")
+        .assert_stderr_contains("violates check constraint \"short_code_check\"")
+        .assert_stderr_contains("(rules: code = 'template')")
+        .assert_clean_failure("secret-")
+        .assert_no_secret("c-1000000001");
+    assert!(!staging.database_exists(&format!("{}_restage_next", staging.name)));
+    staging.reconnect();
+}
+
+#[test]
 fn row_filters_and_subsets_keep_every_foreign_key_valid() {
     let source = production();
     let mut staging = staging();

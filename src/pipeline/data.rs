@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use futures_util::StreamExt;
-use sqlx::postgres::PgConnection;
+use sqlx::postgres::{PgConnection, PgDatabaseError};
 use tokio::task::JoinSet;
 
 use super::copy_binary::{self, TupleError, TupleReader};
@@ -188,10 +188,11 @@ async fn copy_piece(
         table: table.name.clone(),
         source,
     };
+    let refused = |error| load_error(table, error);
     let mut writer = target
         .copy_in_raw(&table.insert_sql())
         .await
-        .map_err(database)?;
+        .map_err(refused)?;
     let mut reader = source
         .copy_out_raw(&table.select_sql(piece.index))
         .await
@@ -212,7 +213,7 @@ async fn copy_piece(
                 bytes - reported_bytes,
             );
             (reported_rows, reported_bytes) = (rewriter.rows, bytes);
-            writer.send(full).await.map_err(database)?;
+            writer.send(full).await.map_err(refused)?;
         }
     }
     drop(reader);
@@ -225,9 +226,9 @@ async fn copy_piece(
         }
     };
     if !rest.is_empty() {
-        writer.send(rest).await.map_err(database)?;
+        writer.send(rest).await.map_err(refused)?;
     }
-    let rows = writer.finish().await.map_err(database)?;
+    let rows = writer.finish().await.map_err(refused)?;
     match mode {
         // Binary rows are not counted on the way; the piece's total comes at the end.
         Mode::Pipe { count_lines: false } => {
@@ -248,6 +249,58 @@ async fn copy_piece(
         bytes,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// An error of the target while it loads `table`. When the target refused a value of a ruled
+/// column (its type, a constraint), the error names the column or constraint and the rules,
+/// and keeps the database's message but none of its context or detail, which quote the value.
+fn load_error(table: &TableCopy, error: sqlx::Error) -> CopyError {
+    // SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): a value
+    // the target would not take; anything else is the database's own trouble.
+    let Some(refusal) = error
+        .as_database_error()
+        .and_then(|e| e.try_downcast_ref::<PgDatabaseError>())
+        .filter(|e| e.code().starts_with("22") || e.code().starts_with("23"))
+    else {
+        return CopyError::Database {
+            table: table.name.clone(),
+            source: error,
+        };
+    };
+    let rule_of = |column: &str| {
+        table
+            .rules
+            .rules
+            .iter()
+            .find(|(position, _)| table.column_names[*position] == column)
+            .map(|(_, rule)| rule.transform)
+    };
+    // The context of a refused field: `COPY t, line 3, column email: "…"`.
+    let column = refusal
+        .r#where()
+        .and_then(|context| context.split(", column ").nth(1))
+        .and_then(|rest| rest.split(':').next())
+        .map(str::to_owned);
+    let ruled = match column.as_deref() {
+        Some(column) => rule_of(column)
+            .map(|rule| format!("{column} = '{rule}'"))
+            .unwrap_or_else(|| format!("{column} (no rule)")),
+        None => table
+            .rules
+            .rules
+            .iter()
+            .map(|(position, rule)| {
+                format!("{} = '{}'", table.column_names[*position], rule.transform)
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    CopyError::Load {
+        table: table.name.clone(),
+        column,
+        ruled,
+        reason: refusal.message().to_owned(),
+    }
 }
 
 /// The rows of one piece on their way: split from the source's COPY stream, rewritten by
