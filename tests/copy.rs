@@ -535,6 +535,51 @@ fn a_value_the_target_refuses_is_named_by_column_and_rule_never_shown() {
 }
 
 #[test]
+fn json_paths_filter_and_descend_and_untouched_values_pass_verification() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE events (id int PRIMARY KEY, payload json, details jsonb, note text);
+         INSERT INTO events VALUES
+           (1, '{\"contacts\": [{\"type\": \"email\", \"value\": \"mary@shop.example\"}, {\"type\": \"note\", \"value\": \"call after 6\"}]}',
+               '{\"a\": {\"b\": [{\"email\": \"deep@shop.example\"}]}}', 'ticket 1'),
+           (2, '{\"b\": 1,  \"b\": 2, \"contacts\": []}', '{}', 'mail mary@shop.example'),
+           (3, '{ \"x\" : [1, 2.50] }', '{\"list\": [\"email\"]}', 'no address here');",
+    );
+    let mut staging = staging();
+    let dir = work_dir();
+    let rules = profile(
+        &dir,
+        "version = 1\n[tables.events.columns]\n\
+         payload = { transform = \"json\", paths = { \"$.contacts[?(@.type == 'email')].value\" = \"email\" } }\n\
+         details = { transform = \"json\", paths = { \"$..email\" = \"email\" } }\n\
+         note = \"keep\"\n",
+    );
+    copy(&source, &staging, &rules, &[]).assert_code(0);
+    staging.reconnect();
+    assert_eq!(
+        staging.scalar("SELECT count(*) FROM events WHERE payload::text LIKE '%mary@shop%' OR details::text LIKE '%deep@shop%'"),
+        "0"
+    );
+    assert_eq!(
+        staging.scalar("SELECT payload #>> '{contacts,1,value}' FROM events WHERE id = 1"),
+        "call after 6"
+    );
+    // Documents the rules do not touch arrive as they were, to the byte.
+    let (before, after) = both(
+        &mut source,
+        &mut staging,
+        "SELECT string_agg(payload::text || '|' || details::text || '|' || note, ';' ORDER BY id) FROM events WHERE id = 3",
+    );
+    assert_eq!(before, after);
+    let (before, after) = both(
+        &mut source,
+        &mut staging,
+        "SELECT payload::text FROM events WHERE id = 2",
+    );
+    assert_eq!(before, after);
+}
+
+#[test]
 fn row_filters_and_subsets_keep_every_foreign_key_valid() {
     let source = production();
     let mut staging = staging();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::anonymize::CompiledRule;
 use crate::anonymize::profile::{CompiledProfile, TableRules};
 use crate::catalog::{Catalog, ForeignKey, Table, quote};
 
@@ -55,6 +56,15 @@ pub struct TableCopy {
 }
 
 impl TableCopy {
+    /// The compiled rule of column `name`, if it has one.
+    pub fn rule_of(&self, name: &str) -> Option<&CompiledRule> {
+        self.rules
+            .rules
+            .iter()
+            .find(|(position, _)| self.column_names[*position] == name)
+            .map(|(_, rule)| rule)
+    }
+
     /// The `COPY … TO STDOUT` of one piece.
     pub fn select_sql(&self, piece: usize) -> String {
         let mut conditions: Vec<String> = self

@@ -1,5 +1,6 @@
-//! json: rules for values inside json/jsonb documents, by path (`$.bio`,
-//! `$.contacts[*].email`, `$.items[0].name`).
+//! json: rules for values inside json/jsonb documents, by path: `$.bio`,
+//! `$.contacts[*].email`, `$.items[0].name`, filters on a sibling
+//! (`$.contacts[?(@.type == 'email')].value`) and recursive descent (`$..email`).
 
 use serde_json::Value;
 
@@ -16,18 +17,53 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
     options: &[OptionSpec {
         name: "paths",
         kind: OptionKind::Table,
-        summary: "JSON path ($, .key, [*], [N]) = transformer name or inline rule table",
+        summary: "JSON path ($, .key, [*], [N], [?(@.key == 'value')], ..key) = transformer name or inline rule table",
     }],
     accepts: &[TypeCategory::Json, TypeCategory::Text],
     unique_safe: false,
     build: build_json,
 }];
 
+/// One step of a path.
 #[derive(Debug, Clone, PartialEq)]
 enum Step {
+    /// `.key`
     Key(String),
+    /// `[*]`
     Every,
+    /// `[N]`
     Index(usize),
+    /// `..`: this node and every node under it, at any depth.
+    Descend,
+    /// `[?(@.a.b == 'x')]`: the elements of an array (or the members of an object) for which
+    /// the condition holds.
+    Filter(Condition),
+}
+
+/// `@.path == value` or `@.path != value`, on an element.
+#[derive(Debug, Clone, PartialEq)]
+struct Condition {
+    path: Vec<String>,
+    equal: bool,
+    value: Value,
+}
+
+impl Condition {
+    fn holds(&self, element: &Value) -> bool {
+        let found = self
+            .path
+            .iter()
+            .try_fold(element, |node, key| node.get(key));
+        found.is_some_and(|found| same(found, &self.value)) == self.equal
+    }
+}
+
+/// JSON equality, numbers by value (`1` and `1.0` are the same).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        _ => a == b,
+    }
 }
 
 #[derive(Debug)]
@@ -59,17 +95,30 @@ fn build_json(
 }
 
 fn parse_path(path: &str) -> Result<Vec<Step>, String> {
-    let invalid = || format!("'{path}' is not a JSON path like $.a.b or $.list[*].email");
+    let invalid = || {
+        format!(
+            "'{path}' is not a JSON path like $.a.b, $.list[*].email, \
+             $.contacts[?(@.type == 'email')].value or $..email"
+        )
+    };
     let mut rest = path.strip_prefix('$').ok_or_else(invalid)?;
     let mut steps = Vec::new();
     while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix('.') {
-            let end = after.find(['.', '[']).unwrap_or(after.len());
-            if end == 0 {
-                return Err(invalid());
-            }
-            steps.push(Step::Key(after[..end].to_owned()));
-            rest = &after[end..];
+        if let Some(after) = rest.strip_prefix("..") {
+            steps.push(Step::Descend);
+            let (key, after) = key_at(after).ok_or_else(invalid)?;
+            steps.push(Step::Key(key));
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix('.') {
+            let (key, after) = key_at(after).ok_or_else(invalid)?;
+            steps.push(Step::Key(key));
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix("[?(") {
+            let end = after.find(")]").ok_or_else(invalid)?;
+            steps.push(Step::Filter(
+                parse_condition(&after[..end]).ok_or_else(invalid)?,
+            ));
+            rest = &after[end + 2..];
         } else if let Some(after) = rest.strip_prefix('[') {
             let end = after.find(']').ok_or_else(invalid)?;
             let inside = &after[..end];
@@ -83,7 +132,49 @@ fn parse_path(path: &str) -> Result<Vec<Step>, String> {
             return Err(invalid());
         }
     }
+    if steps.last() == Some(&Step::Descend) {
+        return Err(invalid());
+    }
     Ok(steps)
+}
+
+/// The key at the start of `text` (up to the next `.` or `[`) and what follows it.
+fn key_at(text: &str) -> Option<(String, &str)> {
+    let end = text.find(['.', '[']).unwrap_or(text.len());
+    (end > 0).then(|| (text[..end].to_owned(), &text[end..]))
+}
+
+/// `@.a.b == 'x'`, `@.a != "x"`, `@.n == 3`, `@.ok == true`, `@.gone == null`.
+fn parse_condition(text: &str) -> Option<Condition> {
+    let (left, equal, right) = if let Some((left, right)) = text.split_once("==") {
+        (left, true, right)
+    } else {
+        let (left, right) = text.split_once("!=")?;
+        (left, false, right)
+    };
+    let path: Vec<String> = left
+        .trim()
+        .strip_prefix("@.")?
+        .split('.')
+        .map(str::to_owned)
+        .collect();
+    if path.iter().any(String::is_empty) {
+        return None;
+    }
+    let right = right.trim();
+    let quoted = right
+        .strip_prefix('\'')
+        .and_then(|inner| inner.strip_suffix('\''))
+        .or_else(|| {
+            right
+                .strip_prefix('"')
+                .and_then(|inner| inner.strip_suffix('"'))
+        });
+    let value = match quoted {
+        Some(text) => Value::String(text.to_owned()),
+        None => serde_json::from_str(right).ok()?,
+    };
+    Some(Condition { path, equal, value })
 }
 
 impl Transformer for JsonRules {
@@ -93,53 +184,84 @@ impl Transformer for JsonRules {
         context: &ValueContext<'_>,
     ) -> Result<Option<String>, TransformError> {
         let mut document: Value = serde_json::from_str(value)?;
+        let mut changed = false;
         for (steps, rule) in &self.paths {
-            apply_at(&mut document, steps, rule, context)?;
+            changed |= apply_at(&mut document, steps, rule, context)?;
         }
-        Ok(Some(document.to_string()))
+        // A document no rule changed goes through as it came: a `json` value keeps its
+        // duplicate keys, key order and spacing.
+        if changed {
+            Ok(Some(document.to_string()))
+        } else {
+            Ok(Some(value.to_owned()))
+        }
     }
 }
 
 /// Applies `rule` to every scalar the path reaches (strings as they are, numbers and
-/// booleans by their text; the result is a string, or null).
+/// booleans by their text; the result is a string, or null); whether any value changed.
 fn apply_at(
     node: &mut Value,
     steps: &[Step],
     rule: &CompiledRule,
     context: &ValueContext<'_>,
-) -> Result<(), TransformError> {
+) -> Result<bool, TransformError> {
     let Some((step, rest)) = steps.split_first() else {
         let input = match node {
             Value::String(text) => Some(text.clone()),
             Value::Number(number) => Some(number.to_string()),
             Value::Bool(flag) => Some(flag.to_string()),
             Value::Null => None,
-            Value::Array(_) | Value::Object(_) => return Ok(()),
+            Value::Array(_) | Value::Object(_) => return Ok(false),
         };
-        *node = rule
+        let output = rule
             .apply(input.as_deref(), context.keyer, context.row)?
             .map_or(Value::Null, Value::String);
-        return Ok(());
+        let changed = output != *node;
+        *node = output;
+        return Ok(changed);
     };
+    let mut changed = false;
     match (step, node) {
         (Step::Key(key), Value::Object(object)) => {
             if let Some(child) = object.get_mut(key) {
-                apply_at(child, rest, rule, context)?;
+                changed |= apply_at(child, rest, rule, context)?;
             }
         }
         (Step::Every, Value::Array(items)) => {
             for item in items {
-                apply_at(item, rest, rule, context)?;
+                changed |= apply_at(item, rest, rule, context)?;
             }
         }
         (Step::Index(index), Value::Array(items)) => {
             if let Some(item) = items.get_mut(*index) {
-                apply_at(item, rest, rule, context)?;
+                changed |= apply_at(item, rest, rule, context)?;
+            }
+        }
+        (Step::Filter(condition), Value::Array(items)) => {
+            for item in items.iter_mut().filter(|item| condition.holds(item)) {
+                changed |= apply_at(item, rest, rule, context)?;
+            }
+        }
+        (Step::Filter(condition), Value::Object(object)) => {
+            for member in object.values_mut().filter(|member| condition.holds(member)) {
+                changed |= apply_at(member, rest, rule, context)?;
+            }
+        }
+        (Step::Descend, node) => {
+            changed |= apply_at(node, rest, rule, context)?;
+            let children: Vec<&mut Value> = match node {
+                Value::Object(object) => object.values_mut().collect(),
+                Value::Array(items) => items.iter_mut().collect(),
+                _ => Vec::new(),
+            };
+            for child in children {
+                changed |= apply_at(child, steps, rule, context)?;
             }
         }
         _ => {}
     }
-    Ok(())
+    Ok(changed)
 }
 
 #[cfg(test)]
@@ -176,7 +298,87 @@ mod tests {
                 Step::Index(2)
             ])
         );
-        assert!(parse_path("a.b").is_err());
-        assert!(parse_path("$..a").is_err());
+        assert_eq!(
+            parse_path("$..email"),
+            Ok(vec![Step::Descend, Step::Key("email".into())])
+        );
+        assert_eq!(
+            parse_path("$.contacts[?(@.type == 'email')].value"),
+            Ok(vec![
+                Step::Key("contacts".into()),
+                Step::Filter(Condition {
+                    path: vec!["type".into()],
+                    equal: true,
+                    value: Value::String("email".into()),
+                }),
+                Step::Key("value".into()),
+            ])
+        );
+        for bad in [
+            "a.b",
+            "$..",
+            "$.a[?(type == 'x')]",
+            "$.a[?(@.t = 'x')]",
+            "$.a[?(@. == 1)]",
+        ] {
+            assert!(parse_path(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn filters_choose_elements_by_a_sibling() {
+        let rule = "{ transform = \"json\", paths = { \"$.contacts[?(@.type == 'email')].value\" = \"email\", \"$.contacts[?(@.type == 'phone')].value\" = { transform = \"phone\", format = \"e164\" } } }";
+        let input = r#"{"contacts":[{"type":"email","value":"mary@shop.example"},{"type":"phone","value":"+442079460958"},{"type":"note","value":"call after 6"}]}"#;
+        let output: Value =
+            serde_json::from_str(&apply(rule, Some(input)).expect("json")).expect("valid JSON");
+        let contacts = output["contacts"].as_array().expect("array");
+        let email = contacts[0]["value"].as_str().expect("email");
+        assert!(email.ends_with("@example.com"), "{email}");
+        let phone = contacts[1]["value"].as_str().expect("phone");
+        assert!(
+            phone.starts_with('+') && phone != "+442079460958",
+            "{phone}"
+        );
+        assert_eq!(contacts[2]["value"], "call after 6");
+        let numbers = "{ transform = \"json\", paths = { \"$.items[?(@.secret == true)].v\" = { transform = \"constant\", value = \"x\" }, \"$.items[?(@.n != 2)].w\" = { transform = \"constant\", value = \"y\" } } }";
+        let output: Value = serde_json::from_str(
+            &apply(
+                numbers,
+                Some(r#"{"items":[{"secret":true,"v":"a","n":2.0,"w":"b"},{"secret":false,"v":"c","n":3,"w":"d"}]}"#),
+            )
+            .expect("json"),
+        )
+        .expect("valid JSON");
+        assert_eq!(output["items"][0]["v"], "x");
+        assert_eq!(output["items"][1]["v"], "c");
+        assert_eq!(output["items"][0]["w"], "b");
+        assert_eq!(output["items"][1]["w"], "y");
+    }
+
+    #[test]
+    fn recursive_descent_reaches_every_depth() {
+        let rule = "{ transform = \"json\", paths = { \"$..email\" = \"email\" } }";
+        let input = r#"{"email":"a@x.example","a":{"b":[{"email":"b@x.example"},{"c":{"email":"c@x.example","note":"keep"}}]},"list":["email"]}"#;
+        let text = apply(rule, Some(input)).expect("json");
+        for original in ["a@x.example", "b@x.example", "c@x.example"] {
+            assert!(!text.contains(original), "{text}");
+        }
+        let output: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(output["a"]["b"][1]["c"]["note"], "keep");
+        assert_eq!(output["list"][0], "email");
+    }
+
+    #[test]
+    fn a_document_no_rule_changes_stays_byte_identical() {
+        let rule = "{ transform = \"json\", paths = { \"$..email\" = \"email\", \"$.contacts[?(@.type == 'email')].value\" = \"email\" } }";
+        for input in [
+            r#"{"b": 1,  "a": {"x": [1, 2.50, "y"]}, "b": 2}"#,
+            "{}",
+            "[]",
+            r#"{"contacts": [{"type": "note", "value": "hello"}]}"#,
+            r#"{"email": null}"#,
+        ] {
+            assert_eq!(apply(rule, Some(input)).as_deref(), Some(input));
+        }
     }
 }
