@@ -580,6 +580,62 @@ fn json_paths_filter_and_descend_and_untouched_values_pass_verification() {
 }
 
 #[test]
+fn scrub_replaces_personal_data_inside_free_text_and_keeps_the_rest() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL);
+         CREATE TABLE tickets (id int PRIMARY KEY, customer_id int REFERENCES customers, log text, meta jsonb);
+         INSERT INTO customers VALUES (1, 'mary.smith@shop.example'), (2, 'john@corp.example');
+         INSERT INTO tickets VALUES
+           (1, 1, 'login mary.smith@shop.example from 192.168.10.20; card 4242 4242 4242 4242; call +44 20 7946 0958.',
+               '{\"note\": \"call +31 6 1234 5678 or mail john@corp.example\", \"n\": 5}'),
+           (2, 2, 'order 12345 shipped on 2026-01-02', '{\"note\": \"nothing personal\"}');",
+    );
+    let mut staging = staging();
+    let dir = work_dir();
+    let rules = profile(
+        &dir,
+        "version = 1\n[tables.customers.columns]\nemail = \"email\"\n\
+         [tables.tickets.columns]\nlog = \"scrub\"\nmeta = \"scrub\"\n",
+    );
+    copy(&source, &staging, &rules, &[]).assert_code(0);
+    staging.reconnect();
+    let log = staging.scalar("SELECT log FROM tickets WHERE id = 1");
+    for secret in [
+        "mary.smith@shop.example",
+        "192.168.10.20",
+        "4242 4242 4242 4242",
+        "+44 20 7946 0958",
+    ] {
+        assert!(!log.contains(secret), "{log}");
+    }
+    // The text around the tokens is byte-identical, and the address inside the log line is
+    // the fake the customers.email rule gave the same customer.
+    assert!(log.starts_with("login ") && log.ends_with('.'), "{log}");
+    assert!(
+        log.contains(" from ") && log.contains("; card ") && log.contains("; call "),
+        "{log}"
+    );
+    let fake_email = staging.scalar("SELECT email FROM customers WHERE id = 1");
+    assert!(log.contains(&fake_email), "{log} lacks {fake_email}");
+    let meta = staging.scalar("SELECT meta::text FROM tickets WHERE id = 1");
+    assert!(
+        !meta.contains("john@corp.example") && !meta.contains("1234 5678"),
+        "{meta}"
+    );
+    assert_eq!(
+        staging.scalar("SELECT meta ->> 'n' FROM tickets WHERE id = 1"),
+        "5"
+    );
+    let (before, after) = both(
+        &mut source,
+        &mut staging,
+        "SELECT log || '|' || meta::text FROM tickets WHERE id = 2",
+    );
+    assert_eq!(before, after);
+}
+
+#[test]
 fn row_filters_and_subsets_keep_every_foreign_key_valid() {
     let source = production();
     let mut staging = staging();

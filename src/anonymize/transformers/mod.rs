@@ -6,3 +6,4 @@ pub mod date;
 pub mod fake;
 pub mod json;
 pub mod number;
+pub mod scrub;
