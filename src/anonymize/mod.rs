@@ -103,6 +103,8 @@ pub struct Definition {
     pub accepts: &'static [TypeCategory],
     /// Whether its outputs are distinct for distinct inputs (else unique columns get a tag).
     pub unique_safe: bool,
+    /// A rule that uses it, as a profile writes it (`restage anonymizers list`).
+    pub example: &'static str,
     /// Builds an instance; gets the definition's name, so one builder can serve a family.
     pub build: Builder,
 }

@@ -26,4 +26,30 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), count);
     }
+
+    /// Every example `restage anonymizers list` shows is a rule that builds.
+    #[test]
+    fn every_example_builds() {
+        use crate::anonymize::testing::{column, compile};
+        use crate::catalog::TypeCategory;
+
+        for definition in REGISTRY.definitions() {
+            let (_, rule) = definition
+                .example
+                .split_once(" = ")
+                .unwrap_or_else(|| panic!("{}: `column = rule`", definition.name));
+            let category = definition
+                .accepts
+                .first()
+                .copied()
+                .unwrap_or(TypeCategory::Text);
+            let target = column("value", "text", category);
+            if let Err(error) = compile(rule, &target) {
+                panic!(
+                    "{}: {} does not build: {error}",
+                    definition.name, definition.example
+                );
+            }
+        }
+    }
 }

@@ -14,6 +14,8 @@ pub struct TransformerEntry {
     pub options: Vec<String>,
     /// Column type categories it writes; empty = any.
     pub writes: Vec<String>,
+    /// A rule that uses it.
+    pub example: &'static str,
 }
 
 /// Every transformer, plus the options all rules take.
@@ -41,6 +43,7 @@ impl Report for AnonymizersReport {
             for option in &entry.options {
                 text.push_str(&format!("\n  {:<15} {option}", ""));
             }
+            text.push_str(&format!("\n  {:<15} example: {}", "", entry.example));
         }
         text.push_str("\n\nEvery rule also takes:");
         for option in &self.common_options {
@@ -71,6 +74,7 @@ pub fn list() -> AnonymizersReport {
                     .iter()
                     .map(|c| format!("{c:?}").to_lowercase())
                     .collect(),
+                example: definition.example,
             })
             .collect(),
     }

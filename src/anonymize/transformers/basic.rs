@@ -16,6 +16,7 @@ pub const DEFINITIONS: &[Definition] = &[
         options: &[],
         accepts: &[],
         unique_safe: true,
+        example: "nickname = \"keep\"",
         build: |_, _, _| Ok(Box::new(Keep)),
     },
     Definition {
@@ -24,6 +25,7 @@ pub const DEFINITIONS: &[Definition] = &[
         options: &[],
         accepts: &[],
         unique_safe: true,
+        example: "fax = \"null\"",
         build: |_, _, _| Ok(Box::new(Constant(None))),
     },
     Definition {
@@ -36,6 +38,7 @@ pub const DEFINITIONS: &[Definition] = &[
         }],
         accepts: &[],
         unique_safe: false,
+        example: "notes = { transform = \"constant\", value = \"redacted\" }",
         build: |_, options, _| {
             Ok(Box::new(Constant(Some(
                 options.required_string("value")?.to_owned(),
@@ -52,6 +55,7 @@ pub const DEFINITIONS: &[Definition] = &[
         }],
         accepts: TEXT,
         unique_safe: true,
+        example: "external_id = { transform = \"hash\", length = 16 }",
         build: build_hash,
     },
     Definition {
@@ -76,6 +80,7 @@ pub const DEFINITIONS: &[Definition] = &[
         ],
         accepts: TEXT,
         unique_safe: false,
+        example: "iban = { transform = \"mask\", keep_first = 4, keep_last = 2, char = \"*\" }",
         build: build_mask,
     },
     Definition {
@@ -95,6 +100,7 @@ pub const DEFINITIONS: &[Definition] = &[
         ],
         accepts: TEXT,
         unique_safe: false,
+        example: "ticket = { transform = \"regex\", pattern = \"[0-9]{6}\", replacement = \"000000\" }",
         build: build_regex,
     },
     Definition {
@@ -107,6 +113,7 @@ pub const DEFINITIONS: &[Definition] = &[
         }],
         accepts: TEXT,
         unique_safe: false,
+        example: "login = { transform = \"template\", template = \"user{id}@example.com\" }",
         build: build_template,
     },
     Definition {
@@ -126,6 +133,7 @@ pub const DEFINITIONS: &[Definition] = &[
         ],
         accepts: TEXT,
         unique_safe: false,
+        example: "password_hash = { transform = \"password\", password = \"staging-password\" }",
         build: build_password,
     },
 ];

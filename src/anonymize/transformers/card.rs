@@ -21,6 +21,7 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
     }],
     accepts: &[TypeCategory::Text],
     unique_safe: false,
+    example: "card_number = \"card\"",
     build: build_card,
 }];
 

@@ -30,6 +30,7 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
         TypeCategory::Text,
     ],
     unique_safe: false,
+    example: "date_of_birth = { transform = \"date\", shift_days = 365 }",
     build: build_date,
 }];
 

@@ -21,6 +21,7 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
     }],
     accepts: &[TypeCategory::Json, TypeCategory::Text],
     unique_safe: false,
+    example: "profile = { transform = \"json\", paths = { \"$.contacts[?(@.type == 'email')].value\" = \"email\", \"$..phone\" = \"phone\" } }",
     build: build_json,
 }];
 

@@ -23,6 +23,7 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
         TypeCategory::Text,
     ],
     unique_safe: false,
+    example: "salary = { transform = \"number\", noise_pct = 10 }",
     build: build_number,
 }];
 

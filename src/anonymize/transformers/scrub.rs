@@ -16,7 +16,7 @@ use crate::catalog::{Column, TypeCategory};
 /// The definitions of this file.
 pub const DEFINITIONS: &[Definition] = &[Definition {
     name: "scrub",
-    summary: "replace e-mails, card numbers, IP addresses and phone numbers inside text (or a JSON document) with the fakes of email, card, ipv4 and phone; all else kept: \"scrub\"",
+    summary: "replace e-mails, card numbers, IP addresses and phone numbers inside text (or a JSON document) with the fakes of email, card, ipv4 and phone; all else kept",
     options: &[
         OptionSpec {
             name: "emails",
@@ -41,6 +41,7 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
     ],
     accepts: &[TypeCategory::Text, TypeCategory::Json],
     unique_safe: false,
+    example: "log_line = { transform = \"scrub\", ips = false }",
     build: build_scrub,
 }];
 
