@@ -20,6 +20,8 @@ pub enum TypeCategory {
     Macaddr,
     Uuid,
     Bytea,
+    /// An array (or a domain over one); its element is described in [`Column::element`].
+    Array,
     Other,
 }
 
@@ -65,6 +67,8 @@ pub struct Column {
     pub text_binary: bool,
     /// The CHECK constraints of its domain and of the domains under it, as SQL.
     pub domain_checks: Vec<String>,
+    /// For an array: its elements, as a column of the element type.
+    pub element: Option<Box<Column>>,
 }
 
 impl Column {
@@ -81,6 +85,7 @@ impl Column {
             binary_safe: true,
             text_binary: true,
             domain_checks: Vec::new(),
+            element: None,
         }
     }
 }
@@ -205,7 +210,8 @@ pub struct Catalog {
 struct TableRow(String, String, String, Option<String>, i64, i64, i64);
 
 /// schema, table, column, type, base type (through every domain), its type category, its
-/// binary send function, max length, not null, generated, binary safe, unique, domain checks.
+/// binary send function, max length, not null, generated, binary safe, unique, domain checks;
+/// for an array: its element's base type, type category and max length.
 #[derive(sqlx::FromRow)]
 struct ColumnRow(
     String,
@@ -221,7 +227,21 @@ struct ColumnRow(
     bool,
     bool,
     Vec<String>,
+    Option<String>,
+    Option<String>,
+    Option<i32>,
 );
+
+/// The category of a base type by its name and PostgreSQL type category: string-category
+/// types take text input whatever their schema or extension (citext, domains over varchar);
+/// arrays are arrays.
+fn category_of(base_type: &str, type_category: &str) -> TypeCategory {
+    match type_category {
+        "S" => TypeCategory::Text,
+        "A" => TypeCategory::Array,
+        _ => TypeCategory::of(base_type),
+    }
+}
 
 /// The send functions whose binary form is the value's UTF-8 text.
 const TEXT_SEND: &[&str] = &[
@@ -281,12 +301,20 @@ impl Catalog {
                     ARRAY(SELECT pg_get_constraintdef(con.oid) FROM pg_constraint con
                           WHERE con.contype = 'c' AND (con.contypid = a.atttypid OR con.contypid IN
                                 (SELECT d.base FROM domains d WHERE d.domain = a.atttypid))
-                          ORDER BY con.conname)
+                          ORDER BY con.conname),
+                    format_type(ebt.oid, NULL), ebt.typcategory::text,
+                    -- an array column's typmod is its elements'
+                    CASE WHEN ebt.oid IN ('varchar'::regtype, 'bpchar'::regtype)
+                              AND coalesce(nullif(a.atttypmod, -1), eb.typmod) > 4
+                         THEN coalesce(nullif(a.atttypmod, -1), eb.typmod) - 4 END
              FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
              JOIN pg_namespace n ON n.oid = c.relnamespace
              LEFT JOIN base_of b ON b.domain = a.atttypid
              JOIN pg_type bt ON bt.oid = coalesce(b.base, a.atttypid)
              JOIN pg_proc send ON send.oid = bt.typsend
+             LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A'
+             LEFT JOIN base_of eb ON eb.domain = et.oid
+             LEFT JOIN pg_type ebt ON ebt.oid = coalesce(eb.base, et.oid)
              WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
                AND n.nspname NOT IN {SYSTEM_SCHEMAS}
              ORDER BY n.nspname, c.relname, a.attnum"
@@ -328,19 +356,27 @@ impl Catalog {
             binary_safe,
             unique,
             domain_checks,
+            element_type,
+            element_category,
+            element_length,
         ) in columns
         {
             if let Some(table) = catalog.tables.get_mut(&profile_name(&schema, &table)) {
                 table.columns.push(Column {
                     name,
                     type_name,
-                    // String-category types take text input, whatever their schema or
-                    // extension (citext, domains over varchar).
-                    category: if base_category == "S" {
-                        TypeCategory::Text
-                    } else {
-                        TypeCategory::of(&base_type)
-                    },
+                    category: category_of(&base_type, &base_category),
+                    element: element_type.map(|element_type| {
+                        Box::new(Column {
+                            type_name: element_type.clone(),
+                            category: category_of(
+                                &element_type,
+                                element_category.as_deref().unwrap_or_default(),
+                            ),
+                            max_length: element_length.and_then(|n| usize::try_from(n).ok()),
+                            ..Column::text("element")
+                        })
+                    }),
                     text_binary: TEXT_SEND.contains(&send.as_str()),
                     max_length: max_length.and_then(|n| usize::try_from(n).ok()),
                     not_null,

@@ -308,6 +308,8 @@ pub enum TransformError {
     NotADate(String),
     #[error("not JSON: {0}")]
     NotJson(#[from] serde_json::Error),
+    #[error("not an array in PostgreSQL's text form (like {{x,NULL}})")]
+    NotAnArray,
     /// Every fake drawn equalled the value (a rule whose fakes are too few for the column).
     #[error("no fake different from the value in {0} draws")]
     NoDifferentFake(usize),

@@ -636,6 +636,76 @@ fn scrub_replaces_personal_data_inside_free_text_and_keeps_the_rest() {
 }
 
 #[test]
+fn each_rewrites_the_elements_of_arrays_and_domains_over_arrays() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE DOMAIN email_list AS text[] CHECK (array_length(VALUE, 1) < 10);
+         CREATE TABLE people (
+             id int PRIMARY KEY,
+             phones text[],
+             emails email_list,
+             nicknames varchar(12)[],
+             grid text[]
+         );
+         INSERT INTO people VALUES
+           (1, '{\"+44 20 7946 0958\",+31612345678}', '{mary@shop.example,MARY@SHOP.EXAMPLE}',
+               '{\"Mary Ann\",NULL}', '{{a,b},{c,d}}'),
+           (2, '{}', NULL, '{NULL}', '{{e,NULL}}'),
+           (3, NULL, '{john@corp.example}', '{Jo}', NULL);",
+    );
+    let mut staging = staging();
+    let dir = work_dir();
+    let rules = profile(
+        &dir,
+        "version = 1\n[tables.people.columns]\n\
+         phones = { each = { transform = \"phone\", format = \"e164\" } }\n\
+         emails = { each = \"email\" }\n\
+         nicknames = { each = \"first_name\" }\n\
+         grid = { each = { transform = \"constant\", value = \"x\" } }\n",
+    );
+    copy(&source, &staging, &rules, &[]).assert_code(0);
+    staging.reconnect();
+    assert_eq!(
+        staging.scalar(
+            "SELECT count(*) FROM people WHERE phones::text LIKE '%7946%' OR phones::text LIKE '%612345678%'
+               OR emails::text ILIKE '%shop.example%' OR emails::text LIKE '%corp.example%'
+               OR nicknames::text LIKE '%Mary%'"
+        ),
+        "0"
+    );
+    // Shapes, NULL elements and NULL arrays stay; case variants of one address become one fake.
+    assert_eq!(
+        staging.scalar(
+            "SELECT array_length(phones, 1) = 2 AND array_length(emails, 1) = 2
+                    AND nicknames[1] IS NOT NULL AND nicknames[2] IS NULL AND grid = '{{x,x},{x,x}}'
+             FROM people WHERE id = 1"
+        ),
+        "true"
+    );
+    assert_eq!(
+        staging.scalar(
+            "SELECT phones = '{}' AND emails IS NULL AND nicknames = '{NULL}' AND grid::text = '{{x,NULL}}'
+             FROM people WHERE id = 2"
+        ),
+        "true"
+    );
+    assert_eq!(
+        staging.scalar(
+            "SELECT phones IS NULL AND array_length(emails, 1) = 1 AND grid IS NULL FROM people WHERE id = 3"
+        ),
+        "true"
+    );
+    assert_eq!(
+        staging.scalar("SELECT emails[1] = emails[2] AND phones[1] ~ '^\\+[1-9][0-9]{6,14}$' FROM people WHERE id = 1"),
+        "true"
+    );
+    assert_eq!(
+        staging.scalar("SELECT bool_and(length(n) <= 12) FROM people, unnest(nicknames) n"),
+        "true"
+    );
+}
+
+#[test]
 fn row_filters_and_subsets_keep_every_foreign_key_valid() {
     let source = production();
     let mut staging = staging();

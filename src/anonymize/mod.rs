@@ -81,6 +81,8 @@ pub enum OptionKind {
     Boolean,
     /// A table (json `paths`).
     Table,
+    /// A rule: a transformer name or an inline rule table (`each`).
+    Rule,
 }
 
 /// One option a transformer takes.

@@ -51,6 +51,7 @@ impl Options {
                 OptionKind::Float => value.is_float() || value.is_integer(),
                 OptionKind::Boolean => value.is_bool(),
                 OptionKind::Table => value.is_table(),
+                OptionKind::Rule => value.is_str() || value.is_table(),
             };
             if !fits {
                 return Err(format!(
@@ -92,6 +93,11 @@ impl Options {
     /// A boolean option.
     pub fn boolean(&self, name: &str) -> Option<bool> {
         self.table.get(name).and_then(|value| value.as_bool())
+    }
+
+    /// A rule option: a transformer name or an inline rule table.
+    pub fn rule(&self, name: &str) -> Option<&toml::Value> {
+        self.table.get(name)
     }
 
     /// A table option.

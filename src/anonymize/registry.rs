@@ -1,7 +1,7 @@
 //! The registry: every transformer by name.
 
 use super::Registry;
-use super::transformers::{basic, card, date, fake, json, number, scrub};
+use super::transformers::{array, basic, card, date, fake, json, number, scrub};
 
 /// All transformers, family by family, in the order `restage anonymizers list` shows them.
 pub static REGISTRY: Registry = Registry::new(&[
@@ -12,6 +12,7 @@ pub static REGISTRY: Registry = Registry::new(&[
     number::DEFINITIONS,
     json::DEFINITIONS,
     scrub::DEFINITIONS,
+    array::DEFINITIONS,
 ]);
 
 #[cfg(test)]

@@ -36,6 +36,11 @@ impl CompiledRule {
                 ));
             }
         };
+        // `{ each = … }` needs no `transform`: the option names it.
+        let mut table = table;
+        if !table.contains_key("transform") && table.contains_key("each") {
+            table.insert("transform".into(), Value::String("each".into()));
+        }
         let name = table
             .get("transform")
             .and_then(Value::as_str)

@@ -1,5 +1,6 @@
 //! The transformers, by family; each file holds its definitions and their tests.
 
+pub mod array;
 pub mod basic;
 pub mod card;
 pub mod date;
