@@ -24,8 +24,13 @@ fn main() {
             .first()
             .copied()
             .unwrap_or(TypeCategory::Text);
+        // The composite example names the fields of a postal address.
         let column = Column {
             category,
+            fields: ["street", "city", "zip", "country"]
+                .iter()
+                .map(|name| Column::text(name))
+                .collect(),
             ..Column::text("value")
         };
         let columns = [
@@ -86,6 +91,7 @@ fn input(category: TypeCategory, i: usize) -> String {
         TypeCategory::Inet => format!("10.{}.{}.{}", i % 256, (i / 7) % 256, (i / 13) % 256),
         TypeCategory::Uuid => format!("00000000-0000-4000-8000-{i:012}"),
         TypeCategory::Macaddr => format!("08:00:2b:01:{:02x}:{:02x}", i % 256, (i / 3) % 256),
+        TypeCategory::Composite => format!("(\"{i} Main St\",Utrecht,\"3511 AB\",NL)"),
         TypeCategory::Array => format!("{{\"+44 20 7946 {i:04}\",+3161234{i:04},NULL}}"),
         TypeCategory::Text | TypeCategory::Bytea | TypeCategory::Other => format!(
             "2026-01-02 login mary.smith{i}@shop.example from 192.168.{}.{}, call +44 20 7946 {i:04}",

@@ -22,6 +22,8 @@ pub enum TypeCategory {
     Bytea,
     /// An array (or a domain over one); its element is described in [`Column::element`].
     Array,
+    /// A composite type; its fields are described in [`Column::fields`].
+    Composite,
     Other,
 }
 
@@ -69,6 +71,8 @@ pub struct Column {
     pub domain_checks: Vec<String>,
     /// For an array: its elements, as a column of the element type.
     pub element: Option<Box<Column>>,
+    /// For a composite: its fields, in order, as columns.
+    pub fields: Vec<Column>,
 }
 
 impl Column {
@@ -86,6 +90,7 @@ impl Column {
             text_binary: true,
             domain_checks: Vec::new(),
             element: None,
+            fields: Vec::new(),
         }
     }
 }
@@ -211,7 +216,8 @@ struct TableRow(String, String, String, Option<String>, i64, i64, i64);
 
 /// schema, table, column, type, base type (through every domain), its type category, its
 /// binary send function, max length, not null, generated, binary safe, unique, domain checks;
-/// for an array: its element's base type, type category and max length.
+/// for an array: its element's base type, type category and max length; the OIDs of the base
+/// type and of the element's base type (to find composite fields).
 #[derive(sqlx::FromRow)]
 struct ColumnRow(
     String,
@@ -230,6 +236,8 @@ struct ColumnRow(
     Option<String>,
     Option<String>,
     Option<i32>,
+    i64,
+    Option<i64>,
 );
 
 /// The category of a base type by its name and PostgreSQL type category: string-category
@@ -239,7 +247,80 @@ fn category_of(base_type: &str, type_category: &str) -> TypeCategory {
     match type_category {
         "S" => TypeCategory::Text,
         "A" => TypeCategory::Array,
+        "C" => TypeCategory::Composite,
         _ => TypeCategory::of(base_type),
+    }
+}
+
+/// `domains` (every domain with each type under it) and `base_of` (every domain's base type
+/// and the first typmod on the way down), for the queries that follow types through domains.
+const DOMAIN_BASES: &str = "WITH RECURSIVE domains(domain, base, typmod) AS (
+        SELECT oid, typbasetype, typtypmod FROM pg_type WHERE typtype = 'd'
+        UNION ALL
+        -- a domain over a domain: down to the base type, keeping the first typmod
+        SELECT d.domain, t.typbasetype, CASE WHEN d.typmod <> -1 THEN d.typmod ELSE t.typtypmod END
+        FROM domains d JOIN pg_type t ON t.oid = d.base WHERE t.typtype = 'd'
+    ), base_of AS (
+        SELECT domain, base, typmod FROM domains d
+        WHERE NOT EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = d.base AND t.typtype = 'd')
+    )";
+
+/// The fields of every composite type: (type OID, field name, base type, its type category,
+/// max length, base type OID), through domains.
+#[derive(sqlx::FromRow)]
+struct FieldRow(i64, String, String, String, Option<i32>, i64);
+
+/// The composite types of a database, to describe composite columns and their elements.
+struct Composites {
+    fields: BTreeMap<i64, Vec<FieldRow>>,
+}
+
+/// How deep composites may nest in a description (a type cannot contain itself, but stay safe).
+const MAX_NESTING: usize = 8;
+
+impl Composites {
+    async fn read(connection: &mut PgConnection) -> Result<Composites, sqlx::Error> {
+        let rows: Vec<FieldRow> = sqlx::query_as(&format!(
+            "{DOMAIN_BASES}
+             SELECT t.oid::int8, a.attname::text, format_type(bt.oid, NULL), bt.typcategory::text,
+                    CASE WHEN bt.oid IN ('varchar'::regtype, 'bpchar'::regtype)
+                              AND coalesce(nullif(a.atttypmod, -1), b.typmod) > 4
+                         THEN coalesce(nullif(a.atttypmod, -1), b.typmod) - 4 END,
+                    bt.oid::int8
+             FROM pg_type t JOIN pg_class r ON r.oid = t.typrelid AND r.relkind = 'c'
+             JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+             LEFT JOIN base_of b ON b.domain = a.atttypid
+             JOIN pg_type bt ON bt.oid = coalesce(b.base, a.atttypid)
+             ORDER BY t.oid, a.attnum"
+        ))
+        .fetch_all(connection)
+        .await?;
+        let mut fields: BTreeMap<i64, Vec<FieldRow>> = BTreeMap::new();
+        for row in rows {
+            fields.entry(row.0).or_default().push(row);
+        }
+        Ok(Composites { fields })
+    }
+
+    /// The fields of composite type `oid` as columns (nested composites described too).
+    fn fields_of(&self, oid: Option<i64>, depth: usize) -> Vec<Column> {
+        let Some(rows) = oid.and_then(|oid| self.fields.get(&oid)) else {
+            return Vec::new();
+        };
+        if depth >= MAX_NESTING {
+            return Vec::new();
+        }
+        rows.iter()
+            .map(
+                |FieldRow(_, name, base_type, category, length, base_oid)| Column {
+                    type_name: base_type.clone(),
+                    category: category_of(base_type, category),
+                    max_length: length.and_then(|n| usize::try_from(n).ok()),
+                    fields: self.fields_of(Some(*base_oid), depth + 1),
+                    ..Column::text(name)
+                },
+            )
+            .collect()
     }
 }
 
@@ -277,17 +358,7 @@ impl Catalog {
         .fetch_all(&mut *connection)
         .await?;
         let columns: Vec<ColumnRow> = sqlx::query_as(&format!(
-            "WITH RECURSIVE domains(domain, base, typmod) AS (
-                 SELECT oid, typbasetype, typtypmod FROM pg_type WHERE typtype = 'd'
-                 UNION ALL
-                 -- a domain over a domain: down to the base type, keeping the first typmod
-                 SELECT d.domain, t.typbasetype,
-                        CASE WHEN d.typmod <> -1 THEN d.typmod ELSE t.typtypmod END
-                 FROM domains d JOIN pg_type t ON t.oid = d.base WHERE t.typtype = 'd'
-             ), base_of AS (
-                 SELECT domain, base, typmod FROM domains d
-                 WHERE NOT EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = d.base AND t.typtype = 'd')
-             )
+            "{DOMAIN_BASES}
              SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
                     format_type(bt.oid, NULL), bt.typcategory::text, send.proname::text,
                     CASE WHEN bt.oid IN ('varchar'::regtype, 'bpchar'::regtype)
@@ -306,7 +377,8 @@ impl Catalog {
                     -- an array column's typmod is its elements'
                     CASE WHEN ebt.oid IN ('varchar'::regtype, 'bpchar'::regtype)
                               AND coalesce(nullif(a.atttypmod, -1), eb.typmod) > 4
-                         THEN coalesce(nullif(a.atttypmod, -1), eb.typmod) - 4 END
+                         THEN coalesce(nullif(a.atttypmod, -1), eb.typmod) - 4 END,
+                    bt.oid::int8, ebt.oid::int8
              FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
              JOIN pg_namespace n ON n.oid = c.relnamespace
              LEFT JOIN base_of b ON b.domain = a.atttypid
@@ -321,6 +393,7 @@ impl Catalog {
         ))
         .fetch_all(&mut *connection)
         .await?;
+        let composites = Composites::read(connection).await?;
         let mut catalog = Catalog::default();
         for TableRow(schema, name, kind, partition_root, estimated_rows, size_bytes, pages) in
             tables
@@ -359,6 +432,8 @@ impl Catalog {
             element_type,
             element_category,
             element_length,
+            base_oid,
+            element_oid,
         ) in columns
         {
             if let Some(table) = catalog.tables.get_mut(&profile_name(&schema, &table)) {
@@ -374,9 +449,11 @@ impl Catalog {
                                 element_category.as_deref().unwrap_or_default(),
                             ),
                             max_length: element_length.and_then(|n| usize::try_from(n).ok()),
+                            fields: composites.fields_of(element_oid, 0),
                             ..Column::text("element")
                         })
                     }),
+                    fields: composites.fields_of(Some(base_oid), 0),
                     text_binary: TEXT_SEND.contains(&send.as_str()),
                     max_length: max_length.and_then(|n| usize::try_from(n).ok()),
                     not_null,

@@ -310,6 +310,8 @@ pub enum TransformError {
     NotJson(#[from] serde_json::Error),
     #[error("not an array in PostgreSQL's text form (like {{x,NULL}})")]
     NotAnArray,
+    #[error("not a record of the column's type in PostgreSQL's text form (like (x,,y))")]
+    NotARecord,
     /// Every fake drawn equalled the value (a rule whose fakes are too few for the column).
     #[error("no fake different from the value in {0} draws")]
     NoDifferentFake(usize),

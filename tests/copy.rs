@@ -706,6 +706,60 @@ fn each_rewrites_the_elements_of_arrays_and_domains_over_arrays() {
 }
 
 #[test]
+fn fields_rewrite_composites_nested_and_inside_arrays() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TYPE postal_address AS (street text, city text, zip varchar(8), country char(2));
+         CREATE TYPE contact AS (label text, address postal_address);
+         CREATE TABLE customers (id int PRIMARY KEY, home postal_address, previous postal_address[], work contact);
+         INSERT INTO customers VALUES
+           (1, '(\"1 Main St\",Utrecht,\"3511 AB\",NL)',
+               ARRAY['(\"2 Side St\",Delft,\"2611 AA\",NL)'::postal_address, NULL],
+               ROW('office', ROW('5 Work Rd', 'Amsterdam', '1011 AB', 'NL'))::contact),
+           (2, '(,Leiden,,)', '{}', NULL),
+           (3, NULL, NULL, ROW('home', NULL)::contact);",
+    );
+    let mut staging = staging();
+    let dir = work_dir();
+    let rules = profile(
+        &dir,
+        "version = 1\n[tables.customers.columns]\n\
+         home = { fields = { street = \"street_address\", zip = \"postcode\" } }\n\
+         previous = { each = { fields = { street = \"street_address\", city = \"city\" } } }\n\
+         work = { fields = { address = { fields = { street = \"street_address\" } } } }\n",
+    );
+    copy(&source, &staging, &rules, &[]).assert_code(0);
+    staging.reconnect();
+    assert_eq!(
+        staging.scalar(
+            "SELECT (home).street <> '1 Main St' AND (home).city = 'Utrecht' AND (home).zip <> '3511 AB'
+                    AND length((home).zip) <= 8 AND (home).country = 'NL'
+                    AND (previous[1]).street <> '2 Side St' AND (previous[1]).city <> 'Delft'
+                    AND (previous[1]).zip = '2611 AA' AND previous[2] IS NULL
+                    AND (work).label = 'office' AND ((work).address).street <> '5 Work Rd'
+                    AND ((work).address).city = 'Amsterdam'
+             FROM customers WHERE id = 1"
+        ),
+        "true"
+    );
+    assert_eq!(
+        staging.scalar(
+            "SELECT (home).street IS NULL AND (home).city = 'Leiden' AND (home).zip IS NULL
+                    AND previous = '{}' AND work IS NULL
+             FROM customers WHERE id = 2"
+        ),
+        "true"
+    );
+    assert_eq!(
+        staging.scalar(
+            "SELECT home IS NULL AND previous IS NULL AND (work).label = 'home' AND (work).address IS NULL
+             FROM customers WHERE id = 3"
+        ),
+        "true"
+    );
+}
+
+#[test]
 fn row_filters_and_subsets_keep_every_foreign_key_valid() {
     let source = production();
     let mut staging = staging();

@@ -1,7 +1,7 @@
 //! The registry: every transformer by name.
 
 use super::Registry;
-use super::transformers::{array, basic, card, date, fake, json, number, scrub};
+use super::transformers::{array, basic, card, composite, date, fake, json, number, scrub};
 
 /// All transformers, family by family, in the order `restage anonymizers list` shows them.
 pub static REGISTRY: Registry = Registry::new(&[
@@ -13,6 +13,7 @@ pub static REGISTRY: Registry = Registry::new(&[
     json::DEFINITIONS,
     scrub::DEFINITIONS,
     array::DEFINITIONS,
+    composite::DEFINITIONS,
 ]);
 
 #[cfg(test)]
@@ -44,7 +45,12 @@ mod tests {
                 .first()
                 .copied()
                 .unwrap_or(TypeCategory::Text);
-            let target = column("value", "text", category);
+            let mut target = column("value", "text", category);
+            // The composite example names the fields of a postal address.
+            target.fields = ["street", "city", "zip", "country"]
+                .iter()
+                .map(|name| column(name, "text", TypeCategory::Text))
+                .collect();
             if let Err(error) = compile(rule, &target) {
                 panic!(
                     "{}: {} does not build: {error}",

@@ -36,10 +36,13 @@ impl CompiledRule {
                 ));
             }
         };
-        // `{ each = … }` needs no `transform`: the option names it.
+        // `{ each = … }` needs no `transform`: the option names it …
         let mut table = table;
-        if !table.contains_key("transform") && table.contains_key("each") {
-            table.insert("transform".into(), Value::String("each".into()));
+        // … and `{ fields = … }` neither.
+        for implied in ["each", "fields"] {
+            if !table.contains_key("transform") && table.contains_key(implied) {
+                table.insert("transform".into(), Value::String(implied.into()));
+            }
         }
         let name = table
             .get("transform")

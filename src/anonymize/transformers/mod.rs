@@ -3,6 +3,7 @@
 pub mod array;
 pub mod basic;
 pub mod card;
+pub mod composite;
 pub mod date;
 pub mod fake;
 pub mod json;
