@@ -3,6 +3,7 @@
 use toml::Value;
 
 use super::{BuildContext, Keyer, Options, TransformError, Transformer, ValueContext};
+use crate::catalog::Column;
 
 /// One column's rule, ready to apply.
 #[derive(Debug)]
@@ -88,6 +89,22 @@ impl CompiledRule {
             max_length: column.max_length,
             unique_tag: column.unique && !definition.unique_safe,
         })
+    }
+
+    /// Builds a rule that lives inside another — a JSON path's, an array element's, a
+    /// composite field's — for `column`, with the outer rule's table, cards and registry.
+    pub fn build_within(
+        rule: &Value,
+        column: &Column,
+        outer: &BuildContext<'_>,
+    ) -> Result<CompiledRule, String> {
+        let context = BuildContext {
+            column,
+            table_columns: outer.table_columns,
+            test_cards: outer.test_cards,
+            registry: outer.registry,
+        };
+        CompiledRule::build(rule, &context)
     }
 
     /// The new value of one cell; `None` is NULL.

@@ -39,13 +39,8 @@ fn build_each(
         .as_deref()
         .cloned()
         .unwrap_or_else(|| Column::text(&context.column.name));
-    let element_context = BuildContext {
-        column: &element,
-        table_columns: context.table_columns,
-        test_cards: context.test_cards,
-        registry: context.registry,
-    };
-    let rule = CompiledRule::build(rule, &element_context).map_err(|e| format!("each: {e}"))?;
+    let rule =
+        CompiledRule::build_within(rule, &element, context).map_err(|e| format!("each: {e}"))?;
     Ok(Box::new(Each { rule }))
 }
 

@@ -47,13 +47,7 @@ fn build_fields(
                 known.join(", ")
             ));
         };
-        let field_context = BuildContext {
-            column: &fields[position],
-            table_columns: context.table_columns,
-            test_cards: context.test_cards,
-            registry: context.registry,
-        };
-        let compiled = CompiledRule::build(rule, &field_context)
+        let compiled = CompiledRule::build_within(rule, &fields[position], context)
             .map_err(|e| format!("field '{name}': {e}"))?;
         rules[position] = Some(compiled);
     }

@@ -82,14 +82,8 @@ fn build_json(
     for (path, rule) in paths {
         let steps = parse_path(path)?;
         let leaf = Column::text(path);
-        let leaf_context = BuildContext {
-            column: &leaf,
-            table_columns: context.table_columns,
-            test_cards: context.test_cards,
-            registry: context.registry,
-        };
-        let rule =
-            CompiledRule::build(rule, &leaf_context).map_err(|e| format!("path '{path}': {e}"))?;
+        let rule = CompiledRule::build_within(rule, &leaf, context)
+            .map_err(|e| format!("path '{path}': {e}"))?;
         compiled.push((steps, rule));
     }
     Ok(Box::new(JsonRules { paths: compiled }))

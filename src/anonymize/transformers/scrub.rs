@@ -72,19 +72,14 @@ fn build_scrub(
     context: &BuildContext<'_>,
 ) -> Result<Box<dyn Transformer>, String> {
     let leaf = Column::text("token");
-    let leaf_context = BuildContext {
-        column: &leaf,
-        table_columns: context.table_columns,
-        test_cards: context.test_cards,
-        registry: context.registry,
-    };
     // The plain rules, with their default scopes: the fake of an address inside a log line
     // is the fake the `email` rule gives the address in its own column.
     let rule = |option: &str, transform: &str| -> Result<Option<CompiledRule>, String> {
         if !options.boolean(option).unwrap_or(true) {
             return Ok(None);
         }
-        CompiledRule::build(&toml::Value::String(transform.to_owned()), &leaf_context).map(Some)
+        CompiledRule::build_within(&toml::Value::String(transform.to_owned()), &leaf, context)
+            .map(Some)
     };
     Ok(Box::new(Scrub {
         email: rule("emails", "email")?,
