@@ -843,6 +843,42 @@ fn a_schema_with_personal_data_in_every_form_is_anonymized_and_verified() {
 }
 
 #[test]
+fn not_valid_constraints_and_unpopulated_views_are_copied_as_they_are_and_verify() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE parents (id int PRIMARY KEY);
+         CREATE TABLE children (id int PRIMARY KEY, parent_id int, qty int);
+         INSERT INTO parents VALUES (1);
+         INSERT INTO children VALUES (1, 1, 5), (2, 99, -3);
+         ALTER TABLE children ADD CONSTRAINT qty_positive CHECK (qty > 0) NOT VALID;
+         ALTER TABLE children ADD CONSTRAINT children_parent FOREIGN KEY (parent_id)
+             REFERENCES parents (id) NOT VALID;
+         CREATE MATERIALIZED VIEW filled AS SELECT count(*) AS n FROM children;
+         CREATE MATERIALIZED VIEW empty_on_purpose AS SELECT count(*) AS n FROM children WITH NO DATA;",
+    );
+    let mut staging = staging();
+    let dir = work_dir();
+    let rules = profile(&dir, "version = 1\n");
+    copy(&source, &staging, &rules, &[]).assert_code(0);
+    verify(&source, &staging, &rules, &[]).assert_code(0);
+    staging.reconnect();
+    assert_eq!(
+        staging.scalar(
+            "SELECT string_agg(conname || '=' || convalidated, ',' ORDER BY conname) FROM pg_constraint
+             WHERE conname IN ('qty_positive', 'children_parent')"
+        ),
+        "children_parent=false,qty_positive=false"
+    );
+    assert_eq!(
+        staging.scalar(
+            "SELECT string_agg(matviewname || '=' || ispopulated, ',' ORDER BY matviewname) FROM pg_matviews"
+        ),
+        "empty_on_purpose=false,filled=true"
+    );
+    assert_eq!(staging.scalar("SELECT n FROM filled"), "2");
+}
+
+#[test]
 fn row_filters_and_subsets_keep_every_foreign_key_valid() {
     let source = production();
     let mut staging = staging();

@@ -22,7 +22,8 @@ pub async fn finish(
     jobs: usize,
 ) -> Result<(), Error> {
     copy_sequences(leader, connection, source, target).await?;
-    refresh_materialized_views(connection, target).await?;
+    let populated = populated_materialized_views(leader, source).await?;
+    refresh_materialized_views(connection, target, &populated).await?;
     analyze(target, jobs).await
 }
 
@@ -54,11 +55,27 @@ async fn copy_sequences(
     Ok(())
 }
 
-/// Fills the materialized views (created empty with the schema), oldest first so that views
-/// built on views find theirs filled.
+/// The materialized views that hold data in the source (`schema.view`, quoted); one created
+/// WITH NO DATA stays without data in staging.
+pub async fn populated_materialized_views(
+    connection: &mut PgConnection,
+    url: &SecretUrl,
+) -> Result<Vec<String>, Error> {
+    sqlx::query_scalar(
+        "SELECT format('%I.%I', schemaname, matviewname) FROM pg_matviews WHERE ispopulated
+         ORDER BY 1",
+    )
+    .fetch_all(connection)
+    .await
+    .map_err(database_error(url, "listing materialized views"))
+}
+
+/// Fills the materialized views (created empty with the schema) that the source's hold data
+/// in, oldest first so that views built on views find theirs filled.
 async fn refresh_materialized_views(
     target: &mut PgConnection,
     url: &SecretUrl,
+    populated: &[String],
 ) -> Result<(), Error> {
     let views: Vec<String> = sqlx::query_scalar(
         "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c
@@ -67,7 +84,7 @@ async fn refresh_materialized_views(
     .fetch_all(&mut *target)
     .await
     .map_err(database_error(url, "listing materialized views"))?;
-    for view in views {
+    for view in views.iter().filter(|view| populated.contains(view)) {
         sqlx::raw_sql(&format!("REFRESH MATERIALIZED VIEW {view}"))
             .execute(&mut *target)
             .await
