@@ -77,6 +77,102 @@ const PERSONAL_NAMES: &[(&str, &str)] = &[
     ("avatar", "photo"),
 ];
 
+/// `*_name` columns that do not name a person (every other `*_name` is taken for one).
+pub const NOT_PERSON_NAMES: &[&str] = &[
+    "product_name",
+    "item_name",
+    "sku_name",
+    "variant_name",
+    "brand_name",
+    "model_name",
+    "category_name",
+    "file_name",
+    "image_name",
+    "table_name",
+    "column_name",
+    "schema_name",
+    "database_name",
+    "db_name",
+    "index_name",
+    "constraint_name",
+    "sequence_name",
+    "type_name",
+    "class_name",
+    "method_name",
+    "function_name",
+    "module_name",
+    "package_name",
+    "host_name",
+    "server_name",
+    "domain_name",
+    "service_name",
+    "app_name",
+    "device_name",
+    "queue_name",
+    "job_name",
+    "task_name",
+    "step_name",
+    "stage_name",
+    "event_name",
+    "metric_name",
+    "report_name",
+    "template_name",
+    "field_name",
+    "attribute_name",
+    "option_name",
+    "setting_name",
+    "parameter_name",
+    "property_name",
+    "key_name",
+    "tag_name",
+    "label_name",
+    "status_name",
+    "role_name",
+    "group_name",
+    "team_name",
+    "permission_name",
+    "scope_name",
+    "plan_name",
+    "feature_name",
+    "project_name",
+    "campaign_name",
+    "channel_name",
+    "list_name",
+    "bucket_name",
+    "resource_name",
+    "provider_name",
+    "vendor_name",
+    "supplier_name",
+    "company_name",
+    "bank_name",
+    "store_name",
+    "location_name",
+    "warehouse_name",
+    "country_name",
+    "region_name",
+    "state_name",
+    "city_name",
+    "language_name",
+    "currency_name",
+];
+
+/// Words of a column name (split at `_`) that mean a person: `card_holder`, `recipient`,
+/// `emergency_contact`, `signature`.
+const PERSON_WORDS: &[&str] = &[
+    "holder",
+    "recipient",
+    "contact",
+    "signature",
+    "signatory",
+    "beneficiary",
+    "payee",
+    "addressee",
+    "guardian",
+    "spouse",
+    "kin",
+    "displayname",
+];
+
 /// Whole column names that mean personal data only in a table about people.
 const PERSON_TABLE_NAMES: &[(&str, &str)] = &[
     ("name", "name"),
@@ -158,6 +254,16 @@ fn name_reasons(table: &Table, column: &Column) -> Vec<String> {
         .find(|(fragment, _)| name.contains(fragment))
     {
         return vec![format!("its name suggests {kind}")];
+    }
+    let holds_text = matches!(
+        column.category,
+        TypeCategory::Text | TypeCategory::Json | TypeCategory::Array | TypeCategory::Composite
+    );
+    if holds_text && name.ends_with("_name") && !NOT_PERSON_NAMES.contains(&name.as_str()) {
+        return vec!["its name suggests a person's name (`*_name`)".to_owned()];
+    }
+    if holds_text && let Some(word) = name.split('_').find(|word| PERSON_WORDS.contains(word)) {
+        return vec![format!("its name suggests a person ('{word}')")];
     }
     let about_people = PERSON_TABLES
         .iter()

@@ -879,6 +879,49 @@ fn not_valid_constraints_and_unpopulated_views_are_copied_as_they_are_and_verify
 }
 
 #[test]
+fn check_finds_person_names_by_their_column_names() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE invoices (
+             id int PRIMARY KEY,
+             display_name text, holder_name text, billing_name varchar(80), card_holder text,
+             recipient text, emergency_contact text, signature text,
+             product_name text, file_name text, table_name text, placeholder text,
+             contact_count int, recipient_id int
+         );",
+    );
+    let dir = work_dir();
+    let empty = profile(&dir, "version = 1\n");
+    let found = check(&source, &empty);
+    found.assert_code(7);
+    for column in [
+        "display_name",
+        "holder_name",
+        "billing_name",
+        "card_holder",
+        "recipient",
+        "emergency_contact",
+        "signature",
+    ] {
+        found.assert_stderr_contains(&format!("invoices.{column} ("));
+    }
+    for column in [
+        "product_name",
+        "file_name",
+        "table_name",
+        "placeholder",
+        "contact_count",
+        "recipient_id",
+    ] {
+        assert!(
+            !found.stderr.contains(&format!("invoices.{column} (")),
+            "{column} taken for a person:\n{}",
+            found.stderr
+        );
+    }
+}
+
+#[test]
 fn row_filters_and_subsets_keep_every_foreign_key_valid() {
     let source = production();
     let mut staging = staging();
