@@ -46,6 +46,7 @@
 //! - [`secret`]: URLs that print redacted ([`secret::SecretUrl`]).
 //! - [`luhn`]: the Luhn checksum of card numbers (seed data checks, `card` fakes).
 //! - [`password`]: the staging password hash (accounts seeder, `password` transformer).
+//! - [`tokens`]: the shapes of e-mails and card numbers in text (detection, `scrub`).
 //! - [`toml_source`]: TOML files users edit, with errors that give line and section.
 //! - [`logging`]: diagnostic logs (`-v`, `RUST_LOG`).
 
@@ -73,6 +74,7 @@ pub mod safety;
 pub mod schema;
 pub mod secret;
 pub mod seed;
+pub mod tokens;
 pub mod toml_source;
 
 use cli::{AnonymizersCommand, Cli, Command, RedisCommand};

@@ -187,13 +187,10 @@ const PERSON_TABLES: &[&str] = &[
     "patient", "client",
 ];
 
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}").expect("regex")
-});
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(crate::tokens::EMAIL).expect("regex"));
 static PHONE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\+?[0-9][0-9 ().-]{7,}[0-9]$").expect("regex"));
-static CARD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b[0-9](?:[ -]?[0-9]){12,18}\b").expect("regex"));
+static CARD: LazyLock<Regex> = LazyLock::new(|| Regex::new(crate::tokens::CARD).expect("regex"));
 static IPV4: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[0-9]{1,3}(\.[0-9]{1,3}){3}\b").expect("regex"));
 

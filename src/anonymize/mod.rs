@@ -107,6 +107,9 @@ pub struct Definition {
     pub unique_safe: bool,
     /// A rule that uses it, as a profile writes it (`restage anonymizers list`).
     pub example: &'static str,
+    /// It rewrites parts of a value (JSON paths, array elements, composite fields, tokens in
+    /// text) and gives a value without such a part back unchanged, by design.
+    pub rewrites_parts: bool,
     /// Builds an instance; gets the definition's name, so one builder can serve a family.
     pub build: Builder,
 }

@@ -11,6 +11,8 @@ pub struct CompiledRule {
     pub transform: &'static str,
     /// `keep`: the column passes through untouched.
     pub is_keep: bool,
+    /// See [`Definition::rewrites_parts`](super::Definition::rewrites_parts).
+    pub rewrites_parts: bool,
     transformer: Box<dyn Transformer>,
     keep_null: bool,
     scope: String,
@@ -80,6 +82,7 @@ impl CompiledRule {
         Ok(CompiledRule {
             transform: definition.name,
             is_keep: definition.name == "keep",
+            rewrites_parts: definition.rewrites_parts,
             transformer,
             keep_null,
             scope: options

@@ -209,10 +209,10 @@ async fn copy_piece(
         if let Some(full) = rewriter.take_full() {
             progress.rows(
                 &table.name,
-                rewriter.rows - reported_rows,
+                rewriter.rows() - reported_rows,
                 bytes - reported_bytes,
             );
-            (reported_rows, reported_bytes) = (rewriter.rows, bytes);
+            (reported_rows, reported_bytes) = (rewriter.rows(), bytes);
             writer.send(full).await.map_err(refused)?;
         }
     }
@@ -313,8 +313,6 @@ struct Rewriter<'a> {
     lines: RowSplitter,
     tuples: TupleReader,
     buffer: Vec<u8>,
-    /// Rows read so far (text rows also when piped; binary piped rows are not counted).
-    rows: u64,
 }
 
 impl<'a> Rewriter<'a> {
@@ -338,7 +336,6 @@ impl<'a> Rewriter<'a> {
             lines: RowSplitter::default(),
             tuples: TupleReader::default(),
             buffer,
-            rows: 0,
         }
     }
 
@@ -352,7 +349,7 @@ impl<'a> Rewriter<'a> {
         match self.mode {
             Mode::Pipe { count_lines } => {
                 if count_lines {
-                    self.rows += chunk.iter().filter(|&&byte| byte == b'\n').count() as u64;
+                    transformer.rows += chunk.iter().filter(|&&byte| byte == b'\n').count() as u64;
                 }
                 buffer.extend_from_slice(chunk);
                 Ok(())
@@ -361,14 +358,12 @@ impl<'a> Rewriter<'a> {
                 let pushed = self
                     .lines
                     .push(chunk, |row| transformer.transform(row, keyer, buffer));
-                self.rows = transformer.rows;
                 pushed.map_err(|error| self.row_error(error))
             }
             Mode::Binary => {
                 let pushed = self.tuples.push(chunk, |fields| {
                     transformer.transform_binary(fields, keyer, buffer)
                 });
-                self.rows = transformer.rows;
                 pushed.map_err(|error| match error {
                     TupleError::Row(error) => self.row_error(error),
                     TupleError::Stream(error) => CopyError::Stream {
@@ -378,6 +373,11 @@ impl<'a> Rewriter<'a> {
                 })
             }
         }
+    }
+
+    /// Rows read so far (text rows also when piped; binary piped rows are not counted).
+    fn rows(&self) -> u64 {
+        self.transformer.rows
     }
 
     /// The buffer, once it is full enough to send.
@@ -406,7 +406,7 @@ impl<'a> Rewriter<'a> {
         if self.mode == Mode::Binary {
             self.buffer.extend_from_slice(&copy_binary::TRAILER);
         }
-        Ok((self.buffer, self.rows))
+        Ok((self.buffer, self.transformer.rows))
     }
 
     /// The error of the row after the last one rewritten.

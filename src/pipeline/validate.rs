@@ -40,7 +40,7 @@ pub async fn compile_profile(
                 connection,
                 source,
                 &format!("EXPLAIN SELECT 1 FROM {} WHERE {filter}", table.quoted()),
-                &[],
+                None,
             )
             .await?
         {
@@ -95,25 +95,28 @@ async fn refused_fake(
     // The fakes' shape does not depend on the key; a throwaway one keeps the real key out.
     let keyer = Keyer::random();
     let row = vec![None; table.columns.len()];
-    for input in &inputs {
-        // Values a rule cannot read (a date rule on a made-up input) are the copy's business.
-        let Ok(Some(fake)) = rule.apply(Some(input), &keyer, &row) else {
-            continue;
-        };
-        let cast = format!("SELECT $1::text::{}", column.type_name);
-        if let Some(reason) = statement_error(connection, source, &cast, &[&fake]).await? {
-            return Ok(Some(format!(
-                "{}.{}: the fakes of rule '{}' do not fit its type {} ({}): {reason}; {}",
-                table.profile_name(),
-                column.name,
-                rule.transform,
-                column.type_name,
-                column.domain_checks.join(", "),
-                fitting_rule_hint(rule.transform)
-            )));
-        }
-    }
-    Ok(None)
+    // Values a rule cannot read (a date rule on a made-up input) are the copy's business.
+    let fakes: Vec<String> = inputs
+        .iter()
+        .filter_map(|input| rule.apply(Some(input), &keyer, &row).ok().flatten())
+        .collect();
+    // One cast of them all: the first fake the type refuses fails the statement.
+    let cast = format!(
+        "SELECT fake::{} FROM unnest($1::text[]) fake",
+        column.type_name
+    );
+    let reason = statement_error(connection, source, &cast, Some(fakes)).await?;
+    Ok(reason.map(|reason| {
+        format!(
+            "{}.{}: the fakes of rule '{}' do not fit its type {} ({}): {reason}; {}",
+            table.profile_name(),
+            column.name,
+            rule.transform,
+            column.type_name,
+            column.domain_checks.join(", "),
+            fitting_rule_hint(rule.transform)
+        )
+    }))
 }
 
 /// What to change in a rule whose fakes a domain refuses.
@@ -127,27 +130,27 @@ fn fitting_rule_hint(transform: &str) -> &'static str {
     }
 }
 
-/// Runs `sql` (with text parameters) in a savepoint, read-only: the database's message when it
-/// fails, `None` when it runs.
+/// Runs `sql` (with one text[] parameter, when given) in a savepoint, read-only: the
+/// database's message when it fails, `None` when it runs.
 async fn statement_error(
     connection: &mut PgConnection,
     source: &SecretUrl,
     sql: &str,
-    parameters: &[&str],
+    values: Option<Vec<String>>,
 ) -> Result<Option<String>, Error> {
     // Separate statements: a statement that fails would fail everything sent with it.
     sqlx::raw_sql("SAVEPOINT restage_check")
         .execute(&mut *connection)
         .await
         .map_err(database_error(source, "checking the profile"))?;
-    let outcome = if parameters.is_empty() {
-        sqlx::raw_sql(sql).execute(&mut *connection).await
-    } else {
-        parameters
-            .iter()
-            .fold(sqlx::query(sql), |query, parameter| query.bind(*parameter))
-            .execute(&mut *connection)
-            .await
+    let outcome = match values {
+        None => sqlx::raw_sql(sql).execute(&mut *connection).await,
+        Some(values) => {
+            sqlx::query(sql)
+                .bind(values)
+                .execute(&mut *connection)
+                .await
+        }
     };
     sqlx::raw_sql("ROLLBACK TO SAVEPOINT restage_check")
         .execute(&mut *connection)

@@ -26,11 +26,6 @@ pub const SEARCH_ROWS: i64 = 5000;
 
 /// Transformers whose output may equal the input by chance (a shifted date, a city from a
 /// short list); these tolerate up to 1% equal values before it counts as a leak.
-/// Rules that give back, unchanged, a value holding nothing they rewrite (a document without
-/// the ruled paths, a text without tokens, an array of NULLs, a record whose ruled fields are
-/// NULL).
-const LEFT_AS_IS_BY_DESIGN: &[&str] = &["json", "scrub", "each", "fields"];
-
 const MAY_COINCIDE: &[&str] = &[
     "date",
     "number",
@@ -359,12 +354,14 @@ async fn compare_ruled_values(
                 .iter()
                 .filter(|(key, value)| match value {
                     None => false,
-                    // A JSON document that holds none of the ruled paths, or a text without
-                    // an address, card or phone number to scrub, is not a leak (the leak
+                    // A value that a rule rewriting parts gives back as it is — a JSON
+                    // document without the ruled paths, a text without tokens, an array of
+                    // NULLs, a record whose ruled fields are NULL — is not a leak (the leak
                     // check searches it all the same).
                     Some(value)
-                        if LEFT_AS_IS_BY_DESIGN.contains(&transform.as_str())
-                            && rule.is_some_and(|rule| leaves_as_is(rule, &keyer, value)) =>
+                        if rule.is_some_and(|rule| {
+                            rule.rewrites_parts && leaves_as_is(rule, &keyer, value)
+                        }) =>
                     {
                         false
                     }

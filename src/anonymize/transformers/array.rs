@@ -19,6 +19,7 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
     accepts: &[TypeCategory::Array],
     unique_safe: false,
     example: "phones = { each = { transform = \"phone\", format = \"e164\" } }",
+    rewrites_parts: true,
     build: build_each,
 }];
 

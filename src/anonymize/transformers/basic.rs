@@ -17,6 +17,7 @@ pub const DEFINITIONS: &[Definition] = &[
         accepts: &[],
         unique_safe: true,
         example: "nickname = \"keep\"",
+        rewrites_parts: false,
         build: |_, _, _| Ok(Box::new(Keep)),
     },
     Definition {
@@ -26,6 +27,7 @@ pub const DEFINITIONS: &[Definition] = &[
         accepts: &[],
         unique_safe: true,
         example: "fax = \"null\"",
+        rewrites_parts: false,
         build: |_, _, _| Ok(Box::new(Constant(None))),
     },
     Definition {
@@ -39,6 +41,7 @@ pub const DEFINITIONS: &[Definition] = &[
         accepts: &[],
         unique_safe: false,
         example: "notes = { transform = \"constant\", value = \"redacted\" }",
+        rewrites_parts: false,
         build: |_, options, _| {
             Ok(Box::new(Constant(Some(
                 options.required_string("value")?.to_owned(),
@@ -56,6 +59,7 @@ pub const DEFINITIONS: &[Definition] = &[
         accepts: TEXT,
         unique_safe: true,
         example: "external_id = { transform = \"hash\", length = 16 }",
+        rewrites_parts: false,
         build: build_hash,
     },
     Definition {
@@ -81,6 +85,7 @@ pub const DEFINITIONS: &[Definition] = &[
         accepts: TEXT,
         unique_safe: false,
         example: "iban = { transform = \"mask\", keep_first = 4, keep_last = 2, char = \"*\" }",
+        rewrites_parts: false,
         build: build_mask,
     },
     Definition {
@@ -101,6 +106,7 @@ pub const DEFINITIONS: &[Definition] = &[
         accepts: TEXT,
         unique_safe: false,
         example: "ticket = { transform = \"regex\", pattern = \"[0-9]{6}\", replacement = \"000000\" }",
+        rewrites_parts: false,
         build: build_regex,
     },
     Definition {
@@ -114,6 +120,7 @@ pub const DEFINITIONS: &[Definition] = &[
         accepts: TEXT,
         unique_safe: false,
         example: "login = { transform = \"template\", template = \"user{id}@example.com\" }",
+        rewrites_parts: false,
         build: build_template,
     },
     Definition {
@@ -134,6 +141,7 @@ pub const DEFINITIONS: &[Definition] = &[
         accepts: TEXT,
         unique_safe: false,
         example: "password_hash = { transform = \"password\", password = \"staging-password\" }",
+        rewrites_parts: false,
         build: build_password,
     },
 ];

@@ -22,6 +22,7 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
     accepts: &[TypeCategory::Text],
     unique_safe: false,
     example: "card_number = \"card\"",
+    rewrites_parts: false,
     build: build_card,
 }];
 

@@ -19,6 +19,7 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
     accepts: &[TypeCategory::Composite],
     unique_safe: false,
     example: "home_address = { fields = { street = \"street_address\", city = \"city\", zip = \"postcode\" } }",
+    rewrites_parts: true,
     build: build_fields,
 }];
 

@@ -31,6 +31,7 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
     ],
     unique_safe: false,
     example: "date_of_birth = { transform = \"date\", shift_days = 365 }",
+    rewrites_parts: false,
     build: build_date,
 }];
 

@@ -28,6 +28,7 @@ const fn fake(
         accepts,
         unique_safe,
         example,
+        rewrites_parts: false,
         build: build_fake,
     }
 }
@@ -45,6 +46,7 @@ pub const DEFINITIONS: &[Definition] = &[
         accepts: TEXT,
         unique_safe: true,
         example: "email = { transform = \"email\", domain = \"example.com\" }",
+        rewrites_parts: false,
         build: build_fake,
     },
     fake(
@@ -75,6 +77,7 @@ pub const DEFINITIONS: &[Definition] = &[
         accepts: TEXT,
         unique_safe: true,
         example: "login = \"username\"",
+        rewrites_parts: false,
         build: build_fake,
     },
     Definition {
@@ -88,6 +91,7 @@ pub const DEFINITIONS: &[Definition] = &[
         accepts: TEXT,
         unique_safe: false,
         example: "phone = { transform = \"phone\", format = \"e164\" }",
+        rewrites_parts: false,
         build: build_fake,
     },
     fake(

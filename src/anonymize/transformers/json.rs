@@ -22,6 +22,7 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
     accepts: &[TypeCategory::Json, TypeCategory::Text],
     unique_safe: false,
     example: "profile = { transform = \"json\", paths = { \"$.contacts[?(@.type == 'email')].value\" = \"email\", \"$..phone\" = \"phone\" } }",
+    rewrites_parts: true,
     build: build_json,
 }];
 
@@ -245,13 +246,18 @@ fn apply_at(
         }
         (Step::Descend, node) => {
             changed |= apply_at(node, rest, rule, context)?;
-            let children: Vec<&mut Value> = match node {
-                Value::Object(object) => object.values_mut().collect(),
-                Value::Array(items) => items.iter_mut().collect(),
-                _ => Vec::new(),
-            };
-            for child in children {
-                changed |= apply_at(child, steps, rule, context)?;
+            match node {
+                Value::Object(object) => {
+                    for child in object.values_mut() {
+                        changed |= apply_at(child, steps, rule, context)?;
+                    }
+                }
+                Value::Array(items) => {
+                    for child in items {
+                        changed |= apply_at(child, steps, rule, context)?;
+                    }
+                }
+                _ => {}
             }
         }
         _ => {}

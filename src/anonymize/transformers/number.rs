@@ -24,6 +24,7 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
     ],
     unique_safe: false,
     example: "salary = { transform = \"number\", noise_pct = 10 }",
+    rewrites_parts: false,
     build: build_number,
 }];
 

@@ -12,6 +12,7 @@ use crate::anonymize::{
     Transformer, ValueContext,
 };
 use crate::catalog::{Column, TypeCategory};
+use crate::tokens::{CARD, EMAIL};
 
 /// The definitions of this file.
 pub const DEFINITIONS: &[Definition] = &[Definition {
@@ -42,20 +43,24 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
     accepts: &[TypeCategory::Text, TypeCategory::Json],
     unique_safe: false,
     example: "log_line = { transform = \"scrub\", ips = false }",
+    rewrites_parts: true,
     build: build_scrub,
 }];
 
 /// The tokens, most specific first: an e-mail's digits are no phone, a card is no phone, an
 /// IP address is no phone. Names: email, card, ip, phone.
 static TOKENS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})",
-        r"|(?P<card>\b\d(?:[ -]?\d){12,18}\b)",
-        r"|(?P<ip>\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b)",
-        r"|(?P<phone>(?:\+|\b)\d(?:[ ().-]{0,2}\d){6,14}\b)",
+    Regex::new(&format!(
+        "(?P<email>{EMAIL})|(?P<card>{CARD})|(?P<ip>{IPV4})|(?P<phone>{PHONE})"
     ))
     .expect("the token pattern is valid")
 });
+
+/// An IPv4 address, each octet 0 to 255.
+const IPV4: &str = r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b";
+
+/// A digit run a phone number could be (`looks_like_phone` decides).
+const PHONE: &str = r"(?:\+|\b)\d(?:[ ().-]{0,2}\d){6,14}\b";
 
 /// The rules whose fakes replace each kind of token (`None`: that kind is left alone).
 #[derive(Debug)]
