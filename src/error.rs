@@ -198,9 +198,6 @@ pub enum Error {
         source: tokio::task::JoinError,
     },
 
-    #[error("building the leak search failed")]
-    LeakSearch(#[source] aho_corasick::BuildError),
-
     #[error("interrupted; the half-built database was removed and staging is as it was")]
     Interrupted,
 
@@ -354,7 +351,6 @@ impl Error {
             | Error::SeedPassword { .. }
             | Error::VerifyFailed { .. }
             | Error::Worker { .. }
-            | Error::LeakSearch(_)
             | Error::Interrupted => exit::FAILURE,
             Error::ConfigRead { .. }
             | Error::Config { .. }

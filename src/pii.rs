@@ -12,6 +12,9 @@ use crate::catalog::{Catalog, Column, Table, TypeCategory, quote};
 
 /// Rows sampled per column.
 pub const SAMPLE_ROWS: i64 = 200;
+/// Pages read at most per table for the sample: random blocks spread over the whole table
+/// (`TABLESAMPLE SYSTEM`), so rows written last count as much as the first.
+pub const SAMPLE_PAGES: i64 = 200;
 
 /// A column that looks like personal data and has no rule.
 #[derive(Debug, Clone, Serialize)]
@@ -219,13 +222,13 @@ pub async fn uncovered(
                 continue;
             }
             let mut reasons = name_reasons(table, column);
-            if matches!(column.category, TypeCategory::Inet | TypeCategory::Macaddr) {
+            reasons.extend(field_reasons(table, column));
+            if holds_network_addresses(column) {
                 reasons.push("its type holds network addresses".to_owned());
             }
-            if matches!(column.category, TypeCategory::Text | TypeCategory::Json)
-                && table.kind == 'r'
-            {
-                reasons.extend(content_reasons(connection, table, column).await?);
+            if holds_text(column) {
+                let sample = Sample::of(catalog, table);
+                reasons.extend(content_reasons(connection, &sample, column).await?);
             }
             if !reasons.is_empty() {
                 findings.push(Finding {
@@ -240,6 +243,14 @@ pub async fn uncovered(
     Ok(findings)
 }
 
+/// Whether a column called `name` holds phone numbers, by its name.
+pub fn name_suggests_phone(name: &str) -> bool {
+    let name = name.to_lowercase();
+    PERSONAL_NAMES
+        .iter()
+        .any(|(fragment, kind)| *kind == "phone number" && name.contains(fragment))
+}
+
 fn name_reasons(table: &Table, column: &Column) -> Vec<String> {
     let name = column.name.to_lowercase();
     // `address_id`, `customer_id`: keys that point at personal data are not personal data.
@@ -252,10 +263,7 @@ fn name_reasons(table: &Table, column: &Column) -> Vec<String> {
     {
         return vec![format!("its name suggests {kind}")];
     }
-    let holds_text = matches!(
-        column.category,
-        TypeCategory::Text | TypeCategory::Json | TypeCategory::Array | TypeCategory::Composite
-    );
+    let holds_text = holds_text(column);
     if holds_text && name.ends_with("_name") && !NOT_PERSON_NAMES.contains(&name.as_str()) {
         return vec!["its name suggests a person's name (`*_name`)".to_owned()];
     }
@@ -273,18 +281,96 @@ fn name_reasons(table: &Table, column: &Column) -> Vec<String> {
     }
 }
 
+/// Whether values of `column` can hold text: text, json and jsonb, arrays and composites.
+fn holds_text(column: &Column) -> bool {
+    matches!(
+        column.category,
+        TypeCategory::Text | TypeCategory::Json | TypeCategory::Array | TypeCategory::Composite
+    )
+}
+
+/// Whether `column` is (or its elements or fields are) of a network address type.
+fn holds_network_addresses(column: &Column) -> bool {
+    matches!(column.category, TypeCategory::Inet | TypeCategory::Macaddr)
+        || column
+            .element
+            .as_deref()
+            .is_some_and(holds_network_addresses)
+        || column.fields.iter().any(holds_network_addresses)
+}
+
+/// What the names of a composite column's fields (or its elements' fields) suggest:
+/// `contact.email`, `signer.full_name`.
+fn field_reasons(table: &Table, column: &Column) -> Vec<String> {
+    let fields = match &column.element {
+        Some(element) => &element.fields,
+        None => &column.fields,
+    };
+    fields
+        .iter()
+        .flat_map(|field| {
+            let nested = field_reasons(table, field);
+            name_reasons(table, field)
+                .into_iter()
+                .map(|reason| format!("its field {}: {reason}", field.name))
+                .chain(nested)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// How a table's rows are sampled: random blocks over the whole table, through a partitioned
+/// parent's partitions, never through an inheritance parent's children (they are tables of
+/// their own, judged on their own rows).
+struct Sample {
+    from: String,
+    percent: f64,
+}
+
+impl Sample {
+    fn of(catalog: &Catalog, table: &Table) -> Sample {
+        let (from, pages) = if table.kind == 'p' {
+            let name = table.profile_name();
+            let pages = catalog
+                .tables
+                .values()
+                .filter(|part| part.partition_root.as_deref() == Some(name.as_str()))
+                .map(|part| part.pages)
+                .sum();
+            (table.quoted(), pages)
+        } else {
+            (format!("ONLY {}", table.quoted()), table.pages)
+        };
+        let percent = if pages <= SAMPLE_PAGES {
+            100.0
+        } else {
+            (SAMPLE_PAGES as f64 * 100.0 / pages as f64).max(0.0001)
+        };
+        Sample { from, percent }
+    }
+
+    /// Up to SAMPLE_ROWS non-null values of `column` as text, spread over the sampled blocks
+    /// and the same from one run to the next (`REPEATABLE`, ordered by a hash of the value).
+    fn sql(&self, column: &str) -> String {
+        format!(
+            "SELECT v FROM (SELECT {column}::text AS v FROM {from} TABLESAMPLE SYSTEM ({percent}) \
+             REPEATABLE (0) WHERE {column} IS NOT NULL) sampled ORDER BY md5(v), v LIMIT {SAMPLE_ROWS}",
+            column = quote(column),
+            from = self.from,
+            percent = self.percent
+        )
+    }
+}
+
 /// What a sample of the column's values shows.
 async fn content_reasons(
     connection: &mut PgConnection,
-    table: &Table,
+    sample: &Sample,
     column: &Column,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {column}::text FROM {table} WHERE {column} IS NOT NULL LIMIT {SAMPLE_ROWS}",
-        column = quote(&column.name),
-        table = table.quoted()
-    );
-    let values: Vec<String> = sqlx::query_scalar(&sql).fetch_all(connection).await?;
+    let values: Vec<String> = sqlx::query_scalar(&sample.sql(&column.name))
+        .fetch_all(connection)
+        .await?;
     if values.is_empty() {
         return Ok(Vec::new());
     }

@@ -542,7 +542,7 @@ fn json_paths_filter_and_descend_and_untouched_values_pass_verification() {
          INSERT INTO events VALUES
            (1, '{\"contacts\": [{\"type\": \"email\", \"value\": \"mary@shop.example\"}, {\"type\": \"note\", \"value\": \"call after 6\"}]}',
                '{\"a\": {\"b\": [{\"email\": \"deep@shop.example\"}]}}', 'ticket 1'),
-           (2, '{\"b\": 1,  \"b\": 2, \"contacts\": []}', '{}', 'mail mary@shop.example'),
+           (2, '{\"b\": 1,  \"b\": 2, \"contacts\": []}', '{}', 'mail the shop'),
            (3, '{ \"x\" : [1, 2.50] }', '{\"list\": [\"email\"]}', 'no address here');",
     );
     let mut staging = staging();
@@ -922,6 +922,138 @@ fn check_finds_person_names_by_their_column_names() {
 }
 
 #[test]
+fn check_samples_whole_tables_through_partitions_children_arrays_and_composites() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE events (id bigint, at date NOT NULL, payload json) PARTITION BY RANGE (at);
+         CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+         CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+         -- the first rows (and the first partition) hold nothing personal
+         INSERT INTO events SELECT g, '2025-03-01', '{\"kind\": \"view\"}' FROM generate_series(1, 20000) g;
+         INSERT INTO events SELECT g, '2026-03-01', CASE WHEN g % 10 = 0 THEN '{\"kind\": \"view\"}'::json
+             ELSE json_build_object('kind', 'mail', 'to', 'user' || g || '@mail.example') END
+           FROM generate_series(20001, 60000) g;
+         CREATE TABLE notes (id int PRIMARY KEY, body text);
+         INSERT INTO notes SELECT g, 'nothing to see ' || g FROM generate_series(1, 30000) g;
+         INSERT INTO notes SELECT g, 'forwarded to person' || g || '@mail.example' FROM generate_series(30001, 60000) g;
+         CREATE TABLE entries (id int, info text);
+         CREATE TABLE vip_entries (tier int) INHERITS (entries);
+         INSERT INTO entries SELECT g, 'plain ' || g FROM generate_series(1, 100) g;
+         INSERT INTO vip_entries SELECT g, 'vip' || g || '@mail.example', 1 FROM generate_series(1, 100) g;
+         CREATE TABLE messages (id int PRIMARY KEY, cc text[], labels text[]);
+         INSERT INTO messages SELECT g, ARRAY['a' || g || '@mail.example'], ARRAY['inbox'] FROM generate_series(1, 50) g;
+         CREATE TYPE party AS (label text, email text);
+         CREATE TYPE remark AS (kind text, body text);
+         CREATE TABLE shipments (id int PRIMARY KEY, sender party, remark remark, status remark);
+         INSERT INTO shipments SELECT g, ROW('shop', NULL)::party, ROW('note', 'ask b' || g || '@mail.example')::remark, ROW('ok', 'sent')::remark
+           FROM generate_series(1, 50) g;",
+    );
+    let dir = work_dir();
+    let empty = profile(&dir, "version = 1\n");
+    let found = check(&source, &empty);
+    found.assert_code(7);
+    for (column, reason) in [
+        (
+            "events.payload (json)",
+            "sampled values hold e-mail addresses",
+        ),
+        ("notes.body (text)", "sampled values hold e-mail addresses"),
+        (
+            "vip_entries.info (text)",
+            "sampled values hold e-mail addresses",
+        ),
+        (
+            "messages.cc (text[])",
+            "sampled values hold e-mail addresses",
+        ),
+        (
+            "shipments.sender (party)",
+            "its field email: its name suggests e-mail",
+        ),
+        (
+            "shipments.remark (remark)",
+            "sampled values hold e-mail addresses",
+        ),
+    ] {
+        found.assert_stderr_contains(&format!("{column}: "));
+        let line = found
+            .stderr
+            .lines()
+            .find(|line| line.contains(column))
+            .unwrap_or_default();
+        assert!(line.contains(reason), "{column}: {line}");
+    }
+    for innocent in [
+        "- entries.info",
+        "messages.labels",
+        "shipments.status",
+        "events_2025",
+        "events_2026",
+    ] {
+        assert!(
+            !found.stderr.contains(innocent),
+            "{innocent} taken for personal data:\n{}",
+            found.stderr
+        );
+    }
+    // The same verdict every run: the sample is spread at random, but repeatably.
+    assert_eq!(check(&source, &empty).stderr, found.stderr);
+}
+
+#[test]
+fn a_keep_on_customer_emails_fails_the_copy_before_the_swap() {
+    let source = production();
+    let mut staging = staging();
+    let dir = work_dir();
+    let leaky = edited_default(
+        &dir,
+        &[(
+            "email = { transform = \"email\", domain = \"example.com\" }\nfull_name",
+            "email = \"keep\"\nfull_name",
+        )],
+    );
+    copy(&source, &staging, &leaky, &[])
+        .assert_code(1)
+        .assert_clean_failure("s3cr3t")
+        .assert_stderr_contains("customers.email: 500 rows hold a source e-mail address");
+    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
+    assert_eq!(
+        staging.scalar(&format!(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE '{}%'",
+            staging.name
+        )),
+        "1",
+        "a half-built database was left beside staging"
+    );
+}
+
+#[test]
+fn rules_with_nothing_to_change_are_no_false_alarm() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE tickets (id int PRIMARY KEY, subject text, log text, meta jsonb, tags text[]);
+         INSERT INTO tickets SELECT g,
+             CASE WHEN g % 20 = 0 THEN 'order ' || (100000 + g) ELSE 'question ' || g END,
+             CASE WHEN g % 20 = 0 THEN 'mail ann' || g || '@mail.example' ELSE 'no contact given' END,
+             CASE WHEN g % 20 = 0 THEN jsonb_build_object('email', 'b' || g || '@mail.example') ELSE '{}' END,
+             ARRAY[NULL::text]
+           FROM generate_series(1, 400) g;",
+    );
+    let staging = staging();
+    let dir = work_dir();
+    let rules = profile(
+        &dir,
+        "version = 1\n[tables.tickets.columns]\n\
+         subject = { transform = \"regex\", pattern = \"[0-9]{6}\", replacement = \"000000\" }\n\
+         log = \"scrub\"\n\
+         meta = { transform = \"json\", paths = { \"$.email\" = \"email\" } }\n\
+         tags = { each = \"email\" }\n",
+    );
+    copy(&source, &staging, &rules, &[]).assert_code(0);
+    verify(&source, &staging, &rules, &[]).assert_code(0);
+}
+
+#[test]
 fn row_filters_and_subsets_keep_every_foreign_key_valid() {
     let source = production();
     let mut staging = staging();
@@ -998,7 +1130,7 @@ fn every_schema_feature_survives_the_round_trip() {
     let dir = work_dir();
     let keep = profile(
         &dir,
-        "version = 1\n[tables.\"Sales.Order\".columns]\nemail = \"keep\"\nip = \"keep\"\n",
+        "version = 1\n[tables.\"Sales.Order\"]\npublic = [\"email\"]\n[tables.\"Sales.Order\".columns]\nip = \"keep\"\n",
     );
     copy(&source, &staging, &keep, &["--jobs", "2"]).assert_code(0);
     staging.reconnect();
@@ -1299,8 +1431,8 @@ fn verification_catches_a_weak_profile_and_verify_checks_a_copy() {
         .assert_code(1)
         .assert_clean_failure("s3cr3t")
         .assert_stderr_contains("_restage_next failed:")
-        .assert_stderr_contains("audit_log.payload: 50 of 50 sampled values hold a source e-mail, phone or card number")
-        .assert_stderr_contains("users.phone: 300 of 300 sampled values are unchanged from the source (transform regex)");
+        .assert_stderr_contains("audit_log.payload: 50 rows hold a source e-mail address")
+        .assert_stderr_contains("users.phone: 300 rows hold a source phone number");
     assert_eq!(
         staging.scalar("SELECT count(*) FROM yesterday"),
         "1",
@@ -1321,7 +1453,7 @@ fn verification_catches_a_weak_profile_and_verify_checks_a_copy() {
         .assert_code(1)
         .assert_stderr_contains("audit_log: 50 rows in staging, 0 expected from the source")
         .assert_stderr_contains("users.email: 300 of 300 sampled values are unchanged")
-        .assert_stderr_contains("customers.email: 500 of 500 sampled values hold a source e-mail");
+        .assert_stderr_contains("customers.email: 500 rows hold a source e-mail address");
 }
 
 #[test]

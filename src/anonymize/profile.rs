@@ -36,6 +36,8 @@ struct TableEntry {
     data: Option<bool>,
     #[serde(default)]
     columns: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    #[serde(default)]
+    public: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -59,8 +61,11 @@ pub struct Profile {
 pub struct TableRules {
     /// Rules by column position; `keep` rules are left out (those columns pass through).
     pub rules: Vec<(usize, CompiledRule)>,
-    /// Columns with an explicit `keep`.
+    /// Columns with an explicit `keep` (public ones included).
     pub kept: Vec<String>,
+    /// Columns whose values are public on purpose (a shop's support address): kept, and
+    /// left out of verification's token scan.
+    pub public: Vec<String>,
     /// The row filter (SQL on the source table).
     pub filter: Option<String>,
     /// `data = false`: schema only.
@@ -201,6 +206,26 @@ impl Profile {
             schema_only: entry.data == Some(false),
             ..TableRules::default()
         };
+        for public in &entry.public {
+            let key = format!("{}.public", table.profile_name());
+            let reason = if table.column(public.get_ref()).is_none() {
+                no_such_column(table)
+            } else if entry
+                .columns
+                .keys()
+                .any(|ruled| ruled.get_ref() == public.get_ref())
+            {
+                format!(
+                    "'{}' is public, so it is kept as it is; remove its rule or take it out of public",
+                    public.get_ref()
+                )
+            } else {
+                rules.kept.push(public.get_ref().clone());
+                rules.public.push(public.get_ref().clone());
+                continue;
+            };
+            problems.push(located(&self.text, public.span().start, &key, &reason));
+        }
         for (column_name, rule) in &entry.columns {
             let key = format!("{}.{}", table.profile_name(), column_name.get_ref());
             let Some(position) = table
@@ -208,16 +233,7 @@ impl Profile {
                 .iter()
                 .position(|column| &column.name == column_name.get_ref())
             else {
-                let known: Vec<&str> = table
-                    .columns
-                    .iter()
-                    .map(|column| column.name.as_str())
-                    .collect();
-                let reason = format!(
-                    "no such column; columns of {}: {}",
-                    table.profile_name(),
-                    known.join(", ")
-                );
+                let reason = no_such_column(table);
                 problems.push(located(&self.text, column_name.span().start, &key, &reason));
                 continue;
             };
@@ -245,6 +261,19 @@ impl Profile {
             Err(problems)
         }
     }
+}
+
+fn no_such_column(table: &Table) -> String {
+    let known: Vec<&str> = table
+        .columns
+        .iter()
+        .map(|column| column.name.as_str())
+        .collect();
+    format!(
+        "no such column; columns of {}: {}",
+        table.profile_name(),
+        known.join(", ")
+    )
 }
 
 /// Partitions without an entry of their own take their root table's rules (compiled again

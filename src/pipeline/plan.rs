@@ -23,6 +23,8 @@ pub struct TablePlan {
     pub rules: BTreeMap<String, String>,
     /// Columns the profile keeps on purpose.
     pub kept: Vec<String>,
+    /// Kept columns whose values are public: not searched for source tokens.
+    pub public: Vec<String>,
     /// The rows copied: the profile's `where`, subset limits and the filters inherited
     /// through foreign keys from filtered tables; `None` = every row.
     pub filter: Option<String>,
@@ -163,6 +165,7 @@ fn plan_table(table: &Table, rules: TableRules, filter: Option<String>, jobs: us
         size_bytes: table.size_bytes,
         rules: summary,
         kept: rules.kept.clone(),
+        public: rules.public.clone(),
         filter: if schema_only { None } else { filter.clone() },
         schema_only,
         pieces: if schema_only { 0 } else { ranges.len() },

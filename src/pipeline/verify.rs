@@ -1,11 +1,10 @@
 //! Verification of a copy: row counts (as the plan filtered them), constraints present and
 //! valid, sequences ahead of their columns, and two leak checks — no ruled value equals the
-//! source value of the same row, and no source e-mail, phone or card number appears anywhere
-//! in staging's text or json columns.
+//! source value of the same row (sampled), and no source e-mail, phone or card number appears
+//! anywhere in staging (every row, see [`super::leaks`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aho_corasick::AhoCorasick;
 use serde::Serialize;
 use sqlx::postgres::PgConnection;
 
@@ -14,15 +13,12 @@ use crate::catalog::{Catalog, Table, TypeCategory, quote};
 use crate::error::Error;
 use crate::pg::database_error;
 use crate::pipeline::finish::populated_materialized_views;
+use crate::pipeline::leaks;
 use crate::pipeline::plan::TablePlan;
 use crate::secret::SecretUrl;
 
 /// Rows of each ruled column compared with the source, by primary key.
 pub const SAMPLE_ROWS: i64 = 1000;
-/// Distinct source values of each e-mail, phone and card column searched for in staging.
-pub const SEARCH_VALUES: i64 = 1000;
-/// Rows of each staging text or json column searched.
-pub const SEARCH_ROWS: i64 = 5000;
 
 /// Transformers whose output may equal the input by chance (a shifted date, a city from a
 /// short list); these tolerate up to 1% equal values before it counts as a leak.
@@ -45,10 +41,6 @@ const MAY_COINCIDE: &[&str] = &[
     "keep",
 ];
 
-/// Transformers that replace e-mails, phones and card numbers: their source values are
-/// searched for everywhere in staging.
-const SEARCHED: &[&str] = &["email", "phone", "card"];
-
 /// One table's rows in the source (filtered as the plan says) and in staging.
 #[derive(Debug, Clone, Serialize)]
 pub struct RowCount {
@@ -64,7 +56,9 @@ pub struct Verification {
     pub constraints: usize,
     pub sequences: usize,
     pub ruled_columns: usize,
-    /// How the leak check sampled.
+    /// Distinct e-mail, phone and card tokens of the source searched for in staging.
+    pub source_tokens: usize,
+    /// How the leak checks sampled and searched.
     pub method: String,
     /// Each failure, naming the table (and column).
     pub problems: Vec<String>,
@@ -139,16 +133,22 @@ pub async fn verify(
     check_materialized_views(&mut databases, &mut problems).await?;
     let sequences = check_sequences(databases.staging, staging_url, &mut problems).await?;
     let ruled_columns = compare_ruled_values(&mut databases, catalog, plans, &mut problems).await?;
-    search_source_values(&mut databases, catalog, plans, &mut problems).await?;
+    let (source, source_url, staging, staging_url) = databases.parts();
+    let tokens = leaks::source_tokens(source, source_url, catalog, plans).await?;
+    let found = leaks::scan_staging(staging, staging_url, catalog, plans, &tokens).await?;
+    problems.extend(found.iter().map(ToString::to_string));
     Ok(Verification {
         tables,
         constraints,
         sequences,
         ruled_columns,
+        source_tokens: tokens.len(),
         method: format!(
             "ruled columns: the first {SAMPLE_ROWS} rows by primary key compared with the source's; \
-             e-mail/phone/card columns: up to {SEARCH_VALUES} distinct source values searched for in the first \
-             {SEARCH_ROWS} rows of every text and json column of staging"
+             token scan: every e-mail, phone and card number of the source's text, json, array and \
+             composite columns ({} distinct, as keyed hashes) searched for in every row of every such \
+             column of staging",
+            tokens.len()
         ),
         problems,
     })
@@ -432,71 +432,4 @@ async fn sample(
         url,
         &format!("sampling {}.{column}", table.profile_name()),
     ))
-}
-
-/// Searches every text and json column of staging for the source's e-mails, phones and cards.
-async fn search_source_values(
-    databases: &mut Databases<'_>,
-    catalog: &Catalog,
-    plans: &[TablePlan],
-    problems: &mut Vec<String>,
-) -> Result<(), Error> {
-    let (source, source_url, staging, staging_url) = databases.parts();
-    let mut needles = BTreeSet::new();
-    for plan in plans {
-        let Some(table) = catalog.tables.get(&plan.table) else {
-            continue;
-        };
-        for (column, _) in plan
-            .rules
-            .iter()
-            .filter(|(_, transform)| SEARCHED.contains(&transform.as_str()))
-        {
-            let values: Vec<String> = sqlx::query_scalar(&format!(
-                "SELECT DISTINCT {column}::text FROM ONLY {table} WHERE length({column}::text) >= 6 LIMIT {SEARCH_VALUES}",
-                column = quote(column),
-                table = table.quoted()
-            ))
-            .fetch_all(&mut *source)
-            .await
-            .map_err(database_error(source_url, &format!("sampling {}.{column}", plan.table)))?;
-            needles.extend(values);
-        }
-    }
-    if needles.is_empty() {
-        return Ok(());
-    }
-    let finder = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(&needles)
-        .map_err(Error::LeakSearch)?;
-    for table in catalog.tables.values().filter(|table| table.kind == 'r') {
-        for column in table
-            .columns
-            .iter()
-            .filter(|c| matches!(c.category, TypeCategory::Text | TypeCategory::Json))
-        {
-            let values: Vec<String> = sqlx::query_scalar(&format!(
-                "SELECT {column}::text FROM ONLY {table} WHERE {column} IS NOT NULL LIMIT {SEARCH_ROWS}",
-                column = quote(&column.name),
-                table = table.quoted()
-            ))
-            .fetch_all(&mut *staging)
-            .await
-            .map_err(database_error(staging_url, &format!("searching {}.{}", table.profile_name(), column.name)))?;
-            let leaked = values
-                .iter()
-                .filter(|value| finder.is_match(value.as_str()))
-                .count();
-            if leaked > 0 {
-                problems.push(format!(
-                    "{}.{}: {leaked} of {} sampled values hold a source e-mail, phone or card number",
-                    table.profile_name(),
-                    column.name,
-                    values.len()
-                ));
-            }
-        }
-    }
-    Ok(())
 }

@@ -106,7 +106,7 @@ pub const DEFINITIONS: &[Definition] = &[
         accepts: TEXT,
         unique_safe: false,
         example: "ticket = { transform = \"regex\", pattern = \"[0-9]{6}\", replacement = \"000000\" }",
-        rewrites_parts: false,
+        rewrites_parts: true,
         build: build_regex,
     },
     Definition {

@@ -1,0 +1,343 @@
+//! The token scan of verification: every e-mail address, phone number and card number of the
+//! source — found by pattern in every text, json, array and composite column of the copied
+//! tables — is kept as a set of hashes, then every such column of staging is read in full,
+//! streamed, and each token found there is looked up. A hit is a leak, whatever the rule (or
+//! `keep`) that let it through. Memory is the set (8 bytes a distinct token) and one chunk of
+//! the stream; values never leave the scan, only counts.
+
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::LazyLock;
+
+use futures_util::StreamExt;
+use regex::bytes::Regex;
+use sqlx::postgres::PgConnection;
+
+use super::copy_text::{RowSplitter, fields};
+use super::plan::TablePlan;
+use crate::catalog::{Catalog, Column, Table, TypeCategory, quote};
+use crate::error::Error;
+use crate::pg::database_error;
+use crate::secret::SecretUrl;
+
+/// Digits a phone number has at least: fewer are dates, times, amounts and codes.
+const PHONE_DIGITS: usize = 9;
+
+static EMAIL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(crate::tokens::EMAIL).expect("e-mail pattern"));
+static CARD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(crate::tokens::CARD).expect("card pattern"));
+static PHONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(crate::tokens::PHONE).expect("phone pattern"));
+
+/// The kinds of tokens searched for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TokenKind {
+    Email,
+    Phone,
+    Card,
+}
+
+impl TokenKind {
+    fn noun(self) -> &'static str {
+        match self {
+            TokenKind::Email => "e-mail address",
+            TokenKind::Phone => "phone number",
+            TokenKind::Card => "card number",
+        }
+    }
+}
+
+/// Which phone numbers count as tokens in a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phones {
+    /// Only international ones (`+44 20 …`): in free text a bare run of digits is more often
+    /// an order number or a timestamp than a phone.
+    International,
+    /// Also a value that is a phone number as a whole: a ruled phone column of the source.
+    AlsoWholeValues,
+    /// Every phone-shaped run: staging's side, where the source's set decides.
+    Anywhere,
+}
+
+/// Calls `found` with every token of `value` (raw COPY text), normalized: e-mails in lower
+/// case, phone and card numbers as their digits.
+fn tokens(value: &[u8], phones: Phones, mut found: impl FnMut(TokenKind, &[u8])) {
+    let mut normal = Vec::new();
+    if value.contains(&b'@') {
+        for email in EMAIL.find_iter(value) {
+            normal.clear();
+            normal.extend(email.as_bytes().iter().map(u8::to_ascii_lowercase));
+            found(TokenKind::Email, &normal);
+        }
+    }
+    if value.iter().filter(|byte| byte.is_ascii_digit()).count() < PHONE_DIGITS {
+        return;
+    }
+    for card in CARD.find_iter(value) {
+        digits_of(card.as_bytes(), &mut normal);
+        if std::str::from_utf8(&normal).is_ok_and(crate::luhn::is_valid) {
+            found(TokenKind::Card, &normal);
+        }
+    }
+    for phone in PHONE.find_iter(value) {
+        let counts = match phones {
+            Phones::Anywhere => true,
+            Phones::AlsoWholeValues if phone.as_bytes() == value.trim_ascii() => true,
+            _ => phone.as_bytes().starts_with(b"+"),
+        };
+        digits_of(phone.as_bytes(), &mut normal);
+        if counts && normal.len() >= PHONE_DIGITS {
+            found(TokenKind::Phone, &normal);
+        }
+    }
+}
+
+fn digits_of(text: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    out.extend(text.iter().copied().filter(u8::is_ascii_digit));
+}
+
+/// The source's tokens, as hashes (sorted, distinct). The hash is keyed at random for each
+/// run, so the set says nothing about the values outside this process.
+pub struct SourceTokens {
+    hasher: RandomState,
+    hashes: Vec<u64>,
+}
+
+impl SourceTokens {
+    /// How many distinct tokens the source holds.
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// Whether the source holds no token at all.
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    fn hash(&self, kind: TokenKind, token: &[u8]) -> u64 {
+        self.hasher.hash_one((kind, token))
+    }
+
+    fn contains(&self, kind: TokenKind, token: &[u8]) -> bool {
+        self.hashes.binary_search(&self.hash(kind, token)).is_ok()
+    }
+}
+
+/// One staging column in which source tokens were found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leak {
+    pub table: String,
+    pub column: String,
+    /// Rows holding at least one source token.
+    pub rows: u64,
+    pub kinds: Vec<TokenKind>,
+}
+
+impl std::fmt::Display for Leak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kinds: Vec<&str> = self.kinds.iter().map(|kind| kind.noun()).collect();
+        write!(
+            f,
+            "{}.{}: {} rows hold a source {} (token scan of every row)",
+            self.table,
+            self.column,
+            self.rows,
+            kinds.join(" / ")
+        )
+    }
+}
+
+/// The columns of `table` whose values can hold text (text, json and jsonb, arrays and
+/// composites), but those the profile declares public.
+fn scanned_columns<'a>(table: &'a Table, plans: &[TablePlan]) -> Vec<&'a Column> {
+    let name = table.profile_name();
+    let public = plans
+        .iter()
+        .find(|plan| plan.table == name)
+        .map_or(&[][..], |plan| plan.public.as_slice());
+    table
+        .columns
+        .iter()
+        .filter(|column| {
+            matches!(
+                column.category,
+                TypeCategory::Text
+                    | TypeCategory::Json
+                    | TypeCategory::Array
+                    | TypeCategory::Composite
+            ) && !public.contains(&column.name)
+        })
+        .collect()
+}
+
+/// Which phone numbers of a source column are tokens: whole values too where the column is
+/// ruled and its name or rule says phone.
+fn source_phones(plan: &TablePlan, column: &Column) -> Phones {
+    let rule = plan.rules.get(&column.name);
+    if rule.is_some_and(|rule| rule == "phone")
+        || rule.is_some() && crate::pii::name_suggests_phone(&column.name)
+    {
+        Phones::AlsoWholeValues
+    } else {
+        Phones::International
+    }
+}
+
+/// Streams every row of `columns` of `table` (ONLY, as text) and calls `field` with each
+/// column's index and raw value (NULLs skipped).
+async fn stream_columns(
+    connection: &mut PgConnection,
+    url: &SecretUrl,
+    table: &Table,
+    columns: &[&Column],
+    mut field: impl FnMut(usize, &[u8]),
+) -> Result<(), Error> {
+    let list: Vec<String> = columns.iter().map(|column| quote(&column.name)).collect();
+    let sql = format!(
+        "COPY (SELECT {} FROM ONLY {}) TO STDOUT",
+        list.join(", "),
+        table.quoted()
+    );
+    let action = format!("scanning {} for source tokens", table.profile_name());
+    let failed = || database_error(url, &action);
+    let mut stream = connection.copy_out_raw(&sql).await.map_err(failed())?;
+    let mut rows = RowSplitter::default();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(failed())?;
+        rows.push(&chunk, |row| {
+            for (index, value) in fields(row).enumerate() {
+                if value != b"\\N" {
+                    field(index, value);
+                }
+            }
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|never| match never {});
+    }
+    Ok(())
+}
+
+/// Collects the tokens of the copied tables of the source (`connection` in the copy's
+/// snapshot): all rows, whatever the plan filters, since a filtered-out row's e-mail is as
+/// personal as any.
+pub async fn source_tokens(
+    connection: &mut PgConnection,
+    url: &SecretUrl,
+    catalog: &Catalog,
+    plans: &[TablePlan],
+) -> Result<SourceTokens, Error> {
+    let hasher = RandomState::new();
+    let mut hashes = Vec::new();
+    for plan in plans.iter().filter(|plan| !plan.schema_only) {
+        let Some(table) = catalog.tables.get(&plan.table).filter(|t| t.kind == 'r') else {
+            continue;
+        };
+        let columns = scanned_columns(table, plans);
+        if columns.is_empty() {
+            continue;
+        }
+        let phones: Vec<Phones> = columns
+            .iter()
+            .map(|column| source_phones(plan, column))
+            .collect();
+        stream_columns(connection, url, table, &columns, |index, value| {
+            tokens(value, phones[index], |kind, token| {
+                hashes.push(hasher.hash_one((kind, token)));
+            });
+        })
+        .await?;
+        hashes.sort_unstable();
+        hashes.dedup();
+    }
+    hashes.shrink_to_fit();
+    Ok(SourceTokens { hasher, hashes })
+}
+
+/// Reads every text, json, array and composite column of every table of staging and
+/// reports the columns that hold any of `source`'s tokens.
+pub async fn scan_staging(
+    connection: &mut PgConnection,
+    url: &SecretUrl,
+    catalog: &Catalog,
+    plans: &[TablePlan],
+    source: &SourceTokens,
+) -> Result<Vec<Leak>, Error> {
+    let mut leaks = Vec::new();
+    if source.is_empty() {
+        return Ok(leaks);
+    }
+    for table in catalog.tables.values().filter(|table| table.kind == 'r') {
+        let columns = scanned_columns(table, plans);
+        if columns.is_empty() {
+            continue;
+        }
+        let mut hits: BTreeMap<usize, (u64, Vec<TokenKind>)> = BTreeMap::new();
+        stream_columns(connection, url, table, &columns, |index, value| {
+            let mut kinds = Vec::new();
+            tokens(value, Phones::Anywhere, |kind, token| {
+                if source.contains(kind, token) && !kinds.contains(&kind) {
+                    kinds.push(kind);
+                }
+            });
+            if !kinds.is_empty() {
+                let (rows, seen) = hits.entry(index).or_default();
+                *rows += 1;
+                seen.extend(kinds);
+                seen.sort_unstable();
+                seen.dedup();
+            }
+        })
+        .await?;
+        leaks.extend(hits.into_iter().map(|(index, (rows, kinds))| Leak {
+            table: table.profile_name(),
+            column: columns[index].name.clone(),
+            rows,
+            kinds,
+        }));
+    }
+    Ok(leaks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(value: &str, phones: Phones) -> Vec<(TokenKind, String)> {
+        let mut all = Vec::new();
+        tokens(value.as_bytes(), phones, |kind, token| {
+            all.push((kind, String::from_utf8_lossy(token).into_owned()))
+        });
+        all
+    }
+
+    #[test]
+    fn finds_emails_in_lower_case_cards_by_luhn_and_international_phones() {
+        let text = r#"{"to": "Ada.Lovelace@Example.COM", "card": "4111 1111 1111 1111", "tel": "+44 20 7946 0958", "at": "2024-01-01 12:00:00"}"#;
+        assert_eq!(
+            found(text, Phones::International),
+            vec![
+                (TokenKind::Email, "ada.lovelace@example.com".to_owned()),
+                (TokenKind::Card, "4111111111111111".to_owned()),
+                (TokenKind::Phone, "442079460958".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn bare_numbers_are_phones_only_as_whole_values_of_ruled_columns() {
+        assert!(found("order 555 010 0199 shipped", Phones::International).is_empty());
+        assert!(found("555 010 0199", Phones::International).is_empty());
+        assert_eq!(
+            found(" (555) 010-0199 ", Phones::AlsoWholeValues),
+            vec![(TokenKind::Phone, "5550100199".to_owned())]
+        );
+        assert_eq!(
+            found("call (555) 010-0199 now", Phones::Anywhere),
+            vec![(TokenKind::Phone, "5550100199".to_owned())]
+        );
+        assert!(found("2024-01-01", Phones::AlsoWholeValues).is_empty());
+        assert!(found("4111 1111 1111 1112", Phones::International).is_empty());
+    }
+}
