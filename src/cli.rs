@@ -118,6 +118,16 @@ pub enum Command {
     /// List the columns that look like personal data and have no rule; exit 7 if any
     Check(CheckArgs),
 
+    /// Write a starter anonymizer profile for the source, to review before the first copy
+    ///
+    /// A suggested rule for every column that looks like personal data (by name, type or a
+    /// sample of its values), with the evidence as a comment; `keep` for the other columns of
+    /// those tables; `data = false` for session, token and cache tables. The output is the
+    /// same for the same database. --update FILE adds suggestions only for the tables and
+    /// columns the profile does not mention yet (after a schema change), leaving reviewed
+    /// lines alone.
+    Init(InitArgs),
+
     /// The weekly job: snapshot production, restore it, anonymized copy, seed, flush, clean up
     ///
     /// Phases, each timed: (1) a snapshot: --snapshot ID, --latest-automated, or (default,
@@ -409,6 +419,28 @@ pub struct CopyArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub source: SourceArgs,
+}
+
+/// Arguments of `restage init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Source database URL (production or a replica; only read)
+    /// [env: SOURCE_DATABASE_URL; file: production.url]
+    #[arg(long, value_name = "URL")]
+    pub source_url: Option<String>,
+
+    /// Where to write the profile [default: refresh.anonymizers of the config, else
+    /// anonymizers/default.toml]
+    #[arg(long, short, value_name = "FILE", conflicts_with = "update")]
+    pub output: Option<PathBuf>,
+
+    /// Replace the file if it exists
+    #[arg(long, conflicts_with = "update")]
+    pub force: bool,
+
+    /// Add suggestions to this profile for what it does not mention yet
+    #[arg(long, value_name = "FILE")]
+    pub update: Option<PathBuf>,
 }
 
 /// Arguments of `restage verify`.

@@ -149,6 +149,12 @@ pub enum Error {
         cause: crate::password::HashError,
     },
 
+    #[error(
+        "{path} exists; pass --force to replace it, or `restage init --update {path}` to add \
+         suggestions only for the tables and columns it does not mention yet"
+    )]
+    ProfileExists { path: String },
+
     #[error("cannot read anonymizer profile {path}")]
     ProfileRead {
         path: String,
@@ -174,7 +180,9 @@ pub enum Error {
 
     #[error(
         "{} column(s) look like personal data and have no rule in {profile}; add a rule for \
-         each (or `keep` where it is not personal data); nothing was copied:\n{}",
+         each (or `keep` where it is not personal data) — `restage init --update {profile}` \
+         writes a suggested rule for each, with its evidence, for you to review; nothing was \
+         copied:\n{}",
         .findings.len(), bullet_list(.findings)
     )]
     UncoveredPii {
@@ -362,6 +370,7 @@ impl Error {
             | Error::SeedData { .. }
             | Error::SeedPrerequisite { .. }
             | Error::ProfileRead { .. }
+            | Error::ProfileExists { .. }
             | Error::Profile { .. }
             | Error::MissingKey { .. } => exit::USAGE,
             Error::Refused(_)

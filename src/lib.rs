@@ -100,6 +100,7 @@ async fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Seed(args) => out.finish(&commands::seed::run(&settings, &args, &out).await?),
         Command::Copy(args) => out.finish(&commands::copy::run(&settings, &args, &out).await?),
         Command::Check(args) => out.finish(&commands::check::run(&settings, &args).await?),
+        Command::Init(args) => out.finish(&commands::init::run(&settings, &args).await?),
         Command::Generate(args) => {
             out.finish(&commands::generate::run(&settings, &args, &out).await?)
         }

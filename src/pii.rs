@@ -38,46 +38,71 @@ impl std::fmt::Display for Finding {
     }
 }
 
-/// Name fragments that mean personal data wherever they appear.
-const PERSONAL_NAMES: &[(&str, &str)] = &[
-    ("email", "e-mail"),
-    ("e_mail", "e-mail"),
-    ("phone", "phone number"),
-    ("mobile", "phone number"),
-    ("msisdn", "phone number"),
-    ("first_name", "name"),
-    ("firstname", "name"),
-    ("last_name", "name"),
-    ("lastname", "name"),
-    ("full_name", "name"),
-    ("fullname", "name"),
-    ("surname", "name"),
-    ("given_name", "name"),
-    ("family_name", "name"),
-    ("middle_name", "name"),
-    ("username", "login name"),
-    ("user_name", "login name"),
-    ("nickname", "name"),
-    ("address", "address"),
-    ("street", "address"),
-    ("postcode", "address"),
-    ("postal", "address"),
-    ("zip", "address"),
-    ("birth", "date of birth"),
-    ("dob", "date of birth"),
-    ("card_number", "card number"),
-    ("cc_number", "card number"),
-    ("password", "password"),
-    ("passwd", "password"),
-    ("ssn", "national id"),
-    ("passport", "national id"),
-    ("national_id", "national id"),
-    ("iban", "bank account"),
-    ("ip_addr", "IP address"),
-    ("last_login_ip", "IP address"),
-    ("picture", "photo"),
-    ("photo", "photo"),
-    ("avatar", "photo"),
+/// Name fragments that mean personal data wherever they appear: (fragment, what it suggests,
+/// the rule `init` suggests for it). The first that matches wins, so `ip_address` is an IP.
+const PERSONAL_NAMES: &[(&str, &str, &str)] = &[
+    ("email", "e-mail", r#""email""#),
+    ("e_mail", "e-mail", r#""email""#),
+    ("phone", "phone number", r#""phone""#),
+    ("mobile", "phone number", r#""phone""#),
+    ("msisdn", "phone number", r#""phone""#),
+    ("first_name", "name", r#""first_name""#),
+    ("firstname", "name", r#""first_name""#),
+    ("last_name", "name", r#""last_name""#),
+    ("lastname", "name", r#""last_name""#),
+    ("full_name", "name", r#""name""#),
+    ("fullname", "name", r#""name""#),
+    ("surname", "name", r#""last_name""#),
+    ("given_name", "name", r#""first_name""#),
+    ("family_name", "name", r#""last_name""#),
+    ("middle_name", "name", r#""first_name""#),
+    ("username", "login name", r#""username""#),
+    ("user_name", "login name", r#""username""#),
+    ("nickname", "name", r#""username""#),
+    ("ip_addr", "IP address", r#""ipv4""#),
+    ("last_login_ip", "IP address", r#""ipv4""#),
+    ("address", "address", r#""street_address""#),
+    ("street", "address", r#""street_address""#),
+    ("postcode", "address", r#""postcode""#),
+    ("postal", "address", r#""postcode""#),
+    ("zip", "address", r#""postcode""#),
+    (
+        "birth",
+        "date of birth",
+        r#"{ transform = "date", shift_days = 365 }"#,
+    ),
+    (
+        "dob",
+        "date of birth",
+        r#"{ transform = "date", shift_days = 365 }"#,
+    ),
+    ("card_number", "card number", r#""card""#),
+    ("cc_number", "card number", r#""card""#),
+    ("password", "password", r#""password""#),
+    ("passwd", "password", r#""password""#),
+    (
+        "ssn",
+        "national id",
+        r#"{ transform = "mask", keep_last = 2 }"#,
+    ),
+    (
+        "passport",
+        "national id",
+        r#"{ transform = "mask", keep_last = 2 }"#,
+    ),
+    (
+        "national_id",
+        "national id",
+        r#"{ transform = "mask", keep_last = 2 }"#,
+    ),
+    (
+        "iban",
+        "bank account",
+        r#"{ transform = "mask", keep_first = 4, keep_last = 2 }"#,
+    ),
+    ("picture", "photo", r#""null""#),
+    ("photo", "photo", r#""null""#),
+    ("avatar", "photo", r#""null""#),
 ];
 
 /// `*_name` columns that do not name a person (every other `*_name` is taken for one).
@@ -176,13 +201,17 @@ const PERSON_WORDS: &[&str] = &[
     "displayname",
 ];
 
-/// Whole column names that mean personal data only in a table about people.
-const PERSON_TABLE_NAMES: &[(&str, &str)] = &[
-    ("name", "name"),
-    ("city", "address"),
-    ("login", "login name"),
-    ("bio", "free text about a person"),
+/// Whole column names that mean personal data only in a table about people: (name, what it
+/// suggests, the rule `init` suggests).
+const PERSON_TABLE_NAMES: &[(&str, &str, &str)] = &[
+    ("name", "name", r#""name""#),
+    ("city", "address", r#""city""#),
+    ("login", "login name", r#""username""#),
+    ("bio", "free text about a person", r#""paragraph""#),
 ];
+
+/// The rule `init` suggests for a person's name.
+const NAME_RULE: &str = r#""name""#;
 
 /// Table name fragments of tables about people.
 const PERSON_TABLES: &[&str] = &[
@@ -248,37 +277,57 @@ pub fn name_suggests_phone(name: &str) -> bool {
     let name = name.to_lowercase();
     PERSONAL_NAMES
         .iter()
-        .any(|(fragment, kind)| *kind == "phone number" && name.contains(fragment))
+        .any(|(fragment, kind, _)| *kind == "phone number" && name.contains(fragment))
+}
+
+/// The rule that the column's name suggests (as TOML), if its name suggests personal data.
+pub fn suggested_rule(table: &Table, column: &Column) -> Option<&'static str> {
+    name_match(table, column).map(|(_, rule)| rule)
 }
 
 fn name_reasons(table: &Table, column: &Column) -> Vec<String> {
+    name_match(table, column)
+        .map(|(reason, _)| reason)
+        .into_iter()
+        .collect()
+}
+
+/// Why the column's name suggests personal data, and the rule to suggest for it.
+fn name_match(table: &Table, column: &Column) -> Option<(String, &'static str)> {
     let name = column.name.to_lowercase();
     // `address_id`, `customer_id`: keys that point at personal data are not personal data.
     if column.category == TypeCategory::Integer && (name == "id" || name.ends_with("_id")) {
-        return Vec::new();
+        return None;
     }
-    if let Some((_, kind)) = PERSONAL_NAMES
+    if let Some((_, kind, rule)) = PERSONAL_NAMES
         .iter()
-        .find(|(fragment, _)| name.contains(fragment))
+        .find(|(fragment, _, _)| name.contains(fragment))
     {
-        return vec![format!("its name suggests {kind}")];
+        return Some((format!("its name suggests {kind}"), rule));
     }
     let holds_text = holds_text(column);
     if holds_text && name.ends_with("_name") && !NOT_PERSON_NAMES.contains(&name.as_str()) {
-        return vec!["its name suggests a person's name (`*_name`)".to_owned()];
+        return Some((
+            "its name suggests a person's name (`*_name`)".to_owned(),
+            NAME_RULE,
+        ));
     }
     if holds_text && let Some(word) = name.split('_').find(|word| PERSON_WORDS.contains(word)) {
-        return vec![format!("its name suggests a person ('{word}')")];
+        return Some((format!("its name suggests a person ('{word}')"), NAME_RULE));
     }
     let about_people = PERSON_TABLES
         .iter()
         .any(|fragment| table.name.to_lowercase().contains(fragment));
-    match PERSON_TABLE_NAMES.iter().find(|(whole, _)| name == *whole) {
-        Some((_, kind)) if about_people => {
-            vec![format!("its name suggests {kind} in a table about people")]
-        }
-        _ => Vec::new(),
-    }
+    PERSON_TABLE_NAMES
+        .iter()
+        .find(|(whole, _, _)| name == *whole)
+        .filter(|_| about_people)
+        .map(|(_, kind, rule)| {
+            (
+                format!("its name suggests {kind} in a table about people"),
+                *rule,
+            )
+        })
 }
 
 /// Whether values of `column` can hold text: text, json and jsonb, arrays and composites.

@@ -15,6 +15,7 @@ const HELP_PAGES: &[&[&str]] = &[
     &["anonymizers", "list", "--help"],
     &["copy", "--help"],
     &["check", "--help"],
+    &["init", "--help"],
     &["rollback", "--help"],
     &["verify", "--help"],
     &["generate", "--help"],

@@ -1053,6 +1053,104 @@ fn rules_with_nothing_to_change_are_no_false_alarm() {
     verify(&source, &staging, &rules, &[]).assert_code(0);
 }
 
+/// `restage init ARGS` against `source`.
+fn init(source: &TestDb, args: &[&str]) -> Run {
+    let dir = work_dir();
+    run(restage(dir.path())
+        .args(["init", "--source-url", &source.url()])
+        .args(args))
+}
+
+#[test]
+fn init_writes_a_starter_profile_that_checks_copies_and_verifies() {
+    let source = production();
+    let staging = staging();
+    let dir = work_dir();
+    let path = dir.path().join("anonymizers").join("app.toml");
+    let output = path.to_str().expect("path");
+    init(&source, &["--output", output]).assert_code(0);
+    let written = std::fs::read_to_string(&path).expect("profile written");
+    // Stable: the same database gives the same file, byte for byte; a change is reviewed here.
+    let expected = std::fs::read_to_string(repo_file("tests/snapshots/init_reference.toml"))
+        .expect("expected profile");
+    assert_eq!(written, expected, "restage init's output changed");
+    init(&source, &["--output", output])
+        .assert_code(2)
+        .assert_stderr_contains(
+            "app.toml exists; pass --force to replace it, or `restage init --update",
+        );
+    init(&source, &["--output", output, "--force"]).assert_code(0);
+    assert_eq!(std::fs::read_to_string(&path).expect("profile"), written);
+
+    check(&source, &path).assert_code(0);
+    copy(&source, &staging, &path, &[]).assert_code(0);
+}
+
+#[test]
+fn init_update_adds_only_what_the_profile_does_not_mention() {
+    let mut source = production();
+    let dir = work_dir();
+    let path = dir.path().join("app.toml");
+    let output = path.to_str().expect("path");
+    init(&source, &["--output", output]).assert_code(0);
+    // A reviewer's decision that --update must leave alone.
+    let reviewed = std::fs::read_to_string(&path)
+        .expect("profile")
+        .replace("city = \"keep\"", "city = \"city\"  # reviewed");
+    std::fs::write(&path, &reviewed).expect("edit");
+    source.execute(
+        "ALTER TABLE customers ADD COLUMN alt_mobile text;
+         UPDATE customers SET alt_mobile = '+44 20 7946 0' || lpad(id::text, 3, '0');
+         CREATE TABLE newsletter_signups (id int PRIMARY KEY, contact_email text, signed_at date);
+         INSERT INTO newsletter_signups SELECT g, 'x' || g || '@mail.example', '2026-01-01' FROM generate_series(1, 20) g;
+         CREATE TABLE api_tokens (id int, token text);",
+    );
+    check(&source, &path)
+        .assert_code(7)
+        .assert_stderr_contains(&format!(
+            "`restage init --update {output}` writes a suggested rule"
+        ))
+        .assert_stderr_contains("customers.alt_mobile (text)")
+        .assert_stderr_contains("newsletter_signups.contact_email (text)");
+    init(&source, &["--update", output]).assert_code(0);
+    let updated = std::fs::read_to_string(&path).expect("profile");
+    let new_column = "alt_mobile = \"phone\"  # added by `restage init --update`: its name suggests phone number; 100% of sampled values look like phone numbers\n";
+    let new_tables = "\n[tables.api_tokens]\n\
+        data = false  # suggested: sessions, tokens and caches are not worth copying\n\
+        \n[tables.newsletter_signups.columns]\n\
+        id = \"keep\"\n\
+        contact_email = \"email\"  # its name suggests e-mail; 100% of 20 sampled values hold e-mail addresses\n\
+        signed_at = \"keep\"\n";
+    assert!(updated.contains(new_column), "{updated}");
+    assert!(updated.ends_with(new_tables), "{updated}");
+    // Nothing else changed: without the additions, the file is the reviewed one.
+    assert_eq!(
+        updated
+            .replace(new_column, "")
+            .strip_suffix(new_tables)
+            .expect("tail"),
+        reviewed
+    );
+    check(&source, &path).assert_code(0);
+    init(&source, &["--update", output])
+        .assert_code(0)
+        .assert_stdout_contains("already covers every table and column");
+}
+
+#[test]
+fn init_covers_pagila() {
+    let mut source = TestDb::new();
+    let pagila = pagila_dir();
+    source.load_with_psql(&pagila.join("pagila-schema.sql"));
+    source.load_with_psql(&pagila.join("pagila-data.sql"));
+    let staging = staging();
+    let dir = work_dir();
+    let path = dir.path().join("pagila.toml");
+    init(&source, &["--output", path.to_str().expect("path")]).assert_code(0);
+    check(&source, &path).assert_code(0);
+    copy(&source, &staging, &path, &[]).assert_code(0);
+}
+
 #[test]
 fn row_filters_and_subsets_keep_every_foreign_key_valid() {
     let source = production();
@@ -1157,10 +1255,8 @@ fn every_schema_feature_survives_the_round_trip() {
     assert_eq!(staging.scalar("SELECT count(*) FROM measurements"), "2");
 }
 
-#[test]
-fn pagila_copies_checks_and_anonymizes() {
-    let mut source = TestDb::new();
-    // The shared datasets sit beside the repository (as in CI), or where RESTAGE_PAGILA_DIR says.
+/// The shared datasets sit beside the repository (as in CI), or where RESTAGE_PAGILA_DIR says.
+fn pagila_dir() -> PathBuf {
     let pagila = std::env::var_os("RESTAGE_PAGILA_DIR")
         .map_or_else(|| repo_file("../shared/datasets/pagila"), PathBuf::from);
     assert!(
@@ -1168,6 +1264,13 @@ fn pagila_copies_checks_and_anonymizes() {
         "the Pagila dataset is not at {} (set RESTAGE_PAGILA_DIR)",
         pagila.display()
     );
+    pagila
+}
+
+#[test]
+fn pagila_copies_checks_and_anonymizes() {
+    let mut source = TestDb::new();
+    let pagila = pagila_dir();
     source.load_with_psql(&pagila.join("pagila-schema.sql"));
     source.load_with_psql(&pagila.join("pagila-data.sql"));
     let profile = repo_file("anonymizers/pagila.toml");

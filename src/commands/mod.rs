@@ -5,6 +5,7 @@ pub mod check;
 pub mod cleanup;
 pub mod copy;
 pub mod generate;
+pub mod init;
 pub mod migrate;
 pub mod redis_flush;
 pub mod refresh;

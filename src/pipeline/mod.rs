@@ -7,6 +7,7 @@ pub mod copy_binary;
 pub mod copy_text;
 pub mod data;
 pub mod finish;
+pub mod init;
 pub mod leaks;
 pub mod plan;
 pub mod progress;

@@ -1,0 +1,418 @@
+//! `restage init`: a starter profile for the source — a suggested rule for every column that
+//! looks like personal data, with its evidence beside it; `keep` for the other columns of
+//! those tables, so a reviewer sees every decision; `data = false` for session, token and
+//! cache tables. `--update FILE` adds suggestions only for the tables and columns the profile
+//! does not mention yet, leaving every reviewed line as it was.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use toml_edit::{DocumentMut, Item, Table as TomlTable, Value};
+
+use crate::anonymize::profile::{CompiledProfile, DEFAULT_KEY_ENV, Profile};
+use crate::anonymize::{BuildContext, CompiledRule, REGISTRY};
+use crate::catalog::{Catalog, Column, Table, TypeCategory};
+use crate::error::Error;
+use crate::output::Report;
+use crate::pg::{self, database_error};
+use crate::pii::{self, Finding};
+use crate::secret::SecretUrl;
+
+/// Words of a table name that make it a session, token or cache table: rows that are worth
+/// nothing in staging and often hold secrets.
+const DISPOSABLE_TABLES: &[&str] = &[
+    "session", "sessions", "token", "tokens", "cache", "caches", "otp", "otps", "nonce", "nonces",
+];
+
+/// What to write: a new profile or the additions to an existing one.
+#[derive(Debug, Clone)]
+pub enum InitMode {
+    /// A new profile at `path`; an existing file is replaced only with `force`.
+    Create { path: PathBuf, force: bool },
+    /// Suggestions for what the profile at `path` does not mention yet, added in place.
+    Update { path: PathBuf },
+}
+
+/// What `init` wrote.
+#[derive(Debug, Serialize)]
+pub struct InitReport {
+    pub command: &'static str,
+    pub source: String,
+    pub profile: String,
+    /// `create` or `update`.
+    pub mode: &'static str,
+    /// Columns given a suggested rule.
+    pub suggested: usize,
+    /// Columns written as `keep`.
+    pub kept: usize,
+    /// Tables suggested `data = false`.
+    pub schema_only: Vec<String>,
+    /// Suggested rules no transformer could apply to the column's type: the profile names
+    /// them with a REVIEW comment and does not load until they are fixed.
+    pub to_review: Vec<String>,
+}
+
+impl Report for InitReport {
+    fn human(&self) -> String {
+        let verb = if self.mode == "create" {
+            "wrote"
+        } else {
+            "updated"
+        };
+        let mut text = format!(
+            "{verb} {}: {} suggested rules, {} columns kept, {} tables schema-only (data = false). \
+             Review every line, then: restage preview TABLE, restage check, restage copy",
+            self.profile,
+            self.suggested,
+            self.kept,
+            self.schema_only.len()
+        );
+        if self.mode == "update" && self.suggested + self.kept + self.schema_only.len() == 0 {
+            text = format!(
+                "{} already covers every table and column that looks personal; nothing added",
+                self.profile
+            );
+        }
+        for column in &self.to_review {
+            text.push_str(&format!(
+                "\n  review {column}: no transformer fits its type"
+            ));
+        }
+        text
+    }
+}
+
+/// One line `init` adds under `[tables.X.columns]`.
+struct Suggestion {
+    column: String,
+    rule: String,
+    comment: Option<String>,
+    fits: bool,
+}
+
+/// Writes a starter profile (or the additions to one) for the source at `source`.
+pub async fn init(source: &SecretUrl, mode: &InitMode) -> Result<InitReport, Error> {
+    let path = match mode {
+        InitMode::Create { path, force } => {
+            if path.exists() && !force {
+                return Err(Error::ProfileExists {
+                    path: path.display().to_string(),
+                });
+            }
+            path
+        }
+        InitMode::Update { path } => path,
+    };
+    let mut connection = pg::connect(source, "source database", "restage init").await?;
+    sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut connection)
+        .await
+        .map_err(database_error(source, "starting a read-only transaction"))?;
+    let catalog = Catalog::read(&mut connection)
+        .await
+        .map_err(database_error(source, "reading the catalog"))?;
+    let (mut document, compiled) = match mode {
+        InitMode::Create { .. } => (new_document(), empty_profile(path)),
+        InitMode::Update { path } => {
+            let profile = Profile::load(path)?;
+            let compiled =
+                super::validate::compile_profile(&profile, &catalog, &mut connection, source)
+                    .await?;
+            (parse_document(path)?, compiled)
+        }
+    };
+    let findings = pii::uncovered(&mut connection, &catalog, &compiled)
+        .await
+        .map_err(database_error(source, "sampling columns for personal data"))?;
+    let mut report = InitReport {
+        command: "init",
+        source: source.to_string(),
+        profile: path.display().to_string(),
+        mode: match mode {
+            InitMode::Create { .. } => "create",
+            InitMode::Update { .. } => "update",
+        },
+        suggested: 0,
+        kept: 0,
+        schema_only: Vec::new(),
+        to_review: Vec::new(),
+    };
+    add_suggestions(&mut document, &catalog, &compiled, &findings, &mut report);
+    write(path, &document.to_string())?;
+    Ok(report)
+}
+
+fn new_document() -> DocumentMut {
+    let mut document = DocumentMut::new();
+    document["version"] = toml_edit::value(1);
+    if let Some(mut key) = document.as_table_mut().key_mut("version") {
+        key.leaf_decor_mut().set_prefix(
+            "# Anonymizer profile written by `restage init`.\n\
+             # Every rule is a suggestion made from the column's name, type and a sample of its\n\
+             # values (the evidence is beside it); `keep` says \"not personal data\". Review each\n\
+             # line, try the rules with `restage preview TABLE`, then `restage check` and\n\
+             # `restage copy`. After a schema change, `restage init --update FILE` adds what is new.\n",
+        );
+    }
+    document
+}
+
+fn empty_profile(path: &Path) -> CompiledProfile {
+    CompiledProfile {
+        path: path.display().to_string(),
+        key_env: DEFAULT_KEY_ENV.to_owned(),
+        tables: BTreeMap::new(),
+        limits: BTreeMap::new(),
+    }
+}
+
+fn parse_document(path: &Path) -> Result<DocumentMut, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::ProfileRead {
+        path: path.display().to_string(),
+        source,
+    })?;
+    text.parse()
+        .map_err(|error: toml_edit::TomlError| Error::Profile {
+            path: path.display().to_string(),
+            problems: vec![error.to_string()],
+        })
+}
+
+/// Adds to `document`, in catalog order: `data = false` for the disposable tables the
+/// profile does not mention, every column of the other unmentioned tables that hold a
+/// finding, and the findings of tables it mentions.
+fn add_suggestions(
+    document: &mut DocumentMut,
+    catalog: &Catalog,
+    compiled: &CompiledProfile,
+    findings: &[Finding],
+    report: &mut InitReport,
+) {
+    let mut by_table: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for finding in findings {
+        by_table.entry(&finding.table).or_default().push(finding);
+    }
+    let referenced: BTreeSet<&str> = catalog
+        .foreign_keys
+        .iter()
+        .filter(|key| key.table != key.referenced)
+        .map(|key| key.referenced.as_str())
+        .collect();
+    for (name, table) in &catalog.tables {
+        if table.partition_root.is_some() {
+            continue;
+        }
+        let mentioned = compiled.tables.contains_key(name);
+        if !mentioned && disposable(table) && !referenced.contains(name.as_str()) {
+            let entry = table_entry(document, name);
+            entry["data"] = toml_edit::value(false);
+            set_comment(
+                &mut entry["data"],
+                "suggested: sessions, tokens and caches are not worth copying",
+            );
+            report.schema_only.push(name.clone());
+            continue;
+        }
+        let Some(found) = by_table.get(name.as_str()) else {
+            continue;
+        };
+        let suggestions = suggestions_for(table, found, !mentioned);
+        let columns = columns_entry(table_entry(document, name));
+        for suggestion in suggestions {
+            if suggestion.comment.is_none() {
+                report.kept += 1;
+            } else {
+                report.suggested += 1;
+            }
+            if !suggestion.fits {
+                report
+                    .to_review
+                    .push(format!("{name}.{}", suggestion.column));
+            }
+            let value: Value = suggestion.rule.parse().expect("suggested rules are TOML");
+            columns[suggestion.column.as_str()] = Item::Value(value);
+            if let Some(comment) = &suggestion.comment {
+                let comment = if mentioned {
+                    format!("added by `restage init --update`: {comment}")
+                } else {
+                    comment.clone()
+                };
+                set_comment(&mut columns[suggestion.column.as_str()], &comment);
+            }
+        }
+    }
+}
+
+/// A rule for each finding of `table`; with `every_column`, `keep` for its other columns.
+fn suggestions_for(table: &Table, found: &[&Finding], every_column: bool) -> Vec<Suggestion> {
+    table
+        .columns
+        .iter()
+        .filter(|column| !column.generated)
+        .filter_map(
+            |column| match found.iter().find(|finding| finding.column == column.name) {
+                Some(finding) => Some(suggest(table, column, &finding.reasons)),
+                None if every_column => Some(Suggestion {
+                    column: column.name.clone(),
+                    rule: "\"keep\"".to_owned(),
+                    comment: None,
+                    fits: true,
+                }),
+                None => None,
+            },
+        )
+        .collect()
+}
+
+/// The first candidate rule that compiles for `column`: what its name suggests, then what
+/// its type takes (`scrub` for text and json, per element or per field for arrays and
+/// composites, a network fake for inet and macaddr, a date shift), then `null` where NULL is
+/// allowed. When none fits, the first candidate, marked for review.
+fn suggest(table: &Table, column: &Column, reasons: &[String]) -> Suggestion {
+    let candidates: Vec<String> = pii::suggested_rule(table, column)
+        .map(str::to_owned)
+        .into_iter()
+        .chain(by_type(column))
+        .chain((!column.not_null).then(|| "\"null\"".to_owned()))
+        .collect();
+    let fitting = candidates.iter().find(|rule| compiles(rule, table, column));
+    let evidence = reasons.join("; ");
+    match fitting {
+        Some(rule) => Suggestion {
+            column: column.name.clone(),
+            rule: rule.clone(),
+            comment: Some(evidence),
+            fits: true,
+        },
+        None => Suggestion {
+            column: column.name.clone(),
+            rule: candidates
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "\"null\"".to_owned()),
+            comment: Some(format!(
+                "REVIEW: no transformer fits {}; {evidence}",
+                column.type_name
+            )),
+            fits: false,
+        },
+    }
+}
+
+/// Rules for whatever a column of this type may hold.
+fn by_type(column: &Column) -> Vec<String> {
+    match column.category {
+        TypeCategory::Text | TypeCategory::Json => vec!["\"scrub\"".to_owned()],
+        TypeCategory::Array => column
+            .element
+            .as_deref()
+            .map(by_type)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|rule| format!("{{ each = {rule} }}"))
+            .collect(),
+        TypeCategory::Composite => {
+            let fields: Vec<String> = column
+                .fields
+                .iter()
+                .filter_map(|field| {
+                    by_type(field)
+                        .into_iter()
+                        .next()
+                        .map(|rule| format!("{} = {rule}", toml_key(&field.name)))
+                })
+                .collect();
+            if fields.is_empty() {
+                Vec::new()
+            } else {
+                vec![format!("{{ fields = {{ {} }} }}", fields.join(", "))]
+            }
+        }
+        TypeCategory::Inet => vec!["\"ipv4\"".to_owned(), "\"ipv6\"".to_owned()],
+        TypeCategory::Macaddr => vec!["\"mac\"".to_owned()],
+        TypeCategory::Date | TypeCategory::Timestamp => {
+            vec!["{ transform = \"date\", shift_days = 365 }".to_owned()]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Whether `rule` (TOML) compiles for `column`.
+fn compiles(rule: &str, table: &Table, column: &Column) -> bool {
+    let Ok(parsed) = toml::from_str::<toml::Table>(&format!("rule = {rule}")) else {
+        return false;
+    };
+    let context = BuildContext {
+        column,
+        table_columns: &table.columns,
+        test_cards: &[],
+        registry: &REGISTRY,
+    };
+    CompiledRule::build(&parsed["rule"], &context).is_ok()
+}
+
+fn disposable(table: &Table) -> bool {
+    table
+        .name
+        .to_lowercase()
+        .split('_')
+        .any(|word| DISPOSABLE_TABLES.contains(&word))
+}
+
+/// `[tables."name"]`, made (with `tables` implicit) when missing.
+fn table_entry<'a>(document: &'a mut DocumentMut, name: &str) -> &'a mut TomlTable {
+    let tables = document
+        .entry("tables")
+        .or_insert_with(implicit_table)
+        .as_table_mut()
+        .expect("tables is a table");
+    tables
+        .entry(name)
+        .or_insert_with(implicit_table)
+        .as_table_mut()
+        .expect("a profile table entry is a table")
+}
+
+/// `[tables."name".columns]`, made when missing.
+fn columns_entry(table: &mut TomlTable) -> &mut TomlTable {
+    table
+        .entry("columns")
+        .or_insert_with(|| Item::Table(TomlTable::new()))
+        .as_table_mut()
+        .expect("columns is a table")
+}
+
+fn implicit_table() -> Item {
+    let mut table = TomlTable::new();
+    table.set_implicit(true);
+    Item::Table(table)
+}
+
+fn set_comment(item: &mut Item, comment: &str) {
+    if let Some(value) = item.as_value_mut() {
+        value.decor_mut().set_suffix(format!("  # {comment}"));
+    }
+}
+
+/// A key as TOML writes it: bare when it can be, else quoted.
+fn toml_key(name: &str) -> String {
+    toml_edit::Key::new(name).display_repr().into_owned()
+}
+
+/// Writes `text` to `path` through a file beside it, so a failure leaves the old one whole.
+fn write(path: &Path, text: &str) -> Result<(), Error> {
+    let io = |action: &str| {
+        let action = format!("{action} {}", path.display());
+        move |source| Error::Io { action, source }
+    };
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(io("creating the directory of"))?;
+    }
+    let partial = path.with_extension("toml.partial");
+    std::fs::write(&partial, text).map_err(io("writing"))?;
+    std::fs::rename(&partial, path).map_err(io("writing"))
+}
