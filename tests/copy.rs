@@ -1139,7 +1139,7 @@ fn init_update_adds_only_what_the_profile_does_not_mention() {
 
 #[test]
 fn init_covers_pagila() {
-    let mut source = TestDb::new();
+    let source = TestDb::new();
     let pagila = pagila_dir();
     source.load_with_psql(&pagila.join("pagila-schema.sql"));
     source.load_with_psql(&pagila.join("pagila-data.sql"));
