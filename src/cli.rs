@@ -128,6 +128,14 @@ pub enum Command {
     /// lines alone.
     Init(InitArgs),
 
+    /// Show source rows before and after the profile's rules, side by side; writes nothing
+    ///
+    /// For writing a profile: the ruled columns of the first --rows rows (by primary key) of
+    /// TABLE that match --where, each value before and after its rule. With the key set
+    /// (RESTAGE_ANONYMIZE_KEY or the profile's key_env) the fakes are the ones a copy writes;
+    /// without it, a throwaway key shows their shape.
+    Preview(PreviewArgs),
+
     /// The weekly job: snapshot production, restore it, anonymized copy, seed, flush, clean up
     ///
     /// Phases, each timed: (1) a snapshot: --snapshot ID, --latest-automated, or (default,
@@ -441,6 +449,24 @@ pub struct InitArgs {
     /// Add suggestions to this profile for what it does not mention yet
     #[arg(long, value_name = "FILE")]
     pub update: Option<PathBuf>,
+}
+
+/// Arguments of `restage preview`.
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// The table: `table` in public, else `schema.table`
+    pub table: String,
+
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// How many rows
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub rows: u32,
+
+    /// Only rows matching this SQL condition on the source table
+    #[arg(long = "where", value_name = "SQL")]
+    pub filter: Option<String>,
 }
 
 /// Arguments of `restage verify`.

@@ -101,6 +101,7 @@ async fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Copy(args) => out.finish(&commands::copy::run(&settings, &args, &out).await?),
         Command::Check(args) => out.finish(&commands::check::run(&settings, &args).await?),
         Command::Init(args) => out.finish(&commands::init::run(&settings, &args).await?),
+        Command::Preview(args) => out.finish(&commands::preview::run(&settings, &args).await?),
         Command::Generate(args) => {
             out.finish(&commands::generate::run(&settings, &args, &out).await?)
         }

@@ -16,6 +16,7 @@ const HELP_PAGES: &[&[&str]] = &[
     &["copy", "--help"],
     &["check", "--help"],
     &["init", "--help"],
+    &["preview", "--help"],
     &["rollback", "--help"],
     &["verify", "--help"],
     &["generate", "--help"],

@@ -1152,6 +1152,52 @@ fn init_covers_pagila() {
 }
 
 #[test]
+fn preview_shows_rows_before_and_after_their_rules_and_writes_nothing() {
+    let mut source = production();
+    let dir = work_dir();
+    let profile = repo_file("anonymizers/default.toml");
+    let before = source.fingerprint();
+    let preview = |args: &[&str]| {
+        run(restage(dir.path())
+            .args(["preview", "--source-url", &source.url(), "--anonymizers"])
+            .arg(&profile)
+            .args(args))
+    };
+    let shown = preview(&["customers", "--rows", "3", "--where", "id > 10", "--json"]);
+    shown.assert_code(0);
+    let report = shown.json();
+    let rows = report["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["key"], "11");
+    let changes = rows[0]["changes"].as_array().expect("changes");
+    let email = changes
+        .iter()
+        .find(|change| change["column"] == "email")
+        .expect("the e-mail rule");
+    assert_eq!(email["before"], "customer11@mail.example");
+    assert!(
+        email["after"]
+            .as_str()
+            .is_some_and(|fake| fake.ends_with("@example.com"))
+    );
+    assert!(
+        changes
+            .iter()
+            .all(|change| change["before"] != change["after"])
+    );
+    preview(&["customers", "--rows", "1"])
+        .assert_code(0)
+        .assert_stdout_contains("email (email)")
+        .assert_stdout_contains("customer1@mail.example  →  ");
+    preview(&["custmers"])
+        .assert_code(2)
+        .assert_stderr_contains(
+            "no table 'custmers' in the source database; did you mean 'customers'?",
+        );
+    assert_eq!(source.fingerprint(), before);
+}
+
+#[test]
 fn row_filters_and_subsets_keep_every_foreign_key_valid() {
     let source = production();
     let mut staging = staging();

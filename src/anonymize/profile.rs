@@ -313,7 +313,7 @@ fn inherit_partition_rules(
 /// ", did you mean X?" for a near miss.
 /// The table a profile key names, with its profile name: the key as it is, else read as a
 /// possibly SQL-quoted `schema.table` (`"Sales"."Customer"`, `public."user"`).
-fn find_table<'c>(catalog: &'c Catalog, written: &str) -> Option<(String, &'c Table)> {
+pub fn find_table<'c>(catalog: &'c Catalog, written: &str) -> Option<(String, &'c Table)> {
     if let Some(table) = catalog.tables.get(written) {
         return Some((written.to_owned(), table));
     }
@@ -324,7 +324,7 @@ fn find_table<'c>(catalog: &'c Catalog, written: &str) -> Option<(String, &'c Ta
 
 /// "; did you mean …" with up to three tables whose names are close to `written` (same name
 /// in another case or schema, or a few letters apart), else where to find the tables.
-fn suggest(catalog: &Catalog, written: &str) -> String {
+pub fn suggest(catalog: &Catalog, written: &str) -> String {
     let wanted = parse_profile_name(written)
         .unwrap_or_else(|| written.to_owned())
         .to_lowercase();

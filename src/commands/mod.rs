@@ -7,6 +7,7 @@ pub mod copy;
 pub mod generate;
 pub mod init;
 pub mod migrate;
+pub mod preview;
 pub mod redis_flush;
 pub mod refresh;
 pub mod reset;

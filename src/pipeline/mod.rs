@@ -10,6 +10,7 @@ pub mod finish;
 pub mod init;
 pub mod leaks;
 pub mod plan;
+pub mod preview;
 pub mod progress;
 pub mod report;
 pub mod schema;
