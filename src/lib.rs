@@ -17,7 +17,8 @@
 //! - [`refresh`]: the weekly job: snapshot → restore → credentials → copy → seed → flush →
 //!   clean up, each phase timed, the clean-up run whatever happened.
 //! - [`pipeline`]: the anonymizing copy, owned end to end by [`pipeline::CopyJob`] (and
-//!   [`pipeline::check`], the fail-closed check of a profile against the source): plan →
+//!   [`pipeline::check`], the fail-closed check of a profile against the source;
+//!   [`pipeline::init`] and [`pipeline::preview`], for writing a profile): plan →
 //!   schema → data (with its COPY codecs) → finish → verify → swap, or the half-built
 //!   database dropped.
 //! - [`reset`]: the reset of staging: recreate the schemas, migrate, seed, flush Redis.
