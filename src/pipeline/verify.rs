@@ -68,11 +68,13 @@ impl Verification {
     /// A one-line summary.
     pub fn summary(&self) -> String {
         format!(
-            "verified {} tables (row counts), {} constraints, {} sequences, {} anonymized columns: {}",
+            "verified {} tables (row counts), {} constraints, {} sequences, {} anonymized columns, \
+             {} source e-mail/phone/card tokens searched for in every row: {}",
             self.tables.len(),
             self.constraints,
             self.sequences,
             self.ruled_columns,
+            self.source_tokens,
             if self.problems.is_empty() {
                 "all good".to_owned()
             } else {
