@@ -12,7 +12,7 @@ use toml_edit::{DocumentMut, Item, Table as TomlTable, Value};
 
 use crate::anonymize::profile::{CompiledProfile, DEFAULT_KEY_ENV, Profile};
 use crate::anonymize::{BuildContext, CompiledRule, REGISTRY};
-use crate::catalog::{Catalog, Column, Table, TypeCategory};
+use crate::catalog::{Catalog, Column, Table, TypeCategory, parse_profile_name};
 use crate::error::Error;
 use crate::output::Report;
 use crate::pg::{self, database_error};
@@ -138,7 +138,12 @@ pub async fn init(source: &SecretUrl, mode: &InitMode) -> Result<InitReport, Err
         schema_only: Vec::new(),
         to_review: Vec::new(),
     };
-    add_suggestions(&mut document, &catalog, &compiled, &findings, &mut report);
+    add_suggestions(&mut document, &catalog, &compiled, &findings, &mut report).map_err(
+        |problem| Error::Profile {
+            path: path.display().to_string(),
+            problems: vec![problem],
+        },
+    )?;
     write(path, &document.to_string())?;
     Ok(report)
 }
@@ -188,7 +193,7 @@ fn add_suggestions(
     compiled: &CompiledProfile,
     findings: &[Finding],
     report: &mut InitReport,
-) {
+) -> Result<(), String> {
     let mut by_table: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for finding in findings {
         by_table.entry(&finding.table).or_default().push(finding);
@@ -205,7 +210,7 @@ fn add_suggestions(
         }
         let mentioned = compiled.tables.contains_key(name);
         if !mentioned && disposable(table) && !referenced.contains(name.as_str()) {
-            let entry = table_entry(document, name);
+            let entry = table_entry(document, name)?;
             entry["data"] = toml_edit::value(false);
             set_comment(
                 &mut entry["data"],
@@ -218,7 +223,7 @@ fn add_suggestions(
             continue;
         };
         let suggestions = suggestions_for(table, found, !mentioned);
-        let columns = columns_entry(table_entry(document, name));
+        let columns = columns_entry(table_entry(document, name)?, name)?;
         for suggestion in suggestions {
             if suggestion.comment.is_none() {
                 report.kept += 1;
@@ -242,6 +247,7 @@ fn add_suggestions(
             }
         }
     }
+    Ok(())
 }
 
 /// A rule for each finding of `table`; with `every_column`, `keep` for its other columns.
@@ -360,27 +366,41 @@ fn disposable(table: &Table) -> bool {
         .any(|word| DISPOSABLE_TABLES.contains(&word))
 }
 
-/// `[tables."name"]`, made (with `tables` implicit) when missing.
-fn table_entry<'a>(document: &'a mut DocumentMut, name: &str) -> &'a mut TomlTable {
+/// The profile's entry of the table `name` — under whatever spelling the profile gave it
+/// (`'"Sales"."Customer"'` for `Sales.Customer`) — made when missing (`tables` implicit).
+fn table_entry<'a>(document: &'a mut DocumentMut, name: &str) -> Result<&'a mut TomlTable, String> {
     let tables = document
         .entry("tables")
         .or_insert_with(implicit_table)
         .as_table_mut()
-        .expect("tables is a table");
+        .ok_or_else(|| inline_problem("tables"))?;
+    let key = tables
+        .iter()
+        .map(|(key, _)| key)
+        .find(|key| *key == name || parse_profile_name(key).as_deref() == Some(name))
+        .unwrap_or(name)
+        .to_owned();
     tables
-        .entry(name)
+        .entry(&key)
         .or_insert_with(implicit_table)
         .as_table_mut()
-        .expect("a profile table entry is a table")
+        .ok_or_else(|| inline_problem(&format!("tables.{key}")))
 }
 
 /// `[tables."name".columns]`, made when missing.
-fn columns_entry(table: &mut TomlTable) -> &mut TomlTable {
+fn columns_entry<'a>(table: &'a mut TomlTable, name: &str) -> Result<&'a mut TomlTable, String> {
     table
         .entry("columns")
         .or_insert_with(|| Item::Table(TomlTable::new()))
         .as_table_mut()
-        .expect("columns is a table")
+        .ok_or_else(|| inline_problem(&format!("tables.{name}.columns")))
+}
+
+fn inline_problem(key: &str) -> String {
+    format!(
+        "{key} is written inline ({{ … }}); `init --update` adds lines only to a [{key}] \
+         section: rewrite it as one and run it again"
+    )
 }
 
 fn implicit_table() -> Item {

@@ -343,8 +343,16 @@ async fn load(
     let tables = copy_rows(&planned, options, target, out).await?;
     clock.lap(PhaseName::Data);
 
-    out.step("Creating indexes, constraints and triggers (post-data)");
-    schema::restore(target, &archive, "post-data", options.jobs).await?;
+    out.step("Creating indexes, constraints and triggers (post-data); meanwhile, collecting the source's e-mails, phones and card numbers for the leak check");
+    let ((), tokens) = tokio::try_join!(
+        schema::restore(target, &archive, "post-data", options.jobs),
+        leaks::source_tokens(
+            &mut planned.leader,
+            source,
+            &planned.catalog,
+            &planned.tables
+        )
+    )?;
     clock.lap(PhaseName::PostData);
 
     let mut connection = pg::connect(target, "target database", "restage copy").await?;
@@ -363,14 +371,18 @@ async fn load(
         .iter()
         .map(|table| (table.table.clone(), table.rows))
         .collect();
+    let databases = verify::Databases {
+        source: &mut planned.leader,
+        source_url: source,
+        staging: &mut connection,
+        staging_url: target,
+    };
     let verification = verify::verify(
-        &mut planned.leader,
-        source,
-        &mut connection,
-        target,
+        databases,
         &planned.catalog,
         &planned.tables,
         Some(&written),
+        &tokens,
     )
     .await?;
     clock.lap(PhaseName::Verify);
@@ -433,16 +445,21 @@ pub async fn verify_staging(options: &CopyOptions) -> Result<verify::Verificatio
     let mut planned = plan(&options).await?;
     let staging = &options.staging;
     let mut connection = pg::connect(staging, "staging database", "restage verify").await?;
-    let verification = verify::verify(
+    let tokens = leaks::source_tokens(
         &mut planned.leader,
         &options.source,
-        &mut connection,
-        staging,
         &planned.catalog,
         &planned.tables,
-        None,
     )
     .await?;
+    let databases = verify::Databases {
+        source: &mut planned.leader,
+        source_url: &options.source,
+        staging: &mut connection,
+        staging_url: staging,
+    };
+    let verification =
+        verify::verify(databases, &planned.catalog, &planned.tables, None, &tokens).await?;
     if !verification.problems.is_empty() {
         return Err(Error::VerifyFailed {
             target: staging.to_string(),

@@ -58,6 +58,9 @@ pub struct Verification {
     pub ruled_columns: usize,
     /// Distinct e-mail, phone and card tokens of the source searched for in staging.
     pub source_tokens: usize,
+    /// What the token scan took: collecting the source's tokens (beside post-data, in a
+    /// copy) and searching staging for them.
+    pub token_scan_seconds: f64,
     /// How the leak checks sampled and searched.
     pub method: String,
     /// Each failure, naming the table (and column).
@@ -85,11 +88,11 @@ impl Verification {
 }
 
 /// The two databases being compared, with their URLs for messages.
-struct Databases<'a> {
-    source: &'a mut PgConnection,
-    source_url: &'a SecretUrl,
-    staging: &'a mut PgConnection,
-    staging_url: &'a SecretUrl,
+pub struct Databases<'a> {
+    pub source: &'a mut PgConnection,
+    pub source_url: &'a SecretUrl,
+    pub staging: &'a mut PgConnection,
+    pub staging_url: &'a SecretUrl,
 }
 
 impl Databases<'_> {
@@ -104,23 +107,16 @@ impl Databases<'_> {
     }
 }
 
-/// Verifies `staging` against `source` (ideally in the copy's snapshot) for `plans`.
+/// Verifies `staging` against `source` (ideally in the copy's snapshot) for `plans`;
+/// `tokens` are the source's, collected before ([`leaks::source_tokens`]).
 pub async fn verify(
-    source: &mut PgConnection,
-    source_url: &SecretUrl,
-    staging: &mut PgConnection,
-    staging_url: &SecretUrl,
+    mut databases: Databases<'_>,
     catalog: &Catalog,
     plans: &[TablePlan],
     written: Option<&BTreeMap<String, u64>>,
+    tokens: &leaks::SourceTokens,
 ) -> Result<Verification, Error> {
     let mut problems = Vec::new();
-    let mut databases = Databases {
-        source,
-        source_url,
-        staging,
-        staging_url,
-    };
     let tables = count_rows(&mut databases, catalog, plans, written).await?;
     for count in tables
         .iter()
@@ -133,18 +129,26 @@ pub async fn verify(
     }
     let constraints = check_constraints(&mut databases, &mut problems).await?;
     check_materialized_views(&mut databases, &mut problems).await?;
-    let sequences = check_sequences(databases.staging, staging_url, &mut problems).await?;
+    let sequences =
+        check_sequences(databases.staging, databases.staging_url, &mut problems).await?;
     let ruled_columns = compare_ruled_values(&mut databases, catalog, plans, &mut problems).await?;
-    let (source, source_url, staging, staging_url) = databases.parts();
-    let tokens = leaks::source_tokens(source, source_url, catalog, plans).await?;
-    let found = leaks::scan_staging(staging, staging_url, catalog, plans, &tokens).await?;
-    problems.extend(found.iter().map(ToString::to_string));
+    let started = std::time::Instant::now();
+    let leaks = leaks::scan_staging(
+        databases.staging,
+        databases.staging_url,
+        catalog,
+        plans,
+        tokens,
+    )
+    .await?;
+    problems.extend(leaks.iter().map(ToString::to_string));
     Ok(Verification {
         tables,
         constraints,
         sequences,
         ruled_columns,
         source_tokens: tokens.len(),
+        token_scan_seconds: tokens.seconds() + started.elapsed().as_secs_f64(),
         method: format!(
             "ruled columns: the first {SAMPLE_ROWS} rows by primary key compared with the source's; \
              token scan: every e-mail, phone and card number of the source's text, json, array and \
