@@ -206,6 +206,7 @@ const PERSON_WORDS: &[&str] = &[
 const PERSON_TABLE_NAMES: &[(&str, &str, &str)] = &[
     ("name", "name", r#""name""#),
     ("city", "address", r#""city""#),
+    ("district", "address", r#""city""#),
     ("login", "login name", r#""username""#),
     ("bio", "free text about a person", r#""paragraph""#),
 ];
@@ -216,13 +217,40 @@ const NAME_RULE: &str = r#""name""#;
 /// Table name fragments of tables about people.
 const PERSON_TABLES: &[&str] = &[
     "user", "customer", "staff", "employee", "person", "people", "contact", "member", "account",
-    "patient", "client",
+    "patient", "client", "address",
 ];
+
+/// Words of a column name that mean free text typed by people (`delivery_note`,
+/// `internal_comments`): names and phone numbers end up there whatever the form said.
+/// `description` is left out: it describes things far more often than people.
+const FREE_TEXT_WORDS: &[&str] = &[
+    "note",
+    "notes",
+    "comment",
+    "comments",
+    "remark",
+    "remarks",
+    "memo",
+    "memos",
+    "message",
+    "feedback",
+    "instructions",
+];
+
+/// The rule `init` suggests for free text: a whole new sentence, since a name inside it has
+/// no shape to find.
+const FREE_TEXT_RULE: &str = r#""sentence""#;
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(crate::tokens::EMAIL).expect("regex"));
 static PHONE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\+?[0-9][0-9 ().-]{7,}[0-9]$").expect("regex"));
 static CARD: LazyLock<Regex> = LazyLock::new(|| Regex::new(crate::tokens::CARD).expect("regex"));
+/// A phone number inside free text: grouped as phone numbers are written (`552-941-7925`,
+/// `131.370.3147`, `+44 20 7946 0958`), which dates, times and amounts are not.
+static PHONE_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u)(?:\+[0-9]{1,3}[ .-]?)?\(?\b[0-9]{2,4}\)?[ .-][0-9]{3,4}[ .-][0-9]{3,5}\b")
+        .expect("regex")
+});
 static IPV4: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[0-9]{1,3}(\.[0-9]{1,3}){3}\b").expect("regex"));
 
@@ -314,6 +342,12 @@ fn name_match(table: &Table, column: &Column) -> Option<(String, &'static str)> 
     }
     if holds_text && let Some(word) = name.split('_').find(|word| PERSON_WORDS.contains(word)) {
         return Some((format!("its name suggests a person ('{word}')"), NAME_RULE));
+    }
+    if holds_text && let Some(word) = name.split('_').find(|word| FREE_TEXT_WORDS.contains(word)) {
+        return Some((
+            format!("its name suggests free text ('{word}'), where people write names and numbers"),
+            FREE_TEXT_RULE,
+        ));
     }
     let about_people = PERSON_TABLES
         .iter()
@@ -443,9 +477,14 @@ async fn content_reasons(
     }
     if column.category == TypeCategory::Text {
         let phones = share(&|value| PHONE.is_match(value.trim()));
+        let phones_inside = share(&|value| PHONE_IN_TEXT.is_match(value));
         if phones >= 50 {
             reasons.push(format!(
                 "{phones}% of sampled values look like phone numbers"
+            ));
+        } else if phones_inside >= 10 {
+            reasons.push(format!(
+                "{phones_inside}% of sampled values contain phone numbers"
             ));
         }
         let ips = share(&|value| IPV4.is_match(value));

@@ -879,7 +879,7 @@ fn not_valid_constraints_and_unpopulated_views_are_copied_as_they_are_and_verify
 }
 
 #[test]
-fn check_finds_person_names_by_their_column_names() {
+fn check_finds_person_names_free_text_and_phone_numbers_inside_it() {
     let mut source = TestDb::new();
     source.execute(
         "CREATE TABLE invoices (
@@ -887,8 +887,14 @@ fn check_finds_person_names_by_their_column_names() {
              display_name text, holder_name text, billing_name varchar(80), card_holder text,
              recipient text, emergency_contact text, signature text,
              product_name text, file_name text, table_name text, placeholder text,
-             contact_count int, recipient_id int
-         );",
+             contact_count int, recipient_id int,
+             delivery_note text, internal_comments varchar(200), description text, notes_count int,
+             details text, log text
+         );
+         INSERT INTO invoices (id, details, log) SELECT g,
+             CASE WHEN g % 2 = 0 THEN 'Handed to the courier, call 552-941-7925' ELSE 'left at the door' END,
+             '2024-01-01 12:00:00 order ' || (1000000 + g) || ' shipped, total 1.234,50'
+           FROM generate_series(1, 100) g;",
     );
     let dir = work_dir();
     let empty = profile(&dir, "version = 1\n");
@@ -902,9 +908,15 @@ fn check_finds_person_names_by_their_column_names() {
         "recipient",
         "emergency_contact",
         "signature",
+        "delivery_note",
+        "internal_comments",
+        "details",
     ] {
         found.assert_stderr_contains(&format!("invoices.{column} ("));
     }
+    found.assert_stderr_contains(
+        "invoices.details (text): 50% of sampled values contain phone numbers",
+    );
     for column in [
         "product_name",
         "file_name",
@@ -912,6 +924,9 @@ fn check_finds_person_names_by_their_column_names() {
         "placeholder",
         "contact_count",
         "recipient_id",
+        "description",
+        "notes_count",
+        "log",
     ] {
         assert!(
             !found.stderr.contains(&format!("invoices.{column} (")),
