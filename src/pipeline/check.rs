@@ -6,10 +6,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::anonymize::profile::Profile;
-use crate::catalog::Catalog;
 use crate::error::Error;
 use crate::output::Report;
-use crate::pg::{self, database_error};
 use crate::pii;
 use crate::secret::SecretUrl;
 
@@ -37,14 +35,7 @@ impl Report for CheckReport {
 /// uncovered columns when there are any.
 pub async fn check(source: &SecretUrl, profile: &Path) -> Result<CheckReport, Error> {
     let profile = Profile::load(profile)?;
-    let mut connection = pg::connect(source, "source database", "restage check").await?;
-    sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute(&mut connection)
-        .await
-        .map_err(database_error(source, "starting a read-only transaction"))?;
-    let catalog = Catalog::read(&mut connection)
-        .await
-        .map_err(database_error(source, "reading the catalog"))?;
+    let (mut connection, catalog) = super::read_source(source, "restage check").await?;
     let compiled =
         super::validate::compile_profile(&profile, &catalog, &mut connection, source).await?;
     super::refuse_uncovered(&mut connection, &catalog, &compiled, source, &profile).await?;

@@ -15,7 +15,7 @@ use crate::anonymize::{BuildContext, CompiledRule, REGISTRY};
 use crate::catalog::{Catalog, Column, Table, TypeCategory, parse_profile_name};
 use crate::error::Error;
 use crate::output::Report;
-use crate::pg::{self, database_error};
+use crate::pg::database_error;
 use crate::pii::{self, Finding};
 use crate::secret::SecretUrl;
 
@@ -104,14 +104,7 @@ pub async fn init(source: &SecretUrl, mode: &InitMode) -> Result<InitReport, Err
         }
         InitMode::Update { path } => path,
     };
-    let mut connection = pg::connect(source, "source database", "restage init").await?;
-    sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute(&mut connection)
-        .await
-        .map_err(database_error(source, "starting a read-only transaction"))?;
-    let catalog = Catalog::read(&mut connection)
-        .await
-        .map_err(database_error(source, "reading the catalog"))?;
+    let (mut connection, catalog) = super::read_source(source, "restage init").await?;
     let (mut document, compiled) = match mode {
         InitMode::Create { .. } => (new_document(), empty_profile(path)),
         InitMode::Update { path } => {

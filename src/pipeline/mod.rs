@@ -219,6 +219,30 @@ impl CopyJob {
     }
 }
 
+/// A connection to the source inside a read-only, repeatable-read transaction: one consistent
+/// view of it, and no way to write.
+async fn open_source(source: &SecretUrl, application: &str) -> Result<PgConnection, Error> {
+    let mut connection = pg::connect(source, "source database", application).await?;
+    sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut connection)
+        .await
+        .map_err(database_error(source, "starting a read-only transaction"))?;
+    Ok(connection)
+}
+
+/// [`open_source`] and the source's catalog: what the read-only jobs (check, init, preview)
+/// start from.
+async fn read_source(
+    source: &SecretUrl,
+    application: &str,
+) -> Result<(PgConnection, Catalog), Error> {
+    let mut connection = open_source(source, application).await?;
+    let catalog = Catalog::read(&mut connection)
+        .await
+        .map_err(database_error(source, "reading the catalog"))?;
+    Ok((connection, catalog))
+}
+
 /// Opens the source snapshot, reads the catalog, checks the profile against it (unknown
 /// tables, columns, transformers, options; row filters that do not parse), refuses uncovered
 /// personal data, and plans every table. Writes nothing.
@@ -227,11 +251,7 @@ async fn plan(options: &CopyOptions) -> Result<Planned, Error> {
     let profile = Profile::load(&options.profile)?;
     let keyer = keyer(&profile, options.random_key)?;
     let source = &options.source;
-    let mut leader = pg::connect(source, "source database", "restage copy").await?;
-    sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute(&mut leader)
-        .await
-        .map_err(database_error(source, "starting the snapshot"))?;
+    let mut leader = open_source(source, "restage copy").await?;
     let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
         .fetch_one(&mut leader)
         .await

@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use crate::anonymize::Keyer;
 use crate::anonymize::profile::{Profile, find_table, suggest};
-use crate::catalog::{Catalog, Table, quote};
+use crate::catalog::{Table, quote};
 use crate::error::Error;
 use crate::output::Report;
-use crate::pg::{self, database_error};
+use crate::pg::database_error;
 use crate::secret::SecretUrl;
 
 /// Which rows to show.
@@ -105,14 +105,7 @@ pub async fn preview(
     options: &PreviewOptions,
 ) -> Result<PreviewReport, Error> {
     let profile = Profile::load(profile_path)?;
-    let mut connection = pg::connect(source, "source database", "restage preview").await?;
-    sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute(&mut connection)
-        .await
-        .map_err(database_error(source, "starting a read-only transaction"))?;
-    let catalog = Catalog::read(&mut connection)
-        .await
-        .map_err(database_error(source, "reading the catalog"))?;
+    let (mut connection, catalog) = super::read_source(source, "restage preview").await?;
     let Some((name, table)) = find_table(&catalog, &options.table) else {
         return Err(Error::InvalidSetting {
             origin: "preview TABLE".into(),
