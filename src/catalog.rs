@@ -124,6 +124,27 @@ impl Table {
         format!("{}.{}", quote(&self.schema), quote(&self.name))
     }
 
+    /// For SQL: the primary key as one text value (`concat_ws(', ', "a"::text, "b"::text)`)
+    /// and the clause that orders by it (` ORDER BY "a", "b"`); `None` without a primary key.
+    pub fn primary_key_sql(&self) -> Option<(String, String)> {
+        if self.primary_key.is_empty() {
+            return None;
+        }
+        let columns: Vec<String> = self
+            .primary_key
+            .iter()
+            .map(|column| quote(column))
+            .collect();
+        let as_text: Vec<String> = columns
+            .iter()
+            .map(|column| format!("{column}::text"))
+            .collect();
+        Some((
+            format!("concat_ws(', ', {})", as_text.join(", ")),
+            format!(" ORDER BY {}", columns.join(", ")),
+        ))
+    }
+
     /// The column called `name`.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|column| column.name == name)

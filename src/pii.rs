@@ -270,6 +270,7 @@ pub async fn uncovered(
         if rules.is_some_and(|rules| rules.schema_only) {
             continue;
         }
+        let sample = Sample::of(catalog, table);
         for (position, column) in table.columns.iter().enumerate() {
             let covered = rules.is_some_and(|rules| {
                 rules.kept.contains(&column.name)
@@ -284,7 +285,6 @@ pub async fn uncovered(
                 reasons.push("its type holds network addresses".to_owned());
             }
             if holds_text(column) {
-                let sample = Sample::of(catalog, table);
                 reasons.extend(content_reasons(connection, &sample, column).await?);
             }
             if !reasons.is_empty() {

@@ -146,6 +146,20 @@ pub struct SourceTokens {
 }
 
 impl SourceTokens {
+    /// No token yet, with a new random key for the hash.
+    fn empty() -> SourceTokens {
+        SourceTokens {
+            hasher: RandomState::new(),
+            hashes: HashSet::default(),
+            seconds: 0.0,
+        }
+    }
+
+    fn add(&mut self, kind: TokenKind, token: &[u8]) {
+        let hash = self.hash(kind, token);
+        self.hashes.insert(hash);
+    }
+
     /// What collecting them took.
     pub fn seconds(&self) -> f64 {
         self.seconds
@@ -330,8 +344,7 @@ pub async fn source_tokens(
     plans: &[TablePlan],
 ) -> Result<SourceTokens, Error> {
     let started = std::time::Instant::now();
-    let hasher = RandomState::new();
-    let mut hashes = HashSet::default();
+    let mut set = SourceTokens::empty();
     for plan in plans.iter().filter(|plan| !plan.schema_only) {
         let Some(table) = catalog.tables.get(&plan.table).filter(|t| t.kind == 'r') else {
             continue;
@@ -345,17 +358,12 @@ pub async fn source_tokens(
             .map(|column| source_phones(plan, column))
             .collect();
         stream_columns(connection, url, table, &columns, |index, value| {
-            tokens(value, phones[index], |kind, token| {
-                hashes.insert(hasher.hash_one((kind, token)));
-            });
+            tokens(value, phones[index], |kind, token| set.add(kind, token));
         })
         .await?;
     }
-    Ok(SourceTokens {
-        hasher,
-        hashes,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    set.seconds = started.elapsed().as_secs_f64();
+    Ok(set)
 }
 
 /// Reads every text, json, array and composite column of every table of staging and
@@ -431,18 +439,13 @@ mod tests {
     }
 
     fn source_of(values: &[&str]) -> SourceTokens {
-        let hasher = RandomState::new();
-        let mut hashes = HashSet::default();
+        let mut set = SourceTokens::empty();
         for value in values {
             tokens(value.as_bytes(), Phones::AlsoWholeValues, |kind, token| {
-                hashes.insert(hasher.hash_one((kind, token)));
+                set.add(kind, token)
             });
         }
-        SourceTokens {
-            hasher,
-            hashes,
-            seconds: 0.0,
-        }
+        set
     }
 
     fn scanned(source: &SourceTokens, values: &[String]) -> Option<Leak> {

@@ -6,7 +6,6 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::anonymize::Keyer;
 use crate::anonymize::profile::{Profile, find_table, suggest};
 use crate::catalog::{Table, quote};
 use crate::error::Error;
@@ -120,10 +119,7 @@ pub async fn preview(
         super::validate::compile_profile(&profile, &catalog, &mut connection, source).await?;
     let rules = compiled.tables.get(&name);
     let real_key = std::env::var(profile.key_env()).is_ok_and(|key| !key.is_empty());
-    let keyer = match std::env::var(profile.key_env()) {
-        Ok(secret) if !secret.is_empty() => Keyer::from_secret(&secret),
-        _ => Keyer::random(),
-    };
+    let keyer = super::keyer(&profile, true)?;
     let rows = read_rows(&mut connection, source, table, options).await?;
     let mut ruled: Vec<_> = rules
         .map_or(&[][..], |rules| rules.rules.as_slice())
@@ -167,16 +163,9 @@ async fn read_rows(
     table: &Table,
     options: &PreviewOptions,
 ) -> Result<Vec<(String, Vec<Option<String>>)>, Error> {
-    let (key, order) = if table.primary_key.is_empty() {
-        ("row_number() OVER ()::text".to_owned(), String::new())
-    } else {
-        let columns: Vec<String> = table.primary_key.iter().map(|c| quote(c)).collect();
-        let as_text: Vec<String> = columns.iter().map(|c| format!("{c}::text")).collect();
-        (
-            format!("concat_ws(', ', {})", as_text.join(", ")),
-            format!(" ORDER BY {}", columns.join(", ")),
-        )
-    };
+    let (key, order) = table
+        .primary_key_sql()
+        .unwrap_or_else(|| ("row_number() OVER ()::text".to_owned(), String::new()));
     let values: Vec<String> = table
         .columns
         .iter()

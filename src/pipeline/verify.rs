@@ -410,23 +410,9 @@ async fn sample(
     table: &Table,
     column: &str,
 ) -> Result<Vec<(String, Option<String>)>, Error> {
-    let (key, order) = if table.primary_key.is_empty() {
-        ("''".to_owned(), String::new())
-    } else {
-        let columns: Vec<String> = table
-            .primary_key
-            .iter()
-            .map(|column| quote(column))
-            .collect();
-        let as_text: Vec<String> = columns
-            .iter()
-            .map(|column| format!("{column}::text"))
-            .collect();
-        (
-            format!("concat_ws('|', {})", as_text.join(", ")),
-            format!(" ORDER BY {}", columns.join(", ")),
-        )
-    };
+    let (key, order) = table
+        .primary_key_sql()
+        .unwrap_or_else(|| ("''".to_owned(), String::new()));
     sqlx::query_as(&format!(
         "SELECT {key}, {column}::text FROM ONLY {table}{order} LIMIT {SAMPLE_ROWS}",
         column = quote(column),
