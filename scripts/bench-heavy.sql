@@ -68,7 +68,7 @@ SELECT g,
 FROM generate_series(1, :people) g;
 
 INSERT INTO payments
-SELECT g, g, '4' || lpad((g * 7919 % 1000000000000000)::text, 15, '0'), 'Holder ' || g, (g % 500) + 0.99,
+SELECT g, g, '4' || lpad((g::bigint * 7919 % 1000000000000000)::text, 15, '0'), 'Holder ' || g, (g % 500) + 0.99,
        timestamptz '2021-01-01' + g * interval '1 minute'
 FROM generate_series(1, :people) g;
 
