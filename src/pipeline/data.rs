@@ -36,6 +36,9 @@ pub struct Piece {
 #[derive(Debug, Clone, Default)]
 pub struct PieceResult {
     pub table: String,
+    /// Rows the source's COPY sent.
+    pub read: u64,
+    /// Rows the target's COPY took.
     pub rows: u64,
     pub bytes: u64,
     pub seconds: f64,
@@ -119,10 +122,12 @@ pub fn summarize(tables: &[TablePlan], results: Vec<PieceResult>) -> Vec<TableRe
             .entry(result.table.clone())
             .or_insert_with(|| TableResult {
                 table: result.table.clone(),
+                source_rows: 0,
                 rows: 0,
                 bytes: 0,
                 seconds: 0.0,
             });
+        entry.source_rows += result.read;
         entry.rows += result.rows;
         entry.bytes += result.bytes;
         entry.seconds += result.seconds;
@@ -132,6 +137,7 @@ pub fn summarize(tables: &[TablePlan], results: Vec<PieceResult>) -> Vec<TableRe
         .map(|plan| {
             totals.remove(&plan.table).unwrap_or(TableResult {
                 table: plan.table.clone(),
+                source_rows: 0,
                 rows: 0,
                 bytes: 0,
                 seconds: 0.0,
@@ -229,10 +235,12 @@ async fn copy_piece(
         writer.send(rest).await.map_err(refused)?;
     }
     let rows = writer.finish().await.map_err(refused)?;
-    match mode {
-        // Binary rows are not counted on the way; the piece's total comes at the end.
+    let read = match mode {
+        // Binary rows are not counted on the way; the piece's total comes at the end. The
+        // target took every byte the source sent, so it read as many tuples as were sent.
         Mode::Pipe { count_lines: false } => {
-            progress.rows(&table.name, rows, bytes - reported_bytes)
+            progress.rows(&table.name, rows, bytes - reported_bytes);
+            rows
         }
         Mode::Text | Mode::Binary if rows != read => {
             return Err(CopyError::Count {
@@ -241,10 +249,14 @@ async fn copy_piece(
                 written: rows,
             });
         }
-        _ => progress.rows(&table.name, read - reported_rows, bytes - reported_bytes),
-    }
+        _ => {
+            progress.rows(&table.name, read - reported_rows, bytes - reported_bytes);
+            read
+        }
+    };
     Ok(PieceResult {
         table: table.name.clone(),
+        read,
         rows,
         bytes,
         seconds: start.elapsed().as_secs_f64(),

@@ -1,10 +1,13 @@
-//! The finish phase, after post-data: sequences set to the source's values, materialized
-//! views filled, statistics gathered.
+//! Statistics gathered beside post-data, table by table as their indexes come; then the
+//! finish phase: sequences set to the source's values, materialized views filled and
+//! analyzed.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use sqlx::postgres::PgConnection;
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::catalog::quote;
@@ -12,8 +15,8 @@ use crate::error::Error;
 use crate::pg::{self, database_error};
 use crate::secret::SecretUrl;
 
-/// Sequences, materialized views and ANALYZE of the loaded `target`; `leader` reads the
-/// source in the copy's snapshot.
+/// Sequences and materialized views of the loaded `target` (its tables are analyzed beside
+/// post-data, [`analyze_as_indexed`]); `leader` reads the source in the copy's snapshot.
 pub async fn finish(
     leader: &mut PgConnection,
     source: &SecretUrl,
@@ -24,7 +27,75 @@ pub async fn finish(
     copy_sequences(leader, connection, source, target).await?;
     let populated = populated_materialized_views(leader, source).await?;
     refresh_materialized_views(connection, target, &populated).await?;
-    analyze(target, jobs).await
+    let views = relations(connection, target, "'m'").await?;
+    analyze(target, views.into_iter().map(|(view, _)| view).collect(), jobs).await
+}
+
+/// Lists `(table, indexes)` of the tables of `connection`, largest first (`schema.table`,
+/// quoted, as on both sides of a copy).
+pub async fn index_counts(
+    connection: &mut PgConnection,
+    url: &SecretUrl,
+) -> Result<Vec<(String, i64)>, Error> {
+    relations(connection, url, "'r', 'p'").await
+}
+
+/// The relations of these kinds (`'r', 'p'`) with their index counts, largest first.
+async fn relations(
+    connection: &mut PgConnection,
+    url: &SecretUrl,
+    kinds: &str,
+) -> Result<Vec<(String, i64)>, Error> {
+    sqlx::query_as(&format!(
+        "SELECT format('%I.%I', n.nspname, c.relname),
+                (SELECT count(*) FROM pg_index i WHERE i.indrelid = c.oid)
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relkind IN ({kinds}) AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+           AND n.nspname NOT LIKE 'pg\\_%' ORDER BY pg_total_relation_size(c.oid) DESC, 1"
+    ))
+    .fetch_all(connection)
+    .await
+    .map_err(database_error(url, "listing tables to analyze"))
+}
+
+/// ANALYZE of every table of `target` beside post-data: each table as soon as it has as many
+/// indexes as `source_indexes` says it has in the source (ANALYZE also gathers the statistics
+/// of expression indexes), and every table left once `post_data_done` turns true, `jobs` at
+/// a time. Tables waiting for their indexes are looked at again every 200 ms.
+pub async fn analyze_as_indexed(
+    target: &SecretUrl,
+    source_indexes: Vec<(String, i64)>,
+    mut post_data_done: watch::Receiver<bool>,
+    jobs: usize,
+) -> Result<(), Error> {
+    let wanted: BTreeMap<String, i64> = source_indexes.into_iter().collect();
+    let mut connection = pg::connect(target, "target database", "restage copy").await?;
+    let mut analyzed = BTreeSet::new();
+    loop {
+        let finished = *post_data_done.borrow_and_update();
+        let ready: Vec<String> = relations(&mut connection, target, "'r', 'p'")
+            .await?
+            .into_iter()
+            .filter(|(table, indexes)| {
+                !analyzed.contains(table)
+                    && (finished || *indexes >= wanted.get(table).copied().unwrap_or(0))
+            })
+            .map(|(table, _)| table)
+            .collect();
+        if finished {
+            return analyze(target, ready, jobs).await;
+        }
+        if ready.is_empty() {
+            tokio::select! {
+                _ = post_data_done.changed() => {}
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            }
+        }
+        for table in ready {
+            analyze_one(&mut connection, target, &table).await?;
+            analyzed.insert(table);
+        }
+    }
 }
 
 /// Sets every sequence of the target to the source's value (past every copied key).
@@ -96,19 +167,12 @@ async fn refresh_materialized_views(
     Ok(())
 }
 
-/// ANALYZE of every table, `jobs` tables at a time, largest first.
-async fn analyze(target: &SecretUrl, jobs: usize) -> Result<(), Error> {
-    let mut connection = pg::connect(target, "target database", "restage copy").await?;
-    let tables: VecDeque<String> = sqlx::query_scalar(
-        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-           AND n.nspname NOT LIKE 'pg\\_%' ORDER BY pg_total_relation_size(c.oid) DESC",
-    )
-    .fetch_all(&mut connection)
-    .await
-    .map_err(database_error(target, "listing tables to analyze"))?
-    .into();
-    let queue = Arc::new(Mutex::new(tables));
+/// ANALYZE of `tables`, `jobs` at a time, in this order.
+async fn analyze(target: &SecretUrl, tables: Vec<String>, jobs: usize) -> Result<(), Error> {
+    if tables.is_empty() {
+        return Ok(());
+    }
+    let queue = Arc::new(Mutex::new(VecDeque::from(tables)));
     let mut set = JoinSet::new();
     for _ in 0..jobs.max(1) {
         set.spawn(analyze_from(target.clone(), queue.clone()));
@@ -128,9 +192,18 @@ async fn analyze_from(url: SecretUrl, queue: Arc<Mutex<VecDeque<String>>>) -> Re
     loop {
         let next = queue.lock().ok().and_then(|mut tables| tables.pop_front());
         let Some(table) = next else { return Ok(()) };
-        sqlx::query(&format!("ANALYZE {table}"))
-            .execute(&mut connection)
-            .await
-            .map_err(database_error(&url, &format!("ANALYZE {table}")))?;
+        analyze_one(&mut connection, &url, &table).await?;
     }
+}
+
+async fn analyze_one(
+    connection: &mut PgConnection,
+    url: &SecretUrl,
+    table: &str,
+) -> Result<(), Error> {
+    sqlx::query(&format!("ANALYZE {table}"))
+        .execute(connection)
+        .await
+        .map_err(database_error(url, &format!("ANALYZE {table}")))?;
+    Ok(())
 }

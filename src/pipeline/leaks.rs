@@ -139,10 +139,9 @@ type HashSet = std::collections::HashSet<u64, BuildHasherDefault<AlreadyHashed>>
 
 /// The source's tokens, as hashes (distinct). The hash is keyed at random for each
 /// run, so the set says nothing about the values outside this process.
-pub struct SourceTokens {
+struct SourceTokens {
     hasher: RandomState,
     hashes: HashSet,
-    seconds: f64,
 }
 
 impl SourceTokens {
@@ -151,7 +150,6 @@ impl SourceTokens {
         SourceTokens {
             hasher: RandomState::new(),
             hashes: HashSet::default(),
-            seconds: 0.0,
         }
     }
 
@@ -160,18 +158,13 @@ impl SourceTokens {
         self.hashes.insert(hash);
     }
 
-    /// What collecting them took.
-    pub fn seconds(&self) -> f64 {
-        self.seconds
-    }
-
     /// How many distinct tokens the source holds.
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.hashes.len()
     }
 
     /// Whether the source holds no token at all.
-    pub fn is_empty(&self) -> bool {
+    fn is_empty(&self) -> bool {
         self.hashes.is_empty()
     }
 
@@ -334,16 +327,45 @@ async fn stream_columns(
     Ok(())
 }
 
+/// What the token scan found: how many distinct source tokens it searched for, the staging
+/// columns holding any, and the time it took.
+#[derive(Debug, Default)]
+pub struct TokenScan {
+    pub source_tokens: usize,
+    pub leaks: Vec<Leak>,
+    pub seconds: f64,
+}
+
+/// The whole token scan: the source's tokens ([`source_tokens`]), then every row of
+/// `staging` searched for them ([`scan_staging`]). It needs the loaded rows only, not their
+/// indexes, so a copy runs it beside its post-data step.
+pub async fn token_scan(
+    source: &mut PgConnection,
+    source_url: &SecretUrl,
+    staging_url: &SecretUrl,
+    catalog: &Catalog,
+    plans: &[TablePlan],
+) -> Result<TokenScan, Error> {
+    let started = std::time::Instant::now();
+    let tokens = source_tokens(source, source_url, catalog, plans).await?;
+    let mut staging = crate::pg::connect(staging_url, "staging database", "restage verify").await?;
+    let leaks = scan_staging(&mut staging, staging_url, catalog, plans, &tokens).await?;
+    Ok(TokenScan {
+        source_tokens: tokens.len(),
+        leaks,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
 /// Collects the tokens of the copied tables of the source (`connection` in the copy's
 /// snapshot): all rows, whatever the plan filters, since a filtered-out row's e-mail is as
-/// personal as any. It reads only the source, so a copy runs it beside its post-data step.
-pub async fn source_tokens(
+/// personal as any.
+async fn source_tokens(
     connection: &mut PgConnection,
     url: &SecretUrl,
     catalog: &Catalog,
     plans: &[TablePlan],
 ) -> Result<SourceTokens, Error> {
-    let started = std::time::Instant::now();
     let mut set = SourceTokens::empty();
     for plan in plans.iter().filter(|plan| !plan.schema_only) {
         let Some(table) = catalog.tables.get(&plan.table).filter(|t| t.kind == 'r') else {
@@ -362,13 +384,12 @@ pub async fn source_tokens(
         })
         .await?;
     }
-    set.seconds = started.elapsed().as_secs_f64();
     Ok(set)
 }
 
 /// Reads every text, json, array and composite column of every table of staging and
 /// reports the columns that hold any of `source`'s tokens.
-pub async fn scan_staging(
+async fn scan_staging(
     connection: &mut PgConnection,
     url: &SecretUrl,
     catalog: &Catalog,

@@ -23,6 +23,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 use sqlx::postgres::PgConnection;
+use tokio::sync::watch;
 
 use crate::anonymize::Keyer;
 use crate::anonymize::profile::{CompiledProfile, Profile};
@@ -86,6 +87,9 @@ impl CopyOptions {
 #[derive(Debug, Clone, Serialize)]
 pub struct TableResult {
     pub table: String,
+    /// Rows the source's COPY sent (the plan's filter applied).
+    pub source_rows: u64,
+    /// Rows the target's COPY took.
     pub rows: u64,
     pub bytes: u64,
     pub seconds: f64,
@@ -363,12 +367,24 @@ async fn load(
     let tables = copy_rows(&planned, options, target, out).await?;
     clock.lap(PhaseName::Data);
 
-    out.step("Creating indexes, constraints and triggers (post-data); meanwhile, collecting the source's e-mails, phones and card numbers for the leak check");
-    let ((), tokens) = tokio::try_join!(
-        schema::restore(target, &archive, "post-data", options.jobs),
-        leaks::source_tokens(
+    out.step(
+        "Creating indexes, constraints and triggers (post-data); meanwhile, gathering statistics \
+         and searching staging for the source's e-mails, phones and card numbers",
+    );
+    let source_indexes = finish::index_counts(&mut planned.leader, source).await?;
+    let (post_data_done, indexed) = watch::channel(false);
+    let post_data = async {
+        let restored = schema::restore(target, &archive, "post-data", options.jobs).await;
+        post_data_done.send_replace(true);
+        restored
+    };
+    let ((), (), scan) = tokio::try_join!(
+        post_data,
+        finish::analyze_as_indexed(target, source_indexes, indexed, options.jobs),
+        leaks::token_scan(
             &mut planned.leader,
             source,
+            target,
             &planned.catalog,
             &planned.tables
         )
@@ -387,9 +403,13 @@ async fn load(
     clock.lap(PhaseName::Finish);
 
     out.step("Verifying row counts, constraints, sequences and that no personal data leaked");
-    let written = tables
+    let copied = tables
         .iter()
-        .map(|table| (table.table.clone(), table.rows))
+        .map(|table| verify::RowCount {
+            table: table.table.clone(),
+            expected: table.source_rows as i64,
+            staging: table.rows as i64,
+        })
         .collect();
     let databases = verify::Databases {
         source: &mut planned.leader,
@@ -401,8 +421,8 @@ async fn load(
         databases,
         &planned.catalog,
         &planned.tables,
-        Some(&written),
-        &tokens,
+        Some(copied),
+        &scan,
     )
     .await?;
     clock.lap(PhaseName::Verify);
@@ -465,9 +485,10 @@ pub async fn verify_staging(options: &CopyOptions) -> Result<verify::Verificatio
     let mut planned = plan(&options).await?;
     let staging = &options.staging;
     let mut connection = pg::connect(staging, "staging database", "restage verify").await?;
-    let tokens = leaks::source_tokens(
+    let scan = leaks::token_scan(
         &mut planned.leader,
         &options.source,
+        staging,
         &planned.catalog,
         &planned.tables,
     )
@@ -479,7 +500,7 @@ pub async fn verify_staging(options: &CopyOptions) -> Result<verify::Verificatio
         staging_url: staging,
     };
     let verification =
-        verify::verify(databases, &planned.catalog, &planned.tables, None, &tokens).await?;
+        verify::verify(databases, &planned.catalog, &planned.tables, None, &scan).await?;
     if !verification.problems.is_empty() {
         return Err(Error::VerifyFailed {
             target: staging.to_string(),

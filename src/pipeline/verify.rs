@@ -58,8 +58,8 @@ pub struct Verification {
     pub ruled_columns: usize,
     /// Distinct e-mail, phone and card tokens of the source searched for in staging.
     pub source_tokens: usize,
-    /// What the token scan took: collecting the source's tokens (beside post-data, in a
-    /// copy) and searching staging for them.
+    /// What the token scan took: collecting the source's tokens and searching staging for
+    /// them (in a copy, beside post-data).
     pub token_scan_seconds: f64,
     /// How the leak checks sampled and searched.
     pub method: String,
@@ -107,17 +107,22 @@ impl Databases<'_> {
     }
 }
 
-/// Verifies `staging` against `source` (ideally in the copy's snapshot) for `plans`;
-/// `tokens` are the source's, collected before ([`leaks::source_tokens`]).
+/// Verifies `staging` against `source` (ideally in the copy's snapshot) for `plans`. Right
+/// after a copy, `copied` holds each table's rows as the source's COPY sent them and as
+/// the target's took them, so no table is read again to count it; else both are counted.
+/// `scan` is the token scan's finding ([`leaks::token_scan`]), run before or beside.
 pub async fn verify(
     mut databases: Databases<'_>,
     catalog: &Catalog,
     plans: &[TablePlan],
-    written: Option<&BTreeMap<String, u64>>,
-    tokens: &leaks::SourceTokens,
+    copied: Option<Vec<RowCount>>,
+    scan: &leaks::TokenScan,
 ) -> Result<Verification, Error> {
     let mut problems = Vec::new();
-    let tables = count_rows(&mut databases, catalog, plans, written).await?;
+    let tables = match copied {
+        Some(copied) => copied,
+        None => count_rows(&mut databases, catalog, plans).await?,
+    };
     for count in tables
         .iter()
         .filter(|count| count.expected != count.staging)
@@ -132,41 +137,31 @@ pub async fn verify(
     let sequences =
         check_sequences(databases.staging, databases.staging_url, &mut problems).await?;
     let ruled_columns = compare_ruled_values(&mut databases, catalog, plans, &mut problems).await?;
-    let started = std::time::Instant::now();
-    let leaks = leaks::scan_staging(
-        databases.staging,
-        databases.staging_url,
-        catalog,
-        plans,
-        tokens,
-    )
-    .await?;
-    problems.extend(leaks.iter().map(ToString::to_string));
+    problems.extend(scan.leaks.iter().map(ToString::to_string));
     Ok(Verification {
         tables,
         constraints,
         sequences,
         ruled_columns,
-        source_tokens: tokens.len(),
-        token_scan_seconds: tokens.seconds() + started.elapsed().as_secs_f64(),
+        source_tokens: scan.source_tokens,
+        token_scan_seconds: scan.seconds,
         method: format!(
             "ruled columns: the first {SAMPLE_ROWS} rows by primary key compared with the source's; \
              token scan: every e-mail, phone and card number of the source's text, json, array and \
              composite columns ({} distinct, as keyed hashes) searched for in every row of every such \
              column of staging",
-            tokens.len()
+            scan.source_tokens
         ),
         problems,
     })
 }
 
-/// Source rows (as the plan filters them) against staging rows: counted in staging, or, right
-/// after a copy, the rows its COPY statements wrote.
+/// Source rows (as the plan filters them) against staging rows (but those seeders added),
+/// each counted in its database.
 async fn count_rows(
     databases: &mut Databases<'_>,
     catalog: &Catalog,
     plans: &[TablePlan],
-    written: Option<&BTreeMap<String, u64>>,
 ) -> Result<Vec<RowCount>, Error> {
     let (source, source_url, staging, staging_url) = databases.parts();
     let has_seeded_rows: bool =
@@ -198,15 +193,6 @@ async fn count_rows(
                 &format!("counting rows of {}", plan.table),
             ))?
         };
-        if let Some(written) = written {
-            let in_staging = written.get(&plan.table).copied().unwrap_or(0) as i64;
-            counts.push(RowCount {
-                table: plan.table.clone(),
-                expected,
-                staging: in_staging,
-            });
-            continue;
-        }
         // Rows the seeders added after the copy are not the copy's.
         let seeded = if has_seeded_rows
             && table
