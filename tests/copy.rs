@@ -1042,6 +1042,55 @@ fn a_keep_on_customer_emails_fails_the_copy_before_the_swap() {
     );
 }
 
+/// The copy collects the source's tokens from the rows it reads, whatever way a table
+/// travels (text rows, binary tuples, piped untouched, a column a binary copy carries in
+/// another form), and reads the source only for what it did not see (rows its filter left
+/// out): a kept column of personal data fails verification in every case.
+#[test]
+fn a_source_token_is_found_however_its_table_travels() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE people (id int PRIMARY KEY, phone text, active bool NOT NULL);
+         INSERT INTO people SELECT g, '555 010 ' || lpad(g::text, 4, '0'), g % 2 = 0
+           FROM generate_series(1, 40) g;
+         CREATE TABLE calls (id int PRIMARY KEY, person_id int, number text);
+         INSERT INTO calls SELECT g, g, '555 010 ' || lpad(g::text, 4, '0')
+           FROM generate_series(1, 40, 2) g;
+         CREATE TABLE in_binary (id int PRIMARY KEY, name text, contact text);
+         INSERT INTO in_binary SELECT g, 'Ann ' || g, 'b' || g || '@mail.example' FROM generate_series(1, 30) g;
+         CREATE TABLE in_text (id int PRIMARY KEY, prefs jsonb, contact text);
+         INSERT INTO in_text SELECT g, '{\"email\": \"x@y.example\"}', 't' || g || '@mail.example'
+           FROM generate_series(1, 30) g;
+         CREATE TABLE piped (id int PRIMARY KEY, contact varchar(80));
+         INSERT INTO piped SELECT g, 'p' || g || '@mail.example' FROM generate_series(1, 30) g;
+         CREATE TABLE piped_arrays (id int PRIMARY KEY, contacts text[]);
+         INSERT INTO piped_arrays SELECT g, ARRAY['a' || g || '@mail.example'] FROM generate_series(1, 30) g;",
+    );
+    let staging = staging();
+    let dir = work_dir();
+    let rules = profile(
+        &dir,
+        "version = 1\n\
+         [tables.people]\nwhere = \"active\"\n[tables.people.columns]\nphone = \"phone\"\n\
+         [tables.calls.columns]\nnumber = \"keep\"\n\
+         [tables.in_binary.columns]\nname = \"name\"\ncontact = \"keep\"\n\
+         [tables.in_text.columns]\nprefs = { transform = \"json\", paths = { \"$.email\" = \"email\" } }\ncontact = \"keep\"\n\
+         [tables.piped.columns]\ncontact = \"keep\"\n\
+         [tables.piped_arrays.columns]\ncontacts = \"keep\"\n",
+    );
+    let failed = copy(&source, &staging, &rules, &[]);
+    failed.assert_code(1);
+    for leak in [
+        "calls.number: 20 rows hold a source phone number",
+        "in_binary.contact: 30 rows hold a source e-mail address",
+        "in_text.contact: 30 rows hold a source e-mail address",
+        "piped.contact: 30 rows hold a source e-mail address",
+        "piped_arrays.contacts: 30 rows hold a source e-mail address",
+    ] {
+        failed.assert_stderr_contains(leak);
+    }
+}
+
 #[test]
 fn rules_with_nothing_to_change_are_no_false_alarm() {
     let mut source = TestDb::new();

@@ -121,7 +121,11 @@ mod tests {
     fn equals_keyed_blake2s_at_every_length() {
         let key: [u8; 32] = Blake2s256::digest(b"secret").into();
         let keyer = Keyer::with_key(key);
-        for scope in ["", "email", "a scope of more than sixty-four bytes, to cross a block edge!!"] {
+        for scope in [
+            "",
+            "email",
+            "a scope of more than sixty-four bytes, to cross a block edge!!",
+        ] {
             for length in 0..200 {
                 let input: Vec<u8> = (0..length).map(|i| (i * 7) as u8).collect();
                 let mut mac = <Blake2sMac256 as KeyInit>::new_from_slice(&key).expect("key");
@@ -129,7 +133,11 @@ mod tests {
                 mac.update(&[0]);
                 mac.update(&input);
                 let expected: [u8; 32] = mac.finalize().into_bytes().into();
-                assert_eq!(keyer.digest(scope, &input), expected, "{scope:?}, {length} bytes");
+                assert_eq!(
+                    keyer.digest(scope, &input),
+                    expected,
+                    "{scope:?}, {length} bytes"
+                );
             }
         }
     }

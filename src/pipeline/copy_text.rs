@@ -57,13 +57,36 @@ pub fn fields(row: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// A field's value; `None` for NULL (`\N`). Invalid UTF-8 is replaced, which only happens
 /// when the server sends another client encoding than the UTF-8 restage asks for.
 pub fn decode(field: &[u8]) -> Option<String> {
+    let mut value = None;
+    decode_into(field, &mut value);
+    value
+}
+
+/// [`decode`] into `slot`, reusing the string it holds: one allocation per column and
+/// piece, not one per value.
+pub fn decode_into(field: &[u8], slot: &mut Option<String>) {
     if field == b"\\N" {
-        return None;
+        *slot = None;
+        return;
     }
+    let mut bytes = slot.take().map(String::into_bytes).unwrap_or_default();
+    bytes.clear();
+    unescape(field, &mut bytes);
+    *slot = Some(utf8_or_replaced(bytes));
+}
+
+/// The bytes as a string, invalid sequences replaced.
+pub fn utf8_or_replaced(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+}
+
+/// Appends the value of an escaped field to `bytes`.
+fn unescape(field: &[u8], bytes: &mut Vec<u8>) {
     if !field.contains(&b'\\') {
-        return Some(String::from_utf8_lossy(field).into_owned());
+        bytes.extend_from_slice(field);
+        return;
     }
-    let mut bytes = Vec::with_capacity(field.len());
     let mut index = 0;
     while index < field.len() {
         let byte = field[index];
@@ -113,7 +136,6 @@ pub fn decode(field: &[u8]) -> Option<String> {
             other => bytes.push(other),
         }
     }
-    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Appends a value in COPY text form (`\N` for NULL).

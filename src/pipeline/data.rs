@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 
 use super::copy_binary::{self, TupleError, TupleReader};
 use super::copy_text::{self, RowSplitter};
+use super::leaks::{SourceTokens, TokenCollector};
 use super::plan::{TableCopy, TablePlan};
 use super::progress::Progress;
 use super::{CopyOptions, Planned, TableResult};
@@ -30,6 +31,8 @@ const SEND_BUFFER: usize = 256 * 1024;
 pub struct Piece {
     pub table: Arc<TableCopy>,
     pub index: usize,
+    /// The source tokens to collect from its rows.
+    pub tokens: Arc<TokenCollector>,
 }
 
 /// What copying a piece did.
@@ -44,21 +47,27 @@ pub struct PieceResult {
     pub seconds: f64,
 }
 
-/// Starts the workers on the pieces of every table, largest first.
+/// Starts the workers on the pieces of every table, largest first. Returns what each piece
+/// did and the source tokens found in the rows read (for verification's token scan).
 pub async fn copy_all(
     planned: &Planned,
     options: &CopyOptions,
     target: &SecretUrl,
     progress: Progress,
-) -> Result<Vec<PieceResult>, Error> {
+) -> Result<(Vec<PieceResult>, SourceTokens), Error> {
     let pieces: VecDeque<Piece> = planned
         .tables
         .iter()
-        .filter_map(|plan| plan.copy.clone())
-        .flat_map(|table| {
+        .filter_map(|plan| {
+            let table = plan.copy.clone()?;
+            let tokens = Arc::new(TokenCollector::for_copy(&planned.catalog, plan, &table));
+            Some((table, tokens))
+        })
+        .flat_map(|(table, tokens)| {
             (0..table.ranges.len()).map(move |index| Piece {
                 table: table.clone(),
                 index,
+                tokens: tokens.clone(),
             })
         })
         .collect();
@@ -66,6 +75,7 @@ pub async fn copy_all(
     let queue = Arc::new(Mutex::new(pieces));
     let keyer = Arc::new(planned.keyer.clone());
     let mut set = JoinSet::new();
+    let mut tokens = SourceTokens::empty();
     for _ in 0..workers {
         let source = snapshot_connection(&options.source, &planned.snapshot).await?;
         let mut writer = pg::connect(target, "target database", "restage copy").await?;
@@ -79,12 +89,16 @@ pub async fn copy_all(
             queue.clone(),
             keyer.clone(),
             progress.clone(),
+            tokens.sibling(),
         ));
     }
     let mut results = Vec::new();
     while let Some(joined) = set.join_next().await {
         match joined {
-            Ok(Ok(mut pieces)) => results.append(&mut pieces),
+            Ok(Ok((mut pieces, found))) => {
+                results.append(&mut pieces);
+                tokens.merge(found);
+            }
             Ok(Err(error)) => {
                 set.abort_all();
                 return Err(Error::Copy(error));
@@ -98,7 +112,7 @@ pub async fn copy_all(
             }
         }
     }
-    Ok(results)
+    Ok((results, tokens))
 }
 
 /// A source connection reading the leader's snapshot.
@@ -157,14 +171,16 @@ enum RowError {
 /// Pieces still to copy, shared by the workers.
 pub type Queue = Arc<Mutex<VecDeque<Piece>>>;
 
-/// Copies pieces from the queue until it is empty.
+/// Copies pieces from the queue until it is empty; adds the source tokens of the rows it
+/// reads to `tokens`.
 pub async fn worker(
     mut source: PgConnection,
     mut target: PgConnection,
     queue: Queue,
     keyer: Arc<Keyer>,
     progress: Progress,
-) -> Result<Vec<PieceResult>, CopyError> {
+    mut tokens: SourceTokens,
+) -> Result<(Vec<PieceResult>, SourceTokens), CopyError> {
     let mut results = Vec::new();
     loop {
         let next = queue
@@ -172,21 +188,23 @@ pub async fn worker(
             .map(|mut pieces| pieces.pop_front())
             .unwrap_or(None);
         let Some(piece) = next else {
-            return Ok(results);
+            return Ok((results, tokens));
         };
-        let result = copy_piece(&mut source, &mut target, &piece, &keyer, &progress).await?;
+        let connections = (&mut source, &mut target);
+        let result = copy_piece(connections, &piece, &keyer, &progress, &mut tokens).await?;
         progress.piece_done(&piece.table.name);
         results.push(result);
     }
 }
 
-/// Streams one piece from the source through its rules into the target.
+/// Streams one piece from the source through its rules into the target, collecting the
+/// source tokens of its rows into `tokens`.
 async fn copy_piece(
-    source: &mut PgConnection,
-    target: &mut PgConnection,
+    (source, target): (&mut PgConnection, &mut PgConnection),
     piece: &Piece,
     keyer: &Keyer,
     progress: &Progress,
+    tokens: &mut SourceTokens,
 ) -> Result<PieceResult, CopyError> {
     let table = &piece.table;
     let start = Instant::now();
@@ -203,7 +221,7 @@ async fn copy_piece(
         .copy_out_raw(&table.select_sql(piece.index))
         .await
         .map_err(database)?;
-    let mut rewriter = Rewriter::new(table, piece.index);
+    let mut rewriter = Rewriter::new(table, piece.index, &piece.tokens);
     let mut bytes = 0u64;
     // Progress is reported once per buffer sent, not per row: the server sends one message per
     // row, and a report per row would cost more than the row.
@@ -211,7 +229,7 @@ async fn copy_piece(
     while let Some(chunk) = reader.next().await {
         let chunk = chunk.map_err(database)?;
         bytes += chunk.len() as u64;
-        rewriter.push(&chunk, keyer)?;
+        rewriter.push(&chunk, keyer, tokens)?;
         if let Some(full) = rewriter.take_full() {
             progress.rows(
                 &table.name,
@@ -236,9 +254,13 @@ async fn copy_piece(
     }
     let rows = writer.finish().await.map_err(refused)?;
     let read = match mode {
-        // Binary rows are not counted on the way; the piece's total comes at the end. The
-        // target took every byte the source sent, so it read as many tuples as were sent.
-        Mode::Pipe { count_lines: false } => {
+        // Unparsed binary rows are not counted on the way; the piece's total comes at the
+        // end. The target took every byte the source sent, so it read as many tuples as were
+        // sent.
+        Mode::Pipe {
+            parsed: false,
+            binary: true,
+        } => {
             progress.rows(&table.name, rows, bytes - reported_bytes);
             rows
         }
@@ -325,13 +347,15 @@ struct Rewriter<'a> {
     lines: RowSplitter,
     tuples: TupleReader,
     buffer: Vec<u8>,
+    collector: TokenCollector,
 }
 
 impl<'a> Rewriter<'a> {
-    fn new(table: &'a TableCopy, piece: usize) -> Rewriter<'a> {
+    fn new(table: &'a TableCopy, piece: usize, collector: &TokenCollector) -> Rewriter<'a> {
         let mode = match (table.is_pass_through(), table.binary) {
             (true, binary) => Mode::Pipe {
-                count_lines: !binary,
+                parsed: !collector.is_empty(),
+                binary,
             },
             (false, false) => Mode::Text,
             (false, true) => Mode::Binary,
@@ -348,46 +372,83 @@ impl<'a> Rewriter<'a> {
             lines: RowSplitter::default(),
             tuples: TupleReader::default(),
             buffer,
+            collector: collector.clone(),
         }
     }
 
-    /// Rewrites one chunk of the source's stream into the buffer.
-    fn push(&mut self, chunk: &[u8], keyer: &Keyer) -> Result<(), CopyError> {
+    /// Rewrites one chunk of the source's stream into the buffer and adds the source tokens
+    /// of its rows to `tokens`.
+    fn push(
+        &mut self,
+        chunk: &[u8],
+        keyer: &Keyer,
+        tokens: &mut SourceTokens,
+    ) -> Result<(), CopyError> {
         let Rewriter {
             transformer,
             buffer,
+            collector,
             ..
         } = self;
-        match self.mode {
-            Mode::Pipe { count_lines } => {
-                if count_lines {
+        let pushed = match self.mode {
+            Mode::Pipe {
+                parsed: false,
+                binary,
+            } => {
+                if !binary {
                     transformer.rows += chunk.iter().filter(|&&byte| byte == b'\n').count() as u64;
                 }
                 buffer.extend_from_slice(chunk);
-                Ok(())
+                return Ok(());
             }
-            Mode::Text => {
-                let pushed = self
-                    .lines
-                    .push(chunk, |row| transformer.transform(row, keyer, buffer));
-                pushed.map_err(|error| self.row_error(error))
+            Mode::Pipe {
+                parsed: true,
+                binary: false,
+            } => {
+                buffer.extend_from_slice(chunk);
+                self.lines
+                    .push(chunk, |row| {
+                        collector.text_row(row, tokens);
+                        transformer.rows += 1;
+                        Ok(())
+                    })
+                    .map_err(TupleError::Row)
             }
-            Mode::Binary => {
-                let pushed = self.tuples.push(chunk, |fields| {
-                    transformer.transform_binary(fields, keyer, buffer)
-                });
-                pushed.map_err(|error| match error {
-                    TupleError::Row(error) => self.row_error(error),
-                    TupleError::Stream(error) => CopyError::Stream {
-                        table: self.table.name.clone(),
-                        reason: error.to_string(),
-                    },
+            Mode::Pipe {
+                parsed: true,
+                binary: true,
+            } => {
+                buffer.extend_from_slice(chunk);
+                self.tuples.push(chunk, |fields| {
+                    collector.binary_tuple(fields, tokens);
+                    transformer.rows += 1;
+                    Ok(())
                 })
             }
-        }
+            Mode::Text => self
+                .lines
+                .push(chunk, |row| {
+                    transformer.transform(row, keyer, buffer)?;
+                    collector.text_row(row, tokens);
+                    Ok(())
+                })
+                .map_err(TupleError::Row),
+            Mode::Binary => self.tuples.push(chunk, |fields| {
+                transformer.transform_binary(fields, keyer, buffer)?;
+                collector.binary_tuple(fields, tokens);
+                Ok(())
+            }),
+        };
+        pushed.map_err(|error| match error {
+            TupleError::Row(error) => self.row_error(error),
+            TupleError::Stream(error) => CopyError::Stream {
+                table: self.table.name.clone(),
+                reason: error.to_string(),
+            },
+        })
     }
 
-    /// Rows read so far (text rows also when piped; binary piped rows are not counted).
+    /// Rows read so far (all but those of a binary pipe that nothing parses).
     fn rows(&self) -> u64 {
         self.transformer.rows
     }
@@ -446,8 +507,9 @@ impl<'a> Rewriter<'a> {
 /// How a piece travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
-    /// No rule: bytes go through unparsed (text rows are counted by their newlines).
-    Pipe { count_lines: bool },
+    /// No rule: bytes go through as they came; rows are parsed only to collect source
+    /// tokens (unparsed text rows are counted by their newlines).
+    Pipe { parsed: bool, binary: bool },
     /// Text rows, ruled fields decoded and re-encoded.
     Text,
     /// Binary tuples, ruled (text-like) fields rewritten.
@@ -516,7 +578,7 @@ impl<'a> RowTransformer<'a> {
         }
         for &field in &self.decode_fields {
             let (from, to) = self.fields[field];
-            self.values[self.field_columns[field]] = copy_text::decode(&row[from..to]);
+            copy_text::decode_into(&row[from..to], &mut self.values[self.field_columns[field]]);
         }
         for (field, &(from, to)) in self.fields.iter().enumerate() {
             if field > 0 {
@@ -548,8 +610,13 @@ impl<'a> RowTransformer<'a> {
             });
         }
         for &field in &self.decode_fields {
-            self.values[self.field_columns[field]] =
-                fields[field].map(|bytes| String::from_utf8_lossy(bytes).into_owned());
+            let slot = &mut self.values[self.field_columns[field]];
+            let mut reused = slot.take().map(String::into_bytes).unwrap_or_default();
+            *slot = fields[field].map(|bytes| {
+                reused.clear();
+                reused.extend_from_slice(bytes);
+                copy_text::utf8_or_replaced(reused)
+            });
         }
         copy_binary::write_count(fields.len(), out);
         for (field, raw) in fields.iter().enumerate() {

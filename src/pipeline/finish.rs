@@ -28,7 +28,12 @@ pub async fn finish(
     let populated = populated_materialized_views(leader, source).await?;
     refresh_materialized_views(connection, target, &populated).await?;
     let views = relations(connection, target, "'m'").await?;
-    analyze(target, views.into_iter().map(|(view, _)| view).collect(), jobs).await
+    analyze(
+        target,
+        views.into_iter().map(|(view, _)| view).collect(),
+        jobs,
+    )
+    .await
 }
 
 /// Lists `(table, indexes)` of the tables of `connection`, largest first (`schema.table`,

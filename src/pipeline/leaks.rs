@@ -14,7 +14,7 @@ use regex::bytes::Regex;
 use sqlx::postgres::PgConnection;
 
 use super::copy_text::{RowSplitter, fields};
-use super::plan::TablePlan;
+use super::plan::{TableCopy, TablePlan};
 use crate::catalog::{Catalog, Column, Table, TypeCategory, quote};
 use crate::error::Error;
 use crate::pg::database_error;
@@ -139,18 +139,35 @@ type HashSet = std::collections::HashSet<u64, BuildHasherDefault<AlreadyHashed>>
 
 /// The source's tokens, as hashes (distinct). The hash is keyed at random for each
 /// run, so the set says nothing about the values outside this process.
-struct SourceTokens {
+pub struct SourceTokens {
     hasher: RandomState,
     hashes: HashSet,
 }
 
 impl SourceTokens {
     /// No token yet, with a new random key for the hash.
-    fn empty() -> SourceTokens {
+    pub fn empty() -> SourceTokens {
         SourceTokens {
             hasher: RandomState::new(),
             hashes: HashSet::default(),
         }
+    }
+
+    /// No token yet, hashed with this set's key (for another copy worker), so that
+    /// [`SourceTokens::merge`] can join them.
+    pub fn sibling(&self) -> SourceTokens {
+        SourceTokens {
+            hasher: self.hasher.clone(),
+            hashes: HashSet::default(),
+        }
+    }
+
+    /// Adds the tokens of a sibling.
+    pub fn merge(&mut self, mut other: SourceTokens) {
+        if other.hashes.len() > self.hashes.len() {
+            std::mem::swap(&mut self.hashes, &mut other.hashes);
+        }
+        self.hashes.extend(other.hashes);
     }
 
     fn add(&mut self, kind: TokenKind, token: &[u8]) {
@@ -293,18 +310,138 @@ fn source_phones(plan: &TablePlan, column: &Column) -> Phones {
     }
 }
 
-/// Streams every row of `columns` of `table` (ONLY, as text) and calls `field` with each
-/// column's index and raw value (NULLs skipped).
+/// Where a copy worker finds one column's source tokens in the rows it reads.
+#[derive(Debug, Clone)]
+struct TokenField {
+    /// The field's index in the copied row.
+    field: usize,
+    phones: Phones,
+}
+
+/// Collects the source tokens of the rows a copy worker reads, so that the source is not
+/// read a second time for them: the columns of one table that the token scan searches and
+/// that the copy reads as text (all in a text-format copy; in a binary one, those whose
+/// binary form is their text).
+#[derive(Debug, Clone, Default)]
+pub struct TokenCollector {
+    fields: Vec<TokenField>,
+    /// A field in the COPY text form, from its binary form.
+    escaped: Vec<u8>,
+}
+
+impl TokenCollector {
+    /// The collector for copying `plan`'s table (`copy` says which columns travel how).
+    pub fn for_copy(catalog: &Catalog, plan: &TablePlan, copy: &TableCopy) -> TokenCollector {
+        let Some(table) = catalog.tables.get(&plan.table).filter(|t| t.kind == 'r') else {
+            return TokenCollector::default();
+        };
+        let fields = collected_columns(table, plan, copy)
+            .into_iter()
+            .map(|(field, column)| TokenField {
+                field,
+                phones: source_phones(plan, column),
+            })
+            .collect();
+        TokenCollector {
+            fields,
+            escaped: Vec::new(),
+        }
+    }
+
+    /// Whether it collects nothing (the rows need no parsing for it).
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Adds the tokens of one row in COPY text form (without its newline) to `set`.
+    pub fn text_row(&self, row: &[u8], set: &mut SourceTokens) {
+        let mut wanted = self.fields.iter().peekable();
+        for (index, value) in fields(row).enumerate() {
+            let Some(next) = wanted.next_if(|wanted| wanted.field == index) else {
+                continue;
+            };
+            if value != b"\\N" {
+                tokens(value, next.phones, |kind, token| set.add(kind, token));
+            }
+            if wanted.peek().is_none() {
+                return;
+            }
+        }
+    }
+
+    /// Adds the tokens of one binary tuple to `set`; its collected fields are text, escaped
+    /// here as COPY text writes them (the form the scan of staging reads).
+    pub fn binary_tuple(&mut self, values: &[Option<&[u8]>], set: &mut SourceTokens) {
+        for wanted in &self.fields {
+            let Some(Some(value)) = values.get(wanted.field) else {
+                continue;
+            };
+            let text = if value.iter().any(|&byte| byte == b'\\' || byte < b' ') {
+                self.escaped.clear();
+                escape_like_copy(value, &mut self.escaped);
+                &self.escaped[..]
+            } else {
+                value
+            };
+            tokens(text, wanted.phones, |kind, token| set.add(kind, token));
+        }
+    }
+}
+
+/// Appends `value` escaped as `COPY … TO STDOUT` writes text.
+fn escape_like_copy(value: &[u8], out: &mut Vec<u8>) {
+    for &byte in value {
+        let escaped = match byte {
+            b'\\' => b'\\',
+            0x08 => b'b',
+            0x0c => b'f',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x0b => b'v',
+            _ => {
+                out.push(byte);
+                continue;
+            }
+        };
+        out.extend_from_slice(&[b'\\', escaped]);
+    }
+}
+
+/// The searched columns of `table` that a copy of it reads as text, with their field index
+/// in the copied row.
+fn collected_columns<'a>(
+    table: &'a Table,
+    plan: &TablePlan,
+    copy: &TableCopy,
+) -> Vec<(usize, &'a Column)> {
+    let searched = scanned_columns(table, std::slice::from_ref(plan));
+    copy.columns
+        .iter()
+        .enumerate()
+        .map(|(field, &position)| (field, &table.columns[position]))
+        .filter(|(_, column)| {
+            searched.iter().any(|s| s.name == column.name) && (!copy.binary || column.text_binary)
+        })
+        .collect()
+}
+
+/// Streams every row of `columns` of `table` (ONLY, as text; those meeting `condition` if
+/// given) and calls `field` with each column's index and raw value (NULLs skipped).
 async fn stream_columns(
     connection: &mut PgConnection,
     url: &SecretUrl,
     table: &Table,
     columns: &[&Column],
+    condition: Option<&str>,
     mut field: impl FnMut(usize, &[u8]),
 ) -> Result<(), Error> {
     let list: Vec<String> = columns.iter().map(|column| quote(&column.name)).collect();
+    let condition = condition
+        .map(|condition| format!(" WHERE {condition}"))
+        .unwrap_or_default();
     let sql = format!(
-        "COPY (SELECT {} FROM ONLY {}) TO STDOUT",
+        "COPY (SELECT {} FROM ONLY {}{condition}) TO STDOUT",
         list.join(", "),
         table.quoted()
     );
@@ -336,18 +473,21 @@ pub struct TokenScan {
     pub seconds: f64,
 }
 
-/// The whole token scan: the source's tokens ([`source_tokens`]), then every row of
-/// `staging` searched for them ([`scan_staging`]). It needs the loaded rows only, not their
-/// indexes, so a copy runs it beside its post-data step.
+/// The whole token scan: the source's tokens, then every row of `staging` searched for them
+/// ([`scan_staging`]). After a copy, `collected` holds the tokens its workers found in the
+/// rows they read, and only what they did not see is read from the source
+/// ([`source_tokens`]); without it, the source is read in full. It needs the loaded rows
+/// only, not their indexes, so a copy runs it beside its post-data step.
 pub async fn token_scan(
     source: &mut PgConnection,
     source_url: &SecretUrl,
     staging_url: &SecretUrl,
     catalog: &Catalog,
     plans: &[TablePlan],
+    collected: Option<SourceTokens>,
 ) -> Result<TokenScan, Error> {
     let started = std::time::Instant::now();
-    let tokens = source_tokens(source, source_url, catalog, plans).await?;
+    let tokens = source_tokens(source, source_url, catalog, plans, collected).await?;
     let mut staging = crate::pg::connect(staging_url, "staging database", "restage verify").await?;
     let leaks = scan_staging(&mut staging, staging_url, catalog, plans, &tokens).await?;
     Ok(TokenScan {
@@ -359,30 +499,60 @@ pub async fn token_scan(
 
 /// Collects the tokens of the copied tables of the source (`connection` in the copy's
 /// snapshot): all rows, whatever the plan filters, since a filtered-out row's e-mail is as
-/// personal as any.
+/// personal as any. Given what copy workers `collected`, it reads only what they did not
+/// see: the rows the plan filtered out, and the columns a binary copy carries in another
+/// form than text (and generated ones, which are not copied).
 async fn source_tokens(
     connection: &mut PgConnection,
     url: &SecretUrl,
     catalog: &Catalog,
     plans: &[TablePlan],
+    collected: Option<SourceTokens>,
 ) -> Result<SourceTokens, Error> {
-    let mut set = SourceTokens::empty();
+    let after_copy = collected.is_some();
+    let mut set = collected.unwrap_or_else(SourceTokens::empty);
     for plan in plans.iter().filter(|plan| !plan.schema_only) {
         let Some(table) = catalog.tables.get(&plan.table).filter(|t| t.kind == 'r') else {
             continue;
         };
-        let columns = scanned_columns(table, plans);
-        if columns.is_empty() {
-            continue;
+        let seen: Vec<&Column> = match plan.copy.as_deref().filter(|_| after_copy) {
+            Some(copy) => collected_columns(table, plan, copy)
+                .into_iter()
+                .map(|(_, column)| column)
+                .collect(),
+            None => Vec::new(),
+        };
+        let (seen, unseen): (Vec<&Column>, Vec<&Column>) = scanned_columns(table, plans)
+            .into_iter()
+            .partition(|column| seen.iter().any(|s| s.name == column.name));
+        let filtered_out = plan
+            .filter
+            .as_ref()
+            .map(|filter| format!("({filter}) IS NOT TRUE"));
+        let mut reads = vec![(unseen, None)];
+        if let Some(condition) = filtered_out.as_deref() {
+            reads.push((seen, Some(condition)));
         }
-        let phones: Vec<Phones> = columns
-            .iter()
-            .map(|column| source_phones(plan, column))
-            .collect();
-        stream_columns(connection, url, table, &columns, |index, value| {
-            tokens(value, phones[index], |kind, token| set.add(kind, token));
-        })
-        .await?;
+        for (columns, condition) in reads {
+            if columns.is_empty() {
+                continue;
+            }
+            let phones: Vec<Phones> = columns
+                .iter()
+                .map(|column| source_phones(plan, column))
+                .collect();
+            stream_columns(
+                connection,
+                url,
+                table,
+                &columns,
+                condition,
+                |index, value| {
+                    tokens(value, phones[index], |kind, token| set.add(kind, token));
+                },
+            )
+            .await?;
+        }
     }
     Ok(set)
 }
@@ -406,7 +576,7 @@ async fn scan_staging(
             continue;
         }
         let mut hits: BTreeMap<usize, ColumnHits> = BTreeMap::new();
-        stream_columns(connection, url, table, &columns, |index, value| {
+        stream_columns(connection, url, table, &columns, None, |index, value| {
             hits.entry(index).or_default().scan(value, source);
         })
         .await?;

@@ -364,7 +364,7 @@ async fn load(
     schema::restore(target, &archive, "pre-data", 1).await?;
     clock.lap(PhaseName::Schema);
 
-    let tables = copy_rows(&planned, options, target, out).await?;
+    let (tables, tokens) = copy_rows(&planned, options, target, out).await?;
     clock.lap(PhaseName::Data);
 
     out.step(
@@ -386,7 +386,8 @@ async fn load(
             source,
             target,
             &planned.catalog,
-            &planned.tables
+            &planned.tables,
+            Some(tokens)
         )
     )?;
     clock.lap(PhaseName::PostData);
@@ -444,13 +445,14 @@ async fn load(
     })
 }
 
-/// The data phase with its progress bars: every table's rows, per-table totals in plan order.
+/// The data phase with its progress bars: every table's rows, per-table totals in plan order,
+/// and the source tokens of the rows read.
 async fn copy_rows(
     planned: &Planned,
     options: &CopyOptions,
     target: &SecretUrl,
     out: &Output,
-) -> Result<Vec<TableResult>, Error> {
+) -> Result<(Vec<TableResult>, leaks::SourceTokens), Error> {
     let bars: Vec<(String, u64, usize)> = planned
         .tables
         .iter()
@@ -471,7 +473,8 @@ async fn copy_rows(
     let progress = Progress::new(&bars, out.quiet());
     let results = data::copy_all(planned, options, target, progress.clone()).await;
     progress.finish();
-    Ok(data::summarize(&planned.tables, results?))
+    let (pieces, tokens) = results?;
+    Ok((data::summarize(&planned.tables, pieces), tokens))
 }
 
 /// Plans as a copy would (without a key: verification compares, it never computes a fake)
@@ -491,6 +494,7 @@ pub async fn verify_staging(options: &CopyOptions) -> Result<verify::Verificatio
         staging,
         &planned.catalog,
         &planned.tables,
+        None,
     )
     .await?;
     let databases = verify::Databases {

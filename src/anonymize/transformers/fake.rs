@@ -312,9 +312,14 @@ impl Transformer for Faker {
         // Always the long tag: the same address must get the same fake in a unique column and
         // in, say, a JSON payload, and 65 bits keep distinct inputs distinct.
         let (mut rng, tag) = if matches!(self.kind, Kind::Email | Kind::Username) {
-            context.keyer.rng_and_tag(context.scope, input.as_bytes(), 13)
+            context
+                .keyer
+                .rng_and_tag(context.scope, input.as_bytes(), 13)
         } else {
-            (context.keyer.rng(context.scope, input.as_bytes()), String::new())
+            (
+                context.keyer.rng(context.scope, input.as_bytes()),
+                String::new(),
+            )
         };
         for _ in 0..MAX_DRAWS {
             let output = self.draw(&mut rng, &tag);

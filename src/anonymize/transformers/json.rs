@@ -71,6 +71,28 @@ fn same(a: &Value, b: &Value) -> bool {
 #[derive(Debug)]
 struct JsonRules {
     paths: Vec<(Vec<Step>, CompiledRule)>,
+    /// When every path names a key: each path's last key as JSON writes it (`"email"`). A
+    /// document that holds none of them cannot be reached by any path, so it is not parsed.
+    keys: Option<Vec<String>>,
+}
+
+impl JsonRules {
+    /// Whether some path may reach a value of `document` (false only when it surely cannot).
+    fn may_match(&self, document: &str) -> bool {
+        // A key written with escapes (`"\u0065mail"`) does not show as itself: parse.
+        let Some(keys) = self.keys.as_ref().filter(|_| !document.contains('\\')) else {
+            return true;
+        };
+        keys.iter().any(|key| document.contains(key.as_str()))
+    }
+}
+
+/// The last key a path names, as JSON writes it; `None` when it names none (`$[*]`).
+fn last_key(steps: &[Step]) -> Option<String> {
+    steps.iter().rev().find_map(|step| match step {
+        Step::Key(key) => Some(Value::String(key.clone()).to_string()),
+        _ => None,
+    })
 }
 
 fn build_json(
@@ -87,7 +109,11 @@ fn build_json(
             .map_err(|e| format!("path '{path}': {e}"))?;
         compiled.push((steps, rule));
     }
-    Ok(Box::new(JsonRules { paths: compiled }))
+    let keys = compiled.iter().map(|(steps, _)| last_key(steps)).collect();
+    Ok(Box::new(JsonRules {
+        paths: compiled,
+        keys,
+    }))
 }
 
 fn parse_path(path: &str) -> Result<Vec<Step>, String> {
@@ -179,6 +205,9 @@ impl Transformer for JsonRules {
         value: &str,
         context: &ValueContext<'_>,
     ) -> Result<Option<String>, TransformError> {
+        if !self.may_match(value) {
+            return Ok(Some(value.to_owned()));
+        }
         let mut document: Value = serde_json::from_str(value)?;
         let mut changed = false;
         for (steps, rule) in &self.paths {
@@ -286,6 +315,31 @@ mod tests {
                 "{email}"
             );
         }
+    }
+
+    #[test]
+    fn documents_without_any_ruled_key_are_not_parsed_but_escaped_keys_are() {
+        let rule = "{ transform = \"json\", paths = { \"$..email\" = \"email\", \"$.owner.name\" = \"name\" } }";
+        // Not JSON at all, yet no path can reach into it: it goes through as it came.
+        for untouched in [r#"{"age": 40, "tags": ["a"]}"#, "{not json, no keys}"] {
+            assert_eq!(apply(rule, Some(untouched)).as_deref(), Some(untouched));
+        }
+        for reached in [
+            r#"{"deep": [{"email": "ann@mail.example"}]}"#,
+            r#"{"owner": {"name": "Ann Lee"}}"#,
+            r#"{"\u0065mail": "ann@mail.example"}"#,
+        ] {
+            let output = apply(rule, Some(reached)).expect("json");
+            assert!(
+                !output.contains("ann@mail.example") && !output.contains("Ann Lee"),
+                "{output}"
+            );
+        }
+        let any_key = "{ transform = \"json\", paths = { \"$[*]\" = \"email\" } }";
+        assert!(
+            apply(any_key, Some(r#"["ann@mail.example"]"#))
+                .is_some_and(|out| !out.contains("ann@"))
+        );
     }
 
     #[test]
