@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use super::copy_binary::{self, TupleError, TupleReader};
 use super::copy_text::{self, RowSplitter};
-use super::leaks::{SourceTokens, TokenCollector};
+use super::leaks::{Collected, Found, SourceTokens, Spool, SpoolColumns, TokenCollector};
 use super::plan::{TableCopy, TablePlan};
 use super::progress::Progress;
 use super::{CopyOptions, Planned, TableResult};
@@ -48,20 +48,21 @@ pub struct PieceResult {
 }
 
 /// Starts the workers on the pieces of every table, largest first. Returns what each piece
-/// did and the source tokens found in the rows read (for verification's token scan).
+/// did and the tokens found in the rows read and written (for verification's token scan).
 pub async fn copy_all(
     planned: &Planned,
     options: &CopyOptions,
     target: &SecretUrl,
     progress: Progress,
-) -> Result<(Vec<PieceResult>, SourceTokens), Error> {
+) -> Result<(Vec<PieceResult>, Collected), Error> {
+    let mut columns = SpoolColumns::default();
     let pieces: VecDeque<Piece> = planned
         .tables
         .iter()
         .filter_map(|plan| {
             let table = plan.copy.clone()?;
-            let tokens = Arc::new(TokenCollector::for_copy(&planned.catalog, plan, &table));
-            Some((table, tokens))
+            let collector = TokenCollector::for_copy(&planned.catalog, plan, &table, &mut columns);
+            Some((table, Arc::new(collector)))
         })
         .flat_map(|(table, tokens)| {
             (0..table.ranges.len()).map(move |index| Piece {
@@ -83,21 +84,23 @@ pub async fn copy_all(
             .execute(&mut writer)
             .await
             .map_err(database_error(target, "preparing a writer"))?;
+        let spool = Spool::new().map_err(spool_error("creating"))?;
         set.spawn(worker(
-            source,
-            writer,
+            (source, writer),
             queue.clone(),
             keyer.clone(),
             progress.clone(),
-            tokens.sibling(),
+            (tokens.sibling(), spool),
         ));
     }
     let mut results = Vec::new();
+    let mut spools = Vec::new();
     while let Some(joined) = set.join_next().await {
         match joined {
-            Ok(Ok((mut pieces, found))) => {
+            Ok(Ok((mut pieces, found, spool))) => {
                 results.append(&mut pieces);
                 tokens.merge(found);
+                spools.push(spool.finish().map_err(spool_error("writing"))?);
             }
             Ok(Err(error)) => {
                 set.abort_all();
@@ -112,7 +115,22 @@ pub async fn copy_all(
             }
         }
     }
-    Ok((results, tokens))
+    let collected = Collected {
+        source: tokens,
+        spools,
+        columns,
+    };
+    Ok((results, collected))
+}
+
+/// The error of a staging token spool (a temporary file) that could not be made or written.
+fn spool_error(doing: &'static str) -> impl FnOnce(std::io::Error) -> Error {
+    move |source| Error::Io {
+        action: format!(
+            "{doing} a temporary file for the staging tokens of the leak check (is TMPDIR writable, with room?)"
+        ),
+        source,
+    }
 }
 
 /// A source connection reading the leader's snapshot.
@@ -172,15 +190,14 @@ enum RowError {
 pub type Queue = Arc<Mutex<VecDeque<Piece>>>;
 
 /// Copies pieces from the queue until it is empty; adds the source tokens of the rows it
-/// reads to `tokens`.
+/// reads to `tokens` and spools those of the rows it writes.
 pub async fn worker(
-    mut source: PgConnection,
-    mut target: PgConnection,
+    (mut source, mut target): (PgConnection, PgConnection),
     queue: Queue,
     keyer: Arc<Keyer>,
     progress: Progress,
-    mut tokens: SourceTokens,
-) -> Result<(Vec<PieceResult>, SourceTokens), CopyError> {
+    (mut tokens, mut spool): (SourceTokens, Spool),
+) -> Result<(Vec<PieceResult>, SourceTokens, Spool), CopyError> {
     let mut results = Vec::new();
     loop {
         let next = queue
@@ -188,23 +205,27 @@ pub async fn worker(
             .map(|mut pieces| pieces.pop_front())
             .unwrap_or(None);
         let Some(piece) = next else {
-            return Ok((results, tokens));
+            return Ok((results, tokens, spool));
         };
         let connections = (&mut source, &mut target);
-        let result = copy_piece(connections, &piece, &keyer, &progress, &mut tokens).await?;
+        let mut found = Found {
+            source: &mut tokens,
+            spool: &mut spool,
+        };
+        let result = copy_piece(connections, &piece, &keyer, &progress, &mut found).await?;
         progress.piece_done(&piece.table.name);
         results.push(result);
     }
 }
 
-/// Streams one piece from the source through its rules into the target, collecting the
-/// source tokens of its rows into `tokens`.
+/// Streams one piece from the source through its rules into the target; the tokens of its
+/// rows go to `found`.
 async fn copy_piece(
     (source, target): (&mut PgConnection, &mut PgConnection),
     piece: &Piece,
     keyer: &Keyer,
     progress: &Progress,
-    tokens: &mut SourceTokens,
+    found: &mut Found<'_>,
 ) -> Result<PieceResult, CopyError> {
     let table = &piece.table;
     let start = Instant::now();
@@ -229,7 +250,7 @@ async fn copy_piece(
     while let Some(chunk) = reader.next().await {
         let chunk = chunk.map_err(database)?;
         bytes += chunk.len() as u64;
-        rewriter.push(&chunk, keyer, tokens)?;
+        rewriter.push(&chunk, keyer, found)?;
         if let Some(full) = rewriter.take_full() {
             progress.rows(
                 &table.name,
@@ -376,14 +397,9 @@ impl<'a> Rewriter<'a> {
         }
     }
 
-    /// Rewrites one chunk of the source's stream into the buffer and adds the source tokens
-    /// of its rows to `tokens`.
-    fn push(
-        &mut self,
-        chunk: &[u8],
-        keyer: &Keyer,
-        tokens: &mut SourceTokens,
-    ) -> Result<(), CopyError> {
+    /// Rewrites one chunk of the source's stream into the buffer; the tokens of its rows, as
+    /// read and as written, go to `found`.
+    fn push(&mut self, chunk: &[u8], keyer: &Keyer, found: &mut Found) -> Result<(), CopyError> {
         let Rewriter {
             transformer,
             buffer,
@@ -408,7 +424,9 @@ impl<'a> Rewriter<'a> {
                 buffer.extend_from_slice(chunk);
                 self.lines
                     .push(chunk, |row| {
-                        collector.text_row(row, tokens);
+                        transformer.split(row);
+                        let field = |index| (transformer.text_field(row, index), true);
+                        collector.row(field, |_| None, found);
                         transformer.rows += 1;
                         Ok(())
                     })
@@ -420,7 +438,8 @@ impl<'a> Rewriter<'a> {
             } => {
                 buffer.extend_from_slice(chunk);
                 self.tuples.push(chunk, |fields| {
-                    collector.binary_tuple(fields, tokens);
+                    let field = |index: usize| (fields.get(index).copied().flatten(), false);
+                    collector.row(field, |_| None, found);
                     transformer.rows += 1;
                     Ok(())
                 })
@@ -429,13 +448,15 @@ impl<'a> Rewriter<'a> {
                 .lines
                 .push(chunk, |row| {
                     transformer.transform(row, keyer, buffer)?;
-                    collector.text_row(row, tokens);
+                    let field = |index| (transformer.text_field(row, index), true);
+                    collector.row(field, |index| transformer.rewritten(index), found);
                     Ok(())
                 })
                 .map_err(TupleError::Row),
             Mode::Binary => self.tuples.push(chunk, |fields| {
                 transformer.transform_binary(fields, keyer, buffer)?;
-                collector.binary_tuple(fields, tokens);
+                let field = |index: usize| (fields.get(index).copied().flatten(), false);
+                collector.row(field, |index| transformer.rewritten(index), found);
                 Ok(())
             }),
         };
@@ -527,6 +548,8 @@ struct RowTransformer<'a> {
     field_columns: Vec<usize>,
     /// Decoded values by catalog position.
     values: Vec<Option<String>>,
+    /// What the rules wrote in the last row, by field (for the token scan).
+    outputs: Vec<Option<String>>,
     fields: Vec<(usize, usize)>,
     rows: u64,
 }
@@ -553,6 +576,7 @@ impl<'a> RowTransformer<'a> {
             decode_fields,
             field_columns: table.columns.clone(),
             values: vec![None; width],
+            outputs: vec![None; table.columns.len()],
             fields: Vec::with_capacity(table.column_count),
             rows: 0,
         }
@@ -561,15 +585,7 @@ impl<'a> RowTransformer<'a> {
     /// Appends the rewritten row (with its newline) to `out`; an error gives the catalog
     /// position of the column and the reason.
     fn transform(&mut self, row: &[u8], keyer: &Keyer, out: &mut Vec<u8>) -> Result<(), RowError> {
-        self.fields.clear();
-        let mut start = 0;
-        for (index, &byte) in row.iter().enumerate() {
-            if byte == b'\t' {
-                self.fields.push((start, index));
-                start = index + 1;
-            }
-        }
-        self.fields.push((start, row.len()));
+        self.split(row);
         if self.fields.len() != self.rule_of_field.len() {
             return Err(RowError::FieldCount {
                 expected: self.rule_of_field.len(),
@@ -587,13 +603,40 @@ impl<'a> RowTransformer<'a> {
             match self.rule_of_field[field] {
                 None => out.extend_from_slice(&row[from..to]),
                 Some(rule_index) => {
-                    copy_text::encode(self.apply(rule_index, keyer)?.as_deref(), out)
+                    let output = self.apply(rule_index, keyer)?;
+                    copy_text::encode(output.as_deref(), out);
+                    self.outputs[field] = output;
                 }
             }
         }
         out.push(b'\n');
         self.rows += 1;
         Ok(())
+    }
+
+    /// Splits a text row into its fields' spans.
+    fn split(&mut self, row: &[u8]) {
+        self.fields.clear();
+        let mut start = 0;
+        for (index, &byte) in row.iter().enumerate() {
+            if byte == b'\t' {
+                self.fields.push((start, index));
+                start = index + 1;
+            }
+        }
+        self.fields.push((start, row.len()));
+    }
+
+    /// Field `index` of the text row last split, still escaped; `None` for NULL.
+    fn text_field<'r>(&self, row: &'r [u8], index: usize) -> Option<&'r [u8]> {
+        let (from, to) = self.fields.get(index).copied()?;
+        Some(&row[from..to]).filter(|value| *value != b"\\N")
+    }
+
+    /// What the rule of field `index` wrote in the last row (`Some(None)` for NULL); `None`
+    /// when the field has no rule.
+    fn rewritten(&self, index: usize) -> Option<Option<&str>> {
+        self.rule_of_field[index].map(|_| self.outputs[index].as_deref())
     }
 
     /// Appends the rewritten binary tuple to `out`.
@@ -622,10 +665,11 @@ impl<'a> RowTransformer<'a> {
         for (field, raw) in fields.iter().enumerate() {
             match self.rule_of_field[field] {
                 None => copy_binary::write_field(*raw, out),
-                Some(rule_index) => copy_binary::write_field(
-                    self.apply(rule_index, keyer)?.as_deref().map(str::as_bytes),
-                    out,
-                ),
+                Some(rule_index) => {
+                    let output = self.apply(rule_index, keyer)?;
+                    copy_binary::write_field(output.as_deref().map(str::as_bytes), out);
+                    self.outputs[field] = output;
+                }
             }
         }
         self.rows += 1;

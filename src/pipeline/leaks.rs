@@ -6,7 +6,9 @@
 //! the stream; values never leave the scan, only counts.
 
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::sync::LazyLock;
 
 use futures_util::StreamExt;
@@ -35,6 +37,15 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
+    /// The kind a spool record names (two bits).
+    fn from_bits(bits: u32) -> TokenKind {
+        match bits & 3 {
+            0 => TokenKind::Email,
+            1 => TokenKind::Phone,
+            _ => TokenKind::Card,
+        }
+    }
+
     fn noun(self) -> &'static str {
         match self {
             TokenKind::Email => "e-mail address",
@@ -44,8 +55,8 @@ impl TokenKind {
     }
 }
 
-/// Which phone numbers count as tokens in a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which phone numbers count as tokens in a value, from the narrowest to the widest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Phones {
     /// Only international ones (`+44 20 …`): in free text a bare run of digits is more often
     /// an order number or a timestamp than a phone.
@@ -59,12 +70,23 @@ enum Phones {
 /// Calls `found` with every token of `value` (raw COPY text), normalized: e-mails in lower
 /// case, phone and card numbers as their digits.
 fn tokens(value: &[u8], phones: Phones, mut found: impl FnMut(TokenKind, &[u8])) {
+    each_token(value, |kind, token, needs| {
+        if needs <= phones {
+            found(kind, token)
+        }
+    });
+}
+
+/// Calls `found` with every token of `value` as [`tokens`] finds them with
+/// [`Phones::Anywhere`], and the narrowest [`Phones`] that still counts it (e-mails and
+/// cards: any), so that one pass serves both sides of the scan.
+fn each_token(value: &[u8], mut found: impl FnMut(TokenKind, &[u8], Phones)) {
     let mut normal = Vec::new();
     if value.contains(&b'@') {
         for email in EMAIL.find_iter(value) {
             normal.clear();
             normal.extend(email.as_bytes().iter().map(u8::to_ascii_lowercase));
-            found(TokenKind::Email, &normal);
+            found(TokenKind::Email, &normal, Phones::International);
         }
     }
     let whole = value.trim_ascii();
@@ -73,16 +95,18 @@ fn tokens(value: &[u8], phones: Phones, mut found: impl FnMut(TokenKind, &[u8]))
         if (13..=19).contains(&normal.len())
             && std::str::from_utf8(&normal).is_ok_and(crate::luhn::is_valid)
         {
-            found(TokenKind::Card, &normal);
+            found(TokenKind::Card, &normal, Phones::International);
             continue;
         }
-        let counts = match phones {
-            Phones::Anywhere => true,
-            Phones::AlsoWholeValues if run == whole => true,
-            _ => run.starts_with(b"+"),
+        let needs = if run.starts_with(b"+") {
+            Phones::International
+        } else if run == whole {
+            Phones::AlsoWholeValues
+        } else {
+            Phones::Anywhere
         };
-        if counts && normal.len() >= PHONE_DIGITS {
-            found(TokenKind::Phone, &normal);
+        if normal.len() >= PHONE_DIGITS {
+            found(TokenKind::Phone, &normal, needs);
         }
     }
 }
@@ -234,24 +258,38 @@ struct ColumnHits {
     /// Rows holding anything phone-shaped.
     phone_shaped_rows: u64,
     kinds: Vec<TokenKind>,
+    /// What the value being scanned holds so far: a source e-mail or card, a source phone,
+    /// anything phone-shaped.
+    value: (bool, bool, bool),
 }
 
 impl ColumnHits {
     fn scan(&mut self, value: &[u8], source: &SourceTokens) {
-        let (mut hit, mut phone_hit, mut phone_shaped) = (false, false, false);
         tokens(value, Phones::Anywhere, |kind, token| {
-            phone_shaped |= kind == TokenKind::Phone;
-            if source.contains(kind, token) {
-                if kind == TokenKind::Phone {
-                    phone_hit = true;
-                } else {
-                    hit = true;
-                }
-                if !self.kinds.contains(&kind) {
-                    self.kinds.push(kind);
-                }
-            }
+            self.token(kind, source.contains(kind, token))
         });
+        self.end_value();
+    }
+
+    /// One token of the value being scanned, and whether the source holds it.
+    fn token(&mut self, kind: TokenKind, in_source: bool) {
+        let (hit, phone_hit, phone_shaped) = &mut self.value;
+        *phone_shaped |= kind == TokenKind::Phone;
+        if in_source {
+            if kind == TokenKind::Phone {
+                *phone_hit = true;
+            } else {
+                *hit = true;
+            }
+            if !self.kinds.contains(&kind) {
+                self.kinds.push(kind);
+            }
+        }
+    }
+
+    /// Counts the value scanned and starts the next.
+    fn end_value(&mut self) {
+        let (hit, phone_hit, phone_shaped) = std::mem::take(&mut self.value);
         self.rows += u64::from(hit);
         self.phone_rows += u64::from(phone_hit && !hit);
         self.phone_shaped_rows += u64::from(phone_shaped);
@@ -310,36 +348,53 @@ fn source_phones(plan: &TablePlan, column: &Column) -> Phones {
     }
 }
 
-/// Where a copy worker finds one column's source tokens in the rows it reads.
+/// Where a copy worker finds one column's tokens in the rows it reads and writes.
 #[derive(Debug, Clone)]
 struct TokenField {
     /// The field's index in the copied row.
     field: usize,
+    /// Its number in the spool ([`SpoolColumns`]).
+    column: u32,
     phones: Phones,
 }
 
-/// Collects the source tokens of the rows a copy worker reads, so that the source is not
-/// read a second time for them: the columns of one table that the token scan searches and
-/// that the copy reads as text (all in a text-format copy; in a binary one, those whose
-/// binary form is their text).
+/// The `(table, column)` of each number a spool record names.
+#[derive(Debug, Default)]
+pub struct SpoolColumns(Vec<(String, String)>);
+
+/// Collects tokens from the rows a copy worker copies, so that neither database is read a
+/// second time for the token scan: the source's tokens into its set, staging's (the values
+/// as written) into a [`Spool`]. It covers the columns of one table that the scan searches
+/// and that the copy reads as text: all in a text-format copy; in a binary one, those whose
+/// binary form is their text.
 #[derive(Debug, Clone, Default)]
 pub struct TokenCollector {
     fields: Vec<TokenField>,
-    /// A field in the COPY text form, from its binary form.
+    /// A value in the COPY text form (the form the scan reads), from its raw form.
     escaped: Vec<u8>,
 }
 
 impl TokenCollector {
-    /// The collector for copying `plan`'s table (`copy` says which columns travel how).
-    pub fn for_copy(catalog: &Catalog, plan: &TablePlan, copy: &TableCopy) -> TokenCollector {
+    /// The collector for copying `plan`'s table (`copy` says which columns travel how); its
+    /// columns are numbered in `columns`.
+    pub fn for_copy(
+        catalog: &Catalog,
+        plan: &TablePlan,
+        copy: &TableCopy,
+        columns: &mut SpoolColumns,
+    ) -> TokenCollector {
         let Some(table) = catalog.tables.get(&plan.table).filter(|t| t.kind == 'r') else {
             return TokenCollector::default();
         };
         let fields = collected_columns(table, plan, copy)
             .into_iter()
-            .map(|(field, column)| TokenField {
-                field,
-                phones: source_phones(plan, column),
+            .map(|(field, column)| {
+                columns.0.push((plan.table.clone(), column.name.clone()));
+                TokenField {
+                    field,
+                    column: (columns.0.len() - 1) as u32,
+                    phones: source_phones(plan, column),
+                }
             })
             .collect();
         TokenCollector {
@@ -353,39 +408,160 @@ impl TokenCollector {
         self.fields.is_empty()
     }
 
-    /// Adds the tokens of one row in COPY text form (without its newline) to `set`.
-    pub fn text_row(&self, row: &[u8], set: &mut SourceTokens) {
-        let mut wanted = self.fields.iter().peekable();
-        for (index, value) in fields(row).enumerate() {
-            let Some(next) = wanted.next_if(|wanted| wanted.field == index) else {
-                continue;
-            };
-            if value != b"\\N" {
-                tokens(value, next.phones, |kind, token| set.add(kind, token));
-            }
-            if wanted.peek().is_none() {
-                return;
+    /// Collects from one row. `field(i)` is the raw value of field `i` as it came (`None`
+    /// for NULL) and whether it is still escaped (COPY text) or raw (binary); `rewritten(i)`
+    /// is what a rule wrote for it (`Some(None)` for NULL), `None` when it went through as it
+    /// came.
+    pub fn row<'r>(
+        &mut self,
+        field: impl Fn(usize) -> (Option<&'r [u8]>, bool),
+        rewritten: impl Fn(usize) -> Option<Option<&'r str>>,
+        found: &mut Found<'_>,
+    ) {
+        for index in 0..self.fields.len() {
+            let wanted = self.fields[index].clone();
+            let (input, escaped) = field(wanted.field);
+            match rewritten(wanted.field) {
+                None => {
+                    let Some(input) = input else { continue };
+                    let text = self.as_copy_text(input, escaped);
+                    found.spool.start_value();
+                    each_token(text, |kind, token, needs| {
+                        let hash = found.source.hash(kind, token);
+                        if needs <= wanted.phones {
+                            found.source.hashes.insert(hash);
+                        }
+                        found.spool.push(wanted.column, kind, hash);
+                    });
+                }
+                Some(output) => {
+                    if let Some(input) = input {
+                        let text = self.as_copy_text(input, escaped);
+                        tokens(text, wanted.phones, |kind, token| {
+                            found.source.add(kind, token)
+                        });
+                    }
+                    let Some(output) = output else { continue };
+                    let text = self.as_copy_text(output.as_bytes(), false);
+                    found.spool.start_value();
+                    each_token(text, |kind, token, _| {
+                        found
+                            .spool
+                            .push(wanted.column, kind, found.source.hash(kind, token))
+                    });
+                }
             }
         }
     }
 
-    /// Adds the tokens of one binary tuple to `set`; its collected fields are text, escaped
-    /// here as COPY text writes them (the form the scan of staging reads).
-    pub fn binary_tuple(&mut self, values: &[Option<&[u8]>], set: &mut SourceTokens) {
-        for wanted in &self.fields {
-            let Some(Some(value)) = values.get(wanted.field) else {
-                continue;
-            };
-            let text = if value.iter().any(|&byte| byte == b'\\' || byte < b' ') {
-                self.escaped.clear();
-                escape_like_copy(value, &mut self.escaped);
-                &self.escaped[..]
-            } else {
-                value
-            };
-            tokens(text, wanted.phones, |kind, token| set.add(kind, token));
+    /// `value` in the COPY text form: as it is when `escaped`, else escaped as `COPY … TO
+    /// STDOUT` writes text.
+    fn as_copy_text<'v>(&'v mut self, value: &'v [u8], escaped: bool) -> &'v [u8] {
+        if escaped || !value.iter().any(|&byte| byte == b'\\' || byte < b' ') {
+            return value;
+        }
+        self.escaped.clear();
+        escape_like_copy(value, &mut self.escaped);
+        &self.escaped
+    }
+}
+
+/// Where a copy worker puts what it finds: the source's tokens and staging's spool.
+pub struct Found<'a> {
+    pub source: &'a mut SourceTokens,
+    pub spool: &'a mut Spool,
+}
+
+/// Staging's tokens as the copy workers write them: each a 4-byte tag (spool column number,
+/// kind, whether it starts a value) and its 8-byte hash, in an unnamed temporary file, read
+/// back once the source's set is complete. Memory stays one buffer, whatever the size.
+pub struct Spool {
+    file: BufWriter<File>,
+    /// The first write error; reported when the spool is finished.
+    error: Option<std::io::Error>,
+    starts_value: bool,
+}
+
+impl Spool {
+    /// An empty spool in a new temporary file.
+    pub fn new() -> std::io::Result<Spool> {
+        Ok(Spool {
+            file: BufWriter::with_capacity(256 * 1024, tempfile::tempfile()?),
+            error: None,
+            starts_value: false,
+        })
+    }
+
+    /// The next token pushed starts a new value.
+    fn start_value(&mut self) {
+        self.starts_value = true;
+    }
+
+    fn push(&mut self, column: u32, kind: TokenKind, hash: u64) {
+        let tag = column << 3 | (kind as u32) << 1 | u32::from(self.starts_value);
+        self.starts_value = false;
+        if self.error.is_none() {
+            let mut record = [0u8; 12];
+            record[..4].copy_from_slice(&tag.to_le_bytes());
+            record[4..].copy_from_slice(&hash.to_le_bytes());
+            if let Err(error) = self.file.write_all(&record) {
+                self.error = Some(error);
+            }
         }
     }
+
+    /// The spool written, rewound for reading, or the first error writing it.
+    pub fn finish(self) -> std::io::Result<File> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        let mut file = self.file.into_inner().map_err(|error| error.into_error())?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(file)
+    }
+}
+
+/// Reads spooled staging tokens and counts, per spool column, the values holding source
+/// tokens.
+fn scan_spool(
+    file: File,
+    source: &SourceTokens,
+    hits: &mut BTreeMap<u32, ColumnHits>,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let mut record = [0u8; 12];
+    let mut current: Option<u32> = None;
+    loop {
+        match reader.read_exact(&mut record) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(error) => return Err(error),
+        }
+        let tag = u32::from_le_bytes(record[..4].try_into().expect("4 bytes"));
+        let hash = u64::from_le_bytes(record[4..].try_into().expect("8 bytes"));
+        let column = tag >> 3;
+        if tag & 1 == 1
+            && let Some(previous) = current
+        {
+            hits.entry(previous).or_default().end_value();
+        }
+        current = Some(column);
+        hits.entry(column).or_default().token(
+            TokenKind::from_bits(tag >> 1),
+            source.hashes.contains(&hash),
+        );
+    }
+    if let Some(previous) = current {
+        hits.entry(previous).or_default().end_value();
+    }
+    Ok(())
+}
+
+/// What the copy workers collected for the token scan.
+pub struct Collected {
+    pub source: SourceTokens,
+    pub spools: Vec<File>,
+    pub columns: SpoolColumns,
 }
 
 /// Appends `value` escaped as `COPY … TO STDOUT` writes text.
@@ -473,23 +649,44 @@ pub struct TokenScan {
     pub seconds: f64,
 }
 
-/// The whole token scan: the source's tokens, then every row of `staging` searched for them
-/// ([`scan_staging`]). After a copy, `collected` holds the tokens its workers found in the
-/// rows they read, and only what they did not see is read from the source
-/// ([`source_tokens`]); without it, the source is read in full. It needs the loaded rows
-/// only, not their indexes, so a copy runs it beside its post-data step.
+/// The whole token scan: the source's tokens, then staging searched for them. After a copy,
+/// `collected` holds what its workers found in the rows they read and wrote, and only what
+/// they did not see is read: from the source (`source_tokens`), from staging
+/// (`scan_staging`). Without it, both are read in full. It needs the loaded rows only, not
+/// their indexes, so a copy runs it beside its post-data step.
 pub async fn token_scan(
     source: &mut PgConnection,
     source_url: &SecretUrl,
     staging_url: &SecretUrl,
     catalog: &Catalog,
     plans: &[TablePlan],
-    collected: Option<SourceTokens>,
+    collected: Option<Collected>,
 ) -> Result<TokenScan, Error> {
     let started = std::time::Instant::now();
-    let tokens = source_tokens(source, source_url, catalog, plans, collected).await?;
-    let mut staging = crate::pg::connect(staging_url, "staging database", "restage verify").await?;
-    let leaks = scan_staging(&mut staging, staging_url, catalog, plans, &tokens).await?;
+    let (set, spools, spooled) = match collected {
+        Some(collected) => (Some(collected.source), collected.spools, collected.columns),
+        None => (None, Vec::new(), SpoolColumns::default()),
+    };
+    let tokens = source_tokens(source, source_url, catalog, plans, set).await?;
+    let mut leaks = Vec::new();
+    if !tokens.is_empty() {
+        let mut hits = BTreeMap::new();
+        for spool in spools {
+            scan_spool(spool, &tokens, &mut hits).map_err(|source| Error::Io {
+                action: "reading the copy's staging tokens back from a temporary file".into(),
+                source,
+            })?;
+        }
+        leaks.extend(hits.into_iter().filter_map(|(column, hits)| {
+            let (table, name) = &spooled.0[column as usize];
+            hits.leak(table, name)
+        }));
+        let mut staging =
+            crate::pg::connect(staging_url, "staging database", "restage verify").await?;
+        let read = scan_staging(&mut staging, staging_url, catalog, plans, &tokens, &spooled);
+        leaks.extend(read.await?);
+        leaks.sort_by(|a, b| (&a.table, &a.column).cmp(&(&b.table, &b.column)));
+    }
     Ok(TokenScan {
         source_tokens: tokens.len(),
         leaks,
@@ -557,21 +754,23 @@ async fn source_tokens(
     Ok(set)
 }
 
-/// Reads every text, json, array and composite column of every table of staging and
-/// reports the columns that hold any of `source`'s tokens.
+/// Reads every text, json, array and composite column of every table of staging but those
+/// the copy `spooled`, and reports the columns that hold any of `source`'s tokens.
 async fn scan_staging(
     connection: &mut PgConnection,
     url: &SecretUrl,
     catalog: &Catalog,
     plans: &[TablePlan],
     source: &SourceTokens,
+    spooled: &SpoolColumns,
 ) -> Result<Vec<Leak>, Error> {
     let mut leaks = Vec::new();
-    if source.is_empty() {
-        return Ok(leaks);
-    }
     for table in catalog.tables.values().filter(|table| table.kind == 'r') {
-        let columns = scanned_columns(table, plans);
+        let name = table.profile_name();
+        let columns: Vec<&Column> = scanned_columns(table, plans)
+            .into_iter()
+            .filter(|column| !spooled.0.iter().any(|s| s.0 == name && s.1 == column.name))
+            .collect();
         if columns.is_empty() {
             continue;
         }
@@ -580,10 +779,10 @@ async fn scan_staging(
             hits.entry(index).or_default().scan(value, source);
         })
         .await?;
-        leaks
-            .extend(hits.into_iter().filter_map(|(index, hits)| {
-                hits.leak(&table.profile_name(), &columns[index].name)
-            }));
+        leaks.extend(
+            hits.into_iter()
+                .filter_map(|(index, hits)| hits.leak(&name, &columns[index].name)),
+        );
     }
     Ok(leaks)
 }
@@ -645,6 +844,60 @@ mod tests {
             hits.scan(value.as_bytes(), source);
         }
         hits.leak("t", "c")
+    }
+
+    /// Rows as a copy worker sees them, through its collector and spool, give the same
+    /// verdict as a scan of the staging column: for a kept column, a rewritten one, NULLs,
+    /// and values that need escaping.
+    #[test]
+    fn the_spool_of_a_copy_finds_what_a_scan_of_staging_finds() {
+        let rows: Vec<(Option<&str>, Option<Option<&str>>)> = vec![
+            (Some("ann@mail.example"), None),
+            (Some("bob@mail.example"), Some(Some("fake.x@example.com"))),
+            (
+                Some("cy@mail.example\nline two"),
+                Some(Some("cy@mail.example")),
+            ),
+            (None, None),
+            (Some("+44 20 7946 0001"), Some(None)),
+        ];
+        let mut source = SourceTokens::empty();
+        let mut spool = Spool::new().expect("spool");
+        let mut collector = TokenCollector {
+            fields: vec![TokenField {
+                field: 0,
+                column: 0,
+                phones: Phones::International,
+            }],
+            escaped: Vec::new(),
+        };
+        for (input, output) in &rows {
+            let mut found = Found {
+                source: &mut source,
+                spool: &mut spool,
+            };
+            collector.row(
+                |_| (input.map(str::as_bytes), false),
+                |_| *output,
+                &mut found,
+            );
+        }
+        let mut spooled = BTreeMap::new();
+        scan_spool(spool.finish().expect("written"), &source, &mut spooled).expect("read");
+        let mut read = ColumnHits::default();
+        for (input, output) in &rows {
+            if let Some(text) = output.unwrap_or(*input) {
+                let mut escaped = Vec::new();
+                escape_like_copy(text.as_bytes(), &mut escaped);
+                read.scan(&escaped, &source);
+            }
+        }
+        let spooled = spooled.remove(&0).and_then(|hits| hits.leak("t", "c"));
+        assert_eq!(spooled, read.leak("t", "c"));
+        assert_eq!(
+            spooled.map(|leak| (leak.rows, leak.kinds)),
+            Some((2, vec![TokenKind::Email]))
+        );
     }
 
     #[test]

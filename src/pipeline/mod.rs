@@ -452,7 +452,7 @@ async fn copy_rows(
     options: &CopyOptions,
     target: &SecretUrl,
     out: &Output,
-) -> Result<(Vec<TableResult>, leaks::SourceTokens), Error> {
+) -> Result<(Vec<TableResult>, leaks::Collected), Error> {
     let bars: Vec<(String, u64, usize)> = planned
         .tables
         .iter()
