@@ -335,22 +335,31 @@ impl Faker {
     /// One fake of this kind from the keyed stream; `tag` makes e-mails and handles unique.
     fn draw(&self, rng: &mut ChaCha8Rng, tag: &str) -> String {
         match self.kind {
-            Kind::Email => format!("{}.{tag}@{}", handle(rng), self.domain),
-            Kind::Username => format!("{}.{tag}", handle(rng)),
+            Kind::Email => {
+                let mut email = handle(rng);
+                email.extend([".", tag, "@", &self.domain]);
+                email
+            }
+            Kind::Username => {
+                let mut username = handle(rng);
+                username.extend([".", tag]);
+                username
+            }
             Kind::FirstName => name::en::FirstName().fake_with_rng(rng),
             Kind::LastName => name::en::LastName().fake_with_rng(rng),
             Kind::Name => {
-                let first: String = name::en::FirstName().fake_with_rng(rng);
-                let last: String = name::en::LastName().fake_with_rng(rng);
-                format!("{first} {last}")
+                let first: &str = name::en::FirstName().fake_with_rng(rng);
+                let last: &str = name::en::LastName().fake_with_rng(rng);
+                [first, " ", last].concat()
             }
             Kind::Phone => self.phone(rng),
             Kind::StreetAddress => {
-                let number: String = address::en::BuildingNumber().fake_with_rng(rng);
-                let street: String = address::en::StreetName().fake_with_rng(rng);
-                format!("{number} {street}")
+                let mut address: String = address::en::BuildingNumber().fake_with_rng(rng);
+                address.push(' ');
+                push_street_name(rng, &mut address);
+                address
             }
-            Kind::City => address::en::CityName().fake_with_rng(rng),
+            Kind::City => city_name(rng),
             Kind::Postcode => address::en::PostCode().fake_with_rng(rng),
             Kind::Country => address::en::CountryName().fake_with_rng(rng),
             Kind::CountryCode => address::en::CountryCode()
@@ -422,30 +431,72 @@ fn digits(rng: &mut ChaCha8Rng, count: usize) -> String {
 
 /// `first.last`, lower-case ASCII.
 fn handle(rng: &mut ChaCha8Rng) -> String {
-    let first: String = name::en::FirstName().fake_with_rng(rng);
-    let last: String = name::en::LastName().fake_with_rng(rng);
-    format!("{first}.{last}")
-        .to_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
-        .collect()
+    let first: &str = name::en::FirstName().fake_with_rng(rng);
+    let last: &str = name::en::LastName().fake_with_rng(rng);
+    let mut handle = String::with_capacity(first.len() + last.len() + 32);
+    for part in [first, ".", last] {
+        handle.extend(
+            part.chars()
+                .flat_map(char::to_lowercase)
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '.'),
+        );
+    }
+    handle
+}
+
+// The street and city names below are the `fake` crate's `StreetName` and `CityName` for
+// English, drawn in the same order from the same lists (so a key gives the fakes it gave
+// before), written straight into one string instead of filling templates with `replace`.
+
+/// Appends `fake`'s English street name: a first or last name, a space, a suffix.
+fn push_street_name(rng: &mut ChaCha8Rng, out: &mut String) {
+    let name: &str = if fake::Faker.fake_with_rng::<bool, _>(rng) {
+        name::en::FirstName().fake_with_rng(rng)
+    } else {
+        name::en::LastName().fake_with_rng(rng)
+    };
+    let suffix: &str = address::en::StreetSuffix().fake_with_rng(rng);
+    out.extend([name, " ", suffix]);
+}
+
+/// `fake`'s English city name: one time in five a prefix, a whole name and a suffix, else a
+/// first (one in five) or last name and a suffix.
+fn city_name(rng: &mut ChaCha8Rng) -> String {
+    match (0..5).fake_with_rng::<u8, _>(rng) {
+        0 => {
+            let prefix: &str = address::en::CityPrefix().fake_with_rng(rng);
+            let name: String = name::en::Name().fake_with_rng(rng);
+            let suffix: &str = address::en::CitySuffix().fake_with_rng(rng);
+            [prefix, " ", &name, " ", suffix].concat()
+        }
+        pick => {
+            let name: &str = if pick == 1 {
+                name::en::FirstName().fake_with_rng(rng)
+            } else {
+                name::en::LastName().fake_with_rng(rng)
+            };
+            let suffix: &str = address::en::CitySuffix().fake_with_rng(rng);
+            [name, " ", suffix].concat()
+        }
+    }
 }
 
 /// A UUID with the version-4 layout, from the keyed RNG.
 fn uuid(rng: &mut ChaCha8Rng) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; 16];
     rng.fill_bytes(&mut bytes);
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    let mut uuid = String::with_capacity(36);
+    for (index, byte) in bytes.iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            uuid.push('-');
+        }
+        uuid.push(char::from(HEX[usize::from(byte >> 4)]));
+        uuid.push(char::from(HEX[usize::from(byte & 15)]));
+    }
+    uuid
 }
 
 #[cfg(test)]
@@ -456,6 +507,63 @@ mod tests {
     use crate::anonymize::testing::{apply, apply_to, column, compile, test_keyer};
     use crate::catalog::Column;
     use crate::catalog::TypeCategory;
+
+    /// The hand-assembled fakes are exactly those the `fake` crate (and the earlier
+    /// versions of restage) made from the same seed, and leave the stream where it left it.
+    #[test]
+    fn assembled_fakes_equal_the_crates_from_the_same_seed() {
+        use fake::Fake;
+        use fake::faker::{address, name};
+        use rand::{RngCore, SeedableRng};
+        use rand_chacha::ChaCha8Rng;
+
+        for seed in 0..5000u64 {
+            let rngs = || {
+                (
+                    ChaCha8Rng::seed_from_u64(seed),
+                    ChaCha8Rng::seed_from_u64(seed),
+                )
+            };
+            let (mut ours, mut theirs) = rngs();
+            let city: String = address::en::CityName().fake_with_rng(&mut theirs);
+            assert_eq!(super::city_name(&mut ours), city, "seed {seed}");
+            assert_eq!(ours.next_u64(), theirs.next_u64());
+
+            let (mut ours, mut theirs) = rngs();
+            let mut street = String::new();
+            super::push_street_name(&mut ours, &mut street);
+            let expected: String = address::en::StreetName().fake_with_rng(&mut theirs);
+            assert_eq!(street, expected, "seed {seed}");
+            assert_eq!(ours.next_u64(), theirs.next_u64());
+
+            let (mut ours, mut theirs) = rngs();
+            let first: String = name::en::FirstName().fake_with_rng(&mut theirs);
+            let last: String = name::en::LastName().fake_with_rng(&mut theirs);
+            let handle: String = format!("{first}.{last}")
+                .to_lowercase()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+                .collect();
+            assert_eq!(super::handle(&mut ours), handle, "seed {seed}");
+            assert_eq!(ours.next_u64(), theirs.next_u64());
+
+            let (mut ours, mut theirs) = rngs();
+            let mut bytes = [0u8; 16];
+            theirs.fill_bytes(&mut bytes);
+            bytes[6] = (bytes[6] & 0x0f) | 0x40;
+            bytes[8] = (bytes[8] & 0x3f) | 0x80;
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let uuid = [
+                &hex[..8],
+                &hex[8..12],
+                &hex[12..16],
+                &hex[16..20],
+                &hex[20..],
+            ]
+            .join("-");
+            assert_eq!(super::uuid(&mut ours), uuid, "seed {seed}");
+        }
+    }
 
     #[test]
     fn every_fake_gives_a_value_and_is_deterministic() {
