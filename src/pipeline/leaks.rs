@@ -7,12 +7,11 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
-use std::sync::LazyLock;
 
+use foldhash::fast::RandomState;
 use futures_util::StreamExt;
-use regex::bytes::Regex;
 use sqlx::postgres::PgConnection;
 
 use super::copy_text::{RowSplitter, fields};
@@ -24,9 +23,6 @@ use crate::secret::SecretUrl;
 
 /// Digits a phone number has at least: fewer are dates, times, amounts and codes.
 const PHONE_DIGITS: usize = 9;
-
-static EMAIL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(crate::tokens::EMAIL).expect("e-mail pattern"));
 
 /// The kinds of tokens searched for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -82,12 +78,10 @@ fn tokens(value: &[u8], phones: Phones, mut found: impl FnMut(TokenKind, &[u8]))
 /// cards: any), so that one pass serves both sides of the scan.
 fn each_token(value: &[u8], mut found: impl FnMut(TokenKind, &[u8], Phones)) {
     let mut normal = Vec::new();
-    if value.contains(&b'@') {
-        for email in EMAIL.find_iter(value) {
-            normal.clear();
-            normal.extend(email.as_bytes().iter().map(u8::to_ascii_lowercase));
-            found(TokenKind::Email, &normal, Phones::International);
-        }
+    for email in crate::tokens::emails(value) {
+        normal.clear();
+        normal.extend(email.iter().map(u8::to_ascii_lowercase));
+        found(TokenKind::Email, &normal, Phones::International);
     }
     let whole = value.trim_ascii();
     for run in digit_runs(value).filter(|run| run.len() >= PHONE_DIGITS) {
@@ -161,8 +155,9 @@ impl Hasher for AlreadyHashed {
 
 type HashSet = std::collections::HashSet<u64, BuildHasherDefault<AlreadyHashed>>;
 
-/// The source's tokens, as hashes (distinct). The hash is keyed at random for each
-/// run, so the set says nothing about the values outside this process.
+/// The source's tokens, as hashes (distinct). The hash (foldhash: fast on short keys, 64
+/// bits) is seeded at random for each run, so the set says nothing about the values outside
+/// this process.
 pub struct SourceTokens {
     hasher: RandomState,
     hashes: HashSet,
@@ -172,7 +167,7 @@ impl SourceTokens {
     /// No token yet, with a new random key for the hash.
     pub fn empty() -> SourceTokens {
         SourceTokens {
-            hasher: RandomState::new(),
+            hasher: RandomState::default(),
             hashes: HashSet::default(),
         }
     }
