@@ -176,7 +176,7 @@ impl SourceTokens {
     /// [`SourceTokens::merge`] can join them.
     pub fn sibling(&self) -> SourceTokens {
         SourceTokens {
-            hasher: self.hasher.clone(),
+            hasher: self.hasher,
             hashes: HashSet::default(),
         }
     }

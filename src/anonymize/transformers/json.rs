@@ -216,7 +216,7 @@ impl Transformer for JsonRules {
         // A document no rule changed goes through as it came: a `json` value keeps its
         // duplicate keys, key order and spacing.
         if changed {
-            Ok(Some(document.to_string()))
+            Ok(Some(serde_json::to_string(&document)?))
         } else {
             Ok(Some(value.to_owned()))
         }
