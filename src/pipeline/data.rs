@@ -5,7 +5,7 @@
 //! through without parsing. Memory per worker is one output buffer, whatever the table size.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use futures_util::StreamExt;
@@ -14,7 +14,9 @@ use tokio::task::JoinSet;
 
 use super::copy_binary::{self, TupleError, TupleReader};
 use super::copy_text::{self, RowSplitter};
-use super::leaks::{Collected, Found, SourceTokens, Spool, SpoolColumns, TokenCollector};
+use super::leaks::{
+    Collected, Found, SourceTokens, Spool, SpoolColumns, TokenBatch, TokenCollector,
+};
 use super::plan::{TableCopy, TablePlan};
 use super::progress::Progress;
 use super::{CopyOptions, Planned, TableResult};
@@ -76,7 +78,7 @@ pub async fn copy_all(
     let queue = Arc::new(Mutex::new(pieces));
     let keyer = Arc::new(planned.keyer.clone());
     let mut set = JoinSet::new();
-    let mut tokens = SourceTokens::empty();
+    let tokens = Arc::new(Mutex::new(SourceTokens::empty()));
     for _ in 0..workers {
         let source = snapshot_connection(&options.source, &planned.snapshot).await?;
         let mut writer = pg::connect(target, "target database", "restage copy").await?;
@@ -90,16 +92,15 @@ pub async fn copy_all(
             queue.clone(),
             keyer.clone(),
             progress.clone(),
-            (tokens.sibling(), spool),
+            (TokenBatch::new(&tokens), spool),
         ));
     }
     let mut results = Vec::new();
     let mut spools = Vec::new();
     while let Some(joined) = set.join_next().await {
         match joined {
-            Ok(Ok((mut pieces, found, spool))) => {
+            Ok(Ok((mut pieces, spool))) => {
                 results.append(&mut pieces);
-                tokens.merge(found);
                 spools.push(spool.finish().map_err(spool_error("writing"))?);
             }
             Ok(Err(error)) => {
@@ -115,8 +116,13 @@ pub async fn copy_all(
             }
         }
     }
+    // Every worker has finished: the set is whole.
+    let source = {
+        let mut set = tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        std::mem::replace(&mut *set, SourceTokens::empty())
+    };
     let collected = Collected {
-        source: tokens,
+        source,
         spools,
         columns,
     };
@@ -196,8 +202,8 @@ pub async fn worker(
     queue: Queue,
     keyer: Arc<Keyer>,
     progress: Progress,
-    (mut tokens, mut spool): (SourceTokens, Spool),
-) -> Result<(Vec<PieceResult>, SourceTokens, Spool), CopyError> {
+    (mut tokens, mut spool): (TokenBatch, Spool),
+) -> Result<(Vec<PieceResult>, Spool), CopyError> {
     let mut results = Vec::new();
     loop {
         let next = queue
@@ -205,7 +211,8 @@ pub async fn worker(
             .map(|mut pieces| pieces.pop_front())
             .unwrap_or(None);
         let Some(piece) = next else {
-            return Ok((results, tokens, spool));
+            tokens.flush();
+            return Ok((results, spool));
         };
         let connections = (&mut source, &mut target);
         let mut found = Found {

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::sync::{Arc, Mutex};
 
 use foldhash::fast::RandomState;
 use futures_util::StreamExt;
@@ -172,23 +173,6 @@ impl SourceTokens {
         }
     }
 
-    /// No token yet, hashed with this set's key (for another copy worker), so that
-    /// [`SourceTokens::merge`] can join them.
-    pub fn sibling(&self) -> SourceTokens {
-        SourceTokens {
-            hasher: self.hasher,
-            hashes: HashSet::default(),
-        }
-    }
-
-    /// Adds the tokens of a sibling.
-    pub fn merge(&mut self, mut other: SourceTokens) {
-        if other.hashes.len() > self.hashes.len() {
-            std::mem::swap(&mut self.hashes, &mut other.hashes);
-        }
-        self.hashes.extend(other.hashes);
-    }
-
     fn add(&mut self, kind: TokenKind, token: &[u8]) {
         let hash = self.hash(kind, token);
         self.hashes.insert(hash);
@@ -210,6 +194,53 @@ impl SourceTokens {
 
     fn contains(&self, kind: TokenKind, token: &[u8]) -> bool {
         self.hashes.contains(&self.hash(kind, token))
+    }
+}
+
+/// Hashes a copy worker adds to the source's set, which all workers share: kept back and
+/// added a batch at a time, so that workers rarely wait for each other, and memory is one
+/// set (not one per worker and their union).
+pub struct TokenBatch {
+    hasher: RandomState,
+    pending: Vec<u64>,
+    shared: Arc<Mutex<SourceTokens>>,
+}
+
+impl TokenBatch {
+    /// Hashes added at once.
+    const SIZE: usize = 8192;
+
+    /// A batch for `shared`.
+    pub fn new(shared: &Arc<Mutex<SourceTokens>>) -> TokenBatch {
+        let hasher = shared.lock().map(|set| set.hasher).unwrap_or_default();
+        TokenBatch {
+            hasher,
+            pending: Vec::with_capacity(TokenBatch::SIZE),
+            shared: shared.clone(),
+        }
+    }
+
+    fn hash(&self, kind: TokenKind, token: &[u8]) -> u64 {
+        self.hasher.hash_one((kind, token))
+    }
+
+    fn insert(&mut self, hash: u64) {
+        self.pending.push(hash);
+        if self.pending.len() >= TokenBatch::SIZE {
+            self.flush();
+        }
+    }
+
+    fn add(&mut self, kind: TokenKind, token: &[u8]) {
+        let hash = self.hash(kind, token);
+        self.insert(hash);
+    }
+
+    /// Adds what is pending to the shared set.
+    pub fn flush(&mut self) {
+        if let Ok(mut set) = self.shared.lock() {
+            set.hashes.extend(self.pending.drain(..));
+        }
     }
 }
 
@@ -424,7 +455,7 @@ impl TokenCollector {
                     each_token(text, |kind, token, needs| {
                         let hash = found.source.hash(kind, token);
                         if needs <= wanted.phones {
-                            found.source.hashes.insert(hash);
+                            found.source.insert(hash);
                         }
                         found.spool.push(wanted.column, kind, hash);
                     });
@@ -463,7 +494,7 @@ impl TokenCollector {
 
 /// Where a copy worker puts what it finds: the source's tokens and staging's spool.
 pub struct Found<'a> {
-    pub source: &'a mut SourceTokens,
+    pub source: &'a mut TokenBatch,
     pub spool: &'a mut Spool,
 }
 
@@ -856,7 +887,8 @@ mod tests {
             (None, None),
             (Some("+44 20 7946 0001"), Some(None)),
         ];
-        let mut source = SourceTokens::empty();
+        let shared = Arc::new(Mutex::new(SourceTokens::empty()));
+        let mut batch = TokenBatch::new(&shared);
         let mut spool = Spool::new().expect("spool");
         let mut collector = TokenCollector {
             fields: vec![TokenField {
@@ -868,7 +900,7 @@ mod tests {
         };
         for (input, output) in &rows {
             let mut found = Found {
-                source: &mut source,
+                source: &mut batch,
                 spool: &mut spool,
             };
             collector.row(
@@ -877,6 +909,12 @@ mod tests {
                 &mut found,
             );
         }
+        batch.flush();
+        drop(batch);
+        let source = Arc::try_unwrap(shared)
+            .ok()
+            .and_then(|set| set.into_inner().ok())
+            .expect("the only owner");
         let mut spooled = BTreeMap::new();
         scan_spool(spool.finish().expect("written"), &source, &mut spooled).expect("read");
         let mut read = ColumnHits::default();
