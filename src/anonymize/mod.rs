@@ -4,6 +4,7 @@
 //! A transformer *definition* (name, summary, options, the column types it accepts, a
 //! constructor) is separate from the *instance* built for one column with its options.
 
+pub mod cache;
 pub mod keyed;
 pub mod options;
 pub mod profile;
@@ -16,6 +17,7 @@ pub mod transformers;
 use std::fmt::Debug;
 
 pub use crate::error::TransformError;
+pub use cache::OutputCache;
 pub use keyed::Keyer;
 pub use options::Options;
 pub use registry::REGISTRY;

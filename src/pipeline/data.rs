@@ -20,7 +20,7 @@ use super::leaks::{
 use super::plan::{TableCopy, TablePlan};
 use super::progress::Progress;
 use super::{CopyOptions, Planned, TableResult};
-use crate::anonymize::{Keyer, TransformError};
+use crate::anonymize::{Keyer, OutputCache, TransformError};
 use crate::error::{CopyError, Error};
 use crate::pg::{self, database_error};
 use crate::secret::SecretUrl;
@@ -557,6 +557,8 @@ struct RowTransformer<'a> {
     values: Vec<Option<String>>,
     /// What the rules wrote in the last row, by field (for the token scan).
     outputs: Vec<Option<String>>,
+    /// By rule: recent outputs, for rules that read no other column.
+    caches: Vec<Option<OutputCache>>,
     fields: Vec<(usize, usize)>,
     rows: u64,
 }
@@ -584,6 +586,12 @@ impl<'a> RowTransformer<'a> {
             field_columns: table.columns.clone(),
             values: vec![None; width],
             outputs: vec![None; table.columns.len()],
+            caches: table
+                .rules
+                .rules
+                .iter()
+                .map(|(_, rule)| rule.reads().is_empty().then(OutputCache::default))
+                .collect(),
             fields: Vec::with_capacity(table.column_count),
             rows: 0,
         }
@@ -603,7 +611,8 @@ impl<'a> RowTransformer<'a> {
             let (from, to) = self.fields[field];
             copy_text::decode_into(&row[from..to], &mut self.values[self.field_columns[field]]);
         }
-        for (field, &(from, to)) in self.fields.iter().enumerate() {
+        for field in 0..self.fields.len() {
+            let (from, to) = self.fields[field];
             if field > 0 {
                 out.push(b'\t');
             }
@@ -683,10 +692,17 @@ impl<'a> RowTransformer<'a> {
         Ok(())
     }
 
-    /// The new value of the column of rule `rule_index`, from the decoded values.
-    fn apply(&self, rule_index: usize, keyer: &Keyer) -> Result<Option<String>, RowError> {
+    /// The new value of the column of rule `rule_index`, from the decoded values (or the
+    /// rule's cache).
+    fn apply(&mut self, rule_index: usize, keyer: &Keyer) -> Result<Option<String>, RowError> {
         let (position, rule) = &self.table.rules.rules[rule_index];
-        rule.apply(self.values[*position].as_deref(), keyer, &self.values)
-            .map_err(|reason| RowError::Transform(*position, reason))
+        let values = &self.values;
+        let input = values[*position].as_deref();
+        let compute = || rule.apply(input, keyer, values);
+        let output = match (input, &mut self.caches[rule_index]) {
+            (Some(input), Some(cache)) => cache.get_or_compute(input, compute),
+            _ => compute(),
+        };
+        output.map_err(|reason| RowError::Transform(*position, reason))
     }
 }
