@@ -144,6 +144,13 @@ pub fn encode(value: Option<&str>, out: &mut Vec<u8>) {
         out.extend_from_slice(b"\\N");
         return;
     };
+    if !value
+        .bytes()
+        .any(|byte| matches!(byte, b'\\' | b'\n' | b'\r' | b'\t'))
+    {
+        out.extend_from_slice(value.as_bytes());
+        return;
+    }
     for &byte in value.as_bytes() {
         match byte {
             b'\\' => out.extend_from_slice(b"\\\\"),
