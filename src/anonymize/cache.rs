@@ -22,7 +22,7 @@ impl OutputCache {
     const ENTRIES: usize = 4096;
 
     /// The output for `input`: a recent equal input's, else what `compute` gives. After its
-    /// first [`OutputCache::ENTRIES`] lookups, a cache that hit fewer than one in ten turns
+    /// first 4,096 lookups, a cache that hit fewer than one in ten turns
     /// itself off (a column of unique values, like e-mails, would only pay for it).
     pub fn get_or_compute<E>(
         &mut self,
