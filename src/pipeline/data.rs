@@ -5,7 +5,7 @@
 //! through without parsing. Memory per worker is one output buffer, whatever the table size.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use futures_util::StreamExt;
@@ -14,11 +14,10 @@ use tokio::task::JoinSet;
 
 use super::copy_binary::{self, TupleError, TupleReader};
 use super::copy_text::{self, RowSplitter};
-use super::leaks::{
-    Collected, Found, SourceTokens, Spool, SpoolColumns, TokenBatch, TokenCollector,
-};
+use super::leaks::{Collected, SpoolColumns, TokenCollector};
 use super::plan::{TableCopy, TablePlan};
 use super::progress::Progress;
+use super::token_spool::Spool;
 use super::{CopyOptions, Planned, TableResult};
 use crate::anonymize::{Keyer, OutputCache, TransformError};
 use crate::error::{CopyError, Error};
@@ -78,7 +77,7 @@ pub async fn copy_all(
     let queue = Arc::new(Mutex::new(pieces));
     let keyer = Arc::new(planned.keyer.clone());
     let mut set = JoinSet::new();
-    let tokens = Arc::new(Mutex::new(SourceTokens::empty()));
+    let hasher = foldhash::fast::RandomState::default();
     for _ in 0..workers {
         let source = snapshot_connection(&options.source, &planned.snapshot).await?;
         let mut writer = pg::connect(target, "target database", "restage copy").await?;
@@ -86,13 +85,13 @@ pub async fn copy_all(
             .execute(&mut writer)
             .await
             .map_err(database_error(target, "preparing a writer"))?;
-        let spool = Spool::new().map_err(spool_error("creating"))?;
+        let spool = Spool::new(hasher).map_err(spool_error("creating"))?;
         set.spawn(worker(
             (source, writer),
             queue.clone(),
             keyer.clone(),
             progress.clone(),
-            (TokenBatch::new(&tokens), spool),
+            spool,
         ));
     }
     let mut results = Vec::new();
@@ -116,24 +115,19 @@ pub async fn copy_all(
             }
         }
     }
-    // Every worker has finished: the set is whole.
-    let source = {
-        let mut set = tokens.lock().unwrap_or_else(PoisonError::into_inner);
-        std::mem::replace(&mut *set, SourceTokens::empty())
-    };
     let collected = Collected {
-        source,
+        hasher,
         spools,
         columns,
     };
     Ok((results, collected))
 }
 
-/// The error of a staging token spool (a temporary file) that could not be made or written.
+/// The error of a token spool (temporary files) that could not be made or written.
 fn spool_error(doing: &'static str) -> impl FnOnce(std::io::Error) -> Error {
     move |source| Error::Io {
         action: format!(
-            "{doing} a temporary file for the staging tokens of the leak check (is TMPDIR writable, with room?)"
+            "{doing} the token scan's temporary files (is TMPDIR writable, with room?)"
         ),
         source,
     }
@@ -195,14 +189,14 @@ enum RowError {
 /// Pieces still to copy, shared by the workers.
 pub type Queue = Arc<Mutex<VecDeque<Piece>>>;
 
-/// Copies pieces from the queue until it is empty; adds the source tokens of the rows it
-/// reads to `tokens` and spools those of the rows it writes.
+/// Copies pieces from the queue until it is empty; spools the tokens of the rows it reads and
+/// writes.
 pub async fn worker(
     (mut source, mut target): (PgConnection, PgConnection),
     queue: Queue,
     keyer: Arc<Keyer>,
     progress: Progress,
-    (mut tokens, mut spool): (TokenBatch, Spool),
+    mut spool: Spool,
 ) -> Result<(Vec<PieceResult>, Spool), CopyError> {
     let mut results = Vec::new();
     loop {
@@ -211,28 +205,23 @@ pub async fn worker(
             .map(|mut pieces| pieces.pop_front())
             .unwrap_or(None);
         let Some(piece) = next else {
-            tokens.flush();
             return Ok((results, spool));
         };
         let connections = (&mut source, &mut target);
-        let mut found = Found {
-            source: &mut tokens,
-            spool: &mut spool,
-        };
-        let result = copy_piece(connections, &piece, &keyer, &progress, &mut found).await?;
+        let result = copy_piece(connections, &piece, &keyer, &progress, &mut spool).await?;
         progress.piece_done(&piece.table.name);
         results.push(result);
     }
 }
 
 /// Streams one piece from the source through its rules into the target; the tokens of its
-/// rows go to `found`.
+/// rows go to `spool`.
 async fn copy_piece(
     (source, target): (&mut PgConnection, &mut PgConnection),
     piece: &Piece,
     keyer: &Keyer,
     progress: &Progress,
-    found: &mut Found<'_>,
+    spool: &mut Spool,
 ) -> Result<PieceResult, CopyError> {
     let table = &piece.table;
     let start = Instant::now();
@@ -257,7 +246,7 @@ async fn copy_piece(
     while let Some(chunk) = reader.next().await {
         let chunk = chunk.map_err(database)?;
         bytes += chunk.len() as u64;
-        rewriter.push(&chunk, keyer, found)?;
+        rewriter.push(&chunk, keyer, spool)?;
         if let Some(full) = rewriter.take_full() {
             progress.rows(
                 &table.name,
@@ -405,8 +394,8 @@ impl<'a> Rewriter<'a> {
     }
 
     /// Rewrites one chunk of the source's stream into the buffer; the tokens of its rows, as
-    /// read and as written, go to `found`.
-    fn push(&mut self, chunk: &[u8], keyer: &Keyer, found: &mut Found) -> Result<(), CopyError> {
+    /// read and as written, go to `spool`.
+    fn push(&mut self, chunk: &[u8], keyer: &Keyer, spool: &mut Spool) -> Result<(), CopyError> {
         let Rewriter {
             transformer,
             buffer,
@@ -433,7 +422,7 @@ impl<'a> Rewriter<'a> {
                     .push(chunk, |row| {
                         transformer.split(row);
                         let field = |index| (transformer.text_field(row, index), true);
-                        collector.row(field, |_| None, found);
+                        collector.row(field, |_| None, spool);
                         transformer.rows += 1;
                         Ok(())
                     })
@@ -446,7 +435,7 @@ impl<'a> Rewriter<'a> {
                 buffer.extend_from_slice(chunk);
                 self.tuples.push(chunk, |fields| {
                     let field = |index: usize| (fields.get(index).copied().flatten(), false);
-                    collector.row(field, |_| None, found);
+                    collector.row(field, |_| None, spool);
                     transformer.rows += 1;
                     Ok(())
                 })
@@ -456,14 +445,14 @@ impl<'a> Rewriter<'a> {
                 .push(chunk, |row| {
                     transformer.transform(row, keyer, buffer)?;
                     let field = |index| (transformer.text_field(row, index), true);
-                    collector.row(field, |index| transformer.rewritten(index), found);
+                    collector.row(field, |index| transformer.rewritten(index), spool);
                     Ok(())
                 })
                 .map_err(TupleError::Row),
             Mode::Binary => self.tuples.push(chunk, |fields| {
                 transformer.transform_binary(fields, keyer, buffer)?;
                 let field = |index: usize| (fields.get(index).copied().flatten(), false);
-                collector.row(field, |index| transformer.rewritten(index), found);
+                collector.row(field, |index| transformer.rewritten(index), spool);
                 Ok(())
             }),
         };

@@ -1,15 +1,10 @@
 //! The token scan of verification: every e-mail address, phone number and card number of the
 //! source — found by pattern in every text, json, array and composite column of the copied
-//! tables — is kept as a set of hashes, then every such column of staging is read in full,
-//! streamed, and each token found there is looked up. A hit is a leak, whatever the rule (or
-//! `keep`) that let it through. Memory is the set (8 bytes a distinct token) and one chunk of
-//! the stream; values never leave the scan, only counts.
-
-use std::collections::BTreeMap;
-use std::fs::File;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
-use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
-use std::sync::{Arc, Mutex};
+//! tables — is searched for in every such column of staging. A hit is a leak, whatever the
+//! rule (or `keep`) that let it through. In a copy, the workers find the tokens of both sides
+//! in the rows they copy; the rest is read from the databases. Tokens go to disk as keyed
+//! hashes and are joined there ([`super::token_spool`]), so memory stays flat; values never
+//! leave the scan, only counts.
 
 use foldhash::fast::RandomState;
 use futures_util::StreamExt;
@@ -17,6 +12,8 @@ use sqlx::postgres::PgConnection;
 
 use super::copy_text::{RowSplitter, fields};
 use super::plan::{TableCopy, TablePlan};
+pub use super::token_spool::TokenKind;
+use super::token_spool::{self, ColumnCounts, Finished, Spool};
 use crate::catalog::{Catalog, Column, Table, TypeCategory, quote};
 use crate::error::Error;
 use crate::pg::database_error;
@@ -24,33 +21,6 @@ use crate::secret::SecretUrl;
 
 /// Digits a phone number has at least: fewer are dates, times, amounts and codes.
 const PHONE_DIGITS: usize = 9;
-
-/// The kinds of tokens searched for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TokenKind {
-    Email,
-    Phone,
-    Card,
-}
-
-impl TokenKind {
-    /// The kind a spool record names (two bits).
-    fn from_bits(bits: u32) -> TokenKind {
-        match bits & 3 {
-            0 => TokenKind::Email,
-            1 => TokenKind::Phone,
-            _ => TokenKind::Card,
-        }
-    }
-
-    fn noun(self) -> &'static str {
-        match self {
-            TokenKind::Email => "e-mail address",
-            TokenKind::Phone => "phone number",
-            TokenKind::Card => "card number",
-        }
-    }
-}
 
 /// Which phone numbers count as tokens in a value, from the narrowest to the widest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -135,115 +105,6 @@ fn digits_of(text: &[u8], out: &mut Vec<u8>) {
     out.extend(text.iter().copied().filter(u8::is_ascii_digit));
 }
 
-/// A hasher for keys that are hashes already: the set's buckets come from the token's keyed
-/// hash as it is, so a lookup is one memory access (a sorted list took twenty).
-#[derive(Default)]
-struct AlreadyHashed(u64);
-
-impl Hasher for AlreadyHashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("only u64 hashes are stored")
-    }
-
-    fn write_u64(&mut self, hash: u64) {
-        self.0 = hash;
-    }
-}
-
-type HashSet = std::collections::HashSet<u64, BuildHasherDefault<AlreadyHashed>>;
-
-/// The source's tokens, as hashes (distinct). The hash (foldhash: fast on short keys, 64
-/// bits) is seeded at random for each run, so the set says nothing about the values outside
-/// this process.
-pub struct SourceTokens {
-    hasher: RandomState,
-    hashes: HashSet,
-}
-
-impl SourceTokens {
-    /// No token yet, with a new random key for the hash.
-    pub fn empty() -> SourceTokens {
-        SourceTokens {
-            hasher: RandomState::default(),
-            hashes: HashSet::default(),
-        }
-    }
-
-    fn add(&mut self, kind: TokenKind, token: &[u8]) {
-        let hash = self.hash(kind, token);
-        self.hashes.insert(hash);
-    }
-
-    /// How many distinct tokens the source holds.
-    fn len(&self) -> usize {
-        self.hashes.len()
-    }
-
-    /// Whether the source holds no token at all.
-    fn is_empty(&self) -> bool {
-        self.hashes.is_empty()
-    }
-
-    fn hash(&self, kind: TokenKind, token: &[u8]) -> u64 {
-        self.hasher.hash_one((kind, token))
-    }
-
-    fn contains(&self, kind: TokenKind, token: &[u8]) -> bool {
-        self.hashes.contains(&self.hash(kind, token))
-    }
-}
-
-/// Hashes a copy worker adds to the source's set, which all workers share: kept back and
-/// added a batch at a time, so that workers rarely wait for each other, and memory is one
-/// set (not one per worker and their union).
-pub struct TokenBatch {
-    hasher: RandomState,
-    pending: Vec<u64>,
-    shared: Arc<Mutex<SourceTokens>>,
-}
-
-impl TokenBatch {
-    /// Hashes added at once.
-    const SIZE: usize = 8192;
-
-    /// A batch for `shared`.
-    pub fn new(shared: &Arc<Mutex<SourceTokens>>) -> TokenBatch {
-        let hasher = shared.lock().map(|set| set.hasher).unwrap_or_default();
-        TokenBatch {
-            hasher,
-            pending: Vec::with_capacity(TokenBatch::SIZE),
-            shared: shared.clone(),
-        }
-    }
-
-    fn hash(&self, kind: TokenKind, token: &[u8]) -> u64 {
-        self.hasher.hash_one((kind, token))
-    }
-
-    fn insert(&mut self, hash: u64) {
-        self.pending.push(hash);
-        if self.pending.len() >= TokenBatch::SIZE {
-            self.flush();
-        }
-    }
-
-    fn add(&mut self, kind: TokenKind, token: &[u8]) {
-        let hash = self.hash(kind, token);
-        self.insert(hash);
-    }
-
-    /// Adds what is pending to the shared set.
-    pub fn flush(&mut self) {
-        if let Ok(mut set) = self.shared.lock() {
-            set.hashes.extend(self.pending.drain(..));
-        }
-    }
-}
-
 /// One staging column in which source tokens were found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leak {
@@ -274,68 +135,21 @@ impl std::fmt::Display for Leak {
 /// coincide like that; any hit of theirs is a leak.
 const PHONE_CHANCE_PCT: u64 = 1;
 
-/// What the scan of one staging column found.
-#[derive(Debug, Default)]
-struct ColumnHits {
-    /// Rows holding a source e-mail or card number.
-    rows: u64,
-    /// Rows holding a source phone number (and no e-mail or card).
-    phone_rows: u64,
-    /// Rows holding anything phone-shaped.
-    phone_shaped_rows: u64,
-    kinds: Vec<TokenKind>,
-    /// What the value being scanned holds so far: a source e-mail or card, a source phone,
-    /// anything phone-shaped.
-    value: (bool, bool, bool),
-}
-
-impl ColumnHits {
-    fn scan(&mut self, value: &[u8], source: &SourceTokens) {
-        tokens(value, Phones::Anywhere, |kind, token| {
-            self.token(kind, source.contains(kind, token))
-        });
-        self.end_value();
+/// The leak the values of one staging column show, if any: an e-mail or card at all, phones
+/// above chance.
+fn leak_of(mut counts: ColumnCounts, table: &str, column: &str) -> Option<Leak> {
+    let phones_leak = counts.phone_rows * 100 > counts.phone_shaped_rows * PHONE_CHANCE_PCT;
+    if !phones_leak {
+        counts.kinds.retain(|kind| *kind != TokenKind::Phone);
     }
-
-    /// One token of the value being scanned, and whether the source holds it.
-    fn token(&mut self, kind: TokenKind, in_source: bool) {
-        let (hit, phone_hit, phone_shaped) = &mut self.value;
-        *phone_shaped |= kind == TokenKind::Phone;
-        if in_source {
-            if kind == TokenKind::Phone {
-                *phone_hit = true;
-            } else {
-                *hit = true;
-            }
-            if !self.kinds.contains(&kind) {
-                self.kinds.push(kind);
-            }
-        }
-    }
-
-    /// Counts the value scanned and starts the next.
-    fn end_value(&mut self) {
-        let (hit, phone_hit, phone_shaped) = std::mem::take(&mut self.value);
-        self.rows += u64::from(hit);
-        self.phone_rows += u64::from(phone_hit && !hit);
-        self.phone_shaped_rows += u64::from(phone_shaped);
-    }
-
-    /// The leak this column shows, if any: an e-mail or card at all, phones above chance.
-    fn leak(mut self, table: &str, column: &str) -> Option<Leak> {
-        let phones_leak = self.phone_rows * 100 > self.phone_shaped_rows * PHONE_CHANCE_PCT;
-        if !phones_leak {
-            self.kinds.retain(|kind| *kind != TokenKind::Phone);
-        }
-        let rows = self.rows + if phones_leak { self.phone_rows } else { 0 };
-        self.kinds.sort_unstable();
-        (rows > 0).then(|| Leak {
-            table: table.to_owned(),
-            column: column.to_owned(),
-            rows,
-            kinds: self.kinds,
-        })
-    }
+    let rows = counts.rows + if phones_leak { counts.phone_rows } else { 0 };
+    counts.kinds.sort_unstable();
+    (rows > 0).then(|| Leak {
+        table: table.to_owned(),
+        column: column.to_owned(),
+        rows,
+        kinds: counts.kinds,
+    })
 }
 
 /// The columns of `table` whose values can hold text (text, json and jsonb, arrays and
@@ -389,8 +203,8 @@ struct TokenField {
 pub struct SpoolColumns(Vec<(String, String)>);
 
 /// Collects tokens from the rows a copy worker copies, so that neither database is read a
-/// second time for the token scan: the source's tokens into its set, staging's (the values
-/// as written) into a [`Spool`]. It covers the columns of one table that the scan searches
+/// second time for the token scan: the source's, and staging's (the values as written), into
+/// the worker's [`Spool`]. It covers the columns of one table that the scan searches
 /// and that the copy reads as text: all in a text-format copy; in a binary one, those whose
 /// binary form is their text.
 #[derive(Debug, Clone, Default)]
@@ -442,7 +256,7 @@ impl TokenCollector {
         &mut self,
         field: impl Fn(usize) -> (Option<&'r [u8]>, bool),
         rewritten: impl Fn(usize) -> Option<Option<&'r str>>,
-        found: &mut Found<'_>,
+        spool: &mut Spool,
     ) {
         for index in 0..self.fields.len() {
             let wanted = self.fields[index].clone();
@@ -451,29 +265,28 @@ impl TokenCollector {
                 None => {
                     let Some(input) = input else { continue };
                     let text = self.as_copy_text(input, escaped);
-                    found.spool.start_value();
+                    spool.start_value(wanted.column);
                     each_token(text, |kind, token, needs| {
-                        let hash = found.source.hash(kind, token);
+                        let hash = spool.hash(kind, token);
                         if needs <= wanted.phones {
-                            found.source.insert(hash);
+                            spool.source(hash);
                         }
-                        found.spool.push(wanted.column, kind, hash);
+                        spool.staging(kind, hash);
                     });
                 }
                 Some(output) => {
                     if let Some(input) = input {
                         let text = self.as_copy_text(input, escaped);
                         tokens(text, wanted.phones, |kind, token| {
-                            found.source.add(kind, token)
+                            spool.add_source(kind, token)
                         });
                     }
                     let Some(output) = output else { continue };
                     let text = self.as_copy_text(output.as_bytes(), false);
-                    found.spool.start_value();
+                    spool.start_value(wanted.column);
                     each_token(text, |kind, token, _| {
-                        found
-                            .spool
-                            .push(wanted.column, kind, found.source.hash(kind, token))
+                        let hash = spool.hash(kind, token);
+                        spool.staging(kind, hash);
                     });
                 }
             }
@@ -492,101 +305,11 @@ impl TokenCollector {
     }
 }
 
-/// Where a copy worker puts what it finds: the source's tokens and staging's spool.
-pub struct Found<'a> {
-    pub source: &'a mut TokenBatch,
-    pub spool: &'a mut Spool,
-}
-
-/// Staging's tokens as the copy workers write them: each a 4-byte tag (spool column number,
-/// kind, whether it starts a value) and its 8-byte hash, in an unnamed temporary file, read
-/// back once the source's set is complete. Memory stays one buffer, whatever the size.
-pub struct Spool {
-    file: BufWriter<File>,
-    /// The first write error; reported when the spool is finished.
-    error: Option<std::io::Error>,
-    starts_value: bool,
-}
-
-impl Spool {
-    /// An empty spool in a new temporary file.
-    pub fn new() -> std::io::Result<Spool> {
-        Ok(Spool {
-            file: BufWriter::with_capacity(256 * 1024, tempfile::tempfile()?),
-            error: None,
-            starts_value: false,
-        })
-    }
-
-    /// The next token pushed starts a new value.
-    fn start_value(&mut self) {
-        self.starts_value = true;
-    }
-
-    fn push(&mut self, column: u32, kind: TokenKind, hash: u64) {
-        let tag = column << 3 | (kind as u32) << 1 | u32::from(self.starts_value);
-        self.starts_value = false;
-        if self.error.is_none() {
-            let mut record = [0u8; 12];
-            record[..4].copy_from_slice(&tag.to_le_bytes());
-            record[4..].copy_from_slice(&hash.to_le_bytes());
-            if let Err(error) = self.file.write_all(&record) {
-                self.error = Some(error);
-            }
-        }
-    }
-
-    /// The spool written, rewound for reading, or the first error writing it.
-    pub fn finish(self) -> std::io::Result<File> {
-        if let Some(error) = self.error {
-            return Err(error);
-        }
-        let mut file = self.file.into_inner().map_err(|error| error.into_error())?;
-        file.seek(SeekFrom::Start(0))?;
-        Ok(file)
-    }
-}
-
-/// Reads spooled staging tokens and counts, per spool column, the values holding source
-/// tokens.
-fn scan_spool(
-    file: File,
-    source: &SourceTokens,
-    hits: &mut BTreeMap<u32, ColumnHits>,
-) -> std::io::Result<()> {
-    let mut reader = BufReader::with_capacity(256 * 1024, file);
-    let mut record = [0u8; 12];
-    let mut current: Option<u32> = None;
-    loop {
-        match reader.read_exact(&mut record) {
-            Ok(()) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => break,
-            Err(error) => return Err(error),
-        }
-        let tag = u32::from_le_bytes(record[..4].try_into().expect("4 bytes"));
-        let hash = u64::from_le_bytes(record[4..].try_into().expect("8 bytes"));
-        let column = tag >> 3;
-        if tag & 1 == 1
-            && let Some(previous) = current
-        {
-            hits.entry(previous).or_default().end_value();
-        }
-        current = Some(column);
-        hits.entry(column).or_default().token(
-            TokenKind::from_bits(tag >> 1),
-            source.hashes.contains(&hash),
-        );
-    }
-    if let Some(previous) = current {
-        hits.entry(previous).or_default().end_value();
-    }
-    Ok(())
-}
-
 /// What the copy workers collected for the token scan.
 pub struct Collected {
-    pub source: SourceTokens,
-    pub spools: Vec<File>,
+    /// The seed of the hash every spool of the run uses.
+    pub hasher: RandomState,
+    pub spools: Vec<Finished>,
     pub columns: SpoolColumns,
 }
 
@@ -678,7 +401,7 @@ pub struct TokenScan {
 /// The whole token scan: the source's tokens, then staging searched for them. After a copy,
 /// `collected` holds what its workers found in the rows they read and wrote, and only what
 /// they did not see is read: from the source (`source_tokens`), from staging
-/// (`scan_staging`). Without it, both are read in full. It needs the loaded rows only, not
+/// (`staging_tokens`). Without it, both are read in full. It needs the loaded rows only, not
 /// their indexes, so a copy runs it beside its post-data step.
 pub async fn token_scan(
     source: &mut PgConnection,
@@ -689,51 +412,70 @@ pub async fn token_scan(
     collected: Option<Collected>,
 ) -> Result<TokenScan, Error> {
     let started = std::time::Instant::now();
-    let (set, spools, spooled) = match collected {
-        Some(collected) => (Some(collected.source), collected.spools, collected.columns),
-        None => (None, Vec::new(), SpoolColumns::default()),
+    let after_copy = collected.is_some();
+    let Collected {
+        hasher,
+        mut spools,
+        mut columns,
+    } = collected.unwrap_or_else(|| Collected {
+        hasher: RandomState::default(),
+        spools: Vec::new(),
+        columns: SpoolColumns::default(),
+    });
+    let spool_failed = |doing: &str| {
+        let action =
+            format!("{doing} the token scan's temporary files (is TMPDIR writable, with room?)");
+        move |source| Error::Io { action, source }
     };
-    let tokens = source_tokens(source, source_url, catalog, plans, set).await?;
-    let mut leaks = Vec::new();
-    if !tokens.is_empty() {
-        let mut hits = BTreeMap::new();
-        for spool in spools {
-            scan_spool(spool, &tokens, &mut hits).map_err(|source| Error::Io {
-                action: "reading the copy's staging tokens back from a temporary file".into(),
-                source,
-            })?;
-        }
-        leaks.extend(hits.into_iter().filter_map(|(column, hits)| {
-            let (table, name) = &spooled.0[column as usize];
-            hits.leak(table, name)
-        }));
-        let mut staging =
-            crate::pg::connect(staging_url, "staging database", "restage verify").await?;
-        let read = scan_staging(&mut staging, staging_url, catalog, plans, &tokens, &spooled);
-        leaks.extend(read.await?);
-        leaks.sort_by(|a, b| (&a.table, &a.column).cmp(&(&b.table, &b.column)));
-    }
+    let mut read = Spool::new(hasher).map_err(spool_failed("creating"))?;
+    source_tokens(source, source_url, catalog, plans, after_copy, &mut read).await?;
+    let mut staging = crate::pg::connect(staging_url, "staging database", "restage verify").await?;
+    staging_tokens(
+        &mut staging,
+        staging_url,
+        catalog,
+        plans,
+        &mut columns,
+        &mut read,
+    )
+    .await?;
+    spools.push(read.finish().map_err(spool_failed("writing"))?);
+    let joined = tokio::task::spawn_blocking(move || token_spool::join(spools))
+        .await
+        .map_err(|source| Error::Worker {
+            what: "the token scan's join",
+            source,
+        })?
+        .map_err(spool_failed("reading"))?;
+    let mut leaks: Vec<Leak> = joined
+        .columns
+        .into_iter()
+        .filter_map(|(column, counts)| {
+            let (table, name) = &columns.0[column as usize];
+            leak_of(counts, table, name)
+        })
+        .collect();
+    leaks.sort_by(|a, b| (&a.table, &a.column).cmp(&(&b.table, &b.column)));
     Ok(TokenScan {
-        source_tokens: tokens.len(),
+        source_tokens: joined.source_tokens,
         leaks,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
 
-/// Collects the tokens of the copied tables of the source (`connection` in the copy's
+/// Spools the tokens of the copied tables of the source (`connection` in the copy's
 /// snapshot): all rows, whatever the plan filters, since a filtered-out row's e-mail is as
-/// personal as any. Given what copy workers `collected`, it reads only what they did not
-/// see: the rows the plan filtered out, and the columns a binary copy carries in another
-/// form than text (and generated ones, which are not copied).
+/// personal as any. `after_copy`, it reads only what the copy workers did not see: the rows
+/// the plan filtered out, and the columns a binary copy carries in another form than text
+/// (and generated ones, which are not copied).
 async fn source_tokens(
     connection: &mut PgConnection,
     url: &SecretUrl,
     catalog: &Catalog,
     plans: &[TablePlan],
-    collected: Option<SourceTokens>,
-) -> Result<SourceTokens, Error> {
-    let after_copy = collected.is_some();
-    let mut set = collected.unwrap_or_else(SourceTokens::empty);
+    after_copy: bool,
+    spool: &mut Spool,
+) -> Result<(), Error> {
     for plan in plans.iter().filter(|plan| !plan.schema_only) {
         let Some(table) = catalog.tables.get(&plan.table).filter(|t| t.kind == 'r') else {
             continue;
@@ -771,46 +513,53 @@ async fn source_tokens(
                 &columns,
                 condition,
                 |index, value| {
-                    tokens(value, phones[index], |kind, token| set.add(kind, token));
+                    tokens(value, phones[index], |kind, token| {
+                        spool.add_source(kind, token)
+                    });
                 },
             )
             .await?;
         }
     }
-    Ok(set)
+    Ok(())
 }
 
-/// Reads every text, json, array and composite column of every table of staging but those
-/// the copy `spooled`, and reports the columns that hold any of `source`'s tokens.
-async fn scan_staging(
+/// Spools the tokens of every text, json, array and composite column of every table of
+/// staging but those `columns` already numbers (the copy spooled them), numbering the ones
+/// it reads.
+async fn staging_tokens(
     connection: &mut PgConnection,
     url: &SecretUrl,
     catalog: &Catalog,
     plans: &[TablePlan],
-    source: &SourceTokens,
-    spooled: &SpoolColumns,
-) -> Result<Vec<Leak>, Error> {
-    let mut leaks = Vec::new();
+    columns: &mut SpoolColumns,
+    spool: &mut Spool,
+) -> Result<(), Error> {
     for table in catalog.tables.values().filter(|table| table.kind == 'r') {
         let name = table.profile_name();
-        let columns: Vec<&Column> = scanned_columns(table, plans)
+        let unread: Vec<&Column> = scanned_columns(table, plans)
             .into_iter()
-            .filter(|column| !spooled.0.iter().any(|s| s.0 == name && s.1 == column.name))
+            .filter(|column| !columns.0.iter().any(|s| s.0 == name && s.1 == column.name))
             .collect();
-        if columns.is_empty() {
+        if unread.is_empty() {
             continue;
         }
-        let mut hits: BTreeMap<usize, ColumnHits> = BTreeMap::new();
-        stream_columns(connection, url, table, &columns, None, |index, value| {
-            hits.entry(index).or_default().scan(value, source);
+        let first = columns.0.len() as u32;
+        columns.0.extend(
+            unread
+                .iter()
+                .map(|column| (name.clone(), column.name.clone())),
+        );
+        stream_columns(connection, url, table, &unread, None, |index, value| {
+            spool.start_value(first + index as u32);
+            tokens(value, Phones::Anywhere, |kind, token| {
+                let hash = spool.hash(kind, token);
+                spool.staging(kind, hash);
+            });
         })
         .await?;
-        leaks.extend(
-            hits.into_iter()
-                .filter_map(|(index, hits)| hits.leak(&name, &columns[index].name)),
-        );
     }
-    Ok(leaks)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -854,29 +603,33 @@ mod tests {
         assert!(found("4111 1111 1111 1112", Phones::International).is_empty());
     }
 
-    fn source_of(values: &[&str]) -> SourceTokens {
-        let mut set = SourceTokens::empty();
-        for value in values {
+    /// The leak of column `c` of table `t` that a read of `staging` finds against `source`
+    /// (its whole values being phone numbers of a ruled phone column), as `staging_tokens`
+    /// and `source_tokens` spool them.
+    fn scanned(source: &[&str], staging: &[String]) -> Option<Leak> {
+        let mut spool = Spool::new(RandomState::default()).expect("spool");
+        for value in source {
             tokens(value.as_bytes(), Phones::AlsoWholeValues, |kind, token| {
-                set.add(kind, token)
+                spool.add_source(kind, token)
             });
         }
-        set
-    }
-
-    fn scanned(source: &SourceTokens, values: &[String]) -> Option<Leak> {
-        let mut hits = ColumnHits::default();
-        for value in values {
-            hits.scan(value.as_bytes(), source);
+        for value in staging {
+            spool.start_value(0);
+            tokens(value.as_bytes(), Phones::Anywhere, |kind, token| {
+                let hash = spool.hash(kind, token);
+                spool.staging(kind, hash);
+            });
         }
-        hits.leak("t", "c")
+        let joined = token_spool::join(vec![spool.finish().expect("written")]).expect("joined");
+        let counts = joined.columns.get(&0).cloned().unwrap_or_default();
+        leak_of(counts, "t", "c")
     }
 
-    /// Rows as a copy worker sees them, through its collector and spool, give the same
-    /// verdict as a scan of the staging column: for a kept column, a rewritten one, NULLs,
-    /// and values that need escaping.
+    /// Rows as a copy worker sees them, through its collector, give the same verdict as a
+    /// read of the staging column: for a kept column, a rewritten one, NULLs, and values
+    /// that need escaping.
     #[test]
-    fn the_spool_of_a_copy_finds_what_a_scan_of_staging_finds() {
+    fn what_a_copy_collects_finds_what_a_read_of_staging_finds() {
         let rows: Vec<(Option<&str>, Option<Option<&str>>)> = vec![
             (Some("ann@mail.example"), None),
             (Some("bob@mail.example"), Some(Some("fake.x@example.com"))),
@@ -887,9 +640,7 @@ mod tests {
             (None, None),
             (Some("+44 20 7946 0001"), Some(None)),
         ];
-        let shared = Arc::new(Mutex::new(SourceTokens::empty()));
-        let mut batch = TokenBatch::new(&shared);
-        let mut spool = Spool::new().expect("spool");
+        let mut spool = Spool::new(RandomState::default()).expect("spool");
         let mut collector = TokenCollector {
             fields: vec![TokenField {
                 field: 0,
@@ -899,43 +650,34 @@ mod tests {
             escaped: Vec::new(),
         };
         for (input, output) in &rows {
-            let mut found = Found {
-                source: &mut batch,
-                spool: &mut spool,
-            };
             collector.row(
                 |_| (input.map(str::as_bytes), false),
                 |_| *output,
-                &mut found,
+                &mut spool,
             );
         }
-        batch.flush();
-        drop(batch);
-        let source = Arc::try_unwrap(shared)
-            .ok()
-            .and_then(|set| set.into_inner().ok())
-            .expect("the only owner");
-        let mut spooled = BTreeMap::new();
-        scan_spool(spool.finish().expect("written"), &source, &mut spooled).expect("read");
-        let mut read = ColumnHits::default();
-        for (input, output) in &rows {
-            if let Some(text) = output.unwrap_or(*input) {
+        let joined = token_spool::join(vec![spool.finish().expect("written")]).expect("joined");
+        let collected = leak_of(joined.columns[&0].clone(), "t", "c");
+        let inputs: Vec<&str> = rows.iter().filter_map(|(input, _)| *input).collect();
+        let written: Vec<String> = rows
+            .iter()
+            .filter_map(|(input, output)| output.unwrap_or(*input))
+            .map(|text| {
                 let mut escaped = Vec::new();
                 escape_like_copy(text.as_bytes(), &mut escaped);
-                read.scan(&escaped, &source);
-            }
-        }
-        let spooled = spooled.remove(&0).and_then(|hits| hits.leak("t", "c"));
-        assert_eq!(spooled, read.leak("t", "c"));
+                String::from_utf8(escaped).expect("text")
+            })
+            .collect();
+        assert_eq!(collected, scanned(&inputs, &written));
         assert_eq!(
-            spooled.map(|leak| (leak.rows, leak.kinds)),
+            collected.map(|leak| (leak.rows, leak.kinds)),
             Some((2, vec![TokenKind::Email]))
         );
     }
 
     #[test]
     fn a_phone_equal_by_chance_is_no_leak_but_a_kept_column_of_phones_is() {
-        let source = source_of(&["555 010 0001", "ann@mail.example"]);
+        let source = ["555 010 0001", "ann@mail.example"];
         let fakes: Vec<String> = (2..=300).map(|n| format!("555 010 {n:04}")).collect();
         let one_in_300: Vec<String> = fakes
             .iter()

@@ -15,6 +15,7 @@ pub mod progress;
 pub mod report;
 pub mod schema;
 pub mod swap;
+pub mod token_spool;
 pub mod validate;
 pub mod verify;
 

@@ -148,7 +148,7 @@ pub async fn verify(
         method: format!(
             "ruled columns: the first {SAMPLE_ROWS} rows by primary key compared with the source's; \
              token scan: every e-mail, phone and card number of the source's text, json, array and \
-             composite columns ({} distinct, as keyed hashes) searched for in every row of every such \
+             composite columns ({} distinct, as keyed hashes joined on disk) searched for in every row of every such \
              column of staging",
             scan.source_tokens
         ),
