@@ -1015,6 +1015,41 @@ fn check_samples_whole_tables_through_partitions_children_arrays_and_composites(
     assert_eq!(check(&source, &empty).stderr, found.stderr);
 }
 
+/// The copy keeps its schema dump and the token scan's spools in `TMPDIR`: without one it
+/// cannot write to, it fails saying so, and staging is as it was.
+#[test]
+fn an_unwritable_tmpdir_fails_the_copy_and_leaves_staging_alone() {
+    let source = production();
+    let mut staging = staging();
+    let dir = work_dir();
+    let missing = dir.path().join("no-such-directory");
+    run(restage(dir.path())
+        .args([
+            "copy",
+            "--yes",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+        ])
+        .arg(staging.url())
+        .arg("--anonymizers")
+        .arg(repo_file("anonymizers/default.toml"))
+        .env("RESTAGE_ANONYMIZE_KEY", KEY)
+        .env("TMPDIR", &missing))
+    .assert_code(1)
+    .assert_clean_failure("s3cr3t")
+    .assert_stderr_contains("is TMPDIR writable");
+    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
+    assert_eq!(
+        staging.scalar(&format!(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE '{}%'",
+            staging.name
+        )),
+        "1",
+        "a half-built database was left beside staging"
+    );
+}
+
 #[test]
 fn a_keep_on_customer_emails_fails_the_copy_before_the_swap() {
     let source = production();

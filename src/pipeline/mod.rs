@@ -358,7 +358,9 @@ async fn load(
 
     out.step("Creating the schema (pre-data)");
     let workdir = tempfile::tempdir().map_err(|source| Error::Io {
-        action: "creating a temporary directory".into(),
+        action:
+            "creating a temporary directory for the schema dump (is TMPDIR writable, with room?)"
+                .into(),
         source,
     })?;
     let archive = schema::dump(source, &planned.snapshot, workdir.path()).await?;
