@@ -1015,6 +1015,19 @@ fn check_samples_whole_tables_through_partitions_children_arrays_and_composites(
     assert_eq!(check(&source, &empty).stderr, found.stderr);
 }
 
+/// Staging still holds its old data, and no half-built database was left beside it.
+fn assert_staging_as_it_was(staging: &mut TestDb) {
+    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
+    assert_eq!(
+        staging.scalar(&format!(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE '{}%'",
+            staging.name
+        )),
+        "1",
+        "a half-built database was left beside staging"
+    );
+}
+
 /// The copy keeps its schema dump and the token scan's spools in `TMPDIR`: without one it
 /// cannot write to, it fails saying so, and staging is as it was.
 #[test]
@@ -1039,15 +1052,7 @@ fn an_unwritable_tmpdir_fails_the_copy_and_leaves_staging_alone() {
     .assert_code(1)
     .assert_clean_failure("s3cr3t")
     .assert_stderr_contains("is TMPDIR writable");
-    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
-    assert_eq!(
-        staging.scalar(&format!(
-            "SELECT count(*) FROM pg_database WHERE datname LIKE '{}%'",
-            staging.name
-        )),
-        "1",
-        "a half-built database was left beside staging"
-    );
+    assert_staging_as_it_was(&mut staging);
 }
 
 #[test]
@@ -1066,15 +1071,7 @@ fn a_keep_on_customer_emails_fails_the_copy_before_the_swap() {
         .assert_code(1)
         .assert_clean_failure("s3cr3t")
         .assert_stderr_contains("customers.email: 500 rows hold a source e-mail address");
-    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
-    assert_eq!(
-        staging.scalar(&format!(
-            "SELECT count(*) FROM pg_database WHERE datname LIKE '{}%'",
-            staging.name
-        )),
-        "1",
-        "a half-built database was left beside staging"
-    );
+    assert_staging_as_it_was(&mut staging);
 }
 
 /// The copy collects the tokens of the rows it reads and writes, whatever way a table

@@ -65,20 +65,23 @@ pub fn decode(field: &[u8]) -> Option<String> {
 /// [`decode`] into `slot`, reusing the string it holds: one allocation per column and
 /// piece, not one per value.
 pub fn decode_into(field: &[u8], slot: &mut Option<String>) {
-    if field == b"\\N" {
-        *slot = None;
-        return;
-    }
-    let mut bytes = slot.take().map(String::into_bytes).unwrap_or_default();
-    bytes.clear();
-    unescape(field, &mut bytes);
-    *slot = Some(utf8_or_replaced(bytes));
+    fill_slot(slot, (field != b"\\N").then_some(field), unescape);
 }
 
-/// The bytes as a string, invalid sequences replaced.
-pub fn utf8_or_replaced(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes)
-        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+/// Sets `slot` to what `fill` writes of `value` (`None` for NULL), reusing the string it
+/// holds. Invalid UTF-8 is replaced.
+pub fn fill_slot(
+    slot: &mut Option<String>,
+    value: Option<&[u8]>,
+    fill: impl FnOnce(&[u8], &mut Vec<u8>),
+) {
+    let mut bytes = slot.take().map(String::into_bytes).unwrap_or_default();
+    *slot = value.map(|value| {
+        bytes.clear();
+        fill(value, &mut bytes);
+        String::from_utf8(bytes)
+            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    });
 }
 
 /// Appends the value of an escaped field to `bytes`.
@@ -140,24 +143,42 @@ fn unescape(field: &[u8], bytes: &mut Vec<u8>) {
 
 /// Appends a value in COPY text form (`\N` for NULL).
 pub fn encode(value: Option<&str>, out: &mut Vec<u8>) {
-    let Some(value) = value else {
-        out.extend_from_slice(b"\\N");
-        return;
-    };
-    if !value
-        .bytes()
-        .any(|byte| matches!(byte, b'\\' | b'\n' | b'\r' | b'\t'))
-    {
-        out.extend_from_slice(value.as_bytes());
+    match value {
+        Some(value) => escape(value.as_bytes(), out),
+        None => out.extend_from_slice(b"\\N"),
+    }
+}
+
+/// The letter `COPY … TO STDOUT` writes after a backslash for `byte`, if it escapes it.
+fn escape_letter(byte: u8) -> Option<u8> {
+    match byte {
+        b'\\' => Some(b'\\'),
+        0x08 => Some(b'b'),
+        0x0c => Some(b'f'),
+        b'\n' => Some(b'n'),
+        b'\r' => Some(b'r'),
+        b'\t' => Some(b't'),
+        0x0b => Some(b'v'),
+        _ => None,
+    }
+}
+
+/// Whether `value` has a byte that [`escape`] escapes.
+pub fn needs_escape(value: &[u8]) -> bool {
+    value.iter().any(|&byte| escape_letter(byte).is_some())
+}
+
+/// Appends `value` escaped exactly as `COPY … TO STDOUT` writes text (so that what is
+/// written is also what the server would send back).
+pub fn escape(value: &[u8], out: &mut Vec<u8>) {
+    if !needs_escape(value) {
+        out.extend_from_slice(value);
         return;
     }
-    for &byte in value.as_bytes() {
-        match byte {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            _ => out.push(byte),
+    for &byte in value {
+        match escape_letter(byte) {
+            Some(letter) => out.extend_from_slice(&[b'\\', letter]),
+            None => out.push(byte),
         }
     }
 }

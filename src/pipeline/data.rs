@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use super::copy_binary::{self, TupleError, TupleReader};
 use super::copy_text::{self, RowSplitter};
-use super::leaks::{Collected, SpoolColumns, TokenCollector};
+use super::leaks::{self, Collected, SpoolColumns, TokenCollector};
 use super::plan::{TableCopy, TablePlan};
 use super::progress::Progress;
 use super::token_spool::Spool;
@@ -85,7 +85,7 @@ pub async fn copy_all(
             .execute(&mut writer)
             .await
             .map_err(database_error(target, "preparing a writer"))?;
-        let spool = Spool::new(hasher).map_err(spool_error("creating"))?;
+        let spool = Spool::new(hasher).map_err(leaks::spool_error("creating"))?;
         set.spawn(worker(
             (source, writer),
             queue.clone(),
@@ -100,7 +100,7 @@ pub async fn copy_all(
         match joined {
             Ok(Ok((mut pieces, spool))) => {
                 results.append(&mut pieces);
-                spools.push(spool.finish().map_err(spool_error("writing"))?);
+                spools.push(spool.finish().map_err(leaks::spool_error("writing"))?);
             }
             Ok(Err(error)) => {
                 set.abort_all();
@@ -121,16 +121,6 @@ pub async fn copy_all(
         columns,
     };
     Ok((results, collected))
-}
-
-/// The error of a token spool (temporary files) that could not be made or written.
-fn spool_error(doing: &'static str) -> impl FnOnce(std::io::Error) -> Error {
-    move |source| Error::Io {
-        action: format!(
-            "{doing} the token scan's temporary files (is TMPDIR writable, with room?)"
-        ),
-        source,
-    }
 }
 
 /// A source connection reading the leader's snapshot.
@@ -659,11 +649,8 @@ impl<'a> RowTransformer<'a> {
         }
         for &field in &self.decode_fields {
             let slot = &mut self.values[self.field_columns[field]];
-            let mut reused = slot.take().map(String::into_bytes).unwrap_or_default();
-            *slot = fields[field].map(|bytes| {
-                reused.clear();
-                reused.extend_from_slice(bytes);
-                copy_text::utf8_or_replaced(reused)
+            copy_text::fill_slot(slot, fields[field], |bytes, out| {
+                out.extend_from_slice(bytes)
             });
         }
         copy_binary::write_count(fields.len(), out);

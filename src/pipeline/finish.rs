@@ -78,7 +78,7 @@ pub async fn analyze_as_indexed(
     let mut analyzed = BTreeSet::new();
     loop {
         let finished = *post_data_done.borrow_and_update();
-        let ready: Vec<String> = relations(&mut connection, target, "'r', 'p'")
+        let ready: Vec<String> = index_counts(&mut connection, target)
             .await?
             .into_iter()
             .filter(|(table, indexes)| {

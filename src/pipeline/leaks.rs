@@ -10,7 +10,7 @@ use foldhash::fast::RandomState;
 use futures_util::StreamExt;
 use sqlx::postgres::PgConnection;
 
-use super::copy_text::{RowSplitter, fields};
+use super::copy_text::{self, RowSplitter, fields};
 use super::plan::{TableCopy, TablePlan};
 pub use super::token_spool::TokenKind;
 use super::token_spool::{self, ColumnCounts, Finished, Spool};
@@ -189,7 +189,7 @@ fn source_phones(plan: &TablePlan, column: &Column) -> Phones {
 }
 
 /// Where a copy worker finds one column's tokens in the rows it reads and writes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct TokenField {
     /// The field's index in the copied row.
     field: usize,
@@ -259,7 +259,7 @@ impl TokenCollector {
         spool: &mut Spool,
     ) {
         for index in 0..self.fields.len() {
-            let wanted = self.fields[index].clone();
+            let wanted = self.fields[index];
             let (input, escaped) = field(wanted.field);
             match rewritten(wanted.field) {
                 None => {
@@ -283,11 +283,7 @@ impl TokenCollector {
                     }
                     let Some(output) = output else { continue };
                     let text = self.as_copy_text(output.as_bytes(), false);
-                    spool.start_value(wanted.column);
-                    each_token(text, |kind, token, _| {
-                        let hash = spool.hash(kind, token);
-                        spool.staging(kind, hash);
-                    });
+                    spool_staging_value(spool, wanted.column, text);
                 }
             }
         }
@@ -296,13 +292,29 @@ impl TokenCollector {
     /// `value` in the COPY text form: as it is when `escaped`, else escaped as `COPY … TO
     /// STDOUT` writes text.
     fn as_copy_text<'v>(&'v mut self, value: &'v [u8], escaped: bool) -> &'v [u8] {
-        if escaped || !value.iter().any(|&byte| byte == b'\\' || byte < b' ') {
+        if escaped || !copy_text::needs_escape(value) {
             return value;
         }
         self.escaped.clear();
-        escape_like_copy(value, &mut self.escaped);
+        copy_text::escape(value, &mut self.escaped);
         &self.escaped
     }
+}
+
+/// Spools the tokens of one staging value (COPY text) of spool column `column`.
+fn spool_staging_value(spool: &mut Spool, column: u32, text: &[u8]) {
+    spool.start_value(column);
+    tokens(text, Phones::Anywhere, |kind, token| {
+        let hash = spool.hash(kind, token);
+        spool.staging(kind, hash);
+    });
+}
+
+/// The error of the token scan's temporary files that could not be made, written or read.
+pub fn spool_error(doing: &str) -> impl FnOnce(std::io::Error) -> Error + use<> {
+    let action =
+        format!("{doing} the token scan's temporary files (is TMPDIR writable, with room?)");
+    move |source| Error::Io { action, source }
 }
 
 /// What the copy workers collected for the token scan.
@@ -311,26 +323,6 @@ pub struct Collected {
     pub hasher: RandomState,
     pub spools: Vec<Finished>,
     pub columns: SpoolColumns,
-}
-
-/// Appends `value` escaped as `COPY … TO STDOUT` writes text.
-fn escape_like_copy(value: &[u8], out: &mut Vec<u8>) {
-    for &byte in value {
-        let escaped = match byte {
-            b'\\' => b'\\',
-            0x08 => b'b',
-            0x0c => b'f',
-            b'\n' => b'n',
-            b'\r' => b'r',
-            b'\t' => b't',
-            0x0b => b'v',
-            _ => {
-                out.push(byte);
-                continue;
-            }
-        };
-        out.extend_from_slice(&[b'\\', escaped]);
-    }
 }
 
 /// The searched columns of `table` that a copy of it reads as text, with their field index
@@ -422,12 +414,7 @@ pub async fn token_scan(
         spools: Vec::new(),
         columns: SpoolColumns::default(),
     });
-    let spool_failed = |doing: &str| {
-        let action =
-            format!("{doing} the token scan's temporary files (is TMPDIR writable, with room?)");
-        move |source| Error::Io { action, source }
-    };
-    let mut read = Spool::new(hasher).map_err(spool_failed("creating"))?;
+    let mut read = Spool::new(hasher).map_err(spool_error("creating"))?;
     source_tokens(source, source_url, catalog, plans, after_copy, &mut read).await?;
     let mut staging = crate::pg::connect(staging_url, "staging database", "restage verify").await?;
     staging_tokens(
@@ -439,14 +426,14 @@ pub async fn token_scan(
         &mut read,
     )
     .await?;
-    spools.push(read.finish().map_err(spool_failed("writing"))?);
+    spools.push(read.finish().map_err(spool_error("writing"))?);
     let joined = tokio::task::spawn_blocking(move || token_spool::join(spools))
         .await
         .map_err(|source| Error::Worker {
             what: "the token scan's join",
             source,
         })?
-        .map_err(spool_failed("reading"))?;
+        .map_err(spool_error("reading"))?;
     let mut leaks: Vec<Leak> = joined
         .columns
         .into_iter()
@@ -551,11 +538,7 @@ async fn staging_tokens(
                 .map(|column| (name.clone(), column.name.clone())),
         );
         stream_columns(connection, url, table, &unread, None, |index, value| {
-            spool.start_value(first + index as u32);
-            tokens(value, Phones::Anywhere, |kind, token| {
-                let hash = spool.hash(kind, token);
-                spool.staging(kind, hash);
-            });
+            spool_staging_value(spool, first + index as u32, value)
         })
         .await?;
     }
@@ -664,7 +647,7 @@ mod tests {
             .filter_map(|(input, output)| output.unwrap_or(*input))
             .map(|text| {
                 let mut escaped = Vec::new();
-                escape_like_copy(text.as_bytes(), &mut escaped);
+                copy_text::escape(text.as_bytes(), &mut escaped);
                 String::from_utf8(escaped).expect("text")
             })
             .collect();
