@@ -18,7 +18,7 @@ use std::fmt::Debug;
 
 pub use crate::error::TransformError;
 pub use cache::OutputCache;
-pub use keyed::Keyer;
+pub use keyed::{Keyer, ValueRng};
 pub use options::Options;
 pub use registry::REGISTRY;
 pub use rule::CompiledRule;

@@ -194,9 +194,15 @@ impl Transformer for Hash {
         value: &str,
         context: &ValueContext<'_>,
     ) -> Result<Option<String>, TransformError> {
-        let digest = context.keyer.digest(context.scope, value.as_bytes());
-        let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-        Ok(Some(hex[..self.length].to_owned()))
+        let digest = context.keyer.wide_digest(context.scope, value.as_bytes());
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let hex = digest
+            .iter()
+            .flat_map(|byte| [HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 15)]])
+            .take(self.length)
+            .map(char::from)
+            .collect();
+        Ok(Some(hex))
     }
 }
 

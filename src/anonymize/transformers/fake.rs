@@ -1,10 +1,10 @@
 //! Fake values from the `fake` crate, drawn from a keyed RNG: email, names, username, phone,
 //! addresses, company, job title, lorem text, url, network addresses, uuid.
 
+use crate::anonymize::ValueRng;
 use fake::Fake;
 use fake::faker::{address, company, internet, job, lorem, name, phone_number};
 use rand::{Rng, RngCore};
-use rand_chacha::ChaCha8Rng;
 
 use crate::anonymize::{
     BuildContext, Definition, MAX_DRAWS, OptionKind, OptionSpec, Options, TransformError,
@@ -333,7 +333,7 @@ impl Transformer for Faker {
 
 impl Faker {
     /// One fake of this kind from the keyed stream; `tag` makes e-mails and handles unique.
-    fn draw(&self, rng: &mut ChaCha8Rng, tag: &str) -> String {
+    fn draw(&self, rng: &mut ValueRng, tag: &str) -> String {
         match self.kind {
             Kind::Email => {
                 let mut email = handle(rng);
@@ -378,7 +378,7 @@ impl Faker {
                 let words: Vec<String> = lorem::en::Words(2..3).fake_with_rng(rng);
                 format!("https://{}.example.com/{}", words[0], words[1])
             }
-            Kind::Ipv4 => internet::en::IPv4().fake_with_rng(rng),
+            Kind::Ipv4 => std::net::Ipv4Addr::from(rng.random::<[u8; 4]>()).to_string(),
             Kind::Ipv6 => internet::en::IPv6().fake_with_rng(rng),
             Kind::Mac => internet::en::MACAddress().fake_with_rng(rng),
             Kind::Uuid => uuid(rng),
@@ -386,27 +386,27 @@ impl Faker {
     }
 
     /// A phone number in the rule's format.
-    fn phone(&self, rng: &mut ChaCha8Rng) -> String {
+    fn phone(&self, rng: &mut ValueRng) -> String {
         match &self.phone {
             PhoneFormat::Varied => phone_number::en::PhoneNumber().fake_with_rng(rng),
             PhoneFormat::E164 => {
                 let (code, length) = CALLING_CODES[rng.random_range(0..CALLING_CODES.len())];
+                let mut phone = String::with_capacity(16);
+                phone.extend(["+", code]);
                 // A national number never starts with 0 (the trunk prefix).
-                format!(
-                    "+{code}{}{}",
-                    rng.random_range(1..10),
-                    digits(rng, length - 1)
-                )
+                phone.push(char::from(b'0' + rng.random_range(1..10u8)));
+                push_digits(rng, length - 1, &mut phone);
+                phone
             }
             PhoneFormat::National => {
-                let number = digits(rng, 9);
-                format!(
-                    "0{}{} {} {}",
-                    rng.random_range(1..10),
-                    &number[..1],
-                    &number[1..5],
-                    &number[5..]
-                )
+                let mut phone = String::with_capacity(13);
+                phone.push('0');
+                phone.push(char::from(b'0' + rng.random_range(1..10u8)));
+                for (count, then) in [(1, " "), (4, " "), (4, "")] {
+                    push_digits(rng, count, &mut phone);
+                    phone.push_str(then);
+                }
+                phone
             }
             PhoneFormat::Pattern(pattern) => pattern
                 .chars()
@@ -422,15 +422,13 @@ impl Faker {
     }
 }
 
-/// `count` random decimal digits.
-fn digits(rng: &mut ChaCha8Rng, count: usize) -> String {
-    (0..count)
-        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
-        .collect()
+/// Appends `count` random decimal digits.
+fn push_digits(rng: &mut ValueRng, count: usize, out: &mut String) {
+    out.extend((0..count).map(|_| char::from(b'0' + rng.random_range(0..10u8))));
 }
 
 /// `first.last`, lower-case ASCII.
-fn handle(rng: &mut ChaCha8Rng) -> String {
+fn handle(rng: &mut ValueRng) -> String {
     let first: &str = name::en::FirstName().fake_with_rng(rng);
     let last: &str = name::en::LastName().fake_with_rng(rng);
     let mut handle = String::with_capacity(first.len() + last.len() + 32);
@@ -445,11 +443,11 @@ fn handle(rng: &mut ChaCha8Rng) -> String {
 }
 
 // The street and city names below are the `fake` crate's `StreetName` and `CityName` for
-// English, drawn in the same order from the same lists (so a key gives the fakes it gave
-// before), written straight into one string instead of filling templates with `replace`.
+// English, drawn in the same order from the same lists (so they are the crate's fakes),
+// written straight into one string instead of filling templates with `replace`.
 
 /// Appends `fake`'s English street name: a first or last name, a space, a suffix.
-fn push_street_name(rng: &mut ChaCha8Rng, out: &mut String) {
+fn push_street_name(rng: &mut ValueRng, out: &mut String) {
     let name: &str = if fake::Faker.fake_with_rng::<bool, _>(rng) {
         name::en::FirstName().fake_with_rng(rng)
     } else {
@@ -461,7 +459,7 @@ fn push_street_name(rng: &mut ChaCha8Rng, out: &mut String) {
 
 /// `fake`'s English city name: one time in five a prefix, a whole name and a suffix, else a
 /// first (one in five) or last name and a suffix.
-fn city_name(rng: &mut ChaCha8Rng) -> String {
+fn city_name(rng: &mut ValueRng) -> String {
     match (0..5).fake_with_rng::<u8, _>(rng) {
         0 => {
             let prefix: &str = address::en::CityPrefix().fake_with_rng(rng);
@@ -482,7 +480,7 @@ fn city_name(rng: &mut ChaCha8Rng) -> String {
 }
 
 /// A UUID with the version-4 layout, from the keyed RNG.
-fn uuid(rng: &mut ChaCha8Rng) -> String {
+fn uuid(rng: &mut ValueRng) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; 16];
     rng.fill_bytes(&mut bytes);
@@ -503,27 +501,21 @@ fn uuid(rng: &mut ChaCha8Rng) -> String {
 mod tests {
     use std::collections::HashSet;
 
-    use crate::anonymize::gives_away;
     use crate::anonymize::testing::{apply, apply_to, column, compile, test_keyer};
+    use crate::anonymize::{ValueRng, gives_away};
     use crate::catalog::Column;
     use crate::catalog::TypeCategory;
 
-    /// The hand-assembled fakes are exactly those the `fake` crate (and the earlier
-    /// versions of restage) made from the same seed, and leave the stream where it left it.
+    /// The hand-assembled fakes are exactly those the `fake` crate makes from the same
+    /// seed, and leave the stream where it leaves it.
     #[test]
     fn assembled_fakes_equal_the_crates_from_the_same_seed() {
         use fake::Fake;
         use fake::faker::{address, name};
         use rand::{RngCore, SeedableRng};
-        use rand_chacha::ChaCha8Rng;
 
         for seed in 0..5000u64 {
-            let rngs = || {
-                (
-                    ChaCha8Rng::seed_from_u64(seed),
-                    ChaCha8Rng::seed_from_u64(seed),
-                )
-            };
+            let rngs = || (ValueRng::seed_from_u64(seed), ValueRng::seed_from_u64(seed));
             let (mut ours, mut theirs) = rngs();
             let city: String = address::en::CityName().fake_with_rng(&mut theirs);
             assert_eq!(super::city_name(&mut ours), city, "seed {seed}");
@@ -651,12 +643,12 @@ mod tests {
         use fake::faker::{address, company, job, name};
         use rand::SeedableRng;
 
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut rng = ValueRng::seed_from_u64(7);
         let rng = &mut rng;
         let text = column("value", "text", TypeCategory::Text);
         let mut code = column("country", "character(2)", TypeCategory::Text);
         code.max_length = Some(2);
-        type Input = fn(&mut rand_chacha::ChaCha8Rng) -> String;
+        type Input = fn(&mut ValueRng) -> String;
         let cases: [(&str, &Column, Input, usize); 9] = [
             (
                 "last_name",
