@@ -31,7 +31,7 @@ pub type ValueRng = rand_pcg::Pcg64Mcg;
 /// The secret that makes anonymization deterministic and irreversible.
 #[derive(Clone)]
 pub struct Keyer {
-    /// SipHash-2-4 keyed with the first 128 bits of the key: cloned per value.
+    /// SipHash-2-4 keyed with the first 128 bits of the key: copied per value.
     seeds: SipHasher24,
     /// BLAKE2s keyed with the whole key, its key block already compressed: for `hash`.
     wide: Blake2sVarCore,
@@ -71,7 +71,7 @@ impl Keyer {
     /// 16 bytes that depend on the key, the scope and the input, and on nothing else:
     /// SipHash-2-4-128 keyed with the secret, of `scope`, a zero byte and `input`.
     pub fn digest(&self, scope: &str, input: &[u8]) -> [u8; 16] {
-        let mut hasher = self.seeds.clone();
+        let mut hasher = self.seeds;
         hasher.write(scope.as_bytes());
         hasher.write(&[0]);
         hasher.write(input);
