@@ -19,7 +19,7 @@ pub fn emails(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut from = 0;
     let mut at = 0;
     std::iter::from_fn(move || {
-        while let Some(offset) = text[at..].iter().position(|&byte| byte == b'@') {
+        while let Some(offset) = memchr::memchr(b'@', &text[at..]) {
             let sign = at + offset;
             at = sign + 1;
             let start = (from..sign).rev().take_while(|&i| is_local(text[i])).last();

@@ -54,6 +54,9 @@ fn each_token(value: &[u8], mut found: impl FnMut(TokenKind, &[u8], Phones)) {
         normal.extend(email.iter().map(u8::to_ascii_lowercase));
         found(TokenKind::Email, &normal, Phones::International);
     }
+    if digit_count(value) < PHONE_DIGITS {
+        return;
+    }
     let whole = value.trim_ascii();
     for run in digit_runs(value).filter(|run| run.len() >= PHONE_DIGITS) {
         digits_of(run, &mut normal);
@@ -98,6 +101,15 @@ fn digit_runs(value: &[u8]) -> impl Iterator<Item = &[u8]> {
         }
         Some(&value[first..=last_digit])
     })
+}
+
+/// How many ASCII digits `value` holds: a phone or card number needs at least
+/// [`PHONE_DIGITS`], and most values have fewer (a loop the compiler vectorizes).
+fn digit_count(value: &[u8]) -> usize {
+    value
+        .iter()
+        .map(|byte| usize::from(byte.wrapping_sub(b'0') < 10))
+        .sum()
 }
 
 fn digits_of(text: &[u8], out: &mut Vec<u8>) {
