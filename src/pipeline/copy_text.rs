@@ -165,7 +165,11 @@ fn escape_letter(byte: u8) -> Option<u8> {
 
 /// Whether `value` has a byte that [`escape`] escapes.
 pub fn needs_escape(value: &[u8]) -> bool {
-    value.iter().any(|&byte| escape_letter(byte).is_some())
+    // The bytes escaped are 0x08 to 0x0d and the backslash; a fold without an early exit
+    // is vectorized, and it runs on every value the token scan reads.
+    value.iter().fold(false, |found, &byte| {
+        found | (byte.wrapping_sub(0x08) < 6) | (byte == b'\\')
+    })
 }
 
 /// Appends `value` escaped exactly as `COPY … TO STDOUT` writes text (so that what is
@@ -187,6 +191,18 @@ pub fn escape(value: &[u8], out: &mut Vec<u8>) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn needs_escape_exactly_for_the_bytes_escape_escapes() {
+        for byte in 0..=u8::MAX {
+            let value = [b'a', byte, b'z'];
+            assert_eq!(
+                needs_escape(&value),
+                escape_letter(byte).is_some(),
+                "byte {byte:#04x}"
+            );
+        }
+    }
 
     #[test]
     fn decodes_every_escape() {
