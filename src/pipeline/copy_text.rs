@@ -167,9 +167,10 @@ fn escape_letter(byte: u8) -> Option<u8> {
 pub fn needs_escape(value: &[u8]) -> bool {
     // The bytes escaped are 0x08 to 0x0d and the backslash; a fold without an early exit
     // is vectorized, and it runs on every value the token scan reads.
-    value.iter().fold(false, |found, &byte| {
-        found | (byte.wrapping_sub(0x08) < 6) | (byte == b'\\')
-    })
+    let found = value.iter().fold(0u8, |found, &byte| {
+        found | u8::from(byte.wrapping_sub(0x08) < 6) | u8::from(byte == b'\\')
+    });
+    found != 0
 }
 
 /// Appends `value` escaped exactly as `COPY … TO STDOUT` writes text (so that what is
