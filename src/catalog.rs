@@ -67,6 +67,9 @@ pub struct Column {
     /// Its binary COPY form is its UTF-8 text (text, varchar, char, citext, name), so a rule
     /// can rewrite it in the binary format.
     pub text_binary: bool,
+    /// A type whose binary COPY form restage writes from the text a rule gives (`date`,
+    /// `inet`, `cidr`, `jsonb`), so a ruled column of it can travel in the binary format too.
+    pub binary_writer: Option<BinaryWriter>,
     /// The CHECK constraints of its domain and of the domains under it, as SQL.
     pub domain_checks: Vec<String>,
     /// For an array: its elements, as a column of the element type.
@@ -88,6 +91,7 @@ impl Column {
             generated: false,
             binary_safe: true,
             text_binary: true,
+            binary_writer: None,
             domain_checks: Vec::new(),
             element: None,
             fields: Vec::new(),
@@ -345,6 +349,57 @@ impl Composites {
     }
 }
 
+/// A type whose binary COPY form is not its text but that restage writes from its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BinaryWriter {
+    Date,
+    Inet,
+    Cidr,
+    Jsonb,
+}
+
+impl BinaryWriter {
+    /// The writer of the type whose send function is `send`.
+    fn of_send(send: &str) -> Option<BinaryWriter> {
+        match send {
+            "date_send" => Some(BinaryWriter::Date),
+            "inet_send" => Some(BinaryWriter::Inet),
+            "cidr_send" => Some(BinaryWriter::Cidr),
+            "jsonb_send" => Some(BinaryWriter::Jsonb),
+            _ => None,
+        }
+    }
+
+    /// How the source is asked for a column's text: as its output function writes it, the
+    /// form a COPY in text gives and rules see (`inet`'s cast to text would add `/32`).
+    pub fn source_text(self, column: &str) -> String {
+        match self {
+            BinaryWriter::Inet => format!(
+                "CASE WHEN masklen({column}) = CASE family({column}) WHEN 4 THEN 32 ELSE 128 END \
+                 THEN host({column}) ELSE {column}::text END"
+            ),
+            _ => format!("{column}::text"),
+        }
+    }
+
+    /// Whether the server checks any text written as this type (a `jsonb` document is sent
+    /// as text), so that no rule needs to write the server's own form.
+    pub fn takes_any_text(self) -> bool {
+        self == BinaryWriter::Jsonb
+    }
+
+    /// The SQL name of the type.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            BinaryWriter::Date => "date",
+            BinaryWriter::Inet => "inet",
+            BinaryWriter::Cidr => "cidr",
+            BinaryWriter::Jsonb => "jsonb",
+        }
+    }
+}
+
 /// The send functions whose binary form is the value's UTF-8 text.
 const TEXT_SEND: &[&str] = &[
     "textsend",
@@ -352,6 +407,7 @@ const TEXT_SEND: &[&str] = &[
     "bpcharsend",
     "namesend",
     "citextsend",
+    "json_send",
 ];
 
 /// schema, table, columns, referenced schema, referenced table, referenced columns.
@@ -476,6 +532,7 @@ impl Catalog {
                     }),
                     fields: composites.fields_of(Some(base_oid), 0),
                     text_binary: TEXT_SEND.contains(&send.as_str()),
+                    binary_writer: BinaryWriter::of_send(&send),
                     max_length: max_length.and_then(|n| usize::try_from(n).ok()),
                     not_null,
                     unique,

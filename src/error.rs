@@ -317,6 +317,10 @@ pub enum TransformError {
     NotAnArray,
     #[error("not a record of the column's type in PostgreSQL's text form (like (x,,y))")]
     NotARecord,
+    /// A rule wrote text that is not a value of the column's type (found where restage
+    /// writes the type's binary form itself).
+    #[error("'{0}' is not a {1} value")]
+    NotOfType(String, &'static str),
     /// Every fake drawn equalled the value (a rule whose fakes are too few for the column).
     #[error("no fake different from the value in {0} draws")]
     NoDifferentFake(usize),

@@ -1,10 +1,18 @@
-//! PostgreSQL's binary COPY format, for tables whose ruled columns are all text-like (their
-//! binary form is the UTF-8 text itself): tuples are split without touching the other
-//! columns, which pass through as raw bytes, and the server skips text conversion.
+//! PostgreSQL's binary COPY format, for tables whose ruled columns are text-like (their
+//! binary form is the UTF-8 text itself) or of a type whose binary form restage writes from
+//! text (`date`, `inet`, `cidr`; the source sends them cast to text): tuples are split
+//! without touching the other columns, which pass through as raw bytes, and the server skips
+//! text conversion.
 //!
 //! Format: an 11-byte signature, flags and a header extension, then per tuple a 16-bit field
 //! count and per field a 32-bit length (-1 for NULL) and the bytes; a count of -1 ends the data
 //! (<https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4>).
+
+use std::net::IpAddr;
+
+use crate::anonymize::transformers::date::{civil_from_days, days_from_civil, parse_date};
+use crate::catalog::BinaryWriter;
+use crate::error::TransformError;
 
 /// The file signature.
 pub const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
@@ -174,10 +182,182 @@ pub fn write_field(value: Option<&[u8]>, out: &mut Vec<u8>) {
     }
 }
 
+/// Appends one field of a `writer` type from the text a rule wrote (None = NULL); an error
+/// when the text is not in the form PostgreSQL writes that type. The server checks ranges
+/// (a date past 5874897 AD, host bits in a cidr) as it does for text.
+pub fn write_text_as(
+    writer: BinaryWriter,
+    text: Option<&str>,
+    out: &mut Vec<u8>,
+) -> Result<(), TransformError> {
+    let Some(text) = text else {
+        write_field(None, out);
+        return Ok(());
+    };
+    let not_of_type = || TransformError::NotOfType(text.to_owned(), writer.type_name());
+    match writer {
+        BinaryWriter::Date => {
+            let days = date_days(text).ok_or_else(not_of_type)?;
+            write_field(Some(&days.to_be_bytes()), out);
+        }
+        BinaryWriter::Inet | BinaryWriter::Cidr => {
+            let (address, bits) = inet_parts(text).ok_or_else(not_of_type)?;
+            let (family, bytes) = match address {
+                IpAddr::V4(v4) => (PGSQL_AF_INET, v4.octets().to_vec()),
+                IpAddr::V6(v6) => (PGSQL_AF_INET6, v6.octets().to_vec()),
+            };
+            let is_cidr = u8::from(writer == BinaryWriter::Cidr);
+            let mut value = vec![family, bits, is_cidr, bytes.len() as u8];
+            value.extend_from_slice(&bytes);
+            write_field(Some(&value), out);
+        }
+        BinaryWriter::Jsonb => {
+            out.extend_from_slice(&(text.len() as i32 + 1).to_be_bytes());
+            out.push(JSONB_VERSION);
+            out.extend_from_slice(text.as_bytes());
+        }
+    }
+    Ok(())
+}
+
+/// The first byte of `jsonb`'s binary form, before the document's text.
+const JSONB_VERSION: u8 = 1;
+
+/// The address families of PostgreSQL's `inet` binary form.
+const PGSQL_AF_INET: u8 = 2;
+const PGSQL_AF_INET6: u8 = 3;
+
+/// Days between 1970-01-01 and PostgreSQL's date epoch, 2000-01-01.
+const POSTGRES_EPOCH_DAYS: i64 = 10_957;
+
+/// The binary `date` of `YYYY-MM-DD` (` BC` after it for years before 1), `infinity` or
+/// `-infinity`, as PostgreSQL writes dates with `DateStyle` ISO.
+fn date_days(text: &str) -> Option<i32> {
+    match text {
+        "infinity" => return Some(i32::MAX),
+        "-infinity" => return Some(i32::MIN),
+        _ => {}
+    }
+    let (date, before_christ) = match text.strip_suffix(" BC") {
+        Some(date) => (date, true),
+        None => (text, false),
+    };
+    let (year, month, day) = parse_date(date)?;
+    if year < 1 || !date.split('-').next().is_some_and(|y| y.len() >= 4) {
+        return None;
+    }
+    // Year 1 BC is year 0 of the proleptic Gregorian calendar.
+    let year = if before_christ { 1 - year } else { year };
+    let days = days_from_civil(year, month, day);
+    // A day the month does not have (February 30th) does not come back the same.
+    if civil_from_days(days) != (year, month, day) {
+        return None;
+    }
+    i32::try_from(days - POSTGRES_EPOCH_DAYS).ok()
+}
+
+/// The address and prefix length of an `inet` or `cidr` as PostgreSQL writes it: the
+/// address, then `/bits` unless it is the whole address.
+fn inet_parts(text: &str) -> Option<(IpAddr, u8)> {
+    let (address, bits) = match text.split_once('/') {
+        Some((address, bits)) => (address, Some(bits)),
+        None => (text, None),
+    };
+    let address: IpAddr = address.parse().ok()?;
+    let width = if address.is_ipv4() { 32 } else { 128 };
+    let bits = match bits {
+        Some(bits) => bits.parse::<u8>().ok().filter(|&bits| bits <= width)?,
+        None => width,
+    };
+    Some((address, bits))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn written(writer: BinaryWriter, text: &str) -> Result<Vec<u8>, TransformError> {
+        let mut out = Vec::new();
+        write_text_as(writer, Some(text), &mut out)?;
+        assert_eq!(
+            i32::from_be_bytes(out[..4].try_into().expect("length")) as usize,
+            out.len() - 4
+        );
+        Ok(out[4..].to_vec())
+    }
+
+    #[test]
+    fn dates_are_days_since_2000_as_postgresql_counts_them() {
+        let days = |text| {
+            written(BinaryWriter::Date, text)
+                .map(|b| i32::from_be_bytes(b.try_into().expect("4 bytes")))
+        };
+        // Reference values: SELECT d - date '2000-01-01'.
+        for (text, expected) in [
+            ("2000-01-01", 0),
+            ("1999-12-31", -1),
+            ("2000-03-01", 60),
+            ("1970-01-01", -10_957),
+            ("2024-02-29", 8_825),
+            ("0001-01-01", -730_119),
+            ("0001-12-31 BC", -730_120),
+            ("0044-03-15 BC", -746_117),
+            ("10000-01-01", 2_921_940),
+            ("infinity", i32::MAX),
+            ("-infinity", i32::MIN),
+        ] {
+            assert_eq!(days(text).ok(), Some(expected), "{text}");
+        }
+        for text in [
+            "2023-02-29",
+            "2023-13-01",
+            "0000-01-01",
+            "23-01-01",
+            "01/02/2000",
+            "2000-01-01 12:00",
+            "",
+        ] {
+            assert!(
+                matches!(days(text), Err(TransformError::NotOfType(_, "date"))),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn addresses_take_inet_s_binary_form() {
+        assert_eq!(
+            written(BinaryWriter::Inet, "10.1.2.3").ok(),
+            Some(vec![2, 32, 0, 4, 10, 1, 2, 3])
+        );
+        assert_eq!(
+            written(BinaryWriter::Inet, "10.1.2.3/8").ok(),
+            Some(vec![2, 8, 0, 4, 10, 1, 2, 3])
+        );
+        assert_eq!(
+            written(BinaryWriter::Cidr, "10.0.0.0/8").ok(),
+            Some(vec![2, 8, 1, 4, 10, 0, 0, 0])
+        );
+        let mut v6 = vec![3, 128, 0, 16, 0x20, 0x01, 0x0d, 0xb8];
+        v6.extend([0; 11]);
+        v6.push(1);
+        assert_eq!(written(BinaryWriter::Inet, "2001:db8::1").ok(), Some(v6));
+        for text in ["10.1.2", "10.1.2.3/33", "::1/129", "host", "10.1.2.3/x"] {
+            assert!(written(BinaryWriter::Inet, text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn jsonb_is_its_version_then_its_text() {
+        assert_eq!(
+            written(BinaryWriter::Jsonb, "{\"a\": 1}").ok(),
+            Some(b"\x01{\"a\": 1}".to_vec())
+        );
+        let mut out = Vec::new();
+        write_text_as(BinaryWriter::Jsonb, None, &mut out).expect("NULL");
+        assert_eq!(out, (-1i32).to_be_bytes());
+    }
 
     fn stream(rows: &[Vec<Option<Vec<u8>>>]) -> Vec<u8> {
         let mut out = header();

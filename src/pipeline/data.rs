@@ -659,7 +659,13 @@ impl<'a> RowTransformer<'a> {
                 None => copy_binary::write_field(*raw, out),
                 Some(rule_index) => {
                     let output = self.apply(rule_index, keyer)?;
-                    copy_binary::write_field(output.as_deref().map(str::as_bytes), out);
+                    match self.table.writers[field] {
+                        None => copy_binary::write_field(output.as_deref().map(str::as_bytes), out),
+                        Some(writer) => copy_binary::write_text_as(writer, output.as_deref(), out)
+                            .map_err(|reason| {
+                                RowError::Transform(self.field_columns[field], reason)
+                            })?,
+                    }
                     self.outputs[field] = output;
                 }
             }

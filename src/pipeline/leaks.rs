@@ -224,7 +224,7 @@ pub struct SpoolColumns(Vec<(String, String)>);
 /// second time for the token scan: the source's, and staging's (the values as written), into
 /// the worker's [`Spool`]. It covers the columns of one table that the scan searches
 /// and that the copy reads as text: all in a text-format copy; in a binary one, those whose
-/// binary form is their text.
+/// binary form is their text and the ruled ones the source sends cast to text.
 #[derive(Debug, Clone, Default)]
 pub struct TokenCollector {
     fields: Vec<TokenField>,
@@ -355,8 +355,9 @@ fn collected_columns<'a>(
         .iter()
         .enumerate()
         .map(|(field, &position)| (field, &table.columns[position]))
-        .filter(|(_, column)| {
-            searched.iter().any(|s| s.name == column.name) && (!copy.binary || column.text_binary)
+        .filter(|(field, column)| {
+            let read_as_text = !copy.binary || column.text_binary || copy.writers[*field].is_some();
+            searched.iter().any(|s| s.name == column.name) && read_as_text
         })
         .collect()
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::anonymize::CompiledRule;
 use crate::anonymize::profile::{CompiledProfile, TableRules};
-use crate::catalog::{Catalog, ForeignKey, Table, quote};
+use crate::catalog::{BinaryWriter, Catalog, Column, ForeignKey, Table, quote};
 
 /// Tables larger than this are split into ctid ranges copied in parallel.
 pub const SPLIT_BYTES: i64 = 64 * 1024 * 1024;
@@ -45,6 +45,12 @@ pub struct TableCopy {
     pub columns: Vec<usize>,
     /// `"a", "b", …`
     pub column_list: String,
+    /// The column list the source is read with: `column_list`, but a ruled column whose
+    /// binary form restage writes (see `writers`) is read as `"born"::text`.
+    pub select_list: String,
+    /// By copied field: the type whose binary form restage writes from the rule's text, in a
+    /// binary copy.
+    pub writers: Vec<Option<BinaryWriter>>,
     pub rules: TableRules,
     pub filter: Option<String>,
     /// ctid page ranges: `[start, end)`, the last one open.
@@ -53,7 +59,8 @@ pub struct TableCopy {
     /// Names of all catalog columns, by position (for messages).
     pub column_names: Vec<String>,
     /// Copied in the binary format, which the server writes and reads faster than text: every
-    /// column is binary-safe and every ruled column text-like (see `binary_ok`).
+    /// column is binary-safe and every ruled column text-like or of a type restage writes
+    /// (see `binary_ok`).
     pub binary: bool,
 }
 
@@ -82,17 +89,20 @@ impl TableCopy {
             }
         }
         let format = self.format_option();
-        if conditions.is_empty() {
+        if conditions.is_empty() && self.select_list == self.column_list {
             return format!(
                 "COPY {} ({}) TO STDOUT{format}",
                 self.quoted, self.column_list
             );
         }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conditions.join(" AND "))
+        };
         format!(
-            "COPY (SELECT {} FROM ONLY {} WHERE {}) TO STDOUT{format}",
-            self.column_list,
-            self.quoted,
-            conditions.join(" AND ")
+            "COPY (SELECT {} FROM ONLY {}{filter}) TO STDOUT{format}",
+            self.select_list, self.quoted,
         )
     }
 
@@ -152,6 +162,24 @@ fn plan_table(table: &Table, rules: TableRules, filter: Option<String>, jobs: us
         .map(|&i| quote(&table.columns[i].name))
         .collect::<Vec<_>>()
         .join(", ");
+    let binary = binary_ok(table, &columns, &rules);
+    let writers: Vec<Option<BinaryWriter>> = columns
+        .iter()
+        .map(|&i| {
+            let rule = rules.rules.iter().find(|(position, _)| *position == i);
+            rule.and_then(|(_, rule)| binary_writer(&table.columns[i], rule))
+                .filter(|_| binary)
+        })
+        .collect();
+    let select_list = columns
+        .iter()
+        .zip(&writers)
+        .map(|(&i, writer)| match writer {
+            Some(writer) => writer.source_text(&quote(&table.columns[i].name)),
+            None => quote(&table.columns[i].name),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let schema_only = rules.schema_only;
     let ranges = split_ranges(table, jobs);
     let summary: BTreeMap<String, String> = rules
@@ -179,9 +207,11 @@ fn plan_table(table: &Table, rules: TableRules, filter: Option<String>, jobs: us
                     .iter()
                     .map(|column| column.name.clone())
                     .collect(),
-                binary: binary_ok(table, &columns, &rules),
+                binary,
                 columns,
                 column_list,
+                select_list,
+                writers,
                 rules,
                 filter,
                 ranges,
@@ -190,15 +220,32 @@ fn plan_table(table: &Table, rules: TableRules, filter: Option<String>, jobs: us
     }
 }
 
-/// Whether a table can travel in the binary format: every copied column is binary-safe, and
-/// every column a rule writes or reads is text-like (so the rule sees its text).
+/// Whether a table can travel in the binary format: every copied column is binary-safe,
+/// every column a rule reads is text-like (so the rule sees its text), and every ruled column
+/// is text-like or of a type whose binary form restage writes from the rule's text.
 fn binary_ok(table: &Table, columns: &[usize], rules: &TableRules) -> bool {
-    let touched = rules
-        .rules
-        .iter()
-        .flat_map(|(position, rule)| std::iter::once(*position).chain(rule.reads()));
+    let text_like = |i: usize| table.columns[i].text_binary;
     columns.iter().all(|&i| table.columns[i].binary_safe)
-        && touched.into_iter().all(|i| table.columns[i].text_binary)
+        && rules.rules.iter().all(|(position, rule)| {
+            text_like(*position) || binary_writer(&table.columns[*position], rule).is_some()
+        })
+        && rules
+            .rules
+            .iter()
+            .flat_map(|(_, rule)| rule.reads())
+            .all(text_like)
+}
+
+/// Transformers whose text on a `date`, `inet` or `cidr` column is in the form PostgreSQL
+/// writes it, so restage can write the binary form; any other rule on such a column (a
+/// constant in another date style, say) leaves the parsing to the server, in text.
+const CANONICAL_OUTPUT: &[&str] = &["keep", "null", "date", "ipv4", "ipv6"];
+
+/// The writer of `column`'s binary form from what `rule` writes, when there is one.
+fn binary_writer(column: &Column, rule: &CompiledRule) -> Option<BinaryWriter> {
+    column
+        .binary_writer
+        .filter(|writer| writer.takes_any_text() || CANONICAL_OUTPUT.contains(&rule.transform))
 }
 
 /// ctid page ranges of about SPLIT_BYTES each (one range for small tables).
@@ -362,5 +409,96 @@ mod tests {
             small.select_sql(0),
             "COPY \"public\".\"big\" (\"id\", \"note\") TO STDOUT (FORMAT binary)"
         );
+    }
+
+    /// A table with ruled `date`, `inet`, `cidr` and `jsonb` columns travels in binary, the
+    /// source sending those columns as their output functions write them.
+    fn typed(name: &str, type_name: &str, writer: BinaryWriter) -> Column {
+        use crate::catalog::TypeCategory;
+        let category = match writer {
+            BinaryWriter::Date => TypeCategory::Date,
+            BinaryWriter::Inet | BinaryWriter::Cidr => TypeCategory::Inet,
+            BinaryWriter::Jsonb => TypeCategory::Json,
+        };
+        Column {
+            text_binary: false,
+            binary_writer: Some(writer),
+            ..crate::anonymize::testing::column(name, type_name, category)
+        }
+    }
+
+    fn ruled(table: &Table, rules: &[(&str, &str)]) -> TableCopy {
+        let rules = rules
+            .iter()
+            .map(|(name, rule)| {
+                let position = table.columns.iter().position(|c| c.name == *name);
+                let position = position.expect("column");
+                let compiled = crate::anonymize::testing::compile(rule, &table.columns[position]);
+                (position, compiled.expect("rule builds"))
+            })
+            .collect();
+        let rules = TableRules {
+            rules,
+            ..TableRules::default()
+        };
+        let plan = plan_table(table, rules, None, 2);
+        Arc::into_inner(plan.copy.expect("copied")).expect("one owner")
+    }
+
+    #[test]
+    fn ruled_dates_addresses_and_jsonb_travel_in_binary() {
+        let mut table = table(10);
+        table.columns.extend([
+            typed("born", "date", BinaryWriter::Date),
+            typed("ip", "inet", BinaryWriter::Inet),
+            typed("net", "cidr", BinaryWriter::Cidr),
+            typed("doc", "jsonb", BinaryWriter::Jsonb),
+        ]);
+        let copy = ruled(
+            &table,
+            &[
+                ("born", "{ transform = \"date\", shift_days = 30 }"),
+                ("ip", "\"ipv4\""),
+                ("net", "\"keep\""),
+                (
+                    "doc",
+                    "{ transform = \"json\", paths = { \"$.email\" = \"email\" } }",
+                ),
+            ],
+        );
+        assert!(copy.binary);
+        use BinaryWriter::*;
+        assert_eq!(
+            copy.writers,
+            vec![None, None, Some(Date), Some(Inet), Some(Cidr), Some(Jsonb)]
+        );
+        assert_eq!(
+            copy.select_sql(0),
+            "COPY (SELECT \"id\", \"note\", \"born\"::text, CASE WHEN masklen(\"ip\") = \
+             CASE family(\"ip\") WHEN 4 THEN 32 ELSE 128 END THEN host(\"ip\") ELSE \"ip\"::text END, \
+             \"net\"::text, \"doc\"::text FROM ONLY \"public\".\"big\") TO STDOUT (FORMAT binary)"
+        );
+        // Unruled, they pass through in their own binary form.
+        let plain = ruled(&table, &[("note", "\"name\"")]);
+        assert!(plain.binary);
+        assert_eq!(plain.select_list, plain.column_list);
+    }
+
+    #[test]
+    fn a_rule_whose_text_the_server_must_parse_keeps_the_table_in_text() {
+        let mut table = table(10);
+        table
+            .columns
+            .push(typed("born", "date", BinaryWriter::Date));
+        let copy = ruled(
+            &table,
+            &[(
+                "born",
+                "{ transform = \"constant\", value = \"01/02/2000\" }",
+            )],
+        );
+        assert!(!copy.binary);
+        assert_eq!(copy.writers, vec![None, None, None]);
+        assert_eq!(copy.select_list, copy.column_list);
     }
 }

@@ -100,7 +100,8 @@ impl Transformer for DateShift {
     }
 }
 
-fn parse_date(text: &str) -> Option<(i64, u32, u32)> {
+/// The year, month and day of a `YYYY-MM-DD` date; the day is checked against 31 only.
+pub fn parse_date(text: &str) -> Option<(i64, u32, u32)> {
     let mut parts = text.splitn(3, '-');
     let year = parts.next()?.parse().ok()?;
     let month = parts
@@ -117,7 +118,7 @@ fn parse_date(text: &str) -> Option<(i64, u32, u32)> {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
