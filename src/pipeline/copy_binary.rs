@@ -243,7 +243,7 @@ fn date_days(text: &str) -> Option<i32> {
         None => (text, false),
     };
     let (year, month, day) = parse_date(date)?;
-    if year < 1 || !date.split('-').next().is_some_and(|y| y.len() >= 4) {
+    if year < 1 || date.split('-').next().is_none_or(|y| y.len() < 4) {
         return None;
     }
     // Year 1 BC is year 0 of the proleptic Gregorian calendar.
