@@ -68,7 +68,8 @@ pub struct Column {
     /// can rewrite it in the binary format.
     pub text_binary: bool,
     /// A type whose binary COPY form restage writes from the text a rule gives (`date`,
-    /// `inet`, `cidr`, `jsonb`), so a ruled column of it can travel in the binary format too.
+    /// `timestamp`, `timestamptz`, `inet`, `cidr`, `jsonb`), so a ruled column of it can
+    /// travel in the binary format too.
     pub binary_writer: Option<BinaryWriter>,
     /// The CHECK constraints of its domain and of the domains under it, as SQL.
     pub domain_checks: Vec<String>,
@@ -354,6 +355,8 @@ impl Composites {
 #[serde(rename_all = "lowercase")]
 pub enum BinaryWriter {
     Date,
+    Timestamp,
+    Timestamptz,
     Inet,
     Cidr,
     Jsonb,
@@ -364,6 +367,8 @@ impl BinaryWriter {
     fn of_send(send: &str) -> Option<BinaryWriter> {
         match send {
             "date_send" => Some(BinaryWriter::Date),
+            "timestamp_send" => Some(BinaryWriter::Timestamp),
+            "timestamptz_send" => Some(BinaryWriter::Timestamptz),
             "inet_send" => Some(BinaryWriter::Inet),
             "cidr_send" => Some(BinaryWriter::Cidr),
             "jsonb_send" => Some(BinaryWriter::Jsonb),
@@ -393,6 +398,8 @@ impl BinaryWriter {
     pub fn type_name(self) -> &'static str {
         match self {
             BinaryWriter::Date => "date",
+            BinaryWriter::Timestamp => "timestamp",
+            BinaryWriter::Timestamptz => "timestamptz",
             BinaryWriter::Inet => "inet",
             BinaryWriter::Cidr => "cidr",
             BinaryWriter::Jsonb => "jsonb",

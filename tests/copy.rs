@@ -534,29 +534,36 @@ fn a_value_the_target_refuses_is_named_by_column_and_rule_never_shown() {
     staging.reconnect();
 }
 
-/// `fast` travels in binary, its ruled date, inet, cidr and jsonb columns read as text and
-/// written in their binary form by restage; `slow`, with the same values, travels in text
+/// `fast` travels in binary, its ruled date, timestamp, inet, cidr and jsonb columns read as
+/// text and written in their binary form by restage; `slow`, with the same values, travels in text
 /// (an array of an enum keeps it there: its type may have another OID in the target). Both
 /// must come out the same, to the byte.
 #[test]
-fn ruled_dates_addresses_and_jsonb_copied_in_binary_equal_a_copy_in_text() {
+fn ruled_dates_times_addresses_and_jsonb_copied_in_binary_equal_a_copy_in_text() {
     let mut source = TestDb::new();
-    let columns = "id int PRIMARY KEY, day date, ip inet, net cidr, doc jsonb, note text";
+    let columns = "id int PRIMARY KEY, day date, ip inet, net cidr, doc jsonb, note text, \
+                   at timestamptz, local timestamp";
     source.execute(&format!(
         "CREATE TYPE mood AS ENUM ('calm', 'busy');
          CREATE TABLE fast ({columns});
          CREATE TABLE slow ({columns}, moods mood[]);
          INSERT INTO fast VALUES
            (1, '2024-02-29', '10.1.2.3', '10.0.0.0/8',
-               '{{\"email\": \"ann@shop.example\", \"n\": 1.50}}', 'a'),
+               '{{\"email\": \"ann@shop.example\", \"n\": 1.50}}', 'a',
+               '2024-02-29 23:59:59.5+00', '2024-02-29 23:59:59.123456'),
            (2, '0044-03-15 BC', '10.1.2.3/8', '192.168.1.0/24',
-               '{{\"email\": \"bob@shop.example\", \"s\": \"tab\\there\"}}', 'b'),
-           (3, NULL, '2001:db8::1', '2001:db8::/32', NULL, 'c'),
-           (4, 'infinity', '::ffff:1.2.3.4/128', NULL, '[]', NULL),
-           (5, '1999-12-31', '172.16.0.1/32', '10.1.0.0/16', '{{\"email\": null}}', 'e');
+               '{{\"email\": \"bob@shop.example\", \"s\": \"tab\\there\"}}', 'b',
+               '0044-03-15 10:00:00+05:30 BC', '0044-03-15 10:00:00 BC'),
+           (3, NULL, '2001:db8::1', '2001:db8::/32', NULL, 'c', NULL, NULL),
+           (4, 'infinity', '::ffff:1.2.3.4/128', NULL, '[]', NULL,
+               '1899-12-31 19:32:20-04:27:40', '1999-12-31 00:00:00'),
+           (5, '1999-12-31', '172.16.0.1/32', '10.1.0.0/16', '{{\"email\": null}}', 'e',
+               '2020-06-01 12:34:56.789-08', '2020-06-01 12:34:56');
          INSERT INTO slow SELECT *, '{{calm}}' FROM fast;"
     ));
     let rules = "day = { transform = \"date\", shift_days = 30, keep_null = true }\n\
+                 at = { transform = \"date\", shift_days = 10 }\n\
+                 local = { transform = \"date\", shift_days = 10 }\n\
                  ip = \"ipv6\"\nnet = \"keep\"\nnote = \"keep\"\n\
                  doc = { transform = \"json\", paths = { \"$.email\" = \"email\" } }\n";
     let dir = work_dir();
@@ -577,13 +584,18 @@ fn ruled_dates_addresses_and_jsonb_copied_in_binary_equal_a_copy_in_text() {
     staging.reconnect();
     let row = |table: &str| {
         format!(
-            "SELECT string_agg(concat_ws('|', id, day, ip, net, doc, note), ';' ORDER BY id) FROM {table}"
+            "SELECT string_agg(concat_ws('|', id, day, ip, net, doc, note, at, local), ';' ORDER BY id) \
+             FROM {table}"
         )
     };
     let (fast, slow) = (staging.scalar(&row("fast")), staging.scalar(&row("slow")));
     assert_eq!(fast, slow);
     assert!(
         !fast.contains("shop.example") && !fast.contains("2024-02-29"),
+        "{fast}"
+    );
+    assert!(
+        fast.contains("23:59:59.5+00") && fast.contains("23:59:59.123456"),
         "{fast}"
     );
     // Kept and NULL values arrive as they were.

@@ -211,6 +211,11 @@ pub fn write_text_as(
             value.extend_from_slice(&bytes);
             write_field(Some(&value), out);
         }
+        BinaryWriter::Timestamp | BinaryWriter::Timestamptz => {
+            let with_zone = writer == BinaryWriter::Timestamptz;
+            let micros = timestamp_micros(text, with_zone).ok_or_else(not_of_type)?;
+            write_field(Some(&micros.to_be_bytes()), out);
+        }
         BinaryWriter::Jsonb => {
             out.extend_from_slice(&(text.len() as i32 + 1).to_be_bytes());
             out.push(JSONB_VERSION);
@@ -242,6 +247,78 @@ fn date_days(text: &str) -> Option<i32> {
         Some(date) => (date, true),
         None => (text, false),
     };
+    i32::try_from(civil_days(date, before_christ)? - POSTGRES_EPOCH_DAYS).ok()
+}
+
+/// The binary `timestamp` (`with_zone`: `timestamptz`) of PostgreSQL's ISO text:
+/// `YYYY-MM-DD HH:MM:SS`, a fraction of up to six digits, for `timestamptz` the offset
+/// (`+00`, `-05:30`, `+05:53:28`), then ` BC` for years before 1; or `infinity`, `-infinity`.
+/// Microseconds since 2000-01-01 00:00 (UTC for `timestamptz`).
+fn timestamp_micros(text: &str, with_zone: bool) -> Option<i64> {
+    match text {
+        "infinity" => return Some(i64::MAX),
+        "-infinity" => return Some(i64::MIN),
+        _ => {}
+    }
+    let (text, before_christ) = match text.strip_suffix(" BC") {
+        Some(text) => (text, true),
+        None => (text, false),
+    };
+    let (date, time) = text.split_once(' ')?;
+    let days = civil_days(date, before_christ)? - POSTGRES_EPOCH_DAYS;
+    let (time, offset) = if with_zone {
+        let sign = time.rfind(['+', '-'])?;
+        (&time[..sign], utc_offset_seconds(&time[sign..])?)
+    } else {
+        (time, 0)
+    };
+    let (clock, fraction) = match time.split_once('.') {
+        Some((clock, fraction)) => (clock, Some(fraction)),
+        None => (time, None),
+    };
+    let seconds = clock_seconds(clock, 24)?;
+    let micros = match fraction {
+        None => 0,
+        Some(digits) if (1..=6).contains(&digits.len()) => {
+            let value: i64 = two_or_more_digits(digits, 1)?;
+            value * 10i64.pow(6 - digits.len() as u32)
+        }
+        Some(_) => return None,
+    };
+    ((days * 86_400 + seconds - offset) * 1_000_000).checked_add(micros)
+}
+
+/// `HH:MM:SS` (hours below `hours`) or, with `+`/`-` before it, `HH`, `HH:MM`, `HH:MM:SS`: an
+/// offset from UTC as PostgreSQL writes it, in seconds east.
+fn utc_offset_seconds(offset: &str) -> Option<i64> {
+    let sign = if offset.starts_with('-') { -1 } else { 1 };
+    let parts: Vec<&str> = offset[1..].split(':').collect();
+    let padded = match parts.as_slice() {
+        [hours] => format!("{hours}:00:00"),
+        [hours, minutes] => format!("{hours}:{minutes}:00"),
+        _ => offset[1..].to_owned(),
+    };
+    Some(sign * clock_seconds(&padded, 100)?)
+}
+
+/// Seconds of `HH:MM:SS`, the hours below `hours`.
+fn clock_seconds(clock: &str, hours: i64) -> Option<i64> {
+    let mut parts = clock.split(':');
+    let mut next = |limit: i64| two_or_more_digits(parts.next()?, 2).filter(|&n| n < limit);
+    let (h, m, s) = (next(hours)?, next(60)?, next(61)?);
+    parts.next().is_none().then_some(h * 3_600 + m * 60 + s)
+}
+
+/// The number of a run of at least `min` ASCII digits.
+fn two_or_more_digits(text: &str, min: usize) -> Option<i64> {
+    if text.len() < min || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Days since 1970-01-01 of an ISO `YYYY-MM-DD` (of a year before 1 when `before_christ`).
+fn civil_days(date: &str, before_christ: bool) -> Option<i64> {
     let (year, month, day) = parse_date(date)?;
     if year < 1 || date.split('-').next().is_none_or(|y| y.len() < 4) {
         return None;
@@ -250,10 +327,7 @@ fn date_days(text: &str) -> Option<i32> {
     let year = if before_christ { 1 - year } else { year };
     let days = days_from_civil(year, month, day);
     // A day the month does not have (February 30th) does not come back the same.
-    if civil_from_days(days) != (year, month, day) {
-        return None;
-    }
-    i32::try_from(days - POSTGRES_EPOCH_DAYS).ok()
+    (civil_from_days(days) == (year, month, day)).then_some(days)
 }
 
 /// The address and prefix length of an `inet` or `cidr` as PostgreSQL writes it: the
@@ -323,6 +397,58 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// Reference values: PostgreSQL's own `timestamp_send` / `timestamptz_send`.
+    #[test]
+    fn timestamps_are_microseconds_since_2000_as_postgresql_sends_them() {
+        let micros = |writer, text| {
+            written(writer, text).map(|b| i64::from_be_bytes(b.try_into().expect("8 bytes")))
+        };
+        for (text, expected) in [
+            ("2000-01-01 00:00:00+00", 0),
+            ("2024-02-29 23:59:59.5+00", 762_566_399_500_000),
+            ("2000-01-01 04:30:00+00", 16_200_000_000),
+            ("1999-12-31 23:00:00-05:30", 16_200_000_000),
+            ("0044-03-15 10:00:00.000001+00 BC", -64_464_472_799_999_999),
+            ("2020-06-01 12:34:56.789+00", 644_330_096_789_000),
+            ("1899-12-31 19:32:20-04:27:40", -3_155_673_600_000_000),
+            ("2020-01-01 05:30:00+05", 631_153_800_000_000),
+            ("infinity", i64::MAX),
+            ("-infinity", i64::MIN),
+        ] {
+            assert_eq!(
+                micros(BinaryWriter::Timestamptz, text).ok(),
+                Some(expected),
+                "{text}"
+            );
+        }
+        for (text, expected) in [
+            ("2000-01-01 00:00:01", 1_000_000),
+            ("1970-01-01 00:00:00", -946_684_800_000_000),
+            ("0001-12-31 23:59:59 BC", -63_082_281_601_000_000),
+            ("10000-01-01 00:00:00", 252_455_616_000_000_000),
+            ("2000-01-01 00:00:00.123", 123_000),
+        ] {
+            assert_eq!(
+                micros(BinaryWriter::Timestamp, text).ok(),
+                Some(expected),
+                "{text}"
+            );
+        }
+        for text in [
+            "2000-01-01",
+            "2000-01-01 24:00:00",
+            "2000-01-01 10:60:00",
+            "2000-01-01 10:00:00.1234567",
+            "2000-01-01 10:00",
+            "2000-02-30 10:00:00",
+            "2000-01-01T10:00:00",
+        ] {
+            assert!(written(BinaryWriter::Timestamp, text).is_err(), "{text}");
+        }
+        // A timestamptz needs its offset.
+        assert!(written(BinaryWriter::Timestamptz, "2000-01-01 10:00:00").is_err());
     }
 
     #[test]

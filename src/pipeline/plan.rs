@@ -417,6 +417,7 @@ mod tests {
         use crate::catalog::TypeCategory;
         let category = match writer {
             BinaryWriter::Date => TypeCategory::Date,
+            BinaryWriter::Timestamp | BinaryWriter::Timestamptz => TypeCategory::Timestamp,
             BinaryWriter::Inet | BinaryWriter::Cidr => TypeCategory::Inet,
             BinaryWriter::Jsonb => TypeCategory::Json,
         };
