@@ -202,14 +202,20 @@ pub fn write_text_as(
         }
         BinaryWriter::Inet | BinaryWriter::Cidr => {
             let (address, bits) = inet_parts(text).ok_or_else(not_of_type)?;
-            let (family, bytes) = match address {
-                IpAddr::V4(v4) => (PGSQL_AF_INET, v4.octets().to_vec()),
-                IpAddr::V6(v6) => (PGSQL_AF_INET6, v6.octets().to_vec()),
+            let mut value = [0u8; 20];
+            let (family, length) = match address {
+                IpAddr::V4(v4) => {
+                    value[4..8].copy_from_slice(&v4.octets());
+                    (PGSQL_AF_INET, 4)
+                }
+                IpAddr::V6(v6) => {
+                    value[4..].copy_from_slice(&v6.octets());
+                    (PGSQL_AF_INET6, 16)
+                }
             };
             let is_cidr = u8::from(writer == BinaryWriter::Cidr);
-            let mut value = vec![family, bits, is_cidr, bytes.len() as u8];
-            value.extend_from_slice(&bytes);
-            write_field(Some(&value), out);
+            value[..4].copy_from_slice(&[family, bits, is_cidr, length as u8]);
+            write_field(Some(&value[..4 + length]), out);
         }
         BinaryWriter::Timestamp | BinaryWriter::Timestamptz => {
             let with_zone = writer == BinaryWriter::Timestamptz;
@@ -235,19 +241,46 @@ const PGSQL_AF_INET6: u8 = 3;
 /// Days between 1970-01-01 and PostgreSQL's date epoch, 2000-01-01.
 const POSTGRES_EPOCH_DAYS: i64 = 10_957;
 
+/// A date or timestamp as PostgreSQL writes it: `infinity`, `-infinity`, or a finite one
+/// with its era (` BC` at the end for years before 1) taken off.
+enum Moment<'a> {
+    /// `true` for `infinity`, `false` for `-infinity`.
+    Infinite(bool),
+    Finite {
+        text: &'a str,
+        before_christ: bool,
+    },
+}
+
+impl Moment<'_> {
+    fn of(text: &str) -> Moment<'_> {
+        match text {
+            "infinity" => Moment::Infinite(true),
+            "-infinity" => Moment::Infinite(false),
+            _ => match text.strip_suffix(" BC") {
+                Some(text) => Moment::Finite {
+                    text,
+                    before_christ: true,
+                },
+                None => Moment::Finite {
+                    text,
+                    before_christ: false,
+                },
+            },
+        }
+    }
+}
+
 /// The binary `date` of `YYYY-MM-DD` (` BC` after it for years before 1), `infinity` or
 /// `-infinity`, as PostgreSQL writes dates with `DateStyle` ISO.
 fn date_days(text: &str) -> Option<i32> {
-    match text {
-        "infinity" => return Some(i32::MAX),
-        "-infinity" => return Some(i32::MIN),
-        _ => {}
+    match Moment::of(text) {
+        Moment::Infinite(future) => Some(if future { i32::MAX } else { i32::MIN }),
+        Moment::Finite {
+            text,
+            before_christ,
+        } => i32::try_from(civil_days(text, before_christ)? - POSTGRES_EPOCH_DAYS).ok(),
     }
-    let (date, before_christ) = match text.strip_suffix(" BC") {
-        Some(date) => (date, true),
-        None => (text, false),
-    };
-    i32::try_from(civil_days(date, before_christ)? - POSTGRES_EPOCH_DAYS).ok()
 }
 
 /// The binary `timestamp` (`with_zone`: `timestamptz`) of PostgreSQL's ISO text:
@@ -255,14 +288,12 @@ fn date_days(text: &str) -> Option<i32> {
 /// (`+00`, `-05:30`, `+05:53:28`), then ` BC` for years before 1; or `infinity`, `-infinity`.
 /// Microseconds since 2000-01-01 00:00 (UTC for `timestamptz`).
 fn timestamp_micros(text: &str, with_zone: bool) -> Option<i64> {
-    match text {
-        "infinity" => return Some(i64::MAX),
-        "-infinity" => return Some(i64::MIN),
-        _ => {}
-    }
-    let (text, before_christ) = match text.strip_suffix(" BC") {
-        Some(text) => (text, true),
-        None => (text, false),
+    let (text, before_christ) = match Moment::of(text) {
+        Moment::Infinite(future) => return Some(if future { i64::MAX } else { i64::MIN }),
+        Moment::Finite {
+            text,
+            before_christ,
+        } => (text, before_christ),
     };
     let (date, time) = text.split_once(' ')?;
     let days = civil_days(date, before_christ)? - POSTGRES_EPOCH_DAYS;
@@ -276,11 +307,11 @@ fn timestamp_micros(text: &str, with_zone: bool) -> Option<i64> {
         Some((clock, fraction)) => (clock, Some(fraction)),
         None => (time, None),
     };
-    let seconds = clock_seconds(clock, 24)?;
+    let seconds = clock_seconds(clock, 24, 3)?;
     let micros = match fraction {
         None => 0,
         Some(digits) if (1..=6).contains(&digits.len()) => {
-            let value: i64 = two_or_more_digits(digits, 1)?;
+            let value = number_of_digits(digits, 1)?;
             value * 10i64.pow(6 - digits.len() as u32)
         }
         Some(_) => return None,
@@ -288,29 +319,33 @@ fn timestamp_micros(text: &str, with_zone: bool) -> Option<i64> {
     ((days * 86_400 + seconds - offset) * 1_000_000).checked_add(micros)
 }
 
-/// `HH:MM:SS` (hours below `hours`) or, with `+`/`-` before it, `HH`, `HH:MM`, `HH:MM:SS`: an
-/// offset from UTC as PostgreSQL writes it, in seconds east.
+/// `+` or `-`, then `HH`, `HH:MM` or `HH:MM:SS`: an offset from UTC as PostgreSQL writes it,
+/// in seconds east.
 fn utc_offset_seconds(offset: &str) -> Option<i64> {
-    let sign = if offset.starts_with('-') { -1 } else { 1 };
-    let parts: Vec<&str> = offset[1..].split(':').collect();
-    let padded = match parts.as_slice() {
-        [hours] => format!("{hours}:00:00"),
-        [hours, minutes] => format!("{hours}:{minutes}:00"),
-        _ => offset[1..].to_owned(),
+    let (sign, clock) = match offset.split_at_checked(1)? {
+        ("+", clock) => (1, clock),
+        ("-", clock) => (-1, clock),
+        _ => return None,
     };
-    Some(sign * clock_seconds(&padded, 100)?)
+    Some(sign * clock_seconds(clock, 100, 1)?)
 }
 
-/// Seconds of `HH:MM:SS`, the hours below `hours`.
-fn clock_seconds(clock: &str, hours: i64) -> Option<i64> {
-    let mut parts = clock.split(':');
-    let mut next = |limit: i64| two_or_more_digits(parts.next()?, 2).filter(|&n| n < limit);
-    let (h, m, s) = (next(hours)?, next(60)?, next(61)?);
-    parts.next().is_none().then_some(h * 3_600 + m * 60 + s)
+/// Seconds of `HH:MM:SS`, or of its first `at_least` parts at least, the hours below `hours`.
+fn clock_seconds(clock: &str, hours: i64, at_least: usize) -> Option<i64> {
+    const UNITS: [i64; 3] = [3_600, 60, 1];
+    let limits = [hours, 60, 61];
+    let mut seconds = 0;
+    let mut parts = 0;
+    for (index, part) in clock.split(':').enumerate() {
+        let (limit, unit) = (*limits.get(index)?, UNITS[index]);
+        seconds += number_of_digits(part, 2).filter(|&n| n < limit)? * unit;
+        parts += 1;
+    }
+    (parts >= at_least).then_some(seconds)
 }
 
 /// The number of a run of at least `min` ASCII digits.
-fn two_or_more_digits(text: &str, min: usize) -> Option<i64> {
+fn number_of_digits(text: &str, min: usize) -> Option<i64> {
     if text.len() < min || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
