@@ -43,6 +43,16 @@ struct StagingSection {
     database_url: Option<Spanned<String>>,
     redis_url: Option<Spanned<String>>,
     maintenance_database: Option<Spanned<String>>,
+    migrate: Option<Spanned<MigrateSection>>,
+    schemas: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// `[staging] migrate = { command = "…" }` or `{ dir = "…" }`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MigrateSection {
+    command: Option<String>,
+    dir: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -107,6 +117,22 @@ impl Default for Refresh {
         }
     }
 }
+
+/// How the staging schema is made: `migrate` applies these, `reset` runs them on emptied schemas.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Migrations {
+    /// restage's embedded reference schema.
+    #[default]
+    Reference,
+    /// A directory of SQL migrations named like sqlx's (`<version>_<description>.sql`).
+    Directory(PathBuf),
+    /// The application's own migration command, run by `sh -c` with `DATABASE_URL` and
+    /// `STAGING_DATABASE_URL` set to the database to migrate.
+    Command(String),
+}
+
+/// The schemas `reset` drops and recreates when the staging section does not list them.
+pub const DEFAULT_APP_SCHEMAS: &[&str] = &["public"];
 
 /// Which snapshot `refresh` restores when the command line does not say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -233,6 +259,10 @@ pub struct Settings {
     pub redis_url: Option<SecretUrl>,
     /// The database the advisory lock lives in (on the staging server).
     pub maintenance_database: String,
+    /// How staging's schema is made.
+    pub migrations: Migrations,
+    /// The schemas the application owns, which `reset` drops and recreates.
+    pub app_schemas: Vec<String>,
     /// Production, for the safety guard (and the refresh).
     pub production: Production,
     /// The refresh settings.
@@ -254,6 +284,27 @@ impl Settings {
                 .maintenance_database
                 .map(Spanned::into_inner)
                 .unwrap_or_else(|| "postgres".to_owned()),
+            migrations: file
+                .staging
+                .migrate
+                .map_or(Migrations::Reference, |section| {
+                    section.into_inner().into_migrations()
+                }),
+            app_schemas: file.staging.schemas.map_or_else(
+                || {
+                    DEFAULT_APP_SCHEMAS
+                        .iter()
+                        .map(|name| name.to_string())
+                        .collect()
+                },
+                |names| {
+                    names
+                        .into_inner()
+                        .into_iter()
+                        .map(Spanned::into_inner)
+                        .collect()
+                },
+            ),
             production: file.production.into_production(),
             refresh: file.refresh.into_refresh(),
             rds: file.rds.into_rds(),
@@ -437,6 +488,7 @@ fn validate(file: &ConfigFile, text: &str) -> Vec<String> {
         ));
     }
     problems.extend(file.rds.problems(text));
+    problems.extend(file.staging.problems(text));
     for table in &file.refresh.exclude_tables {
         if table.get_ref().trim().is_empty() {
             let reason = "table names must not be empty";
@@ -498,6 +550,81 @@ impl ProductionSection {
             url: self.url.map(|url| SecretUrl::new(url.into_inner())),
             endpoint: self.endpoint.map(Spanned::into_inner),
             redis_url: self.redis_url.map(|url| SecretUrl::new(url.into_inner())),
+        }
+    }
+}
+
+impl StagingSection {
+    /// The migration runner and the schema list, checked.
+    fn problems(&self, text: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Some(migrate) = &self.migrate {
+            let reason = match (&migrate.get_ref().command, &migrate.get_ref().dir) {
+                (Some(_), Some(_)) => Some("give either command or dir, not both"),
+                (None, None) => Some(
+                    "give command = \"your migration command\" or dir = \"a directory of SQL migrations\"",
+                ),
+                (Some(command), None) if command.trim().is_empty() => {
+                    Some("the command must not be empty")
+                }
+                (None, Some(dir)) if dir.trim().is_empty() => {
+                    Some("the directory must not be empty")
+                }
+                _ => None,
+            };
+            if let Some(reason) = reason {
+                problems.push(located(
+                    text,
+                    migrate.span().start,
+                    "staging.migrate",
+                    reason,
+                ));
+            }
+        }
+        match &self.schemas {
+            Some(schemas) if schemas.get_ref().is_empty() => {
+                let reason = "list at least one schema the application owns, e.g. [\"public\"]";
+                problems.push(located(
+                    text,
+                    schemas.span().start,
+                    "staging.schemas",
+                    reason,
+                ));
+            }
+            Some(schemas) => {
+                for schema in schemas.get_ref() {
+                    let name = schema.get_ref();
+                    if name.trim().is_empty()
+                        || name == "restage"
+                        || name.starts_with("pg_")
+                        || name == "information_schema"
+                    {
+                        let reason = format!(
+                            "'{name}' cannot be an application schema (restage, pg_* and \
+                             information_schema are not the application's)"
+                        );
+                        problems.push(located(
+                            text,
+                            schema.span().start,
+                            "staging.schemas",
+                            &reason,
+                        ));
+                    }
+                }
+            }
+            None => {}
+        }
+        problems
+    }
+}
+
+impl MigrateSection {
+    /// Validated by [`StagingSection::problems`]: exactly one of the two is set.
+    fn into_migrations(self) -> Migrations {
+        match (self.command, self.dir) {
+            (Some(command), _) => Migrations::Command(command),
+            (None, Some(dir)) => Migrations::Directory(PathBuf::from(dir)),
+            (None, None) => Migrations::Reference,
         }
     }
 }
@@ -708,6 +835,36 @@ mod tests {
         assert_eq!(rds.snapshot, SnapshotChoice::LatestAutomated);
         assert_eq!(rds.sslmode, SslMode::Disable);
         assert_eq!(rds.poll_interval, Duration::from_millis(250));
+    }
+
+    #[test]
+    fn reads_the_migration_runner_and_the_application_schemas() {
+        let command = "[staging]\nmigrate = { command = \"npm run db:migrate\" }\nschemas = [\"app\", \"audit\"]\n";
+        let file = parse_config(command).expect("valid");
+        assert_eq!(
+            file.staging
+                .migrate
+                .map(|m| m.into_inner().into_migrations()),
+            Some(Migrations::Command("npm run db:migrate".to_owned()))
+        );
+        let dir = parse_config("[staging]\nmigrate = { dir = \"db\" }\n").expect("valid");
+        assert_eq!(
+            dir.staging
+                .migrate
+                .map(|m| m.into_inner().into_migrations()),
+            Some(Migrations::Directory(PathBuf::from("db")))
+        );
+        let bad = "[staging]\nmigrate = { command = \" \" }\nschemas = [\"public\", \"pg_temp\", \"restage\"]\n";
+        let problems = parse_config(bad).expect_err("invalid");
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].starts_with("line 2: staging.migrate: the command must not be empty"));
+        assert!(problems[1].starts_with("line 3: staging.schemas: 'pg_temp'"));
+        assert!(problems[2].contains("'restage'"));
+        let empty = parse_config("[staging]\nschemas = []\n").expect_err("no schema");
+        assert!(
+            empty[0].starts_with("line 2: staging.schemas: list at least one"),
+            "{empty:?}"
+        );
     }
 
     #[test]

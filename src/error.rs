@@ -112,6 +112,23 @@ pub enum Error {
         source: sqlx::migrate::MigrateError,
     },
 
+    #[error("cannot read the migrations in {path}; check [staging] migrate.dir")]
+    MigrationsDir {
+        path: String,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
+
+    #[error(
+        "the migration command `{command}` {outcome} on {url}; its output is above. {consequence}"
+    )]
+    MigrationCommand {
+        command: String,
+        outcome: String,
+        url: String,
+        consequence: &'static str,
+    },
+
     #[error("{action} failed on Redis {url}")]
     Redis {
         action: String,
@@ -371,6 +388,7 @@ impl Error {
             | Error::MissingRedisUrl
             | Error::MissingSourceUrl
             | Error::SeedFileRead { .. }
+            | Error::MigrationsDir { .. }
             | Error::SeedData { .. }
             | Error::SeedPrerequisite { .. }
             | Error::ProfileRead { .. }
@@ -385,6 +403,7 @@ impl Error {
             | Error::ConnectTimeout { .. }
             | Error::Database { .. }
             | Error::Migrate { .. }
+            | Error::MigrationCommand { .. }
             | Error::Tool { .. }
             | Error::Copy(_) => exit::DATABASE,
             Error::Redis { .. } => exit::REDIS,

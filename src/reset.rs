@@ -5,11 +5,15 @@ use std::path::Path;
 use std::time::Instant;
 
 use serde::Serialize;
+use sqlx::Connection;
+use sqlx::postgres::PgConnection;
 
 use crate::config::Settings;
 use crate::error::Error;
 use crate::output::{Output, Report, seconds_since};
-use crate::schema::{self, AppliedMigration, MANAGED_SCHEMAS};
+use crate::pg::database_error;
+use crate::pipeline::swap::{self, SwapNames};
+use crate::schema::{self, AppliedMigration, RESTAGE_SCHEMA, Runner, SqlxMigrations};
 use crate::secret::SecretUrl;
 use crate::seed::data::SeedData;
 use crate::seed::{self, SeedOptions, SeedReport};
@@ -21,7 +25,12 @@ pub struct ResetReport {
     pub command: &'static str,
     pub database: String,
     pub recreated_schemas: Vec<String>,
+    /// The application's migration command, when that is how staging is migrated.
+    pub migration_command: Option<String>,
     pub migrations: Vec<AppliedMigration>,
+    /// With a migration command the reset is built beside staging and swapped in; the old
+    /// staging is kept under this name for `restage rollback`.
+    pub previous: Option<String>,
     pub seed: SeedReport,
     /// The staging Redis, when one is configured.
     pub redis: Option<String>,
@@ -35,12 +44,24 @@ impl Report for ResetReport {
             (Some(url), Some(removed)) => format!("flushed {url} ({removed} keys removed)"),
             _ => "no staging Redis configured, nothing flushed".to_owned(),
         };
+        let schema = match (&self.migration_command, &self.previous) {
+            (Some(command), previous) => format!(
+                "built a new database with `{command}` and swapped it in{}",
+                previous
+                    .as_ref()
+                    .map(|name| format!(" (the old one is kept as {name})"))
+                    .unwrap_or_default()
+            ),
+            (None, _) => format!(
+                "recreated schema {}, applied {} migration(s)",
+                self.recreated_schemas.join(", "),
+                self.migrations.len()
+            ),
+        };
         format!(
-            "{} reset in {:.1}s: recreated schema {}, applied {} migration(s), {redis}\n{}",
+            "{} reset in {:.1}s: {schema}, {redis}\n{}",
             self.database,
             self.seconds,
-            self.recreated_schemas.join(", "),
-            self.migrations.len(),
             self.seed.table(),
         )
     }
@@ -91,37 +112,133 @@ impl<'a> Reset<'a> {
         )
     }
 
-    /// Recreates the schemas, migrates, seeds and flushes Redis; the caller holds the lock.
+    /// Rebuilds the schema, seeds and flushes Redis; the caller holds the lock. With sqlx
+    /// migrations everything up to the seeds is one transaction on staging; with a migration
+    /// command (which makes its own connections) the new staging is built beside it and
+    /// swapped in. Either way a failure leaves staging as it was.
     pub async fn run(self, out: &Output) -> Result<ResetReport, Error> {
         let start = Instant::now();
-        let url = self.staging;
-        let mut connection = pg::connect(url, "staging database", "restage reset").await?;
-        out.step(format!(
-            "Recreating schema {} and migrating {url}",
-            MANAGED_SCHEMAS.join(", ")
-        ));
-        let migrations = schema::reset(&mut connection, url).await?;
-        out.step("Seeding");
-        let seed = seed::run(
-            &mut connection,
-            url,
-            &self.seed_data,
-            &SeedOptions::all(self.rng_seed),
-        )
-        .await?;
+        let runner = Runner::load(&self.settings.migrations).await?;
+        let (migrations, seed, previous) = match &runner {
+            Runner::Sqlx(migrations) => {
+                let (applied, seed) = self.reset_in_place(migrations, out).await?;
+                (applied, seed, None)
+            }
+            Runner::Command(command) => {
+                let (seed, previous) = self.reset_beside(command, out).await?;
+                (Vec::new(), seed, previous)
+            }
+        };
         let redis_keys_removed = redis::flush_staging(self.settings, out).await?;
         Ok(ResetReport {
             command: "reset",
-            database: url.to_string(),
-            recreated_schemas: MANAGED_SCHEMAS
-                .iter()
-                .map(|schema| schema.to_string())
-                .collect(),
+            database: self.staging.to_string(),
+            recreated_schemas: match runner {
+                Runner::Sqlx(_) => self.recreated_schemas(),
+                Runner::Command(_) => Vec::new(),
+            },
+            migration_command: runner.command().map(str::to_owned),
             migrations,
+            previous,
             seed,
             redis: self.settings.redis_url.as_ref().map(ToString::to_string),
             redis_keys_removed,
             seconds: seconds_since(start),
         })
+    }
+
+    fn recreated_schemas(&self) -> Vec<String> {
+        let mut schemas = self.settings.app_schemas.clone();
+        schemas.push(RESTAGE_SCHEMA.to_owned());
+        schemas
+    }
+
+    /// Recreates the application's schemas, migrates and seeds in one transaction.
+    async fn reset_in_place(
+        &self,
+        migrations: &SqlxMigrations,
+        out: &Output,
+    ) -> Result<(Vec<AppliedMigration>, SeedReport), Error> {
+        let url = self.staging;
+        let mut connection = pg::connect(url, "staging database", "restage reset").await?;
+        let mut transaction = connection
+            .begin()
+            .await
+            .map_err(database_error(url, "starting the reset transaction"))?;
+        out.step(format!(
+            "Recreating schema {} and migrating {url}",
+            self.recreated_schemas().join(", ")
+        ));
+        schema::recreate_schemas(&mut transaction, url, &self.settings.app_schemas).await?;
+        let applied = schema::migrate_in(&mut transaction, url, migrations).await?;
+        out.step("Seeding");
+        let seed = self.seed(&mut transaction, url).await?;
+        transaction
+            .commit()
+            .await
+            .map_err(database_error(url, "committing the reset"))?;
+        Ok((applied, seed))
+    }
+
+    /// Builds a new database beside staging with the migration command, seeds it and swaps it
+    /// in; on any failure the new database is dropped. Returns the seeds and the name the old
+    /// staging is kept under.
+    async fn reset_beside(
+        &self,
+        command: &str,
+        out: &Output,
+    ) -> Result<(SeedReport, Option<String>), Error> {
+        let names = SwapNames::beside(self.staging)?;
+        let admin_url = pg::with_database(self.staging, &self.settings.maintenance_database);
+        let mut admin = pg::connect(&admin_url, "staging server", "restage reset").await?;
+        swap::create_next(&mut admin, &admin_url, &names).await?;
+        let next = pg::with_database(self.staging, &names.next);
+        out.step(format!("Building {} with `{command}`", names.next));
+        let built = self.build(command, &next, out).await;
+        let seed = match built {
+            Ok(seed) => seed,
+            Err(error) => {
+                if let Err(cleanup) = swap::drop_database(&mut admin, &admin_url, &names.next).await
+                {
+                    tracing::warn!(error = %cleanup, "removing the half-built database");
+                }
+                return Err(error);
+            }
+        };
+        out.step(format!("Swapping {} in as {}", names.next, names.staging));
+        let kept = swap::swap_in(&mut admin, &admin_url, &names).await?;
+        Ok((seed, kept.then_some(names.previous)))
+    }
+
+    /// Migrates the new database with the command and seeds it.
+    async fn build(
+        &self,
+        command: &str,
+        next: &SecretUrl,
+        out: &Output,
+    ) -> Result<SeedReport, Error> {
+        schema::run_command(
+            command,
+            next,
+            "Staging was left as it was; the half-built database beside it is removed.",
+        )
+        .await?;
+        out.step("Seeding");
+        let mut connection = pg::connect(next, "new staging database", "restage reset").await?;
+        self.seed(&mut connection, next).await
+    }
+
+    async fn seed(
+        &self,
+        connection: &mut PgConnection,
+        url: &SecretUrl,
+    ) -> Result<SeedReport, Error> {
+        seed::run(
+            connection,
+            url,
+            &self.seed_data,
+            &SeedOptions::all(self.rng_seed),
+        )
+        .await
     }
 }

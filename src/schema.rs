@@ -1,22 +1,26 @@
-//! The reference staging schema: embedded migrations (sqlx's migrator) and schema reset.
+//! The staging schema: the application's migrations (restage's embedded reference schema, a
+//! directory of SQL migrations, or the application's own command) and the emptying of the
+//! schemas a reset recreates.
 
 use std::collections::HashSet;
+use std::process::Stdio;
 
 use sqlx::Connection;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::PgConnection;
 
+use crate::catalog::quote;
+use crate::config::Migrations;
 use crate::error::Error;
 use crate::pg::database_error;
 use crate::secret::SecretUrl;
 
-/// The migrations in `migrations/`, compiled into the binary.
+/// The reference schema's migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
-/// The schemas restage fills — `public` by the migrations, `restage` by the seeders'
-/// bookkeeping — which `reset` therefore drops and recreates. A test checks that a reset
-/// database has exactly these.
-pub const MANAGED_SCHEMAS: &[&str] = &["public", "restage"];
+/// restage's own schema (the seeders' bookkeeping), recreated by every reset beside the
+/// application's schemas.
+pub const RESTAGE_SCHEMA: &str = "restage";
 
 /// A migration applied by this run.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -25,60 +29,119 @@ pub struct AppliedMigration {
     pub description: String,
 }
 
-/// Applies the pending migrations in one transaction; returns those it applied.
-pub async fn migrate(
-    connection: &mut PgConnection,
-    url: &SecretUrl,
-) -> Result<Vec<AppliedMigration>, Error> {
-    let mut transaction = connection
-        .begin()
-        .await
-        .map_err(database_error(url, "starting a transaction"))?;
-    let applied = migrate_in(&mut transaction, url).await?;
-    transaction
-        .commit()
-        .await
-        .map_err(database_error(url, "committing the migrations"))?;
-    Ok(applied)
+/// The configured migrations, ready to run.
+pub enum Runner {
+    /// sqlx migrations (the reference schema or a directory): run inside a transaction.
+    Sqlx(SqlxMigrations),
+    /// The application's command: it makes its own connections, so it cannot share a
+    /// transaction with restage.
+    Command(String),
 }
 
-/// Drops the managed schemas with everything in them, recreates them and migrates, all in
-/// one transaction: a failure anywhere leaves staging exactly as it was.
-pub async fn reset(
+/// Where the sqlx migrations come from.
+pub enum SqlxMigrations {
+    Reference,
+    Directory(Migrator),
+}
+
+impl Runner {
+    /// Reads the migrations directory, if that is the runner, so that a bad directory stops
+    /// the command before anything is touched.
+    pub async fn load(migrations: &Migrations) -> Result<Runner, Error> {
+        Ok(match migrations {
+            Migrations::Reference => Runner::Sqlx(SqlxMigrations::Reference),
+            Migrations::Directory(dir) => {
+                let migrator =
+                    Migrator::new(dir.as_path())
+                        .await
+                        .map_err(|source| Error::MigrationsDir {
+                            path: dir.display().to_string(),
+                            source,
+                        })?;
+                Runner::Sqlx(SqlxMigrations::Directory(migrator))
+            }
+            Migrations::Command(command) => Runner::Command(command.clone()),
+        })
+    }
+
+    /// The command, when the runner is one.
+    pub fn command(&self) -> Option<&str> {
+        match self {
+            Runner::Command(command) => Some(command),
+            Runner::Sqlx(_) => None,
+        }
+    }
+}
+
+impl SqlxMigrations {
+    fn migrator(&self) -> &Migrator {
+        match self {
+            SqlxMigrations::Reference => &MIGRATOR,
+            SqlxMigrations::Directory(migrator) => migrator,
+        }
+    }
+}
+
+/// Applies the pending migrations of `runner` to the database at `url`: sqlx migrations in
+/// one transaction (returned), a command as it is (nothing to list).
+pub async fn migrate(
+    runner: &Runner,
+    url: &SecretUrl,
+    consequence: &'static str,
+) -> Result<Vec<AppliedMigration>, Error> {
+    match runner {
+        Runner::Sqlx(migrations) => {
+            let mut connection =
+                crate::pg::connect(url, "staging database", "restage migrate").await?;
+            let mut transaction = connection
+                .begin()
+                .await
+                .map_err(database_error(url, "starting a transaction"))?;
+            let applied = migrate_in(&mut transaction, url, migrations).await?;
+            transaction
+                .commit()
+                .await
+                .map_err(database_error(url, "committing the migrations"))?;
+            Ok(applied)
+        }
+        Runner::Command(command) => {
+            run_command(command, url, consequence).await?;
+            Ok(Vec::new())
+        }
+    }
+}
+
+/// Drops `schemas` (and restage's own) with everything in them and creates them again empty,
+/// on a connection inside the caller's transaction.
+pub async fn recreate_schemas(
     connection: &mut PgConnection,
     url: &SecretUrl,
-) -> Result<Vec<AppliedMigration>, Error> {
-    let mut transaction = connection
-        .begin()
-        .await
-        .map_err(database_error(url, "starting a transaction"))?;
-    for schema in MANAGED_SCHEMAS {
+    schemas: &[String],
+) -> Result<(), Error> {
+    for schema in schemas.iter().map(String::as_str).chain([RESTAGE_SCHEMA]) {
         let recreate = format!(
             "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}; \
              GRANT USAGE ON SCHEMA {name} TO PUBLIC;",
-            name = quote_identifier(schema)
+            name = quote(schema)
         );
         sqlx::raw_sql(&recreate)
-            .execute(&mut *transaction)
+            .execute(&mut *connection)
             .await
             .map_err(database_error(url, &format!("recreating schema {schema}")))?;
     }
-    let applied = migrate_in(&mut transaction, url).await?;
-    transaction
-        .commit()
-        .await
-        .map_err(database_error(url, "committing the reset"))?;
-    Ok(applied)
+    Ok(())
 }
 
 /// Runs the migrator on a connection that is already inside a transaction (sqlx then
 /// wraps each migration in a savepoint), after noting which migrations are pending.
-async fn migrate_in(
+pub async fn migrate_in(
     connection: &mut PgConnection,
     url: &SecretUrl,
+    migrations: &SqlxMigrations,
 ) -> Result<Vec<AppliedMigration>, Error> {
+    let migrator = migrations.migrator();
     let done = applied_versions(connection, url).await?;
-    let pending: Vec<AppliedMigration> = MIGRATOR
+    let pending: Vec<AppliedMigration> = migrator
         .iter()
         .filter(|migration| !migration.migration_type.is_down_migration())
         .filter(|migration| !done.contains(&migration.version))
@@ -87,7 +150,7 @@ async fn migrate_in(
             description: migration.description.to_string(),
         })
         .collect();
-    MIGRATOR
+    migrator
         .run(&mut *connection)
         .await
         .map_err(|source| Error::Migrate {
@@ -95,6 +158,41 @@ async fn migrate_in(
             source,
         })?;
     Ok(pending)
+}
+
+/// Runs the application's migration command with `sh -c`, `DATABASE_URL` and
+/// `STAGING_DATABASE_URL` set to `url`; its standard output goes to restage's standard error
+/// (so `--json` output stays one document), its standard error is passed through.
+pub async fn run_command(
+    command: &str,
+    url: &SecretUrl,
+    consequence: &'static str,
+) -> Result<(), Error> {
+    tracing::info!(command, database = %url, "running the migration command");
+    let status = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .env("DATABASE_URL", url.expose())
+        .env("STAGING_DATABASE_URL", url.expose())
+        .stdin(Stdio::null())
+        .stdout(std::io::stderr())
+        .stderr(Stdio::inherit())
+        .status()
+        .await;
+    let outcome = match status {
+        Ok(status) if status.success() => return Ok(()),
+        Ok(status) => match status.code() {
+            Some(code) => format!("exited with status {code}"),
+            None => "was killed by a signal".to_owned(),
+        },
+        Err(error) => format!("could not be started ({error})"),
+    };
+    Err(Error::MigrationCommand {
+        command: command.to_owned(),
+        outcome,
+        url: url.to_string(),
+        consequence,
+    })
 }
 
 async fn applied_versions(
@@ -115,9 +213,4 @@ async fn applied_versions(
             .await
             .map_err(database_error(url, "reading the migration history"))?;
     Ok(versions.into_iter().collect())
-}
-
-/// Quotes an SQL identifier (doubling embedded quotes).
-pub fn quote_identifier(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }

@@ -40,7 +40,7 @@ fn migrations_and_seeders_own_exactly_the_schemas_reset_recreates() {
     run(restage(dir.path()).args(["seed", "--staging-url", &db.url()])).assert_code(0);
     assert_eq!(
         db.scalar(schemas),
-        restage::schema::MANAGED_SCHEMAS.join(",")
+        format!("public,{}", restage::schema::RESTAGE_SCHEMA)
     );
 }
 
@@ -91,4 +91,38 @@ fn missing_staging_url_says_how_to_set_one() {
         .assert_code(2)
         .assert_clean_failure("s3cr3t")
         .assert_stderr_contains("pass --staging-url, set STAGING_DATABASE_URL");
+}
+
+#[test]
+fn migrate_runs_the_applications_command_against_staging_and_honours_its_exit_code() {
+    let mut db = TestDb::new();
+    let dir = work_dir();
+    let url = db.url();
+    let config = |command: &str| {
+        format!("[staging]\ndatabase_url = \"{url}\"\nmigrate = {{ command = \"{command}\" }}\n")
+    };
+    std::fs::write(
+        dir.path().join("restage.toml"),
+        config(
+            "psql -X -q -d $DATABASE_URL -c 'CREATE TABLE widgets (id int)' && echo made widgets",
+        ),
+    )
+    .expect("write restage.toml");
+    let migrated = run(restage(dir.path()).args(["migrate", "--json"]));
+    migrated
+        .assert_code(0)
+        .assert_stderr_contains("made widgets");
+    assert_eq!(
+        migrated.json()["migration_command"]
+            .as_str()
+            .map(|c| c.contains("widgets")),
+        Some(true)
+    );
+    assert_eq!(db.tables(), ["public.widgets"]);
+
+    std::fs::write(dir.path().join("restage.toml"), config("exit 7")).expect("write");
+    run(restage(dir.path()).arg("migrate"))
+        .assert_code(4)
+        .assert_stderr_contains("`exit 7` exited with status 7")
+        .assert_clean_failure("no secret here");
 }

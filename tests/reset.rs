@@ -3,8 +3,8 @@
 use std::thread;
 
 use crate::support::{
-    PgSession, TestDb, TestRedis, pg_admin_url, reset_tables, restage, run, url_with_database,
-    work_dir,
+    PgSession, TestDb, TestRedis, pg_admin_url, repo_file, reset_tables, restage, run,
+    url_with_database, work_dir,
 };
 
 /// A migrated database full of data, plus objects the migrations do not know.
@@ -205,4 +205,157 @@ fn two_concurrent_resets_never_run_together() {
     }
     assert_eq!(db.tables(), reset_tables());
     assert_eq!(db.scalar("SELECT count(*) FROM users"), "3");
+}
+
+/// A migrations directory: the reference schema, then the application's own table.
+fn migrations_dir(dir: &tempfile::TempDir, second: &str) -> std::path::PathBuf {
+    let migrations = dir.path().join("db/migrations");
+    std::fs::create_dir_all(&migrations).expect("mkdir");
+    std::fs::copy(
+        repo_file("migrations/20261122000001_reference_schema.sql"),
+        migrations.join("20260101000001_schema.sql"),
+    )
+    .expect("copy the reference schema");
+    std::fs::write(migrations.join("20260101000002_settings.sql"), second).expect("write");
+    migrations
+}
+
+/// A restage.toml naming the staging database and its migrations.
+fn config_with_migrate(dir: &tempfile::TempDir, db: &TestDb, migrate: &str) {
+    let config = format!(
+        "[staging]\ndatabase_url = \"{}\"\nmigrate = {migrate}\n",
+        db.url()
+    );
+    std::fs::write(dir.path().join("restage.toml"), config).expect("write restage.toml");
+}
+
+#[test]
+fn reset_with_a_migrations_directory_applies_exactly_its_migrations_and_seeds() {
+    let mut db = staging_with_data();
+    let dir = work_dir();
+    migrations_dir(
+        &dir,
+        "CREATE TABLE app_settings (name text PRIMARY KEY, value text NOT NULL);",
+    );
+    config_with_migrate(&dir, &db, "{ dir = \"db/migrations\" }");
+    let reset = run(restage(dir.path()).args(["reset", "--yes", "--json"]));
+    reset.assert_code(0);
+    let report = reset.json();
+    let versions: Vec<i64> = report["migrations"]
+        .as_array()
+        .expect("migrations")
+        .iter()
+        .map(|migration| migration["version"].as_i64().expect("version"))
+        .collect();
+    assert_eq!(versions, [20260101000001, 20260101000002], "{report}");
+    assert_eq!(db.scalar("SELECT count(*) FROM app_settings"), "0");
+    assert_eq!(
+        db.scalar("SELECT to_regclass('leftover_import') IS NULL"),
+        "true"
+    );
+    assert_eq!(db.scalar("SELECT count(*) FROM roles"), "6");
+    run(restage(dir.path()).arg("migrate"))
+        .assert_code(0)
+        .assert_stdout_contains("nothing to apply");
+}
+
+#[test]
+fn a_failing_migration_in_the_directory_leaves_staging_as_it_was() {
+    let mut db = staging_with_data();
+    let before = db.fingerprint();
+    let dir = work_dir();
+    migrations_dir(
+        &dir,
+        "CREATE TABLE app_settings (name text PRIMARY KEY);
+SELECT 1/0;",
+    );
+    config_with_migrate(&dir, &db, "{ dir = \"db/migrations\" }");
+    let reset = run(restage(dir.path()).args(["reset", "--yes"]));
+    reset
+        .assert_code(4)
+        .assert_stderr_contains("20260101000002")
+        .assert_stderr_contains("division by zero")
+        .assert_clean_failure("no secret here");
+    assert_eq!(db.fingerprint(), before, "a failed reset changed staging");
+}
+
+#[test]
+fn reset_with_a_migration_command_builds_a_new_staging_beside_and_swaps_it_in() {
+    let mut db = staging_with_data();
+    let mut redis = TestRedis::new();
+    redis.set_keys(["session:1", "session:2"]);
+    let dir = work_dir();
+    let script = dir.path().join("migrate.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "set -e\necho \"migrating $(echo \"$STAGING_DATABASE_URL\" | sed 's|.*/||')\"\n\
+             psql -X -q -v ON_ERROR_STOP=1 -d \"$DATABASE_URL\" -f '{}'\n\
+             psql -X -q -v ON_ERROR_STOP=1 -d \"$DATABASE_URL\" -c 'CREATE TABLE from_command (id int)'\n",
+            repo_file("migrations/20261122000001_reference_schema.sql").display()
+        ),
+    )
+    .expect("write the script");
+    config_with_migrate(&dir, &db, "{ command = \"sh migrate.sh\" }");
+    let reset =
+        run(restage(dir.path()).args(["reset", "--yes", "--json", "--redis-url", &redis.url()]));
+    reset
+        .assert_code(0)
+        .assert_stderr_contains(&format!("migrating {}_restage_next", db.name));
+    let report = reset.json();
+    assert_eq!(report["migration_command"], "sh migrate.sh", "{report}");
+    assert_eq!(report["previous"], format!("{}_restage_prev", db.name));
+    assert_eq!(redis.size(), 0);
+    db.reconnect();
+    assert_eq!(db.scalar("SELECT count(*) FROM from_command"), "0");
+    assert_eq!(
+        db.scalar("SELECT to_regclass('leftover_import') IS NULL"),
+        "true"
+    );
+    assert_eq!(db.scalar("SELECT count(*) FROM roles"), "6");
+    assert!(!db.database_exists(&format!("{}_restage_next", db.name)));
+}
+
+#[test]
+fn a_failing_migration_command_leaves_staging_as_it_was() {
+    let mut db = staging_with_data();
+    let before = db.fingerprint();
+    let dir = work_dir();
+    let script =
+        "psql -X -q -d \"$DATABASE_URL\" -c 'CREATE TABLE half (id int)'; echo 'boom' >&2; exit 3";
+    config_with_migrate(
+        &dir,
+        &db,
+        &format!("{{ command = \"{}\" }}", script.replace('"', "\\\"")),
+    );
+    let reset = run(restage(dir.path()).args(["reset", "--yes"]));
+    reset
+        .assert_code(4)
+        .assert_stderr_contains("boom")
+        .assert_stderr_contains("exited with status 3")
+        .assert_stderr_contains("Staging was left as it was")
+        .assert_clean_failure("no secret here");
+    assert_eq!(db.fingerprint(), before, "a failed reset changed staging");
+    assert!(!db.database_exists(&format!("{}_restage_next", db.name)));
+    assert!(!db.database_exists(&format!("{}_restage_prev", db.name)));
+}
+
+#[test]
+fn a_migrate_setting_with_neither_or_both_runners_is_refused_with_its_line() {
+    let dir = work_dir();
+    let db = TestDb::new();
+    for (migrate, reason) in [
+        ("{ }", "give command ="),
+        (
+            "{ command = \"x\", dir = \"y\" }",
+            "either command or dir, not both",
+        ),
+        ("{ dir = \"no/such/dir\" }", "no/such/dir"),
+    ] {
+        config_with_migrate(&dir, &db, migrate);
+        run(restage(dir.path()).args(["reset", "--yes"]))
+            .assert_code(2)
+            .assert_stderr_contains(reason)
+            .assert_clean_failure("no secret here");
+    }
 }

@@ -7,20 +7,25 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::output::{Output, Report};
-use crate::schema::{self, AppliedMigration};
-use crate::{pg, safety};
+use crate::safety;
+use crate::schema::{self, AppliedMigration, Runner};
 
 /// What `migrate` did.
 #[derive(Debug, Serialize)]
 pub struct MigrateReport {
     pub command: &'static str,
     pub database: String,
+    /// The application's migration command, when that is how staging is migrated.
+    pub migration_command: Option<String>,
     pub applied: Vec<AppliedMigration>,
     pub seconds: f64,
 }
 
 impl Report for MigrateReport {
     fn human(&self) -> String {
+        if let Some(command) = &self.migration_command {
+            return format!("{}: ran `{command}`", self.database);
+        }
         if self.applied.is_empty() {
             return format!("{}: schema is up to date, nothing to apply", self.database);
         }
@@ -44,15 +49,21 @@ pub async fn run(settings: &Settings, out: &Output) -> Result<MigrateReport, Err
     let start = Instant::now();
     let url = settings.staging_url()?;
     safety::ensure_writable_target(url, &settings.production, None)?;
+    let runner = Runner::load(&settings.migrations).await?;
     let lock = safety::StagingLock::acquire(url, &settings.maintenance_database, "migrate").await?;
-    let mut connection = pg::connect(url, "staging database", "restage migrate").await?;
     out.step(format!("Migrating {url}"));
-    let applied = schema::migrate(&mut connection, url).await?;
+    let applied = schema::migrate(
+        &runner,
+        url,
+        "Migrations the command applied before it failed stay applied.",
+    )
+    .await;
     lock.release().await;
     Ok(MigrateReport {
         command: "migrate",
         database: url.to_string(),
-        applied,
+        migration_command: runner.command().map(str::to_owned),
+        applied: applied?,
         seconds: crate::output::seconds_since(start),
     })
 }
