@@ -3,6 +3,7 @@
 //! Precedence: a flag beats an environment variable, which beats the file. Unknown keys are
 //! errors, and every problem in the file is reported at once with its line and key.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::Error;
+use crate::mapping::Mapping;
 use crate::pg;
 use crate::secret::SecretUrl;
 use crate::toml_source::{self, located};
@@ -25,6 +27,7 @@ struct ConfigFile {
     staging: StagingSection,
     refresh: RefreshSection,
     rds: RdsSection,
+    schema: BTreeMap<String, Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -269,12 +272,14 @@ pub struct Settings {
     pub refresh: Refresh,
     /// Snapshots and the temporary restored instance.
     pub rds: Rds,
+    /// Which tables and columns the built-in seeders write.
+    pub mapping: Mapping,
 }
 
 impl Settings {
     /// Merges flags, environment and the configuration file.
     pub fn resolve(args: &Overrides) -> Result<Settings, Error> {
-        let (config_path, file) = load_file(args.config.as_deref())?;
+        let (config_path, file, mapping) = load_file(args.config.as_deref())?;
         let mut settings = Settings {
             config_path,
             staging_url: None,
@@ -308,6 +313,7 @@ impl Settings {
             production: file.production.into_production(),
             refresh: file.refresh.into_refresh(),
             rds: file.rds.into_rds(),
+            mapping,
         };
         let file_staging = file.staging.database_url.map(Spanned::into_inner);
         let file_redis = file.staging.redis_url.map(Spanned::into_inner);
@@ -407,30 +413,34 @@ fn validate_redis_url(url: &SecretUrl) -> Result<(), String> {
 }
 
 /// Reads the file named by `--config`, else `restage.toml` when present, else nothing.
-fn load_file(explicit: Option<&Path>) -> Result<(Option<PathBuf>, ConfigFile), Error> {
+fn load_file(explicit: Option<&Path>) -> Result<(Option<PathBuf>, ConfigFile, Mapping), Error> {
     let path = match explicit {
         Some(path) => path.to_path_buf(),
         None if Path::new(DEFAULT_CONFIG_FILE).is_file() => PathBuf::from(DEFAULT_CONFIG_FILE),
-        None => return Ok((None, ConfigFile::default())),
+        None => return Ok((None, ConfigFile::default(), Mapping::default())),
     };
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(&path).map_err(|source| Error::ConfigRead {
         path: shown.clone(),
         source,
     })?;
-    let file = parse_config(&text).map_err(|problems| Error::Config {
+    let (file, mapping) = parse_config(&text).map_err(|problems| Error::Config {
         path: shown,
         problems,
     })?;
-    Ok((Some(path), file))
+    Ok((Some(path), file, mapping))
 }
 
 /// Parses and validates the file text; every problem comes back with its line and key.
-fn parse_config(text: &str) -> Result<ConfigFile, Vec<String>> {
+fn parse_config(text: &str) -> Result<(ConfigFile, Mapping), Vec<String>> {
     let file: ConfigFile = toml_source::parse(text).map_err(|problem| vec![problem])?;
-    let problems = validate(&file, text);
+    let mut problems = validate(&file, text);
+    let mapping = Mapping::from_section(&file.schema, text).unwrap_or_else(|found| {
+        problems.extend(found);
+        Mapping::default()
+    });
     if problems.is_empty() {
-        Ok(file)
+        Ok((file, mapping))
     } else {
         Err(problems)
     }
@@ -804,7 +814,7 @@ mod tests {
     #[test]
     fn accepts_the_example_file() {
         let text = include_str!("../restage.example.toml");
-        let file = parse_config(text).expect("the example parses");
+        let (file, _) = parse_config(text).expect("the example parses");
         assert!(file.production.rds_instance_id.is_some());
     }
 
@@ -831,7 +841,7 @@ mod tests {
         );
         let good = "[rds]\nsnapshot = \"latest-automated\"\nsslmode = \"disable\"\n\
                     connect_to = \"127.0.0.1:5432\"\npoll_interval = \"250ms\"\n";
-        let rds = parse_config(good).expect("valid").rds.into_rds();
+        let rds = parse_config(good).expect("valid").0.rds.into_rds();
         assert_eq!(rds.snapshot, SnapshotChoice::LatestAutomated);
         assert_eq!(rds.sslmode, SslMode::Disable);
         assert_eq!(rds.poll_interval, Duration::from_millis(250));
@@ -840,14 +850,14 @@ mod tests {
     #[test]
     fn reads_the_migration_runner_and_the_application_schemas() {
         let command = "[staging]\nmigrate = { command = \"npm run db:migrate\" }\nschemas = [\"app\", \"audit\"]\n";
-        let file = parse_config(command).expect("valid");
+        let (file, _) = parse_config(command).expect("valid");
         assert_eq!(
             file.staging
                 .migrate
                 .map(|m| m.into_inner().into_migrations()),
             Some(Migrations::Command("npm run db:migrate".to_owned()))
         );
-        let dir = parse_config("[staging]\nmigrate = { dir = \"db\" }\n").expect("valid");
+        let (dir, _) = parse_config("[staging]\nmigrate = { dir = \"db\" }\n").expect("valid");
         assert_eq!(
             dir.staging
                 .migrate

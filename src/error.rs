@@ -151,6 +151,12 @@ pub enum Error {
     },
 
     #[error(
+        "the [schema] mapping does not fit the tables of {url}; nothing was written:\n{}",
+        bullet_list(.problems)
+    )]
+    SchemaMapping { url: String, problems: Vec<String> },
+
+    #[error(
         "seeder {seeder} cannot run: {missing}; run `restage seed --only {run_first}` first \
          (or `restage seed` for all seeders); nothing was written"
     )]
@@ -391,6 +397,7 @@ impl Error {
             | Error::MigrationsDir { .. }
             | Error::SeedData { .. }
             | Error::SeedPrerequisite { .. }
+            | Error::SchemaMapping { .. }
             | Error::ProfileRead { .. }
             | Error::ProfileExists { .. }
             | Error::Profile { .. }

@@ -61,6 +61,7 @@ pub mod generate;
 pub mod interrupt;
 pub mod logging;
 pub mod luhn;
+pub mod mapping;
 pub mod output;
 pub mod password;
 pub mod pg;

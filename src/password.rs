@@ -1,8 +1,11 @@
-//! Staging password hashes: the one hash the accounts seeder writes for its test accounts and
-//! the `password` transformer writes over every production hash.
+//! Staging password hashes: the hashes the accounts seeder writes for its test accounts (in
+//! the format the application's framework verifies) and the `password` transformer writes
+//! over every production hash.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, SaltString};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use blake2::{Blake2s256, Digest};
 
 /// Why a staging password could not be hashed.
@@ -10,18 +13,200 @@ use blake2::{Blake2s256, Digest};
 #[error("hashing a staging password failed: {0}")]
 pub struct HashError(String);
 
-/// The argon2id hash of a staging password. The salt comes from `salt_source` (an account's
-/// e-mail), so the same password always gives the same hash: re-seeding changes nothing and
-/// two databases seeded alike are identical. Acceptable for published staging test
-/// passwords, not for real ones.
+/// A password hash format, as a framework writes and verifies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HashFormat {
+    /// PHC `$argon2id$…` (argon2 crates, Symfony, Laravel, Phoenix's argon2_elixir).
+    #[default]
+    Argon2id,
+    /// `$2b$12$…` (Node's bcrypt, Python's bcrypt/passlib, Rails' has_secure_password,
+    /// Spring's BCryptPasswordEncoder).
+    Bcrypt,
+    /// `$2y$12$…` (PHP's password_hash, Laravel's Hash::make).
+    Bcrypt2y,
+    /// `pbkdf2_sha256$<iterations>$<salt>$<hash>`, Django's default hasher.
+    DjangoPbkdf2Sha256,
+}
+
+impl HashFormat {
+    /// Every format, by the name a `[schema.accounts] password_format` gives.
+    pub const ALL: [(&'static str, HashFormat); 4] = [
+        ("argon2id", HashFormat::Argon2id),
+        ("bcrypt", HashFormat::Bcrypt),
+        ("bcrypt-2y", HashFormat::Bcrypt2y),
+        ("pbkdf2-sha256", HashFormat::DjangoPbkdf2Sha256),
+    ];
+
+    /// The format called `name`.
+    pub fn named(name: &str) -> Option<HashFormat> {
+        Self::ALL
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, format)| *format)
+    }
+
+    /// The names, for messages.
+    pub fn names() -> String {
+        Self::ALL.map(|(name, _)| name).join(", ")
+    }
+}
+
+/// The bcrypt cost restage writes: the common frameworks' default.
+const BCRYPT_COST: u32 = 12;
+/// PBKDF2 iterations of Django 4.2 (LTS); Django verifies any count and re-hashes on login.
+pub const DJANGO_PBKDF2_ITERATIONS: u32 = 600_000;
+
+/// The argon2id hash of a staging password (the reference schema's format).
 pub fn staging_hash(salt_source: &str, password: &str) -> Result<String, HashError> {
+    hash_as(HashFormat::Argon2id, salt_source, password)
+}
+
+/// The hash of a staging password in `format`. The salt comes from `salt_source` (an
+/// account's e-mail), so the same password always gives the same hash: re-seeding changes
+/// nothing and two databases seeded alike are identical. Acceptable for published staging
+/// test passwords, not for real ones.
+pub fn hash_as(format: HashFormat, salt_source: &str, password: &str) -> Result<String, HashError> {
+    let salt = salt_bytes(salt_source);
+    match format {
+        HashFormat::Argon2id => {
+            let salt = SaltString::encode_b64(&salt).map_err(|e| HashError(e.to_string()))?;
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|e| HashError(e.to_string()))
+        }
+        HashFormat::Bcrypt | HashFormat::Bcrypt2y => {
+            let version = match format {
+                HashFormat::Bcrypt2y => bcrypt::Version::TwoY,
+                _ => bcrypt::Version::TwoB,
+            };
+            bcrypt::hash_with_salt(password, BCRYPT_COST, salt)
+                .map(|parts| parts.format_for_version(version))
+                .map_err(|e| HashError(e.to_string()))
+        }
+        HashFormat::DjangoPbkdf2Sha256 => Ok(django_pbkdf2_sha256(
+            password,
+            &alphanumeric_salt(&salt),
+            DJANGO_PBKDF2_ITERATIONS,
+        )),
+    }
+}
+
+/// Django's `pbkdf2_sha256$iterations$salt$base64(hash)`.
+pub fn django_pbkdf2_sha256(password: &str, salt: &str, iterations: u32) -> String {
+    let mut hash = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+        password.as_bytes(),
+        salt.as_bytes(),
+        iterations,
+        &mut hash,
+    );
+    format!(
+        "pbkdf2_sha256${iterations}${salt}${}",
+        STANDARD.encode(hash)
+    )
+}
+
+/// 16 salt bytes derived from `salt_source`.
+fn salt_bytes(salt_source: &str) -> [u8; 16] {
     let digest = Blake2s256::new()
         .chain_update(b"restage seed salt\0")
         .chain_update(salt_source.to_lowercase())
         .finalize();
-    let salt = SaltString::encode_b64(&digest[..16]).map_err(|e| HashError(e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|e| HashError(e.to_string()))
+    let mut salt = [0u8; 16];
+    salt.copy_from_slice(&digest[..16]);
+    salt
+}
+
+/// Django's salts are 22 letters and digits; one per salt byte (and a few more), from the
+/// bytes.
+fn alphanumeric_salt(salt: &[u8; 16]) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    (0..22)
+        .map(|index| {
+            let byte = salt[index % 16].wrapping_add((index / 16) as u8 * 31);
+            ALPHABET[byte as usize % ALPHABET.len()] as char
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+
+    #[test]
+    fn each_format_is_accepted_by_its_own_verifier_and_stable() {
+        for (name, format) in HashFormat::ALL {
+            let hash = hash_as(format, "Ann@Example.com", "s3cret").expect(name);
+            assert_eq!(
+                hash,
+                hash_as(format, "ann@example.com", "s3cret").expect(name),
+                "{name}: the salt follows the e-mail, whatever its case"
+            );
+            assert_ne!(
+                hash,
+                hash_as(format, "bob@example.com", "s3cret").expect(name)
+            );
+            match format {
+                HashFormat::Argon2id => {
+                    assert!(hash.starts_with("$argon2id$"), "{hash}");
+                    let parsed = PasswordHash::new(&hash).expect("PHC string");
+                    assert!(
+                        Argon2::default()
+                            .verify_password(b"s3cret", &parsed)
+                            .is_ok()
+                    );
+                    assert!(
+                        Argon2::default()
+                            .verify_password(b"wrong", &parsed)
+                            .is_err()
+                    );
+                }
+                HashFormat::Bcrypt | HashFormat::Bcrypt2y => {
+                    let prefix = if format == HashFormat::Bcrypt {
+                        "$2b$12$"
+                    } else {
+                        "$2y$12$"
+                    };
+                    assert!(hash.starts_with(prefix), "{hash}");
+                    assert_eq!(hash.len(), 60, "{hash}");
+                    assert!(bcrypt::verify("s3cret", &hash).expect("bcrypt parses it"));
+                    assert!(!bcrypt::verify("wrong", &hash).expect("bcrypt parses it"));
+                }
+                HashFormat::DjangoPbkdf2Sha256 => {
+                    let parts: Vec<&str> = hash.split('$').collect();
+                    assert_eq!(parts[0], "pbkdf2_sha256");
+                    assert_eq!(parts[1], DJANGO_PBKDF2_ITERATIONS.to_string());
+                    assert_eq!(parts[2].len(), 22);
+                    assert!(parts[2].chars().all(|c| c.is_ascii_alphanumeric()));
+                    let mut expected = [0u8; 32];
+                    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+                        b"s3cret",
+                        parts[2].as_bytes(),
+                        DJANGO_PBKDF2_ITERATIONS,
+                        &mut expected,
+                    );
+                    assert_eq!(STANDARD.decode(parts[3]).expect("base64"), expected);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn django_format_matches_pythons_pbkdf2_which_django_calls() {
+        // python3 -c "import hashlib, base64; print(base64.b64encode(
+        //     hashlib.pbkdf2_hmac('sha256', 'lètmein'.encode(), b'seasalt', 1000)).decode())"
+        assert_eq!(
+            django_pbkdf2_sha256("lètmein", "seasalt", 1000),
+            "pbkdf2_sha256$1000$seasalt$JgZryXe2Ga8ysg6XbzkLpTdyPQrHqsinbL9BnnhgX4A="
+        );
+    }
+
+    #[test]
+    fn formats_are_found_by_name() {
+        assert_eq!(HashFormat::named("bcrypt"), Some(HashFormat::Bcrypt));
+        assert_eq!(HashFormat::named("md5"), None);
+        assert!(HashFormat::names().contains("pbkdf2-sha256"));
+    }
 }

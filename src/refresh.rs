@@ -161,7 +161,7 @@ impl<'a> Refresh<'a> {
         if let Some(redis_url) = &settings.redis_url {
             safety::ensure_writable_redis(redis_url, &settings.production)?;
         }
-        let seed_data = SeedData::load(options.seeds.as_deref())?;
+        let seed_data = SeedData::load(options.seeds.as_deref(), &settings.mapping)?;
         let direct_source = direct_source(settings, &options)?;
         let report = RefreshReport {
             command: "refresh",
@@ -405,7 +405,8 @@ impl<'a> Refresh<'a> {
                     &mut connection,
                     &staging,
                     &self.seed_data,
-                    &SeedOptions::all(self.options.rng_seed),
+                    &self.settings.mapping,
+                    &SeedOptions::all(&self.settings.mapping, self.options.rng_seed),
                 )
                 .await
             })

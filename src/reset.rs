@@ -81,7 +81,7 @@ impl<'a> Reset<'a> {
     pub fn new(settings: &'a Settings, seeds: Option<&Path>, rng_seed: u64) -> Result<Self, Error> {
         let staging = settings.staging_url()?;
         safety::ensure_writable_target(staging, &settings.production, None)?;
-        let seed_data = SeedData::load(seeds)?;
+        let seed_data = SeedData::load(seeds, &settings.mapping)?;
         if let Some(redis_url) = &settings.redis_url {
             safety::ensure_writable_redis(redis_url, &settings.production)?;
         }
@@ -237,7 +237,8 @@ impl<'a> Reset<'a> {
             connection,
             url,
             &self.seed_data,
-            &SeedOptions::all(self.rng_seed),
+            &self.settings.mapping,
+            &SeedOptions::all(&self.settings.mapping, self.rng_seed),
         )
         .await
     }

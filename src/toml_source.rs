@@ -25,6 +25,11 @@ pub fn located(text: &str, offset: usize, key: &str, reason: &str) -> String {
     format!("line {line}: {key}: {reason}")
 }
 
+/// The 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    line_column(text, offset).0
+}
+
 /// 1-based line and column of a byte offset.
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];

@@ -44,9 +44,9 @@ pub async fn run(
 ) -> Result<SeedCommandReport, Error> {
     let url = settings.staging_url()?;
     safety::ensure_writable_target(url, &settings.production, None)?;
-    let data = SeedData::load(args.data.seeds.as_deref())?;
+    let data = SeedData::load(args.data.seeds.as_deref(), &settings.mapping)?;
     let seeders = if args.only.is_empty() {
-        Seeder::ALL.to_vec()
+        Seeder::of(&settings.mapping)
     } else {
         args.only.clone()
     };
@@ -59,7 +59,7 @@ pub async fn run(
     let mut connection = pg::connect(url, "staging database", "restage seed").await?;
     let names: Vec<&str> = options.seeders.iter().map(|seeder| seeder.name()).collect();
     out.step(format!("Seeding {url}: {}", names.join(", ")));
-    let seed = seed::run(&mut connection, url, &data, &options).await?;
+    let seed = seed::run(&mut connection, url, &data, &settings.mapping, &options).await?;
     lock.release().await;
     Ok(SeedCommandReport {
         command: "seed",

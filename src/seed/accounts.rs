@@ -1,69 +1,60 @@
-//! The `accounts` seeder: test accounts with known staging passwords, hashed with argon2id.
+//! The `accounts` seeder: test accounts with known staging passwords, hashed in the format
+//! the application verifies (`[schema.accounts] password_format`).
 
 use sqlx::postgres::PgConnection;
 
-use super::owned::{self, BIGINT, Column, Counts, NaturalKey, SeedRow, TEXT, TableSeed, UNIX_TIME};
+use super::owned::{self, Counts};
 use super::plan::SEED_EPOCH;
 use super::{SeedContext, SeedError, Seeder};
+use crate::mapping::Entity;
 
-const ACCOUNT_COLUMNS: &[Column] = &[
-    Column::new("full_name", TEXT),
-    Column::new("phone", TEXT),
-    Column::new("password_hash", TEXT),
-    Column::new("role_id", BIGINT),
-    Column::new("is_active", "{v}::boolean"),
-    Column::new("created_at", UNIX_TIME),
-    Column::on_insert("updated_at", UNIX_TIME),
-];
-
-/// Upserts the accounts of accounts.toml; their roles must exist.
+/// Upserts the accounts of accounts.toml; their roles must exist when accounts have a role.
 pub async fn seed(
     connection: &mut PgConnection,
     context: &SeedContext<'_>,
 ) -> Result<Counts, SeedError> {
     let accounts = &context.data.accounts;
-    let role_names: Vec<String> = accounts
-        .iter()
-        .map(|account| account.role.clone())
-        .collect();
-    let role_ids = owned::ids_by_key(connection, "roles", "name", "text", &role_names).await?;
-    if let Some(missing) = role_names.iter().find(|name| !role_ids.contains_key(*name)) {
-        return Err(SeedError::Prerequisite {
-            missing: format!("role '{missing}' is not in the database"),
-            run_first: Seeder::Roles,
-        });
-    }
+    let table = context.tables.get(Entity::Accounts);
+    let role_ids = if table.has("role") {
+        let role_names: Vec<String> = accounts
+            .iter()
+            .filter_map(|account| account.role.clone())
+            .collect();
+        let role_ids = context
+            .tables
+            .get(Entity::Roles)
+            .ids_by_key(connection, &role_names)
+            .await?;
+        if let Some(missing) = role_names.iter().find(|name| !role_ids.contains_key(*name)) {
+            return Err(SeedError::Prerequisite {
+                missing: format!("role '{missing}' is not in the database"),
+                run_first: Seeder::Roles,
+            });
+        }
+        role_ids
+    } else {
+        Default::default()
+    };
     let mut rows = Vec::with_capacity(accounts.len());
     for account in accounts {
-        rows.push(SeedRow {
-            key: account.email.clone(),
-            values: vec![
-                Some(account.full_name.clone()),
-                account.phone.clone(),
-                Some(crate::password::staging_hash(
-                    &account.email,
-                    &account.password,
-                )?),
-                Some(role_ids[&account.role].to_string()),
-                Some("true".to_owned()),
-                Some(SEED_EPOCH.to_string()),
-                Some(SEED_EPOCH.to_string()),
-            ],
-        });
+        let hash =
+            crate::password::hash_as(table.password_format, &account.email, &account.password)?;
+        let role_id = account
+            .role
+            .as_ref()
+            .and_then(|role| role_ids.get(role))
+            .map(i64::to_string);
+        let fields = vec![
+            ("name", Some(account.full_name.clone())),
+            ("phone", account.phone.clone()),
+            ("password", Some(hash)),
+            ("role", role_id),
+            ("active", Some("true".to_owned())),
+            ("created_at", Some(SEED_EPOCH.to_string())),
+            ("updated_at", Some(SEED_EPOCH.to_string())),
+        ];
+        rows.push((account.email.clone(), fields));
     }
-    let upserted = owned::upsert(
-        connection,
-        &TableSeed {
-            seeder: "accounts",
-            table: "users",
-            key: NaturalKey::Column {
-                name: "email",
-                sql_type: "citext",
-            },
-            columns: ACCOUNT_COLUMNS,
-            rows,
-        },
-    )
-    .await?;
+    let upserted = owned::upsert(connection, &table.seed("accounts", rows, false)).await?;
     Ok(upserted.counts)
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::Error;
+use crate::mapping::Mapping;
 use crate::toml_source::{self, located};
 
 /// The seed files, in the order they are read.
@@ -49,7 +50,8 @@ pub struct Role {
 pub struct Account {
     pub email: String,
     pub full_name: String,
-    pub role: String,
+    /// Its role's name, when the application's accounts have roles.
+    pub role: Option<String>,
     pub phone: Option<String>,
     pub password: String,
 }
@@ -83,7 +85,8 @@ pub struct Product {
     pub sku: String,
     pub name: String,
     pub description: String,
-    pub item_type: String,
+    /// Its item type's code, when the application's products have types.
+    pub item_type: Option<String>,
     /// The price as PostgreSQL reads a numeric(12,2), e.g. `899.00`.
     pub price: String,
     pub currency: String,
@@ -113,8 +116,8 @@ pub struct SeedData {
     pub payment_cards: Vec<PaymentCard>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
 struct RolesFile {
     permissions: BTreeMap<String, String>,
     roles: Vec<RoleEntry>,
@@ -129,8 +132,8 @@ struct RoleEntry {
     permissions: Vec<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
 struct AccountsFile {
     accounts: Vec<AccountEntry>,
 }
@@ -140,14 +143,14 @@ struct AccountsFile {
 struct AccountEntry {
     email: Spanned<String>,
     full_name: String,
-    role: Spanned<String>,
+    role: Option<Spanned<String>>,
     phone: Option<String>,
     password_env: Option<String>,
     password: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
 struct ItemTypesFile {
     item_types: Vec<ItemTypeEntry>,
 }
@@ -163,8 +166,8 @@ struct ItemTypeEntry {
     locations: Option<Vec<Spanned<String>>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
 struct LocationsFile {
     locations: Vec<LocationEntry>,
 }
@@ -181,8 +184,8 @@ struct LocationEntry {
     country: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
 struct ProductsFile {
     products: Vec<ProductEntry>,
 }
@@ -195,7 +198,7 @@ struct ProductEntry {
     #[serde(default)]
     description: String,
     #[serde(rename = "type")]
-    item_type: Spanned<String>,
+    item_type: Option<Spanned<String>>,
     price: Spanned<f64>,
     #[serde(default = "default_currency")]
     currency: String,
@@ -207,8 +210,8 @@ fn default_currency() -> String {
     "EUR".to_owned()
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
 struct PaymentCardsFile {
     cards: Vec<PaymentCardEntry>,
 }
@@ -233,7 +236,9 @@ const CARD_BEHAVIOURS: &[&str] = &[
 
 impl SeedData {
     /// Loads `dir` (which must exist), else `./seeds` when present, else the built-in defaults.
-    pub fn load(dir: Option<&Path>) -> Result<SeedData, Error> {
+    /// A file the seeders of `mapping` do not need may be missing from `dir` (the test cards
+    /// then are the built-in ones).
+    pub fn load(dir: Option<&Path>, mapping: &Mapping) -> Result<SeedData, Error> {
         let dir = match dir {
             Some(dir) => Some(dir.to_path_buf()),
             None => Some(PathBuf::from("seeds")).filter(|default| default.is_dir()),
@@ -249,7 +254,7 @@ impl SeedData {
             locations,
             products,
             payment_cards,
-        ] = FILES.map(|(name, built_in)| SourceFile::read(dir.as_deref(), name, built_in));
+        ] = FILES.map(|(name, built_in)| SourceFile::read(dir.as_deref(), name, built_in, mapping));
         let files = Files {
             roles: roles?,
             accounts: accounts?,
@@ -259,11 +264,38 @@ impl SeedData {
             payment_cards: payment_cards?,
         };
         let mut problems = Vec::new();
-        let data = files.validate(origin.clone(), &mut problems);
+        let data = files.validate(origin.clone(), mapping, &mut problems);
         match data {
             Some(data) if problems.is_empty() => Ok(data),
             _ => Err(Error::SeedData { origin, problems }),
         }
+    }
+}
+
+/// The numbers of the staging test cards (`payment_cards.toml` of `./seeds` when it has one,
+/// else the built-in cards), which the `card` transformer may never write.
+pub fn test_card_numbers() -> Result<Vec<String>, Error> {
+    let dir = Path::new("seeds");
+    let (name, built_in) = FILES[5];
+    let file = match dir.join(name).is_file() {
+        true => SourceFile::read(Some(dir), name, built_in, &Mapping::default())?,
+        false => SourceFile::read(None, name, built_in, &Mapping::default())?,
+    };
+    let mut problems = Vec::new();
+    let cards: Option<PaymentCardsFile> = file.parse(&mut problems);
+    if let Some(cards) = &cards {
+        check_cards(cards, &mut Report::new(&file, &mut problems));
+    }
+    match cards {
+        Some(cards) if problems.is_empty() => Ok(cards
+            .cards
+            .into_iter()
+            .map(|card| card.number.into_inner())
+            .collect()),
+        _ => Err(Error::SeedData {
+            origin: file.name,
+            problems,
+        }),
     }
 }
 
@@ -274,9 +306,26 @@ struct SourceFile {
 }
 
 impl SourceFile {
-    /// `name` from `dir`, or the built-in text when there is no directory.
-    fn read(dir: Option<&Path>, name: &str, built_in: &str) -> Result<SourceFile, Error> {
+    /// `name` from `dir`, or the built-in text when there is no directory. A file missing
+    /// from `dir` that no configured seeder needs reads as empty (the test cards as built in).
+    fn read(
+        dir: Option<&Path>,
+        name: &str,
+        built_in: &str,
+        mapping: &Mapping,
+    ) -> Result<SourceFile, Error> {
         match dir {
+            Some(dir) if !dir.join(name).exists() && !mapping.needs_seed_file(name) => {
+                let text = if name == "payment_cards.toml" {
+                    built_in
+                } else {
+                    ""
+                };
+                Ok(SourceFile {
+                    name: format!("{name} (not in {}, not needed)", dir.display()),
+                    text: text.to_owned(),
+                })
+            }
             Some(dir) => {
                 let path = dir.join(name);
                 let text =
@@ -333,7 +382,12 @@ struct Files {
 
 impl Files {
     /// Parses and cross-checks the files; `None` when one of them did not even parse.
-    fn validate(&self, origin: String, problems: &mut Vec<String>) -> Option<SeedData> {
+    fn validate(
+        &self,
+        origin: String,
+        mapping: &Mapping,
+        problems: &mut Vec<String>,
+    ) -> Option<SeedData> {
         let roles: Option<RolesFile> = self.roles.parse(problems);
         let accounts: Option<AccountsFile> = self.accounts.parse(problems);
         let item_types: Option<ItemTypesFile> = self.item_types.parse(problems);
@@ -351,7 +405,7 @@ impl Files {
         let role_names = check_roles(&roles, &mut Report::new(&self.roles, problems));
         let accounts = resolve_accounts(
             &accounts,
-            &role_names,
+            mapping.needs_seed_file("roles.toml").then_some(&role_names),
             &mut Report::new(&self.accounts, problems),
         );
         let location_codes =
@@ -364,7 +418,9 @@ impl Files {
         );
         let types_with_parents = check_products(
             &products,
-            &type_codes,
+            mapping
+                .needs_seed_file("item_types.toml")
+                .then_some(&type_codes),
             &mut Report::new(&self.products, problems),
         );
         check_parents_have_products(
@@ -420,11 +476,11 @@ fn check_roles<'f>(roles: &'f RolesFile, report: &mut Report<'_>) -> HashSet<&'f
     role_names
 }
 
-/// Accounts are listed once, have a known role and a staging password (from its
-/// environment variable, else the file).
+/// Accounts are listed once, have a known role (when `role_names` are given: accounts have
+/// roles) and a staging password (from its environment variable, else the file).
 fn resolve_accounts(
     accounts: &AccountsFile,
-    role_names: &HashSet<&str>,
+    role_names: Option<&HashSet<&str>>,
     report: &mut Report<'_>,
 ) -> Vec<Account> {
     let mut emails = HashSet::new();
@@ -438,13 +494,23 @@ fn resolve_accounts(
                 format!("'{email}' is listed twice"),
             );
         }
-        if !role_names.contains(account.role.get_ref().as_str()) {
-            let reason = format!(
-                "unknown role '{}'; roles in roles.toml: {}",
-                account.role.get_ref(),
-                sorted(role_names)
-            );
-            report.at(account.role.span().start, "accounts.role", reason);
+        if let Some(role_names) = role_names {
+            match &account.role {
+                Some(role) if !role_names.contains(role.get_ref().as_str()) => {
+                    let reason = format!(
+                        "unknown role '{}'; roles in roles.toml: {}",
+                        role.get_ref(),
+                        sorted(role_names)
+                    );
+                    report.at(role.span().start, "accounts.role", reason);
+                }
+                Some(_) => {}
+                None => report.at(
+                    account.email.span().start,
+                    "accounts.role",
+                    format!("'{email}' has no role; accounts have roles in this schema"),
+                ),
+            }
         }
         let from_env = account
             .password_env
@@ -458,7 +524,7 @@ fn resolve_accounts(
             Some(password) => resolved.push(Account {
                 email: email.clone(),
                 full_name: account.full_name.clone(),
-                role: account.role.get_ref().clone(),
+                role: account.role.as_ref().map(|role| role.get_ref().clone()),
                 phone: account.phone.clone(),
                 password,
             }),
@@ -567,11 +633,12 @@ fn resolve_item_types<'f>(
     (resolved, codes)
 }
 
-/// Products are listed once, of a known type, sanely priced, with components that are other
-/// products; returns the item types that have a product with components.
+/// Products are listed once, of a known type (when `type_codes` are given: products have
+/// types), sanely priced, with components that are other products; returns the item types
+/// that have a product with components.
 fn check_products<'f>(
     products: &'f ProductsFile,
-    type_codes: &HashSet<&str>,
+    type_codes: Option<&HashSet<&str>>,
     report: &mut Report<'_>,
 ) -> HashSet<&'f str> {
     let skus: HashSet<&str> = products
@@ -590,13 +657,23 @@ fn check_products<'f>(
                 format!("'{sku}' is listed twice"),
             );
         }
-        if !type_codes.contains(product.item_type.get_ref().as_str()) {
-            let reason = format!(
-                "unknown item type '{}'; types in item_types.toml: {}",
-                product.item_type.get_ref(),
-                sorted(type_codes)
-            );
-            report.at(product.item_type.span().start, "products.type", reason);
+        if let Some(type_codes) = type_codes {
+            match &product.item_type {
+                Some(code) if !type_codes.contains(code.get_ref().as_str()) => {
+                    let reason = format!(
+                        "unknown item type '{}'; types in item_types.toml: {}",
+                        code.get_ref(),
+                        sorted(type_codes)
+                    );
+                    report.at(code.span().start, "products.type", reason);
+                }
+                Some(_) => {}
+                None => report.at(
+                    product.sku.span().start,
+                    "products.type",
+                    format!("'{sku}' has no type; products have item types in this schema"),
+                ),
+            }
         }
         let price = *product.price.get_ref();
         if !(0.0..1e10).contains(&price) {
@@ -615,8 +692,8 @@ fn check_products<'f>(
                 report.at(component.span().start, "products.components", reason);
             }
         }
-        if !product.components.is_empty() {
-            types_with_parents.insert(product.item_type.get_ref().as_str());
+        if let (false, Some(code)) = (product.components.is_empty(), &product.item_type) {
+            types_with_parents.insert(code.get_ref().as_str());
         }
     }
     types_with_parents
@@ -709,7 +786,7 @@ impl From<ProductEntry> for Product {
             sku: product.sku.into_inner(),
             name: product.name,
             description: product.description,
-            item_type: product.item_type.into_inner(),
+            item_type: product.item_type.map(Spanned::into_inner),
             price: format!("{:.2}", product.price.get_ref()),
             currency: product.currency,
             components: product
@@ -744,11 +821,14 @@ mod tests {
 
     #[test]
     fn built_in_defaults_are_valid() {
-        let data = SeedData::load(Some(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("seeds")
-                .as_path(),
-        ))
+        let data = SeedData::load(
+            Some(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("seeds")
+                    .as_path(),
+            ),
+            &Mapping::default(),
+        )
         .expect("seeds/ is valid");
         assert_eq!(data.roles.len(), 6);
         assert_eq!(data.item_types.len(), 7);

@@ -5,42 +5,34 @@ use std::collections::HashMap;
 
 use sqlx::postgres::PgConnection;
 
-use super::owned::{
-    self, BIGINT, Column, Counts, NaturalKey, SeedRow, TEXT, TableSeed, UNIX_TIME, Upserted,
-};
+use super::owned::{self, Counts, Upserted};
 use super::plan::{PlannedItem, SEED_EPOCH};
+use super::tables::Fields;
 use super::{SeedContext, SeedError, Seeder};
-
-const LOCATION_COLUMNS: &[Column] = &[
-    Column::new("name", TEXT),
-    Column::new("kind", TEXT),
-    Column::new("street_address", TEXT),
-    Column::new("city", TEXT),
-    Column::new("postcode", TEXT),
-    Column::new("country", "{v}::char(2)"),
-    Column::new("created_at", UNIX_TIME),
-];
-const ITEM_COLUMNS: &[Column] = &[
-    Column::new("product_id", BIGINT),
-    Column::new("parent_item_id", BIGINT),
-    Column::new("status", TEXT),
-    Column::new("created_at", UNIX_TIME),
-    // Where an item is now is the movements seeder's business once it has arrived.
-    Column::on_insert("location_id", BIGINT),
-];
-/// Columns of `movements`, shared with the movements seeder.
-pub const MOVEMENT_COLUMNS: &[Column] = &[
-    Column::new("item_id", BIGINT),
-    Column::new("from_location_id", BIGINT),
-    Column::new("to_location_id", BIGINT),
-    Column::new("moved_by", BIGINT),
-    Column::new("moved_at", UNIX_TIME),
-    Column::new("note", TEXT),
-];
+use crate::mapping::Entity;
 
 /// The natural key of an item's n-th movement (0 = its arrival).
 pub fn movement_key(serial: &str, number: usize) -> String {
     format!("{serial}#{number}")
+}
+
+/// A movement's values by field.
+pub fn movement_fields(
+    item: Option<i64>,
+    from: Option<i64>,
+    to: i64,
+    by: Option<i64>,
+    at: i64,
+    note: &str,
+) -> Fields {
+    vec![
+        ("item", item.map(|id| id.to_string())),
+        ("from", from.map(|id| id.to_string())),
+        ("to", Some(to.to_string())),
+        ("by", by.map(|id| id.to_string())),
+        ("at", Some(at.to_string())),
+        ("note", Some(note.to_owned())),
+    ]
 }
 
 /// Upserts locations and items and the arrival of every item it owns.
@@ -49,7 +41,11 @@ pub async fn seed(
     context: &SeedContext<'_>,
 ) -> Result<Counts, SeedError> {
     let skus: Vec<String> = context.plan.iter().map(|item| item.sku.clone()).collect();
-    let product_ids = owned::ids_by_key(connection, "products", "sku", "text", &skus).await?;
+    let product_ids = context
+        .tables
+        .get(Entity::Products)
+        .ids_by_key(connection, &skus)
+        .await?;
     if let Some(missing) = skus.iter().find(|sku| !product_ids.contains_key(*sku)) {
         return Err(SeedError::Prerequisite {
             missing: format!("product '{missing}' is not in the database"),
@@ -59,24 +55,18 @@ pub async fn seed(
     let locations = upsert_locations(connection, context).await?;
     let (parents, children): (Vec<&PlannedItem>, Vec<&PlannedItem>) =
         context.plan.iter().partition(|item| item.parent.is_none());
-    let parents = upsert_items(
-        connection,
-        &parents,
-        &product_ids,
-        &locations.ids,
-        &HashMap::new(),
-    )
-    .await?;
-    let children = upsert_items(
-        connection,
-        &children,
-        &product_ids,
-        &locations.ids,
-        &parents.ids,
-    )
-    .await?;
+    let items = Items {
+        product_ids: &product_ids,
+        location_ids: &locations.ids,
+    };
+    let parents = items
+        .upsert(connection, context, &parents, &HashMap::new())
+        .await?;
+    let children = items
+        .upsert(connection, context, &children, &parents.ids)
+        .await?;
 
-    let arrivals: Vec<SeedRow> = context
+    let arrivals = context
         .plan
         .iter()
         .filter(|item| {
@@ -86,31 +76,15 @@ pub async fn seed(
             let item_id = parents
                 .ids
                 .get(&item.serial)
-                .or_else(|| children.ids.get(&item.serial));
-            SeedRow {
-                key: movement_key(&item.serial, 0),
-                values: vec![
-                    item_id.map(i64::to_string),
-                    None,
-                    Some(locations.ids[&item.arrives_at].to_string()),
-                    None,
-                    Some(item.arrived.to_string()),
-                    Some("Received".to_owned()),
-                ],
-            }
+                .or_else(|| children.ids.get(&item.serial))
+                .copied();
+            let to = locations.ids[&item.arrives_at];
+            let fields = movement_fields(item_id, None, to, None, item.arrived, "Received");
+            (movement_key(&item.serial, 0), fields)
         })
         .collect();
-    let arrivals = owned::upsert(
-        connection,
-        &TableSeed {
-            seeder: "inventory",
-            table: "movements",
-            key: NaturalKey::OwnershipOnly,
-            columns: MOVEMENT_COLUMNS,
-            rows: arrivals,
-        },
-    )
-    .await?;
+    let movements = context.tables.get(Entity::Movements);
+    let arrivals = owned::upsert(connection, &movements.seed("inventory", arrivals, true)).await?;
 
     let mut counts = locations.counts;
     counts += parents.counts;
@@ -127,58 +101,60 @@ async fn upsert_locations(
         .data
         .locations
         .iter()
-        .map(|location| SeedRow {
-            key: location.code.clone(),
-            values: vec![
-                Some(location.name.clone()),
-                Some(location.kind.clone()),
-                location.street_address.clone(),
-                location.city.clone(),
-                location.postcode.clone(),
-                location.country.clone(),
-                Some(SEED_EPOCH.to_string()),
-            ],
+        .map(|location| {
+            let fields = vec![
+                ("name", Some(location.name.clone())),
+                ("kind", Some(location.kind.clone())),
+                ("street", location.street_address.clone()),
+                ("city", location.city.clone()),
+                ("postcode", location.postcode.clone()),
+                ("country", location.country.clone()),
+                ("created_at", Some(SEED_EPOCH.to_string())),
+            ];
+            (location.code.clone(), fields)
         })
         .collect();
-    let seed = TableSeed {
-        seeder: "inventory",
-        table: "locations",
-        key: NaturalKey::text("code"),
-        columns: LOCATION_COLUMNS,
-        rows,
-    };
-    owned::upsert(connection, &seed).await
+    let table = context.tables.get(Entity::Locations);
+    owned::upsert(connection, &table.seed("inventory", rows, false)).await
 }
 
-async fn upsert_items(
-    connection: &mut PgConnection,
-    items: &[&PlannedItem],
-    product_ids: &HashMap<String, i64>,
-    location_ids: &HashMap<String, i64>,
-    parent_ids: &HashMap<String, i64>,
-) -> Result<Upserted, sqlx::Error> {
-    let rows = items
-        .iter()
-        .map(|item| SeedRow {
-            key: item.serial.clone(),
-            values: vec![
-                Some(product_ids[&item.sku].to_string()),
-                item.parent
-                    .as_ref()
-                    .and_then(|parent| parent_ids.get(parent))
-                    .map(i64::to_string),
-                Some("in_stock".to_owned()),
-                Some(item.arrived.to_string()),
-                Some(location_ids[&item.arrives_at].to_string()),
-            ],
-        })
-        .collect();
-    let seed = TableSeed {
-        seeder: "inventory",
-        table: "items",
-        key: NaturalKey::text("serial"),
-        columns: ITEM_COLUMNS,
-        rows,
-    };
-    owned::upsert(connection, &seed).await
+/// The ids items refer to.
+struct Items<'a> {
+    product_ids: &'a HashMap<String, i64>,
+    location_ids: &'a HashMap<String, i64>,
+}
+
+impl Items<'_> {
+    async fn upsert(
+        &self,
+        connection: &mut PgConnection,
+        context: &SeedContext<'_>,
+        items: &[&PlannedItem],
+        parent_ids: &HashMap<String, i64>,
+    ) -> Result<Upserted, sqlx::Error> {
+        let rows = items
+            .iter()
+            .map(|item| {
+                let fields = vec![
+                    ("product", Some(self.product_ids[&item.sku].to_string())),
+                    (
+                        "parent",
+                        item.parent
+                            .as_ref()
+                            .and_then(|parent| parent_ids.get(parent))
+                            .map(i64::to_string),
+                    ),
+                    ("status", Some("in_stock".to_owned())),
+                    ("created_at", Some(item.arrived.to_string())),
+                    (
+                        "location",
+                        Some(self.location_ids[&item.arrives_at].to_string()),
+                    ),
+                ];
+                (item.serial.clone(), fields)
+            })
+            .collect();
+        let table = context.tables.get(Entity::Items);
+        owned::upsert(connection, &table.seed("inventory", rows, false)).await
+    }
 }

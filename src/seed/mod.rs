@@ -13,6 +13,7 @@ pub mod owned;
 pub mod plan;
 pub mod products;
 pub mod roles;
+pub mod tables;
 
 use std::time::Instant;
 
@@ -25,6 +26,9 @@ use crate::secret::SecretUrl;
 use data::SeedData;
 use owned::Counts;
 use plan::PlannedItem;
+use tables::Tables;
+
+use crate::mapping::Mapping;
 
 /// The `--rng-seed` used when none is given.
 pub const DEFAULT_RNG_SEED: u64 = 42;
@@ -65,6 +69,14 @@ impl Seeder {
         }
     }
 
+    /// The built-in seeders the `[schema]` mapping has, in run order.
+    pub fn of(mapping: &Mapping) -> Vec<Seeder> {
+        Seeder::ALL
+            .into_iter()
+            .filter(|seeder| mapping.seeders.contains(&seeder.name()))
+            .collect()
+    }
+
     /// The name users type after `--only`.
     pub fn name(self) -> &'static str {
         match self {
@@ -81,6 +93,8 @@ impl Seeder {
 pub struct SeedContext<'a> {
     pub data: &'a SeedData,
     pub plan: &'a [PlannedItem],
+    /// The application's tables, as the `[schema]` mapping binds them.
+    pub tables: &'a Tables,
 }
 
 /// Why a seeder stopped.
@@ -105,10 +119,10 @@ pub struct SeedOptions {
 }
 
 impl SeedOptions {
-    /// All seeders, for real.
-    pub fn all(rng_seed: u64) -> SeedOptions {
+    /// All seeders `mapping` has, for real.
+    pub fn all(mapping: &Mapping, rng_seed: u64) -> SeedOptions {
         SeedOptions {
-            seeders: Seeder::ALL.to_vec(),
+            seeders: Seeder::of(mapping),
             rng_seed,
             dry_run: false,
         }
@@ -165,11 +179,14 @@ impl SeedReport {
     }
 }
 
-/// Runs the chosen seeders in one transaction (a savepoint each); commits unless `dry_run`.
+/// Runs the chosen seeders in one transaction (a savepoint each), after checking that the
+/// tables `mapping` names fit; commits unless `dry_run`. Inside a caller's transaction the
+/// seeds are a savepoint of it.
 pub async fn run(
     connection: &mut PgConnection,
     url: &SecretUrl,
     data: &SeedData,
+    mapping: &Mapping,
     options: &SeedOptions,
 ) -> Result<SeedReport, Error> {
     let database_error = |action: &str| {
@@ -181,7 +198,6 @@ pub async fn run(
         }
     };
     let plan = plan::plan_inventory(data, options.rng_seed);
-    let context = SeedContext { data, plan: &plan };
     let mut seeders = options.seeders.clone();
     seeders.sort_unstable();
     seeders.dedup();
@@ -194,6 +210,19 @@ pub async fn run(
         .execute(&mut *transaction)
         .await
         .map_err(database_error("creating restage.seeded_rows"))?;
+    let names: Vec<&str> = seeders.iter().map(|seeder| seeder.name()).collect();
+    let tables = Tables::bind(&mut transaction, mapping, &names)
+        .await
+        .map_err(database_error("reading the staging catalog"))?
+        .map_err(|problems| Error::SchemaMapping {
+            url: url.to_string(),
+            problems,
+        })?;
+    let context = SeedContext {
+        data,
+        plan: &plan,
+        tables: &tables,
+    };
     let mut reports = Vec::new();
     for seeder in seeders {
         let start = Instant::now();

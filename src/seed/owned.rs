@@ -1,9 +1,11 @@
 //! Upserts of the rows seeders own, and nothing else.
 //!
 //! The seeders record every row they create in `restage.seeded_rows` (table, natural key,
-//! row id, seeder). A seeder updates only rows recorded there; a row with the same natural
-//! key that it did not create (copied from production, typed in by hand) is used as it is and
-//! counted as `kept`. All writes are batched: one statement per table and kind of change.
+//! row id when the table has one, seeder). A seeder updates only rows recorded there; a row
+//! with the same natural key that it did not create (copied from production, typed in by
+//! hand) is used as it is and counted as `kept`. All writes are batched: one statement per
+//! table and kind of change. Table and column names come from the `[schema]` mapping or a
+//! fixture file, and are always quoted.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::AddAssign;
@@ -11,79 +13,105 @@ use std::ops::AddAssign;
 use serde::Serialize;
 use sqlx::postgres::PgConnection;
 
+use crate::catalog::quote;
+
 /// Creates the ownership table when missing (it is not part of the migrations, so that a
-/// staging database copied from production gets it on the first seed).
+/// staging database copied from production gets it on the first seed). Rows of tables
+/// without an integer id (fixtures) are recorded by natural key alone.
 pub const OWNERSHIP_DDL: &str = "
 CREATE SCHEMA IF NOT EXISTS restage;
 CREATE TABLE IF NOT EXISTS restage.seeded_rows (
     table_name  text   NOT NULL,
     natural_key text   NOT NULL,
-    row_id      bigint NOT NULL,
+    row_id      bigint,
     seeder      text   NOT NULL,
     PRIMARY KEY (table_name, natural_key)
 );
+ALTER TABLE restage.seeded_rows ALTER COLUMN row_id DROP NOT NULL;
 COMMENT ON TABLE restage.seeded_rows IS
     'Rows made by restage seeders; seeders change these and never any other row.';
 ";
 
+/// A table seeders write: the name its rows are recorded under, its quoted SQL name and its
+/// id column (an integer with a sequence), if it has one the seeders use.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub record: String,
+    pub sql: String,
+    pub id: Option<String>,
+}
+
+impl Target {
+    fn id_sql(&self) -> Option<String> {
+        self.id.as_deref().map(quote)
+    }
+}
+
 /// A column a seeder writes: its name and the SQL that turns the text value `{v}` into the
-/// column's type (`{v}::numeric(12,2)`, `to_timestamp({v}::bigint)`).
-#[derive(Debug, Clone, Copy)]
+/// column's type (`{v}::numeric(12,2)`, `to_timestamp({v}::bigint)::timestamptz`).
+#[derive(Debug, Clone)]
 pub struct Column {
-    pub name: &'static str,
-    pub value_sql: &'static str,
+    pub name: String,
+    pub value_sql: String,
     /// Written when the row is created, then left alone (state other seeders move on).
     pub insert_only: bool,
 }
 
 impl Column {
-    /// A column that is written and kept in line with the seed data.
-    pub const fn new(name: &'static str, value_sql: &'static str) -> Column {
-        Column {
-            name,
-            value_sql,
-            insert_only: false,
-        }
-    }
-
-    /// A column written only when the row is created.
-    pub const fn on_insert(name: &'static str, value_sql: &'static str) -> Column {
-        Column {
-            name,
-            value_sql,
-            insert_only: true,
-        }
-    }
-
     fn value(&self, source: &str) -> String {
         self.value_sql.replace("{v}", source)
     }
 }
 
-/// `value_sql` of a text column.
-pub const TEXT: &str = "{v}";
-/// `value_sql` of a bigint column (ids).
-pub const BIGINT: &str = "{v}::bigint";
-/// `value_sql` of a timestamptz column given as Unix seconds.
-pub const UNIX_TIME: &str = "to_timestamp({v}::bigint)";
+/// One column of a natural key and its type.
+#[derive(Debug, Clone)]
+pub struct KeyColumn {
+    pub name: String,
+    pub sql_type: String,
+}
 
-/// The natural key of a table: a column and its type, or (for tables without one, like
-/// movements) a key that lives only in the ownership table.
-#[derive(Debug, Clone, Copy)]
+/// The natural key of a table: one or more columns, or (for tables without one, like
+/// movements) a key that lives only in the ownership table, which needs the id.
+#[derive(Debug, Clone)]
 pub enum NaturalKey {
-    Column {
-        name: &'static str,
-        sql_type: &'static str,
-    },
+    Columns(Vec<KeyColumn>),
     OwnershipOnly,
 }
 
 impl NaturalKey {
-    /// A natural key in a text column.
-    pub const fn text(name: &'static str) -> NaturalKey {
-        NaturalKey::Column {
-            name,
-            sql_type: "text",
+    /// `t."a" = <a of source> AND …`, where `part(i)` is the SQL text of key part i.
+    fn matches(&self, part: impl Fn(usize) -> String) -> String {
+        match self {
+            NaturalKey::Columns(columns) => columns
+                .iter()
+                .enumerate()
+                .map(|(index, column)| {
+                    format!(
+                        "t.{} = ({})::{}",
+                        quote(&column.name),
+                        part(index),
+                        column.sql_type
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" AND "),
+            NaturalKey::OwnershipOnly => "false".to_owned(),
+        }
+    }
+
+    fn parts(&self) -> usize {
+        match self {
+            NaturalKey::Columns(columns) => columns.len(),
+            NaturalKey::OwnershipOnly => 0,
+        }
+    }
+
+    /// Key part i of a recorded natural key `record` (SQL text).
+    fn part_of_record(&self, record: &str, index: usize) -> String {
+        if self.parts() == 1 {
+            record.to_owned()
+        } else {
+            format!("{record}::jsonb->>{index}")
         }
     }
 }
@@ -91,18 +119,42 @@ impl NaturalKey {
 /// The rows one seeder wants in one table.
 #[derive(Debug)]
 pub struct TableSeed {
-    pub seeder: &'static str,
-    pub table: &'static str,
+    pub seeder: String,
+    pub table: Target,
     pub key: NaturalKey,
-    pub columns: &'static [Column],
+    pub columns: Vec<Column>,
     pub rows: Vec<SeedRow>,
 }
 
-/// One wanted row: its natural key and its values (as text, in column order; `None` = NULL).
+/// One wanted row: its natural key (one text per key column; one text for an
+/// ownership-only key) and its values (as text, in column order; `None` = NULL).
 #[derive(Debug, Clone)]
 pub struct SeedRow {
-    pub key: String,
+    pub key: Vec<String>,
     pub values: Vec<Option<String>>,
+}
+
+impl SeedRow {
+    /// A row with a one-part key.
+    pub fn keyed(key: String, values: Vec<Option<String>>) -> SeedRow {
+        SeedRow {
+            key: vec![key],
+            values,
+        }
+    }
+
+    /// The key as recorded: the text of a one-part key, a JSON list of a longer one.
+    pub fn record_key(&self) -> String {
+        record_key(&self.key)
+    }
+}
+
+/// A natural key as `restage.seeded_rows` records it.
+pub fn record_key(parts: &[String]) -> String {
+    match parts {
+        [one] => one.clone(),
+        _ => serde_json::to_string(parts).unwrap_or_default(),
+    }
 }
 
 /// What a seeder did to the rows it wants.
@@ -127,8 +179,8 @@ impl AddAssign for Counts {
     }
 }
 
-/// The outcome of one upsert: counts, the id of every wanted key found or made, and which
-/// of those keys the seeder owns.
+/// The outcome of one upsert: counts, the id of every wanted key found or made (tables
+/// with an id), and which of those keys the seeder owns (by recorded key).
 #[derive(Debug, Default)]
 pub struct Upserted {
     pub counts: Counts,
@@ -136,57 +188,73 @@ pub struct Upserted {
     pub owned: HashSet<String>,
 }
 
+/// An existing row with a wanted key: its id (if the table has one) and whether it is ours.
+struct Existing {
+    id: Option<i64>,
+    owned: bool,
+}
+
 /// Inserts the missing rows, updates the owned rows that differ, keeps all others.
 pub async fn upsert(
     connection: &mut PgConnection,
     seed: &TableSeed,
 ) -> Result<Upserted, sqlx::Error> {
-    let keys: Vec<String> = seed.rows.iter().map(|row| row.key.clone()).collect();
-    let existing = existing_rows(connection, seed, &keys).await?;
+    let existing = existing_rows(connection, seed).await?;
     let mut result = Upserted::default();
     let mut to_insert = Vec::new();
     let mut to_update = Vec::new();
     for row in &seed.rows {
-        match existing.get(&row.key) {
-            Some(&(id, true)) => {
-                result.ids.insert(row.key.clone(), id);
-                result.owned.insert(row.key.clone());
-                to_update.push((id, row));
-            }
-            Some(&(id, false)) => {
-                result.ids.insert(row.key.clone(), id);
-                result.counts.kept += 1;
+        let key = row.record_key();
+        match existing.get(&key) {
+            Some(found) => {
+                if let Some(id) = found.id {
+                    result.ids.insert(key.clone(), id);
+                }
+                if found.owned {
+                    result.owned.insert(key);
+                    to_update.push((found.id, row));
+                } else {
+                    result.counts.kept += 1;
+                }
             }
             None => to_insert.push(row),
         }
     }
     let inserted_ids = insert_rows(connection, seed, &to_insert).await?;
-    for (row, id) in to_insert.iter().zip(&inserted_ids) {
-        result.ids.insert(row.key.clone(), *id);
-        result.owned.insert(row.key.clone());
+    for (index, row) in to_insert.iter().enumerate() {
+        if let Some(id) = inserted_ids.get(index) {
+            result.ids.insert(row.record_key(), *id);
+        }
+        result.owned.insert(row.record_key());
     }
-    result.counts.inserted = inserted_ids.len() as u64;
+    result.counts.inserted = to_insert.len() as u64;
     result.counts.updated = update_rows(connection, seed, &to_update).await?;
     result.counts.unchanged = to_update.len() as u64 - result.counts.updated;
     Ok(result)
 }
 
-/// Deletes the rows `seeder` owns in `table` whose keys are not in `keep`.
+/// Deletes the rows `seeder` owns in `table` whose recorded keys are not in `keep`.
 pub async fn delete_owned_except(
     connection: &mut PgConnection,
     seeder: &str,
-    table: &'static str,
+    table: &Target,
+    key: &NaturalKey,
     keep: &[String],
 ) -> Result<u64, sqlx::Error> {
+    let matched = match table.id_sql() {
+        Some(id) => format!("t.{id} = s.row_id"),
+        None => key.matches(|index| key.part_of_record("s.natural_key", index)),
+    };
     let sql = format!(
         "WITH stale AS (
              DELETE FROM restage.seeded_rows
              WHERE table_name = $1 AND seeder = $2 AND NOT (natural_key = ANY($3::text[]))
-             RETURNING row_id)
-         DELETE FROM {table} WHERE id IN (SELECT row_id FROM stale)"
+             RETURNING row_id, natural_key)
+         DELETE FROM {} t USING stale s WHERE {matched}",
+        table.sql
     );
     let deleted = sqlx::query(&sql)
-        .bind(table)
+        .bind(&table.record)
         .bind(seeder)
         .bind(keep)
         .execute(connection)
@@ -194,17 +262,20 @@ pub async fn delete_owned_except(
     Ok(deleted.rows_affected())
 }
 
-/// The ids of the rows of `table` whose natural key `column` (of `sql_type`) is in `keys`.
+/// The ids of the rows of `table` whose one-part natural key `key` is in `keys`.
 pub async fn ids_by_key(
     connection: &mut PgConnection,
-    table: &str,
-    column: &str,
-    sql_type: &str,
+    table: &Target,
+    key: &KeyColumn,
     keys: &[String],
 ) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let id = table.id_sql().unwrap_or_else(|| "NULL".to_owned());
     let sql = format!(
-        "SELECT d.key, t.id FROM UNNEST($1::text[]) AS d(key) \
-         JOIN {table} t ON t.{column} = d.key::{sql_type}"
+        "SELECT d.key, t.{id}::bigint FROM UNNEST($1::text[]) AS d(key) \
+         JOIN {} t ON t.{} = d.key::{}",
+        table.sql,
+        quote(&key.name),
+        key.sql_type
     );
     let rows: Vec<(String, i64)> = sqlx::query_as(&sql)
         .bind(keys)
@@ -213,38 +284,122 @@ pub async fn ids_by_key(
     Ok(rows.into_iter().collect())
 }
 
-/// Wanted key → (row id, owned by this table's seeders).
-async fn existing_rows(
+/// Key → row id of the rows of `table` recorded as seeded under the given keys (and still there).
+pub async fn owned_ids(
     connection: &mut PgConnection,
-    seed: &TableSeed,
+    table: &Target,
     keys: &[String],
-) -> Result<HashMap<String, (i64, bool)>, sqlx::Error> {
-    let table = seed.table;
-    let sql = match seed.key {
-        NaturalKey::Column { name, sql_type } => format!(
-            "SELECT d.key, t.id, (o.row_id IS NOT NULL) FROM UNNEST($2::text[]) AS d(key)
-             JOIN {table} t ON t.{name} = d.key::{sql_type}
-             LEFT JOIN restage.seeded_rows o ON o.table_name = $1 AND o.row_id = t.id"
-        ),
-        NaturalKey::OwnershipOnly => format!(
-            "SELECT o.natural_key, t.id, true FROM restage.seeded_rows o
-             JOIN {table} t ON t.id = o.row_id
-             WHERE o.table_name = $1 AND o.natural_key = ANY($2::text[])"
-        ),
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let Some(id) = table.id_sql() else {
+        return Ok(HashMap::new());
     };
-    let rows: Vec<(String, i64, bool)> = sqlx::query_as(&sql)
-        .bind(table)
+    let sql = format!(
+        "SELECT o.natural_key, o.row_id FROM restage.seeded_rows o JOIN {} t ON t.{id} = o.row_id
+         WHERE o.table_name = $1 AND o.natural_key = ANY($2::text[])",
+        table.sql
+    );
+    let rows: Vec<(String, i64)> = sqlx::query_as(&sql)
+        .bind(&table.record)
         .bind(keys)
         .fetch_all(connection)
         .await?;
-    Ok(rows
+    Ok(rows.into_iter().collect())
+}
+
+/// The arrays a statement unnests, and the names it gives them (`d.<alias>`).
+#[derive(Default)]
+struct Unnest {
+    sources: Vec<String>,
+    aliases: Vec<String>,
+    first_parameter: usize,
+}
+
+impl Unnest {
+    fn starting_at(first_parameter: usize) -> Unnest {
+        Unnest {
+            first_parameter,
+            ..Unnest::default()
+        }
+    }
+
+    fn add(&mut self, alias: String, element_type: &str) -> String {
+        let parameter = self.first_parameter + self.sources.len();
+        self.sources.push(format!("${parameter}::{element_type}[]"));
+        self.aliases.push(alias.clone());
+        format!("d.{alias}")
+    }
+
+    fn source_sql(&self) -> String {
+        format!(
+            "UNNEST({}) AS d({})",
+            self.sources.join(", "),
+            self.aliases.join(", ")
+        )
+    }
+}
+
+fn key_parts(rows: &[&SeedRow], index: usize) -> Vec<String> {
+    rows.iter().map(|row| row.key[index].clone()).collect()
+}
+
+fn column_values<'a>(rows: impl Iterator<Item = &'a SeedRow>, index: usize) -> Vec<Option<String>> {
+    rows.map(|row| row.values[index].clone()).collect()
+}
+
+/// Wanted key (as recorded) → the existing row with it.
+async fn existing_rows(
+    connection: &mut PgConnection,
+    seed: &TableSeed,
+) -> Result<HashMap<String, Existing>, sqlx::Error> {
+    let table = &seed.table;
+    let rows: Vec<&SeedRow> = seed.rows.iter().collect();
+    let keys: Vec<String> = rows.iter().map(|row| row.record_key()).collect();
+    let id = table
+        .id_sql()
+        .map_or_else(|| "NULL::bigint".to_owned(), |id| format!("t.{id}::bigint"));
+    let sql = match &seed.key {
+        NaturalKey::Columns(_) => {
+            let mut unnest = Unnest::starting_at(2);
+            unnest.add("key".to_owned(), "text");
+            let parts: Vec<String> = (0..seed.key.parts())
+                .map(|index| unnest.add(format!("k{index}"), "text"))
+                .collect();
+            let ours = match table.id_sql() {
+                Some(id) => format!("o.row_id = t.{id}"),
+                None => "o.natural_key = d.key".to_owned(),
+            };
+            format!(
+                "SELECT d.key, {id}, (o.table_name IS NOT NULL) FROM {} JOIN {} t ON {}
+                 LEFT JOIN restage.seeded_rows o ON o.table_name = $1 AND {ours}",
+                unnest.source_sql(),
+                table.sql,
+                seed.key.matches(|index| parts[index].clone()),
+            )
+        }
+        NaturalKey::OwnershipOnly => format!(
+            "SELECT o.natural_key, {id}, true FROM restage.seeded_rows o
+             JOIN {} t ON t.{} = o.row_id
+             WHERE o.table_name = $1 AND o.natural_key = ANY($2::text[])",
+            table.sql,
+            table.id_sql().unwrap_or_default(),
+        ),
+    };
+    let mut query = sqlx::query_as(&sql).bind(&table.record).bind(&keys);
+    if matches!(seed.key, NaturalKey::Columns(_)) {
+        for index in 0..seed.key.parts() {
+            query = query.bind(key_parts(&rows, index));
+        }
+    }
+    let found: Vec<(String, Option<i64>, bool)> = query.fetch_all(connection).await?;
+    Ok(found
         .into_iter()
-        .map(|(key, id, owned)| (key, (id, owned)))
+        .map(|(key, id, owned)| (key, Existing { id, owned }))
         .collect())
 }
 
-/// Inserts rows with ids drawn from the table's sequence (so the ownership records can be
-/// written in the same batch), and records them as owned. Returns the ids in row order.
+/// Inserts rows and records them as owned. A table with an id gets ids drawn from its
+/// sequence first (so the ownership records can be written in the same batch); returns them
+/// in row order.
 async fn insert_rows(
     connection: &mut PgConnection,
     seed: &TableSeed,
@@ -253,55 +408,73 @@ async fn insert_rows(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let table = seed.table;
-    let mut ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)",
-    )
-    .bind(table)
-    .bind(rows.len() as i64)
-    .fetch_all(&mut *connection)
-    .await?;
-    ids.sort_unstable();
-    let keys: Vec<String> = rows.iter().map(|row| row.key.clone()).collect();
-
-    let mut names = vec!["id".to_owned()];
-    let mut values = vec!["d.id".to_owned()];
-    let mut sources = vec!["$1::bigint[]".to_owned()];
-    let mut aliases = vec!["id".to_owned()];
-    if let NaturalKey::Column { name, sql_type } = seed.key {
-        names.push(name.to_owned());
-        values.push(format!("d.key::{sql_type}"));
+    let table = &seed.table;
+    let ids: Vec<i64> = match &table.id {
+        Some(id) => {
+            let mut ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT nextval(pg_get_serial_sequence($1, $2)) FROM generate_series(1, $3)",
+            )
+            .bind(&table.sql)
+            .bind(id)
+            .bind(rows.len() as i64)
+            .fetch_all(&mut *connection)
+            .await?;
+            ids.sort_unstable();
+            ids
+        }
+        None => Vec::new(),
+    };
+    let mut names = Vec::new();
+    let mut values = Vec::new();
+    let mut unnest = Unnest::starting_at(1);
+    if let Some(id) = table.id_sql() {
+        names.push(id);
+        values.push(unnest.add("id".to_owned(), "bigint"));
     }
-    sources.push("$2::text[]".to_owned());
-    aliases.push("key".to_owned());
+    if let NaturalKey::Columns(columns) = &seed.key {
+        for (index, column) in columns.iter().enumerate() {
+            names.push(quote(&column.name));
+            let part = unnest.add(format!("k{index}"), "text");
+            values.push(format!("{part}::{}", column.sql_type));
+        }
+    }
     for (index, column) in seed.columns.iter().enumerate() {
-        names.push(column.name.to_owned());
-        values.push(column.value(&format!("d.c{index}")));
-        sources.push(format!("${}::text[]", index + 3));
-        aliases.push(format!("c{index}"));
+        names.push(quote(&column.name));
+        values.push(column.value(&unnest.add(format!("c{index}"), "text")));
     }
     let sql = format!(
-        "INSERT INTO {table} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM UNNEST({}) AS d({})",
+        "INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}",
+        table.sql,
         names.join(", "),
         values.join(", "),
-        sources.join(", "),
-        aliases.join(", "),
+        unnest.source_sql(),
     );
-    let mut query = sqlx::query(&sql).bind(&ids).bind(&keys);
+    let mut query = sqlx::query(&sql);
+    if table.id.is_some() {
+        query = query.bind(&ids);
+    }
+    for index in 0..seed.key.parts() {
+        query = query.bind(key_parts(rows, index));
+    }
     for index in 0..seed.columns.len() {
         query = query.bind(column_values(rows.iter().copied(), index));
     }
     query.execute(&mut *connection).await?;
 
+    let keys: Vec<String> = rows.iter().map(|row| row.record_key()).collect();
+    let row_ids: Vec<Option<i64>> = match table.id {
+        Some(_) => ids.iter().copied().map(Some).collect(),
+        None => vec![None; rows.len()],
+    };
     sqlx::query(
         "INSERT INTO restage.seeded_rows (table_name, natural_key, row_id, seeder)
          SELECT $1, k, i, $4 FROM UNNEST($2::text[], $3::bigint[]) AS u(k, i)
          ON CONFLICT (table_name, natural_key) DO UPDATE SET row_id = EXCLUDED.row_id, seeder = EXCLUDED.seeder",
     )
-    .bind(table)
+    .bind(&table.record)
     .bind(&keys)
-    .bind(&ids)
-    .bind(seed.seeder)
+    .bind(&row_ids)
+    .bind(&seed.seeder)
     .execute(connection)
     .await?;
     Ok(ids)
@@ -311,7 +484,7 @@ async fn insert_rows(
 async fn update_rows(
     connection: &mut PgConnection,
     seed: &TableSeed,
-    rows: &[(i64, &SeedRow)],
+    rows: &[(Option<i64>, &SeedRow)],
 ) -> Result<u64, sqlx::Error> {
     let updatable: Vec<(usize, &Column)> = seed
         .columns
@@ -322,63 +495,48 @@ async fn update_rows(
     if rows.is_empty() || updatable.is_empty() {
         return Ok(0);
     }
+    let mut unnest = Unnest::starting_at(1);
+    let row_match = match seed.table.id_sql() {
+        Some(id) => format!("t.{id} = {}", unnest.add("id".to_owned(), "bigint")),
+        None => {
+            let parts: Vec<String> = (0..seed.key.parts())
+                .map(|index| unnest.add(format!("k{index}"), "text"))
+                .collect();
+            seed.key.matches(|index| parts[index].clone())
+        }
+    };
+    let wanted: Vec<String> = updatable
+        .iter()
+        .map(|(index, column)| column.value(&unnest.add(format!("c{index}"), "text")))
+        .collect();
     let assignments: Vec<String> = updatable
         .iter()
-        .map(|(index, column)| {
-            format!("{} = {}", column.name, column.value(&format!("d.c{index}")))
-        })
+        .zip(&wanted)
+        .map(|((_, column), value)| format!("{} = {value}", quote(&column.name)))
         .collect();
     let current: Vec<String> = updatable
         .iter()
-        .map(|(_, column)| format!("t.{}", column.name))
-        .collect();
-    let wanted: Vec<String> = updatable
-        .iter()
-        .map(|(index, column)| column.value(&format!("d.c{index}")))
-        .collect();
-    let sources: Vec<String> = (0..updatable.len())
-        .map(|position| format!("${}::text[]", position + 2))
-        .collect();
-    let aliases: Vec<String> = updatable
-        .iter()
-        .map(|(index, _)| format!("c{index}"))
+        .map(|(_, column)| format!("t.{}", quote(&column.name)))
         .collect();
     let sql = format!(
-        "UPDATE {table} t SET {assignments} FROM UNNEST($1::bigint[], {sources}) AS d(id, {aliases})
-         WHERE t.id = d.id AND ROW({current}) IS DISTINCT FROM ROW({wanted})",
-        table = seed.table,
-        assignments = assignments.join(", "),
-        sources = sources.join(", "),
-        aliases = aliases.join(", "),
-        current = current.join(", "),
-        wanted = wanted.join(", "),
+        "UPDATE {} t SET {} FROM {} WHERE {row_match} AND ROW({}) IS DISTINCT FROM ROW({})",
+        seed.table.sql,
+        assignments.join(", "),
+        unnest.source_sql(),
+        current.join(", "),
+        wanted.join(", "),
     );
-    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-    let mut query = sqlx::query(&sql).bind(ids);
+    let seed_rows: Vec<&SeedRow> = rows.iter().map(|(_, row)| *row).collect();
+    let mut query = sqlx::query(&sql);
+    if seed.table.id.is_some() {
+        query = query.bind(rows.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+    } else {
+        for index in 0..seed.key.parts() {
+            query = query.bind(key_parts(&seed_rows, index));
+        }
+    }
     for (index, _) in &updatable {
-        query = query.bind(column_values(rows.iter().map(|(_, row)| *row), *index));
+        query = query.bind(column_values(seed_rows.iter().copied(), *index));
     }
     Ok(query.execute(connection).await?.rows_affected())
-}
-
-fn column_values<'a>(rows: impl Iterator<Item = &'a SeedRow>, index: usize) -> Vec<Option<String>> {
-    rows.map(|row| row.values[index].clone()).collect()
-}
-
-/// Key → row id of the rows of `table` recorded as seeded under the given keys (and still there).
-pub async fn owned_ids(
-    connection: &mut PgConnection,
-    table: &'static str,
-    keys: &[String],
-) -> Result<HashMap<String, i64>, sqlx::Error> {
-    let sql = format!(
-        "SELECT o.natural_key, o.row_id FROM restage.seeded_rows o JOIN {table} t ON t.id = o.row_id
-         WHERE o.table_name = $1 AND o.natural_key = ANY($2::text[])"
-    );
-    let rows: Vec<(String, i64)> = sqlx::query_as(&sql)
-        .bind(table)
-        .bind(keys)
-        .fetch_all(connection)
-        .await?;
-    Ok(rows.into_iter().collect())
 }

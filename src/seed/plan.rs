@@ -74,7 +74,10 @@ pub fn plan_inventory(data: &SeedData, rng_seed: u64) -> Vec<PlannedItem> {
         let products: Vec<_> = data
             .products
             .iter()
-            .filter(|product| product.item_type == item_type.code && !product.components.is_empty())
+            .filter(|product| {
+                product.item_type.as_deref() == Some(item_type.code.as_str())
+                    && !product.components.is_empty()
+            })
             .collect();
         for number in 1..=item_type.parent_items {
             let serial = format!(
@@ -156,7 +159,11 @@ mod tests {
     use std::path::Path;
 
     fn data() -> SeedData {
-        SeedData::load(Some(&Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds"))).expect("seeds")
+        SeedData::load(
+            Some(&Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds")),
+            &crate::mapping::Mapping::default(),
+        )
+        .expect("seeds")
     }
 
     #[test]

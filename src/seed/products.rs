@@ -2,75 +2,60 @@
 
 use sqlx::postgres::PgConnection;
 
-use super::owned::{self, BIGINT, Column, Counts, NaturalKey, SeedRow, TEXT, TableSeed, UNIX_TIME};
+use super::owned::{self, Counts};
 use super::plan::SEED_EPOCH;
 use super::{SeedContext, SeedError};
+use crate::mapping::Entity;
 
-const ITEM_TYPE_COLUMNS: &[Column] = &[Column::new("name", TEXT), Column::new("description", TEXT)];
-const PRODUCT_COLUMNS: &[Column] = &[
-    Column::new("name", TEXT),
-    Column::new("description", TEXT),
-    Column::new("item_type_id", BIGINT),
-    Column::new("price", "{v}::numeric(12,2)"),
-    Column::new("currency", "{v}::char(3)"),
-    Column::new("created_at", UNIX_TIME),
-    Column::on_insert("updated_at", UNIX_TIME),
-];
-
-/// Upserts item types, then products (by SKU).
+/// Upserts item types (when products have a type), then products (by their natural key).
 pub async fn seed(
     connection: &mut PgConnection,
     context: &SeedContext<'_>,
 ) -> Result<Counts, SeedError> {
     let data = context.data;
-    let item_types = owned::upsert(
-        connection,
-        &TableSeed {
-            seeder: "products",
-            table: "item_types",
-            key: NaturalKey::text("code"),
-            columns: ITEM_TYPE_COLUMNS,
-            rows: data
-                .item_types
-                .iter()
-                .map(|item_type| SeedRow {
-                    key: item_type.code.clone(),
-                    values: vec![
-                        Some(item_type.name.clone()),
-                        Some(item_type.description.clone()),
-                    ],
-                })
-                .collect(),
-        },
-    )
-    .await?;
-    let products = owned::upsert(
-        connection,
-        &TableSeed {
-            seeder: "products",
-            table: "products",
-            key: NaturalKey::text("sku"),
-            columns: PRODUCT_COLUMNS,
-            rows: data
-                .products
-                .iter()
-                .map(|product| SeedRow {
-                    key: product.sku.clone(),
-                    values: vec![
-                        Some(product.name.clone()),
-                        Some(product.description.clone()),
-                        Some(item_types.ids[&product.item_type].to_string()),
-                        Some(product.price.clone()),
-                        Some(product.currency.clone()),
-                        Some(SEED_EPOCH.to_string()),
-                        Some(SEED_EPOCH.to_string()),
-                    ],
-                })
-                .collect(),
-        },
-    )
-    .await?;
-    let mut counts = item_types.counts;
+    let products_table = context.tables.get(Entity::Products);
+    let mut counts = Counts::default();
+    let item_type_ids = if products_table.has("type") {
+        let rows = data
+            .item_types
+            .iter()
+            .map(|item_type| {
+                let fields = vec![
+                    ("name", Some(item_type.name.clone())),
+                    ("description", Some(item_type.description.clone())),
+                ];
+                (item_type.code.clone(), fields)
+            })
+            .collect();
+        let table = context.tables.get(Entity::ItemTypes);
+        let item_types = owned::upsert(connection, &table.seed("products", rows, false)).await?;
+        counts += item_types.counts;
+        item_types.ids
+    } else {
+        Default::default()
+    };
+    let rows = data
+        .products
+        .iter()
+        .map(|product| {
+            let item_type = product
+                .item_type
+                .as_ref()
+                .and_then(|code| item_type_ids.get(code))
+                .map(i64::to_string);
+            let fields = vec![
+                ("name", Some(product.name.clone())),
+                ("description", Some(product.description.clone())),
+                ("type", item_type),
+                ("price", Some(product.price.clone())),
+                ("currency", Some(product.currency.clone())),
+                ("created_at", Some(SEED_EPOCH.to_string())),
+                ("updated_at", Some(SEED_EPOCH.to_string())),
+            ];
+            (product.sku.clone(), fields)
+        })
+        .collect();
+    let products = owned::upsert(connection, &products_table.seed("products", rows, false)).await?;
     counts += products.counts;
     Ok(counts)
 }

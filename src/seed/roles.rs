@@ -4,15 +4,10 @@ use std::collections::HashSet;
 
 use sqlx::postgres::PgConnection;
 
-use super::owned::{self, Column, Counts, NaturalKey, SeedRow, TEXT, TableSeed, UNIX_TIME};
+use super::owned::Counts;
 use super::plan::SEED_EPOCH;
 use super::{SeedContext, SeedError};
-
-const PERMISSION_COLUMNS: &[Column] = &[Column::new("description", TEXT)];
-const ROLE_COLUMNS: &[Column] = &[
-    Column::new("description", TEXT),
-    Column::new("created_at", UNIX_TIME),
-];
+use crate::mapping::Entity;
 
 /// Upserts permissions and roles, then gives each role it owns exactly its listed permissions.
 pub async fn seed(
@@ -20,42 +15,34 @@ pub async fn seed(
     context: &SeedContext<'_>,
 ) -> Result<Counts, SeedError> {
     let data = context.data;
-    let permissions = owned::upsert(
+    let permissions_table = context.tables.get(Entity::Permissions);
+    let permission_rows = data
+        .permissions
+        .iter()
+        .map(|permission| {
+            let fields = vec![("description", Some(permission.description.clone()))];
+            (permission.code.clone(), fields)
+        })
+        .collect();
+    let permissions = super::owned::upsert(
         connection,
-        &TableSeed {
-            seeder: "roles",
-            table: "permissions",
-            key: NaturalKey::text("code"),
-            columns: PERMISSION_COLUMNS,
-            rows: data
-                .permissions
-                .iter()
-                .map(|permission| SeedRow {
-                    key: permission.code.clone(),
-                    values: vec![Some(permission.description.clone())],
-                })
-                .collect(),
-        },
+        &permissions_table.seed("roles", permission_rows, false),
     )
     .await?;
-    let roles = owned::upsert(
-        connection,
-        &TableSeed {
-            seeder: "roles",
-            table: "roles",
-            key: NaturalKey::text("name"),
-            columns: ROLE_COLUMNS,
-            rows: data
-                .roles
-                .iter()
-                .map(|role| SeedRow {
-                    key: role.name.clone(),
-                    values: vec![Some(role.description.clone()), Some(SEED_EPOCH.to_string())],
-                })
-                .collect(),
-        },
-    )
-    .await?;
+    let role_rows = data
+        .roles
+        .iter()
+        .map(|role| {
+            let fields = vec![
+                ("description", Some(role.description.clone())),
+                ("created_at", Some(SEED_EPOCH.to_string())),
+            ];
+            (role.name.clone(), fields)
+        })
+        .collect();
+    let roles_table = context.tables.get(Entity::Roles);
+    let roles =
+        super::owned::upsert(connection, &roles_table.seed("roles", role_rows, false)).await?;
 
     let mut links = (Vec::new(), Vec::new());
     for role in data
@@ -70,7 +57,7 @@ pub async fn seed(
     }
     let owned_role_ids: Vec<i64> = roles.owned.iter().map(|name| roles.ids[name]).collect();
     let link_counts =
-        sync_role_permissions(connection, &owned_role_ids, &links.0, &links.1).await?;
+        sync_role_permissions(connection, context, &owned_role_ids, &links.0, &links.1).await?;
 
     let mut counts = permissions.counts;
     counts += roles.counts;
@@ -81,26 +68,34 @@ pub async fn seed(
 /// Makes the links of the owned roles exactly the wanted (role, permission) pairs.
 async fn sync_role_permissions(
     connection: &mut PgConnection,
+    context: &SeedContext<'_>,
     owned_role_ids: &[i64],
     role_ids: &[i64],
     permission_ids: &[i64],
 ) -> Result<Counts, sqlx::Error> {
-    let deleted = sqlx::query(
-        "DELETE FROM role_permissions rp WHERE rp.role_id = ANY($1)
+    let links = context.tables.get(Entity::RolePermissions);
+    let (table, role, permission) = (
+        &links.target.sql,
+        links.column_sql("role").unwrap_or_default(),
+        links.column_sql("permission").unwrap_or_default(),
+    );
+    let deleted = sqlx::query(&format!(
+        "DELETE FROM {table} rp WHERE rp.{role} = ANY($1)
            AND NOT EXISTS (SELECT 1 FROM UNNEST($2::bigint[], $3::bigint[]) AS d(r, p)
-                           WHERE d.r = rp.role_id AND d.p = rp.permission_id)",
-    )
+                           WHERE d.r = rp.{role} AND d.p = rp.{permission})"
+    ))
     .bind(owned_role_ids)
     .bind(role_ids)
     .bind(permission_ids)
     .execute(&mut *connection)
     .await?
     .rows_affected();
-    let inserted = sqlx::query(
-        "INSERT INTO role_permissions (role_id, permission_id)
-         SELECT r, p FROM UNNEST($1::bigint[], $2::bigint[]) AS d(r, p) ORDER BY r, p
-         ON CONFLICT DO NOTHING",
-    )
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO {table} ({role}, {permission})
+         SELECT r, p FROM UNNEST($1::bigint[], $2::bigint[]) AS d(r, p)
+         WHERE NOT EXISTS (SELECT 1 FROM {table} rp WHERE rp.{role} = d.r AND rp.{permission} = d.p)
+         ORDER BY r, p"
+    ))
     .bind(role_ids)
     .bind(permission_ids)
     .execute(connection)
