@@ -6,10 +6,9 @@
 
 use std::path::PathBuf;
 
-use clap::builder::PossibleValue;
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::seed::{DEFAULT_RNG_SEED, Seeder};
+use crate::seed::DEFAULT_RNG_SEED;
 
 /// Keep a staging PostgreSQL and its Redis a faithful, safe copy of production.
 ///
@@ -33,17 +32,6 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// `--only roles,accounts`: the seeders by the names and summaries the library gives them.
-impl ValueEnum for Seeder {
-    fn value_variants<'a>() -> &'a [Self] {
-        &Seeder::ALL
-    }
-
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.name()).help(self.summary()))
-    }
 }
 
 /// Options every command accepts.
@@ -90,21 +78,32 @@ impl GlobalArgs {
 /// What restage can do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Apply the embedded migrations of the reference staging schema (a no-op when up to date)
+    /// Apply staging's pending migrations (a no-op when up to date)
+    ///
+    /// The migrations [staging] migrate names: the embedded reference schema (default), a
+    /// directory of SQL migrations (one transaction), or the application's own command (run
+    /// with DATABASE_URL and STAGING_DATABASE_URL set to staging).
     Migrate,
 
     /// Wipe staging and start over: drop and recreate the schema, migrate, seed, flush Redis
     ///
-    /// Runs `DROP SCHEMA public CASCADE; CREATE SCHEMA public;` and the migrations in one
-    /// transaction, so a failure leaves staging as it was. Asks for confirmation on a terminal;
+    /// Drops and recreates the application's schemas ([staging] schemas, default public) and
+    /// restage's own, migrates and seeds in one transaction; with a migration command (which
+    /// makes its own connections) the new staging is built beside the old one and swapped in.
+    /// Either way a failure leaves staging as it was. Asks for confirmation on a terminal;
     /// without a terminal (a scheduler, CI) it refuses unless --yes is given.
     Reset(ResetArgs),
 
-    /// Upsert the staging fixtures: roles, accounts, products, inventory, movements
+    /// Upsert the staging fixtures: the built-in seeders, then the fixture sets
     ///
-    /// Idempotent: a second run inserts and updates nothing. Seeders change only rows they made
-    /// (recorded in restage.seeded_rows); rows copied from production are never touched. All
-    /// chosen seeders run in one transaction: an error anywhere writes nothing.
+    /// Built-in seeders: roles (permissions, roles and their links), accounts (test accounts
+    /// with known passwords), products (item types and the catalogue), inventory (locations,
+    /// items and their arrival), movements (further item movements) — on the tables the
+    /// [schema] mapping names (default: the reference schema). Fixture sets: every
+    /// seeds/fixtures/<name>.toml, rows for any table. Idempotent: a second run inserts and
+    /// updates nothing. Seeders change only rows they made (recorded in restage.seeded_rows);
+    /// rows copied from production are never touched. All chosen seeders run in one
+    /// transaction: an error anywhere writes nothing.
     Seed(SeedArgs),
 
     /// Copy the source (production) into staging, anonymizing every row on the way
@@ -355,9 +354,11 @@ pub enum AnonymizersCommand {
 /// Arguments of `restage seed`.
 #[derive(Debug, Args)]
 pub struct SeedArgs {
-    /// Run only these seeders (comma-separated; they still run in dependency order)
+    /// Run only these seeders (comma-separated; they still run in dependency order): built-in
+    /// seeders of the schema (roles, accounts, products, inventory, movements by default; see
+    /// [schema] seeders) and fixture sets (seeds/fixtures/<name>.toml)
     #[arg(long, value_delimiter = ',', value_name = "SEEDER,...")]
-    pub only: Vec<Seeder>,
+    pub only: Vec<String>,
 
     /// Report what would change, write nothing
     #[arg(long)]

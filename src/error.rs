@@ -157,6 +157,18 @@ pub enum Error {
     SchemaMapping { url: String, problems: Vec<String> },
 
     #[error(
+        "the fixtures do not fit the tables of {url}; nothing was written:\n{}",
+        bullet_list(.problems)
+    )]
+    Fixtures { url: String, problems: Vec<String> },
+
+    #[error(
+        "unknown seeder '{name}'; this schema's seeders and fixture sets are: {known} (built-in \
+         seeders come from [schema] seeders, fixture sets from seeds/fixtures/<name>.toml)"
+    )]
+    UnknownSeeder { name: String, known: String },
+
+    #[error(
         "seeder {seeder} cannot run: {missing}; run `restage seed --only {run_first}` first \
          (or `restage seed` for all seeders); nothing was written"
     )]
@@ -398,6 +410,8 @@ impl Error {
             | Error::SeedData { .. }
             | Error::SeedPrerequisite { .. }
             | Error::SchemaMapping { .. }
+            | Error::Fixtures { .. }
+            | Error::UnknownSeeder { .. }
             | Error::ProfileRead { .. }
             | Error::ProfileExists { .. }
             | Error::Profile { .. }

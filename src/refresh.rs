@@ -406,7 +406,11 @@ impl<'a> Refresh<'a> {
                     &staging,
                     &self.seed_data,
                     &self.settings.mapping,
-                    &SeedOptions::all(&self.settings.mapping, self.options.rng_seed),
+                    &SeedOptions::all(
+                        &self.settings.mapping,
+                        &self.seed_data,
+                        self.options.rng_seed,
+                    ),
                 )
                 .await
             })
@@ -511,10 +515,10 @@ impl<'a> Refresh<'a> {
             self.options.jobs.unwrap_or(self.settings.refresh.jobs),
             self.staging
         ));
-        let seeders: Vec<&str> = seed::Seeder::ALL.iter().map(|s| s.name()).collect();
+        let seeds = SeedOptions::all(&self.settings.mapping, &self.seed_data, 0);
         self.report
             .plan
-            .push(format!("seed: {}", seeders.join(", ")));
+            .push(format!("seed: {}", seeds.names().join(", ")));
         self.report.plan.push(match &self.settings.redis_url {
             Some(url) => format!("flush Redis {url}"),
             None => "no staging Redis configured: no flush".to_owned(),

@@ -238,7 +238,7 @@ impl<'a> Reset<'a> {
             url,
             &self.seed_data,
             &self.settings.mapping,
-            &SeedOptions::all(&self.settings.mapping, self.rng_seed),
+            &SeedOptions::all(&self.settings.mapping, &self.seed_data, self.rng_seed),
         )
         .await
     }

@@ -7,7 +7,7 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::output::{Output, Report};
 use crate::seed::data::SeedData;
-use crate::seed::{self, SeedOptions, SeedReport, Seeder};
+use crate::seed::{self, SeedOptions, SeedReport};
 use crate::{pg, safety};
 
 /// What `seed` did (or, with `--dry-run`, would do).
@@ -45,20 +45,18 @@ pub async fn run(
     let url = settings.staging_url()?;
     safety::ensure_writable_target(url, &settings.production, None)?;
     let data = SeedData::load(args.data.seeds.as_deref(), &settings.mapping)?;
-    let seeders = if args.only.is_empty() {
-        Seeder::of(&settings.mapping)
+    let (rng_seed, dry_run) = (args.data.rng_seed, args.dry_run);
+    let options = if args.only.is_empty() {
+        SeedOptions {
+            dry_run,
+            ..SeedOptions::all(&settings.mapping, &data, rng_seed)
+        }
     } else {
-        args.only.clone()
-    };
-    let options = SeedOptions {
-        seeders,
-        rng_seed: args.data.rng_seed,
-        dry_run: args.dry_run,
+        SeedOptions::only(&args.only, &settings.mapping, &data, rng_seed, dry_run)?
     };
     let lock = safety::StagingLock::acquire(url, &settings.maintenance_database, "seed").await?;
     let mut connection = pg::connect(url, "staging database", "restage seed").await?;
-    let names: Vec<&str> = options.seeders.iter().map(|seeder| seeder.name()).collect();
-    out.step(format!("Seeding {url}: {}", names.join(", ")));
+    out.step(format!("Seeding {url}: {}", options.names().join(", ")));
     let seed = seed::run(&mut connection, url, &data, &settings.mapping, &options).await?;
     lock.release().await;
     Ok(SeedCommandReport {

@@ -114,6 +114,8 @@ pub struct SeedData {
     pub locations: Vec<Location>,
     pub products: Vec<Product>,
     pub payment_cards: Vec<PaymentCard>,
+    /// The fixture sets of `fixtures/*.toml`, by name.
+    pub fixtures: Vec<super::fixtures::FixtureSet>,
 }
 
 #[derive(Deserialize, Default)]
@@ -263,10 +265,23 @@ impl SeedData {
             products: products?,
             payment_cards: payment_cards?,
         };
+        let fixtures = super::fixtures::load(dir.as_deref())?;
         let mut problems = Vec::new();
+        for set in &fixtures {
+            if mapping.seeders.contains(&set.name.as_str()) {
+                problems.push(format!(
+                    "fixtures/{}.toml: the fixture set has the name of the built-in seeder {}; \
+                     rename the file, or leave the seeder out of [schema] seeders",
+                    set.name, set.name
+                ));
+            }
+        }
         let data = files.validate(origin.clone(), mapping, &mut problems);
         match data {
-            Some(data) if problems.is_empty() => Ok(data),
+            Some(mut data) if problems.is_empty() => {
+                data.fixtures = fixtures;
+                Ok(data)
+            }
             _ => Err(Error::SeedData { origin, problems }),
         }
     }
@@ -447,6 +462,7 @@ impl Files {
                 .collect(),
             products: products.products.into_iter().map(Product::from).collect(),
             payment_cards: cards.cards.into_iter().map(PaymentCard::from).collect(),
+            fixtures: Vec::new(),
         })
     }
 }

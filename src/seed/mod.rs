@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod data;
+pub mod fixtures;
 pub mod inventory;
 pub mod movements;
 pub mod owned;
@@ -54,21 +55,6 @@ impl Seeder {
         Seeder::Movements,
     ];
 
-    /// What it seeds, in a line (`restage seed --help`).
-    pub fn summary(self) -> &'static str {
-        match self {
-            Seeder::Roles => "Permissions, the default roles and their permissions",
-            Seeder::Accounts => "Test accounts with known staging passwords (needs roles)",
-            Seeder::Products => "Item types and the product catalogue",
-            Seeder::Inventory => {
-                "Locations, parent and child items and their arrival (needs products)"
-            }
-            Seeder::Movements => {
-                "Further movements of every seeded item (needs inventory and accounts)"
-            }
-        }
-    }
-
     /// The built-in seeders the `[schema]` mapping has, in run order.
     pub fn of(mapping: &Mapping) -> Vec<Seeder> {
         Seeder::ALL
@@ -111,28 +97,72 @@ pub enum SeedError {
 /// Which seeders to run, with which randomness, and whether to keep the result.
 #[derive(Debug, Clone)]
 pub struct SeedOptions {
-    /// The seeders to run; they run in dependency order whatever the order given.
+    /// The built-in seeders to run; they run in dependency order whatever the order given.
     pub seeders: Vec<Seeder>,
+    /// The fixture sets to run (by name), after the built-in seeders.
+    pub fixture_sets: Vec<String>,
     pub rng_seed: u64,
     /// Roll everything back at the end, reporting what would have changed.
     pub dry_run: bool,
 }
 
 impl SeedOptions {
-    /// All seeders `mapping` has, for real.
-    pub fn all(mapping: &Mapping, rng_seed: u64) -> SeedOptions {
+    /// All seeders `mapping` has and every fixture set of `data`, for real.
+    pub fn all(mapping: &Mapping, data: &SeedData, rng_seed: u64) -> SeedOptions {
         SeedOptions {
             seeders: Seeder::of(mapping),
+            fixture_sets: data.fixtures.iter().map(|set| set.name.clone()).collect(),
             rng_seed,
             dry_run: false,
         }
     }
 }
 
-/// What one seeder did.
+impl SeedOptions {
+    /// The seeders by name, built-in ones first, then the fixture sets.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.seeders.iter().map(|seeder| seeder.name()).collect();
+        names.extend(self.fixture_sets.iter().map(String::as_str));
+        names
+    }
+
+    /// The seeders called `names` (`--only`): built-in seeders `mapping` has, and fixture
+    /// sets of `data`; an unknown name is refused with the known ones.
+    pub fn only(
+        names: &[String],
+        mapping: &Mapping,
+        data: &SeedData,
+        rng_seed: u64,
+        dry_run: bool,
+    ) -> Result<SeedOptions, Error> {
+        let mut options = SeedOptions {
+            seeders: Vec::new(),
+            fixture_sets: Vec::new(),
+            rng_seed,
+            dry_run,
+        };
+        for name in names {
+            if let Some(seeder) = Seeder::of(mapping).into_iter().find(|s| s.name() == name) {
+                options.seeders.push(seeder);
+            } else if data.fixtures.iter().any(|set| &set.name == name) {
+                options.fixture_sets.push(name.clone());
+            } else {
+                let known = SeedOptions::all(mapping, data, rng_seed);
+                return Err(Error::UnknownSeeder {
+                    name: name.clone(),
+                    known: known.names().join(", "),
+                });
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// What one seeder (or fixture set) did.
 #[derive(Debug, Clone, Serialize)]
 pub struct SeederReport {
-    pub seeder: Seeder,
+    /// A built-in seeder's name, or a fixture set's.
+    pub seeder: String,
     #[serde(flatten)]
     pub counts: Counts,
     pub seconds: f64,
@@ -151,20 +181,22 @@ pub struct SeedReport {
 impl SeedReport {
     /// The per-seeder table people read.
     pub fn table(&self) -> String {
+        let width = self
+            .seeders
+            .iter()
+            .map(|report| report.seeder.len())
+            .max()
+            .unwrap_or(0)
+            .max(10);
         let mut text = format!(
-            "{:<10} {:>9} {:>8} {:>10} {:>8} {:>6}",
+            "{:<width$} {:>9} {:>8} {:>10} {:>8} {:>6}",
             "seeder", "inserted", "updated", "unchanged", "deleted", "kept"
         );
         for report in &self.seeders {
             let c = report.counts;
             text.push_str(&format!(
-                "\n{:<10} {:>9} {:>8} {:>10} {:>8} {:>6}",
-                report.seeder.name(),
-                c.inserted,
-                c.updated,
-                c.unchanged,
-                c.deleted,
-                c.kept
+                "\n{:<width$} {:>9} {:>8} {:>10} {:>8} {:>6}",
+                report.seeder, c.inserted, c.updated, c.unchanged, c.deleted, c.kept
             ));
         }
         text
@@ -238,11 +270,12 @@ pub async fn run(
             .await
             .map_err(database_error("releasing a savepoint"))?;
         reports.push(SeederReport {
-            seeder,
+            seeder: seeder.name().to_owned(),
             counts,
             seconds: crate::output::seconds_since(start),
         });
     }
+    reports.extend(run_fixtures(&mut transaction, url, data, options).await?);
     if options.dry_run {
         transaction
             .rollback()
@@ -260,6 +293,50 @@ pub async fn run(
         dry_run: options.dry_run,
         seeders: reports,
     })
+}
+
+/// The chosen fixture sets, together (their tables are ordered by foreign keys across
+/// sets), in a savepoint; each set's line shows the time they took together.
+async fn run_fixtures(
+    connection: &mut PgConnection,
+    url: &SecretUrl,
+    data: &SeedData,
+    options: &SeedOptions,
+) -> Result<Vec<SeederReport>, Error> {
+    let chosen: Vec<&fixtures::FixtureSet> = data
+        .fixtures
+        .iter()
+        .filter(|set| options.fixture_sets.contains(&set.name))
+        .collect();
+    if chosen.is_empty() {
+        return Ok(Vec::new());
+    }
+    let start = Instant::now();
+    let mut savepoint = connection
+        .begin()
+        .await
+        .map_err(crate::pg::database_error(url, "starting a savepoint"))?;
+    let counts = fixtures::run(
+        &mut savepoint,
+        url,
+        &chosen,
+        &data.fixtures,
+        options.rng_seed,
+    )
+    .await?;
+    savepoint
+        .commit()
+        .await
+        .map_err(crate::pg::database_error(url, "releasing a savepoint"))?;
+    let seconds = crate::output::seconds_since(start);
+    Ok(counts
+        .into_iter()
+        .map(|(seeder, counts)| SeederReport {
+            seeder,
+            counts,
+            seconds,
+        })
+        .collect())
 }
 
 async fn run_one(
