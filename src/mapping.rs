@@ -261,6 +261,8 @@ pub struct TableMap {
     pub password_format: HashFormat,
     /// The configuration line of its section, when the user wrote one.
     pub line: Option<usize>,
+    /// The configuration line of each key of a written section.
+    pub key_lines: BTreeMap<String, usize>,
 }
 
 impl TableMap {
@@ -275,7 +277,13 @@ impl TableMap {
                 .collect(),
             password_format: HashFormat::Argon2id,
             line: None,
+            key_lines: BTreeMap::new(),
         }
+    }
+
+    /// The configuration line of `key` in a written section (else of the section).
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        self.key_lines.get(key).copied().or(self.line)
     }
 
     /// The column of `field`, when mapped.
@@ -391,7 +399,9 @@ impl Mapping {
             };
             match read_table(entity, value.get_ref()) {
                 Ok(mut table) => {
-                    table.line = Some(crate::toml_source::line_of(text, at));
+                    let line = crate::toml_source::line_of(text, at);
+                    table.key_lines = key_lines(text, line);
+                    table.line = Some(line);
                     mapping.tables.insert(entity, table);
                 }
                 Err(reasons) => {
@@ -408,6 +418,21 @@ impl Mapping {
             Err(problems)
         }
     }
+}
+
+/// The line of each `key = …` of the section that starts at line `first` (up to the next
+/// section header).
+fn key_lines(text: &str, first: usize) -> BTreeMap<String, usize> {
+    text.lines()
+        .enumerate()
+        .skip(first)
+        .take_while(|(_, line)| !line.trim_start().starts_with('['))
+        .filter_map(|(index, line)| {
+            let (key, _) = line.split_once('=')?;
+            let key = key.trim();
+            (!key.is_empty() && !key.starts_with('#')).then(|| (key.to_owned(), index + 1))
+        })
+        .collect()
 }
 
 /// N of a problem that reads `line N: …`.
@@ -455,6 +480,7 @@ fn read_table(entity: Entity, value: &toml::Value) -> Result<TableMap, Vec<(Stri
         columns: BTreeMap::new(),
         password_format: HashFormat::Argon2id,
         line: None,
+        key_lines: BTreeMap::new(),
     };
     if let Some(id) = entity.fields().iter().find(|field| field.kind == Id) {
         table.columns.insert(id.name, id.default_column.to_owned());

@@ -288,7 +288,9 @@ fn an_unknown_seeder_lists_the_valid_ones() {
     ]))
     .assert_code(2)
     .assert_stderr_contains("unknown seeder 'widgets'")
-    .assert_stderr_contains("seeders and fixture sets are: roles, accounts, products, inventory, movements");
+    .assert_stderr_contains(
+        "seeders and fixture sets are: roles, accounts, products, inventory, movements",
+    );
     assert_eq!(db.fingerprint(), before);
 }
 

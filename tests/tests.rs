@@ -12,3 +12,4 @@ mod rds;
 mod redis_flush;
 mod reset;
 mod seed;
+mod shop;

@@ -512,6 +512,7 @@ fn resolve_accounts(
         }
         if let Some(role_names) = role_names {
             match &account.role {
+                // An account without a role gets none (NULL).
                 Some(role) if !role_names.contains(role.get_ref().as_str()) => {
                     let reason = format!(
                         "unknown role '{}'; roles in roles.toml: {}",
@@ -520,12 +521,7 @@ fn resolve_accounts(
                     );
                     report.at(role.span().start, "accounts.role", reason);
                 }
-                Some(_) => {}
-                None => report.at(
-                    account.email.span().start,
-                    "accounts.role",
-                    format!("'{email}' has no role; accounts have roles in this schema"),
-                ),
+                _ => {}
             }
         }
         let from_env = account

@@ -178,7 +178,7 @@ impl Tables {
 /// Where a problem of `entity`'s mapping is: the configuration line, or that it is the
 /// reference schema's default.
 fn problem(entity: Entity, map: &TableMap, key: &str, reason: String) -> String {
-    let origin = match map.line {
+    let origin = match map.line_of(key) {
         Some(line) => format!("line {line}: "),
         None => String::new(),
     };
