@@ -112,7 +112,8 @@ pub async fn migrate(
 }
 
 /// Drops `schemas` (and restage's own) with everything in them and creates them again empty,
-/// on a connection inside the caller's transaction.
+/// and forgets the sqlx migration history wherever it lives (`public` need not be one of the
+/// schemas), on a connection inside the caller's transaction.
 pub async fn recreate_schemas(
     connection: &mut PgConnection,
     url: &SecretUrl,
@@ -129,6 +130,10 @@ pub async fn recreate_schemas(
             .await
             .map_err(database_error(url, &format!("recreating schema {schema}")))?;
     }
+    sqlx::raw_sql("DROP TABLE IF EXISTS _sqlx_migrations")
+        .execute(&mut *connection)
+        .await
+        .map_err(database_error(url, "forgetting the migration history"))?;
     Ok(())
 }
 

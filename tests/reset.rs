@@ -359,3 +359,46 @@ fn a_migrate_setting_with_neither_or_both_runners_is_refused_with_its_line() {
             .assert_clean_failure("no secret here");
     }
 }
+
+#[test]
+fn reset_recreates_only_the_listed_schemas_and_reapplies_every_migration() {
+    let mut db = TestDb::new();
+    let dir = work_dir();
+    let migrations = dir.path().join("sql");
+    std::fs::create_dir_all(&migrations).expect("mkdir");
+    std::fs::write(
+        migrations.join("1_app.sql"),
+        "CREATE SCHEMA IF NOT EXISTS app; CREATE TABLE app.things (id int PRIMARY KEY);",
+    )
+    .expect("write");
+    let config = format!(
+        "[staging]\ndatabase_url = \"{}\"\nmigrate = {{ dir = \"sql\" }}\nschemas = [\"app\"]\n\n\
+         [schema]\nseeders = []\n",
+        db.url()
+    );
+    std::fs::write(dir.path().join("restage.toml"), config).expect("write restage.toml");
+    run(restage(dir.path()).arg("migrate")).assert_code(0);
+    db.execute(
+        "INSERT INTO app.things VALUES (1); CREATE SCHEMA audit; CREATE TABLE audit.kept (id int);
+         INSERT INTO audit.kept VALUES (7);",
+    );
+    let reset = run(restage(dir.path()).args(["reset", "--yes", "--json"]));
+    reset.assert_code(0);
+    let report = reset.json();
+    assert_eq!(
+        report["recreated_schemas"],
+        serde_json::json!(["app", "restage"])
+    );
+    assert_eq!(
+        report["migrations"].as_array().map(Vec::len),
+        Some(1),
+        "{report}"
+    );
+    assert_eq!(report["seed"]["seeders"], serde_json::json!([]));
+    assert_eq!(db.scalar("SELECT count(*) FROM app.things"), "0");
+    assert_eq!(
+        db.scalar("SELECT id FROM audit.kept"),
+        "7",
+        "a schema the application does not own was touched"
+    );
+}

@@ -447,3 +447,155 @@ fn production_rows_are_left_untouched() {
     );
     assert_eq!(db.fingerprint(), seeded);
 }
+
+/// The reference schema with its tables and columns renamed (and items moved to another
+/// schema), and the `[schema]` sections that describe it.
+const RENAMES: &str = "
+    ALTER TABLE users RENAME TO members;
+    ALTER TABLE members RENAME COLUMN email TO login;
+    ALTER TABLE members RENAME COLUMN full_name TO display_name;
+    ALTER TABLE products RENAME COLUMN sku TO code;
+    ALTER TABLE locations RENAME TO sites;
+    ALTER TABLE sites RENAME COLUMN street_address TO street;
+    CREATE SCHEMA inv;
+    ALTER TABLE items SET SCHEMA inv;
+    ALTER TABLE inv.items RENAME COLUMN serial TO serial_no;
+    ALTER TABLE movements RENAME TO item_moves;
+    ALTER TABLE item_moves RENAME COLUMN moved_by TO actor_id;";
+
+const RENAMED_MAPPING: &str = r#"
+[schema.accounts]
+table = "members"
+email = "login"
+name = "display_name"
+phone = "phone"
+password = "password_hash"
+role = "role_id"
+active = "is_active"
+created_at = "created_at"
+updated_at = "updated_at"
+
+[schema.products]
+table = "products"
+key = "code"
+name = "name"
+description = "description"
+type = "item_type_id"
+price = "price"
+currency = "currency"
+created_at = "created_at"
+
+[schema.locations]
+table = "sites"
+code = "code"
+name = "name"
+kind = "kind"
+street = "street"
+city = "city"
+postcode = "postcode"
+country = "country"
+created_at = "created_at"
+
+[schema.items]
+table = "inv.items"
+serial = "serial_no"
+product = "product_id"
+parent = "parent_item_id"
+status = "status"
+created_at = "created_at"
+location = "location_id"
+
+[schema.movements]
+table = "item_moves"
+item = "item_id"
+from = "from_location_id"
+to = "to_location_id"
+by = "actor_id"
+at = "moved_at"
+note = "note"
+"#;
+
+#[test]
+fn all_five_seeders_write_renamed_tables_and_columns_through_the_mapping_as_they_do_the_reference()
+{
+    let mut reference = migrated();
+    let reference_report = seed(&reference, &[]);
+    let mut renamed = migrated();
+    renamed.execute(RENAMES);
+    let dir = work_dir();
+    let config = format!(
+        "[staging]\ndatabase_url = \"{}\"\n{RENAMED_MAPPING}",
+        renamed.url()
+    );
+    std::fs::write(dir.path().join("restage.toml"), config).expect("write restage.toml");
+    let seeded = run(restage(dir.path()).args(["seed", "--json"]));
+    seeded.assert_code(0);
+    let report = seeded.json();
+    for name in ["roles", "accounts", "products", "inventory", "movements"] {
+        assert_eq!(
+            seeder(&report, name)["inserted"],
+            seeder(&reference_report, name)["inserted"],
+            "{name}: {report}"
+        );
+    }
+    for (reference_table, renamed_table) in [
+        ("users", "members"),
+        ("locations", "sites"),
+        ("items", "inv.items"),
+        ("movements", "item_moves"),
+        ("products", "products"),
+        ("role_permissions", "role_permissions"),
+    ] {
+        assert_eq!(
+            renamed.scalar(&format!("SELECT count(*) FROM {renamed_table}")),
+            reference.scalar(&format!("SELECT count(*) FROM {reference_table}")),
+            "{renamed_table}"
+        );
+    }
+    let moves = "SELECT string_agg(concat_ws(':', i.{serial}, f.code, t.code, u.{email}, m.note), ',' ORDER BY m.moved_at, i.{serial})
+                 FROM {moves} m JOIN {items} i ON i.id = m.item_id JOIN {sites} t ON t.id = m.to_location_id
+                 LEFT JOIN {sites} f ON f.id = m.from_location_id LEFT JOIN {users} u ON u.id = m.{by}";
+    let fill = |serial: &str,
+                email: &str,
+                moves_table: &str,
+                items: &str,
+                sites: &str,
+                users: &str,
+                by: &str| {
+        moves
+            .replace("{serial}", serial)
+            .replace("{email}", email)
+            .replace("{moves}", moves_table)
+            .replace("{items}", items)
+            .replace("{sites}", sites)
+            .replace("{users}", users)
+            .replace("{by}", by)
+    };
+    assert_eq!(
+        renamed.scalar(&fill(
+            "serial_no",
+            "login",
+            "item_moves",
+            "inv.items",
+            "sites",
+            "members",
+            "actor_id"
+        )),
+        reference.scalar(&fill(
+            "serial",
+            "email",
+            "movements",
+            "items",
+            "locations",
+            "users",
+            "moved_by"
+        )),
+        "the movements differ"
+    );
+    let again = run(restage(dir.path()).args(["seed", "--json"]));
+    again.assert_code(0);
+    assert_eq!(
+        total(&again.json(), "inserted") + total(&again.json(), "updated"),
+        0
+    );
+}
