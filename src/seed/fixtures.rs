@@ -7,13 +7,14 @@
 //! table = "shop.products"          # `table` in public, else `schema.table`
 //! key = "code"                     # the natural key: a column, or a list of columns
 //! rows = [
-//!   { code = "TEE-M", title = "T-shirt, M", price_cents = 1999,
-//!     category_id = { ref = "shop.categories", key = "tees" } },
+//!   { code = "TEE-M", title = "T-shirt, M", category_id = { ref = "shop.categories", key = "tees" } },
 //! ]
 //! [tables.generate]                # optional: `count` more rows, the same for one --rng-seed
 //! count = 20
-//! values = { code = "GEN-{n:03}", title = { fake = "words", count = 3 },
-//!            price_cents = { fake = "integer", min = 100, max = 9999 } }
+//! [tables.generate.values]
+//! code = "GEN-{n:03}"
+//! title = { fake = "words", count = 3 }
+//! price_cents = { fake = "integer", min = 100, max = 9999 }
 //! ```
 //!
 //! Each file is a fixture set, named by its file name: `restage seed --only products` runs
@@ -600,6 +601,13 @@ struct Bound<'a> {
     refers: BTreeMap<String, String>,
 }
 
+impl Bound<'_> {
+    /// `fixture set S, table T`, for messages.
+    fn describe(&self) -> String {
+        format!("fixture set {}, table {}", self.set, self.table.written)
+    }
+}
+
 /// How the rows of a referenced table are found: by their declared natural key.
 struct Referenced {
     sql: String,
@@ -664,10 +672,7 @@ pub async fn run(
         let (table_counts, keys) =
             upsert_table(connection, table, &referenced, rng_seed, &mut problems)
                 .await
-                .map_err(database_error(format!(
-                    "fixture set {}, table {}",
-                    table.set, table.table.written
-                )))?;
+                .map_err(database_error(table.describe()))?;
         if let Some(set_counts) = counts.get_mut(table.set) {
             *set_counts += table_counts;
         }
@@ -686,10 +691,7 @@ pub async fn run(
             keys,
         )
         .await
-        .map_err(database_error(format!(
-            "fixture set {}, table {}",
-            table.set, table.table.written
-        )))?;
+        .map_err(database_error(table.describe()))?;
         if let Some(set_counts) = counts.get_mut(table.set) {
             set_counts.deleted += deleted;
         }
