@@ -26,15 +26,18 @@ pub enum HashFormat {
     Bcrypt2y,
     /// `pbkdf2_sha256$<iterations>$<salt>$<hash>`, Django's default hasher.
     DjangoPbkdf2Sha256,
+    /// `scrypt:32768:8:1$<salt>$<hex>`, Werkzeug's (Flask's) default since Werkzeug 3.
+    WerkzeugScrypt,
 }
 
 impl HashFormat {
     /// Every format, by the name a `[schema.accounts] password_format` gives.
-    pub const ALL: [(&'static str, HashFormat); 4] = [
+    pub const ALL: [(&'static str, HashFormat); 5] = [
         ("argon2id", HashFormat::Argon2id),
         ("bcrypt", HashFormat::Bcrypt),
         ("bcrypt-2y", HashFormat::Bcrypt2y),
         ("pbkdf2-sha256", HashFormat::DjangoPbkdf2Sha256),
+        ("scrypt", HashFormat::WerkzeugScrypt),
     ];
 
     /// The format called `name`.
@@ -55,6 +58,9 @@ impl HashFormat {
 const BCRYPT_COST: u32 = 12;
 /// PBKDF2 iterations of Django 4.2 (LTS); Django verifies any count and re-hashes on login.
 pub const DJANGO_PBKDF2_ITERATIONS: u32 = 600_000;
+
+/// Werkzeug's scrypt cost: N = 2^15, r = 8, p = 1.
+const WERKZEUG_SCRYPT_LOG_N: u8 = 15;
 
 /// The argon2id hash of a staging password (the reference schema's format).
 pub fn staging_hash(salt_source: &str, password: &str) -> Result<String, HashError> {
@@ -89,7 +95,22 @@ pub fn hash_as(format: HashFormat, salt_source: &str, password: &str) -> Result<
             &alphanumeric_salt(&salt),
             DJANGO_PBKDF2_ITERATIONS,
         )),
+        HashFormat::WerkzeugScrypt => werkzeug_scrypt(
+            password,
+            &alphanumeric_salt(&salt)[..16],
+            WERKZEUG_SCRYPT_LOG_N,
+        ),
     }
+}
+
+/// Werkzeug's `scrypt:N:8:1$salt$hex(64-byte key)`.
+pub fn werkzeug_scrypt(password: &str, salt: &str, log_n: u8) -> Result<String, HashError> {
+    let params = scrypt::Params::new(log_n, 8, 1, 64).map_err(|e| HashError(e.to_string()))?;
+    let mut key = [0u8; 64];
+    scrypt::scrypt(password.as_bytes(), salt.as_bytes(), &params, &mut key)
+        .map_err(|e| HashError(e.to_string()))?;
+    let hex: String = key.iter().map(|byte| format!("{byte:02x}")).collect();
+    Ok(format!("scrypt:{}:8:1${salt}${hex}", 1u32 << log_n))
 }
 
 /// Django's `pbkdf2_sha256$iterations$salt$base64(hash)`.
@@ -174,6 +195,13 @@ mod tests {
                     assert!(bcrypt::verify("s3cret", &hash).expect("bcrypt parses it"));
                     assert!(!bcrypt::verify("wrong", &hash).expect("bcrypt parses it"));
                 }
+                HashFormat::WerkzeugScrypt => {
+                    let (method, rest) = hash.split_once('$').expect("method$salt$hash");
+                    let (salt, _) = rest.split_once('$').expect("salt$hash");
+                    assert_eq!(method, "scrypt:32768:8:1");
+                    assert_eq!(salt.len(), 16);
+                    assert_eq!(hash, werkzeug_scrypt("s3cret", salt, 15).expect("scrypt"));
+                }
                 HashFormat::DjangoPbkdf2Sha256 => {
                     let parts: Vec<&str> = hash.split('$').collect();
                     assert_eq!(parts[0], "pbkdf2_sha256");
@@ -200,6 +228,17 @@ mod tests {
         assert_eq!(
             django_pbkdf2_sha256("lètmein", "seasalt", 1000),
             "pbkdf2_sha256$1000$seasalt$JgZryXe2Ga8ysg6XbzkLpTdyPQrHqsinbL9BnnhgX4A="
+        );
+    }
+
+    #[test]
+    fn werkzeug_format_matches_pythons_scrypt_which_werkzeug_calls() {
+        // python3 -c "import hashlib; print(hashlib.scrypt('lètmein'.encode(),
+        //     salt=b'seasalt', n=1024, r=8, p=1, dklen=64).hex())"
+        assert_eq!(
+            werkzeug_scrypt("lètmein", "seasalt", 10).expect("scrypt"),
+            "scrypt:1024:8:1$seasalt$faa3b68d391551b3cd96789390763dea575224ab3853459089ff146d695f3b7c\
+             090cd84a3a0fa93ed0dc9224fa670d2a904bca210d4c74e35f1b1b16ae9a2236"
         );
     }
 

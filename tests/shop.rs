@@ -384,3 +384,85 @@ fn generated_rows_are_the_same_for_one_rng_seed_and_differ_for_another() {
     other.reconnect();
     assert_ne!(titles(&mut first), titles(&mut other));
 }
+
+#[test]
+fn each_password_format_is_accepted_by_its_frameworks_verifier() {
+    let shop = shop_copy();
+    let mut db = TestDb::new();
+    shop_run(&shop, &db, &["migrate"]);
+    // One account keeps the slow formats quick.
+    edit_file(
+        &file(&shop, "seeds/accounts.toml"),
+        "\n[[accounts]]\nemail = \"buyer@shop.example.com\"\nfull_name = \"Bea Buyer\"\npassword = \"staging-buyer-password\"\n",
+        "",
+    );
+    let config = file(&shop, "restage.toml");
+    let mut format = "bcrypt";
+    for next in ["bcrypt-2y", "pbkdf2-sha256", "argon2id"] {
+        edit_file(
+            &config,
+            &format!("password_format = \"{format}\""),
+            &format!("password_format = \"{next}\""),
+        );
+        format = next;
+        // An owned account whose hash differs is updated, in the new format.
+        shop_run(&shop, &db, &["seed", "--only", "roles,accounts"]);
+        let hash = db.scalar(
+            "SELECT password_digest FROM shop.customers WHERE email = 'support@shop.example.com'",
+        );
+        let password = "staging-support-password";
+        match format {
+            "bcrypt-2y" => {
+                assert!(hash.starts_with("$2y$12$"), "{hash}");
+                assert!(bcrypt::verify(password, &hash).expect("bcrypt"));
+            }
+            "pbkdf2-sha256" => {
+                // Django: pbkdf2_sha256$<iterations>$<salt>$<base64 of PBKDF2-HMAC-SHA256>.
+                let parts: Vec<&str> = hash.split('$').collect();
+                assert_eq!(parts[0], "pbkdf2_sha256", "{hash}");
+                let iterations: u32 = parts[1].parse().expect("iterations");
+                let mut derived = [0u8; 32];
+                pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+                    password.as_bytes(),
+                    parts[2].as_bytes(),
+                    iterations,
+                    &mut derived,
+                );
+                use base64::Engine;
+                assert_eq!(
+                    parts[3],
+                    base64::engine::general_purpose::STANDARD.encode(derived)
+                );
+            }
+            _ => {
+                use argon2::{Argon2, PasswordHash, PasswordVerifier};
+                let parsed = PasswordHash::new(&hash).expect("PHC string");
+                assert!(
+                    Argon2::default()
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn only_a_built_in_seeder_touches_only_its_tables_on_the_shop() {
+    let shop = shop_copy();
+    let mut db = reset_shop(&shop);
+    let before = db.table_digests();
+    edit_file(
+        &file(&shop, "seeds/accounts.toml"),
+        "full_name = \"Sam Support\"",
+        "full_name = \"Samantha Support\"",
+    );
+    let report = shop_run(&shop, &db, &["seed", "--only", "accounts"]);
+    assert_eq!(counts(&report, "accounts", "updated"), 1, "{report}");
+    let after = db.table_digests();
+    let differing: Vec<&String> = after
+        .keys()
+        .filter(|table| before.get(*table) != after.get(*table))
+        .collect();
+    assert_eq!(differing, ["shop.customers"]);
+}
