@@ -10,6 +10,7 @@ use sqlx::postgres::PgConnection;
 
 use crate::config::Settings;
 use crate::error::Error;
+use crate::interrupt::Shutdown;
 use crate::output::{Output, Report, seconds_since};
 use crate::pg::database_error;
 use crate::pipeline::swap::{self, SwapNames};
@@ -116,16 +117,18 @@ impl<'a> Reset<'a> {
     /// migrations everything up to the seeds is one transaction on staging; with a migration
     /// command (which makes its own connections) the new staging is built beside it and
     /// swapped in. Either way a failure leaves staging as it was.
-    pub async fn run(self, out: &Output) -> Result<ResetReport, Error> {
+    /// A signal stops it the same way: the transaction is rolled back, or the database
+    /// beside staging dropped.
+    pub async fn run(self, shutdown: &Shutdown, out: &Output) -> Result<ResetReport, Error> {
         let start = Instant::now();
         let runner = Runner::load(&self.settings.migrations).await?;
         let (migrations, seed, previous) = match &runner {
             Runner::Sqlx(migrations) => {
-                let (applied, seed) = self.reset_in_place(migrations, out).await?;
+                let (applied, seed) = shutdown.guard(self.reset_in_place(migrations, out)).await?;
                 (applied, seed, None)
             }
             Runner::Command(command) => {
-                let (seed, previous) = self.reset_beside(command, out).await?;
+                let (seed, previous) = self.reset_beside(command, shutdown, out).await?;
                 (Vec::new(), seed, previous)
             }
         };
@@ -186,6 +189,7 @@ impl<'a> Reset<'a> {
     async fn reset_beside(
         &self,
         command: &str,
+        shutdown: &Shutdown,
         out: &Output,
     ) -> Result<(SeedReport, Option<String>), Error> {
         let names = SwapNames::beside(self.staging)?;
@@ -194,7 +198,7 @@ impl<'a> Reset<'a> {
         swap::create_next(&mut admin, &admin_url, &names).await?;
         let next = pg::with_database(self.staging, &names.next);
         out.step(format!("Building {} with `{command}`", names.next));
-        let built = self.build(command, &next, out).await;
+        let built = shutdown.guard(self.build(command, &next, out)).await;
         let seed = match built {
             Ok(seed) => seed,
             Err(error) => {

@@ -182,6 +182,8 @@ pub async fn run_command(
         .stdin(Stdio::null())
         .stdout(std::io::stderr())
         .stderr(Stdio::inherit())
+        // A reset stopped by a signal stops its migration command too.
+        .kill_on_drop(true)
         .status()
         .await;
     let outcome = match status {

@@ -402,3 +402,46 @@ fn reset_recreates_only_the_listed_schemas_and_reapplies_every_migration() {
         "a schema the application does not own was touched"
     );
 }
+
+#[test]
+fn a_reset_terminated_during_its_migration_command_leaves_staging_as_it_was() {
+    use std::io::{BufRead, BufReader};
+    let mut db = staging_with_data();
+    let before = db.fingerprint();
+    let dir = work_dir();
+    config_with_migrate(
+        &dir,
+        &db,
+        "{ command = \"echo started >&2; exec sleep 30\" }",
+    );
+    let mut child = restage(dir.path())
+        .args(["reset", "--yes"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start restage");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    while !seen.contains("started") {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).expect("read") > 0,
+            "no start:\n{seen}"
+        );
+        seen.push_str(&line);
+    }
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).expect("read");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(1), "{seen}{rest}");
+    assert!(rest.contains("interrupted"), "{seen}{rest}");
+    assert_eq!(
+        db.fingerprint(),
+        before,
+        "an interrupted reset changed staging"
+    );
+    assert!(!db.database_exists(&format!("{}_restage_next", db.name)));
+}

@@ -398,7 +398,7 @@ fn each_password_format_is_accepted_by_its_frameworks_verifier() {
     );
     let config = file(&shop, "restage.toml");
     let mut format = "bcrypt";
-    for next in ["bcrypt-2y", "pbkdf2-sha256", "argon2id"] {
+    for next in ["bcrypt-2y", "pbkdf2-sha256", "scrypt", "argon2id"] {
         edit_file(
             &config,
             &format!("password_format = \"{format}\""),
@@ -433,6 +433,18 @@ fn each_password_format_is_accepted_by_its_frameworks_verifier() {
                     parts[3],
                     base64::engine::general_purpose::STANDARD.encode(derived)
                 );
+            }
+            "scrypt" => {
+                // Werkzeug: scrypt:N:r:p$<salt>$<hex of the 64-byte key>.
+                let (method, rest) = hash.split_once('$').expect("method$salt$key");
+                let (salt, key) = rest.split_once('$').expect("salt$key");
+                assert_eq!(method, "scrypt:32768:8:1", "{hash}");
+                let mut derived = [0u8; 64];
+                let params = scrypt::Params::new(15, 8, 1, 64).expect("params");
+                scrypt::scrypt(password.as_bytes(), salt.as_bytes(), &params, &mut derived)
+                    .expect("scrypt");
+                let hex: String = derived.iter().map(|byte| format!("{byte:02x}")).collect();
+                assert_eq!(key, hex);
             }
             _ => {
                 use argon2::{Argon2, PasswordHash, PasswordVerifier};

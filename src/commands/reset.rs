@@ -3,6 +3,7 @@
 use crate::cli::ResetArgs;
 use crate::config::Settings;
 use crate::error::Error;
+use crate::interrupt::Shutdown;
 use crate::output::Output;
 use crate::reset::{Reset, ResetReport};
 use crate::safety::{self, StagingLock};
@@ -17,7 +18,7 @@ pub async fn run(
     safety::confirm(args.confirmation.yes, "reset", &reset.consequences())?;
     let lock =
         StagingLock::acquire(reset.staging(), &settings.maintenance_database, "reset").await?;
-    let report = reset.run(out).await;
+    let report = reset.run(&Shutdown::listen(), out).await;
     lock.release().await;
     report
 }
