@@ -341,6 +341,14 @@ impl SourceFile {
                     text: text.to_owned(),
                 })
             }
+            Some(dir) if !dir.join(name).exists() => Err(Error::SeedData {
+                origin: dir.display().to_string(),
+                problems: vec![format!(
+                    "{name} is missing, and the built-in seeders of this schema need it ([schema] \
+                     seeders: {}); add it, or leave the seeders that need it out of that list",
+                    mapping.seeders.join(", ")
+                )],
+            }),
             Some(dir) => {
                 let path = dir.join(name);
                 let text =
