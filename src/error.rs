@@ -213,6 +213,21 @@ pub enum Error {
     )]
     MissingKey { env: String, profile: String },
 
+    #[error("cannot read the anonymization key file {path} named by key_file in {profile}")]
+    KeyFile {
+        path: String,
+        profile: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error(
+        "the anonymization key in {origin} is {length} bytes; use a random secret of at least {} \
+         bytes (e.g. `openssl rand -base64 32`); nothing was copied",
+        crate::secret::MIN_KEY_BYTES
+    )]
+    WeakKey { origin: String, length: usize },
+
     #[error(
         "{} column(s) look like personal data and have no rule in {profile}; add a rule for \
          each (or `keep` where it is not personal data) — `restage init --update {profile}` \
@@ -415,7 +430,9 @@ impl Error {
             | Error::ProfileRead { .. }
             | Error::ProfileExists { .. }
             | Error::Profile { .. }
-            | Error::MissingKey { .. } => exit::USAGE,
+            | Error::MissingKey { .. }
+            | Error::KeyFile { .. }
+            | Error::WeakKey { .. } => exit::USAGE,
             Error::Refused(_)
             | Error::NotConfirmed { .. }
             | Error::Declined { .. }

@@ -5,6 +5,10 @@
 
 use std::fmt;
 
+/// Anonymization keys shorter than this are refused: the fakes of a short key can be
+/// recomputed by guessing it.
+pub const MIN_KEY_BYTES: usize = 16;
+
 /// A URL that may hold a password: `Display` and `Debug` show it redacted,
 /// only [`SecretUrl::expose`] gives the real one (to hand to a driver).
 #[derive(Clone, PartialEq, Eq)]

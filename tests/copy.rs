@@ -247,7 +247,7 @@ fn the_same_key_gives_the_same_fakes_and_another_key_others() {
             "--anonymizers",
         ])
         .arg(repo_file("anonymizers/default.toml"))
-        .env("RESTAGE_ANONYMIZE_KEY", "another key"))
+        .env("RESTAGE_ANONYMIZE_KEY", "another key, as long"))
     .assert_code(0);
     other.reconnect();
     assert_ne!(first.scalar(people), other.scalar(people));
@@ -1859,4 +1859,106 @@ fn a_violated_constraint_or_a_lost_source_leaves_staging_as_it_was() {
     assert!(stderr.contains("error: "), "{stderr}");
     assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
     assert!(!staging.database_exists(&next));
+}
+
+#[test]
+fn the_key_comes_from_key_file_and_a_short_or_unreadable_key_is_refused() {
+    let source = production();
+    let mut staging = staging();
+    let dir = work_dir();
+    let people = "SELECT string_agg(email || full_name, ',' ORDER BY id) FROM users";
+    copy(
+        &source,
+        &staging,
+        &repo_file("anonymizers/default.toml"),
+        &[],
+    )
+    .assert_code(0);
+    staging.reconnect();
+    let from_env = staging.scalar(people);
+    let before = staging.fingerprint();
+
+    let with_file = |key_file: &str| {
+        let text = std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("read");
+        profile(
+            &dir,
+            &text.replacen(
+                "key_env = \"RESTAGE_ANONYMIZE_KEY\"",
+                &format!("key_env = \"RESTAGE_ANONYMIZE_KEY\"\nkey_file = \"{key_file}\""),
+                1,
+            ),
+        )
+    };
+    let short = dir.path().join("short.key");
+    std::fs::write(&short, "tooshort\n").expect("write");
+    copy(
+        &source,
+        &staging,
+        &with_file(&short.display().to_string()),
+        &[],
+    )
+    .assert_code(2)
+    .assert_stderr_contains(&format!(
+        "the anonymization key in key file {} is 8 bytes; use a random secret of at least 16 bytes",
+        short.display()
+    ))
+    .assert_clean_failure("tooshort");
+    let missing = dir.path().join("missing.key");
+    copy(
+        &source,
+        &staging,
+        &with_file(&missing.display().to_string()),
+        &[],
+    )
+    .assert_code(2)
+    .assert_stderr_contains(&format!(
+        "cannot read the anonymization key file {}",
+        missing.display()
+    ));
+    staging.reconnect();
+    assert_eq!(
+        staging.fingerprint(),
+        before,
+        "a refused copy changed staging"
+    );
+
+    // The file's key (here the environment's key plus a line break) wins over the variable.
+    let same = dir.path().join("same.key");
+    std::fs::write(&same, format!("{KEY}\n")).expect("write");
+    let file_profile = with_file(&same.display().to_string());
+    run(restage(dir.path())
+        .args([
+            "copy",
+            "--yes",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &staging.url(),
+            "--anonymizers",
+        ])
+        .arg(&file_profile)
+        .env("RESTAGE_ANONYMIZE_KEY", "a different key of enough length"))
+    .assert_code(0);
+    staging.reconnect();
+    assert_eq!(
+        staging.scalar(people),
+        from_env,
+        "the key file was not the key used"
+    );
+
+    run(restage(dir.path())
+        .args([
+            "copy",
+            "--yes",
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &staging.url(),
+            "--anonymizers",
+        ])
+        .arg(repo_file("anonymizers/default.toml"))
+        .env("RESTAGE_ANONYMIZE_KEY", "short key"))
+    .assert_code(2)
+    .assert_stderr_contains("the anonymization key in $RESTAGE_ANONYMIZE_KEY is 9 bytes")
+    .assert_clean_failure("short key");
 }

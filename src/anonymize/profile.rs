@@ -23,6 +23,8 @@ struct ProfileFile {
     #[serde(default)]
     key_env: Option<String>,
     #[serde(default)]
+    key_file: Option<String>,
+    #[serde(default)]
     tables: BTreeMap<Spanned<String>, TableEntry>,
     #[serde(default)]
     subset: SubsetEntry,
@@ -117,6 +119,12 @@ impl Profile {
     /// The environment variable holding the key.
     pub fn key_env(&self) -> &str {
         self.file.key_env.as_deref().unwrap_or(DEFAULT_KEY_ENV)
+    }
+
+    /// The file holding the key (a Kubernetes or ECS secret mount), which wins over the
+    /// environment variable when the profile names one.
+    pub fn key_file(&self) -> Option<&str> {
+        self.file.key_file.as_deref()
     }
 
     /// Checks every table, column, transformer and option against `catalog`; all problems at

@@ -330,18 +330,45 @@ fn exclude(
     Ok(())
 }
 
-/// The key from the profile's environment variable, or a random one with `--random`.
+/// The key from the profile's key file, else its environment variable, or a random one with
+/// `--random` when neither is set.
 fn keyer(profile: &Profile, random: bool) -> Result<Keyer, Error> {
-    match std::env::var(profile.key_env())
-        .ok()
-        .filter(|key| !key.is_empty())
-    {
+    match configured_key(profile)? {
         Some(secret) => Ok(Keyer::from_secret(&secret)),
         None if random => Ok(Keyer::random()),
         None => Err(Error::MissingKey {
             env: profile.key_env().to_owned(),
             profile: profile.path.clone(),
         }),
+    }
+}
+
+/// The configured key (its file's content without the final line break, else the
+/// environment variable), at least [`crate::secret::MIN_KEY_BYTES`] long; `None` when none is set.
+fn configured_key(profile: &Profile) -> Result<Option<String>, Error> {
+    let (origin, secret) = match profile.key_file() {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| Error::KeyFile {
+                path: path.to_owned(),
+                profile: profile.path.clone(),
+                source,
+            })?;
+            (
+                format!("key file {path}"),
+                Some(text.trim_end_matches(['\n', '\r']).to_owned()),
+            )
+        }
+        None => (
+            format!("${}", profile.key_env()),
+            std::env::var(profile.key_env()).ok(),
+        ),
+    };
+    match secret.filter(|secret| !secret.is_empty()) {
+        Some(secret) if secret.len() < crate::secret::MIN_KEY_BYTES => Err(Error::WeakKey {
+            origin,
+            length: secret.len(),
+        }),
+        secret => Ok(secret),
     }
 }
 

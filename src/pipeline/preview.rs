@@ -118,7 +118,7 @@ pub async fn preview(
     let compiled =
         super::validate::compile_profile(&profile, &catalog, &mut connection, source).await?;
     let rules = compiled.tables.get(&name);
-    let real_key = std::env::var(profile.key_env()).is_ok_and(|key| !key.is_empty());
+    let real_key = super::configured_key(&profile)?.is_some();
     let keyer = super::keyer(&profile, true)?;
     let rows = read_rows(&mut connection, source, table, options).await?;
     let mut ruled: Vec<_> = rules
