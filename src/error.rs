@@ -469,6 +469,21 @@ impl Error {
     }
 }
 
+/// The `--json` form of a command line restage could not parse (exit code 2): the same
+/// fields as [`Error::to_json`], with clap's message.
+pub fn usage_json(message: &str) -> serde_json::Value {
+    serde_json::json!({
+        "status": "error",
+        "exit_code": exit::USAGE,
+        "error": message
+            .trim()
+            .split("\n\n")
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: "),
+    })
+}
+
 /// `error: cause: cause`, like `{:#}` of an `anyhow::Error`, but a cause that its parent's
 /// message already ends with (sqlx repeats its io errors) is printed once.
 pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {

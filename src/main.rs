@@ -6,7 +6,17 @@ use clap::Parser;
 use restage::cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if !error.use_stderr() => error.exit(),
+        Err(error) => {
+            // Scripts that asked for --json get a JSON document for usage errors too.
+            if std::env::args().any(|arg| arg == "--json") {
+                println!("{}", restage::error::usage_json(&error.to_string()));
+            }
+            error.exit()
+        }
+    };
     restage::logging::init(cli.global.verbose, cli.global.quiet);
     let json = cli.global.json;
     match restage::run(cli) {

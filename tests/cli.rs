@@ -145,3 +145,36 @@ fn anonymizers_list_names_every_transform_of_the_profile_format() {
         );
     }
 }
+
+#[test]
+fn usage_errors_are_a_json_document_with_json_and_plain_text_without() {
+    let dir = work_dir();
+    for (args, expected) in [
+        (
+            &["seed", "--only", "--json"][..],
+            "a value is required for '--only <SEEDER,...>'",
+        ),
+        (
+            &["copy", "--jobs", "zero", "--json"][..],
+            "invalid value 'zero' for '--jobs <N>'",
+        ),
+        (
+            &["nosuchcommand", "--json"][..],
+            "unrecognized subcommand 'nosuchcommand'",
+        ),
+    ] {
+        let failed = run(restage(dir.path()).args(args));
+        failed.assert_code(2).assert_stderr_contains(expected);
+        let report = failed.json();
+        assert_eq!(report["status"], "error", "{report}");
+        assert_eq!(report["exit_code"], 2, "{report}");
+        let message = report["error"].as_str().expect("error");
+        assert!(message.starts_with(expected), "{message}");
+        assert!(!message.contains("--help"), "{message}");
+    }
+    let plain = run(restage(dir.path()).args(["seed", "--only"]));
+    plain.assert_code(2);
+    assert!(plain.stdout.is_empty(), "{}", plain.stdout);
+    let help = run(restage(dir.path()).args(["--help", "--json"]));
+    help.assert_code(0).assert_stdout_contains("Usage: restage");
+}
