@@ -197,7 +197,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("invalid anonymizer profile {path}; nothing was written:\n{}", bullet_list(.problems))]
+    #[error(
+        "invalid anonymizer profile {path} (checked before any row is read):\n{}",
+        bullet_list(.problems)
+    )]
     Profile { path: String, problems: Vec<String> },
 
     #[error("{action} failed: {program} said: {detail}")]
@@ -223,7 +226,7 @@ pub enum Error {
 
     #[error(
         "the anonymization key in {origin} is {length} bytes; use a random secret of at least {} \
-         bytes (e.g. `openssl rand -base64 32`); nothing was copied",
+         bytes (e.g. `openssl rand -base64 32`)",
         crate::secret::MIN_KEY_BYTES
     )]
     WeakKey { origin: String, length: usize },

@@ -304,7 +304,7 @@ fn profile_mistakes_are_reported_with_file_line_and_column_before_any_write() {
     failed
         .assert_code(2)
         .assert_clean_failure("s3cr3t")
-        .assert_stderr_contains("profile.toml; nothing was written")
+        .assert_stderr_contains("profile.toml (checked before any row is read)")
         .assert_stderr_contains("line 4: users.emial: no such column; columns of users: id, email")
         .assert_stderr_contains(
             "line 5: users.full_name: unknown transformer 'nmae'; transformers: keep",
@@ -1961,4 +1961,20 @@ fn the_key_comes_from_key_file_and_a_short_or_unreadable_key_is_refused() {
     .assert_code(2)
     .assert_stderr_contains("the anonymization key in $RESTAGE_ANONYMIZE_KEY is 9 bytes")
     .assert_clean_failure("short key");
+}
+
+#[test]
+fn read_only_commands_do_not_speak_of_writes_when_the_profile_is_wrong() {
+    let source = production();
+    let dir = work_dir();
+    let bad = profile(
+        &dir,
+        "version = 1\n\n[tables.users.columns]\nemial = \"email\"\n",
+    );
+    let failed = check(&source, &bad);
+    failed
+        .assert_code(2)
+        .assert_stderr_contains("(checked before any row is read)")
+        .assert_stderr_contains("users.emial: no such column");
+    assert!(!failed.stderr.contains("nothing was"), "{}", failed.stderr);
 }
