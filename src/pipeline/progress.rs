@@ -4,11 +4,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{
+    HumanBytes, HumanCount, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState,
+    ProgressStyle,
+};
 
-const OVERALL: &str = "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/~{human_len} rows, {per_sec}, ETA {eta}, {msg}";
+const OVERALL: &str = "{spinner} {elapsed_precise} [{wide_bar}] {human_pos}/~{human_len} rows, {rate}, ETA {eta}, {msg}";
 const TABLE: &str =
-    "  {prefix:<30} [{bar:20}] {human_pos}/~{human_len} rows, {per_sec}, ETA {eta}, {msg}";
+    "  {prefix:<30} [{bar:20}] {human_pos}/~{human_len} rows, {rate}, ETA {eta}, {msg}";
 
 /// One table's bar, bytes and pieces still to copy.
 struct TableBar {
@@ -111,5 +114,45 @@ impl Progress {
 fn style(template: &str) -> ProgressStyle {
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key(
+            "rate",
+            |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = out.write_str(&rate(state.pos(), state.elapsed()));
+            },
+        )
         .progress_chars("=> ")
+}
+
+/// Rows per second since the bar started, in whole rows; nothing meaningful (`… rows/s`)
+/// before a second has passed, when one burst of rows would read as an absurd rate.
+fn rate(rows: u64, elapsed: std::time::Duration) -> String {
+    if elapsed < std::time::Duration::from_secs(1) {
+        return "… rows/s".to_owned();
+    }
+    let per_second = (rows as f64 / elapsed.as_secs_f64()).round() as u64;
+    format!("{} rows/s", HumanCount(per_second))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn rates_are_whole_rows_per_second_and_wait_for_a_second() {
+        assert_eq!(rate(178_944, Duration::from_millis(1)), "… rows/s");
+        assert_eq!(rate(0, Duration::ZERO), "… rows/s");
+        assert_eq!(
+            rate(1_500_000, Duration::from_millis(1500)),
+            "1,000,000 rows/s"
+        );
+        assert_eq!(rate(7, Duration::from_secs(2)), "4 rows/s");
+    }
+
+    #[test]
+    fn the_templates_parse_with_the_rate_key() {
+        for template in [OVERALL, TABLE] {
+            assert!(ProgressStyle::with_template(template).is_ok(), "{template}");
+        }
+    }
 }
