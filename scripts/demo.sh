@@ -13,7 +13,12 @@ source scripts/local-rds.sh
 restage_services_up
 trap 'restage_local_rds_down; restage_services_down' EXIT
 
-cargo build --release --quiet
+if [ -x target/release/restage ]; then
+  echo "demo: building restage (release; seconds when it is up to date)" >&2
+else
+  echo "demo: building restage (release; the first build takes about 5-10 minutes, cargo shows its progress)" >&2
+fi
+cargo build --release
 restage=target/release/restage
 server="${RESTAGE_PG_URL%/*}"
 source_url="$server/restage_demo_production"
