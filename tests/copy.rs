@@ -10,6 +10,17 @@ use crate::support::{
 
 /// `restage copy --yes --json` from `source` into `staging` with `profile`.
 fn copy(source: &TestDb, staging: &TestDb, profile: &Path, extra: &[&str]) -> Run {
+    copy_with_key(source, staging, profile, KEY, extra)
+}
+
+/// [`copy`] with `key` in the key's environment variable.
+fn copy_with_key(
+    source: &TestDb,
+    staging: &TestDb,
+    profile: &Path,
+    key: &str,
+    extra: &[&str],
+) -> Run {
     let dir = work_dir();
     run(restage(dir.path())
         .args([
@@ -24,7 +35,7 @@ fn copy(source: &TestDb, staging: &TestDb, profile: &Path, extra: &[&str]) -> Ru
         ])
         .arg(profile)
         .args(extra)
-        .env("RESTAGE_ANONYMIZE_KEY", KEY))
+        .env("RESTAGE_ANONYMIZE_KEY", key))
 }
 
 /// `restage check` of `source` with `profile`.
@@ -1926,18 +1937,13 @@ fn the_key_comes_from_key_file_and_a_short_or_unreadable_key_is_refused() {
     let same = dir.path().join("same.key");
     std::fs::write(&same, format!("{KEY}\n")).expect("write");
     let file_profile = with_file(&same.display().to_string());
-    run(restage(dir.path())
-        .args([
-            "copy",
-            "--yes",
-            "--source-url",
-            &source.url(),
-            "--staging-url",
-            &staging.url(),
-            "--anonymizers",
-        ])
-        .arg(&file_profile)
-        .env("RESTAGE_ANONYMIZE_KEY", "a different key of enough length"))
+    copy_with_key(
+        &source,
+        &staging,
+        &file_profile,
+        "a different key of enough length",
+        &[],
+    )
     .assert_code(0);
     staging.reconnect();
     assert_eq!(
@@ -1946,21 +1952,11 @@ fn the_key_comes_from_key_file_and_a_short_or_unreadable_key_is_refused() {
         "the key file was not the key used"
     );
 
-    run(restage(dir.path())
-        .args([
-            "copy",
-            "--yes",
-            "--source-url",
-            &source.url(),
-            "--staging-url",
-            &staging.url(),
-            "--anonymizers",
-        ])
-        .arg(repo_file("anonymizers/default.toml"))
-        .env("RESTAGE_ANONYMIZE_KEY", "short key"))
-    .assert_code(2)
-    .assert_stderr_contains("the anonymization key in $RESTAGE_ANONYMIZE_KEY is 9 bytes")
-    .assert_clean_failure("short key");
+    let default = repo_file("anonymizers/default.toml");
+    copy_with_key(&source, &staging, &default, "short key", &[])
+        .assert_code(2)
+        .assert_stderr_contains("the anonymization key in $RESTAGE_ANONYMIZE_KEY is 9 bytes")
+        .assert_clean_failure("short key");
 }
 
 #[test]
