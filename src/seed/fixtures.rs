@@ -34,7 +34,9 @@ use serde::Deserialize;
 use sqlx::postgres::PgConnection;
 use toml::Spanned;
 
-use super::owned::{self, Column, Counts, KeyColumn, NaturalKey, SeedRow, TableSeed, Target};
+use super::owned::{
+    self, Column, Counts, KeyColumn, NaturalKey, SeedRow, TableSeed, Target, Unnest,
+};
 use crate::anonymize::transformers::date::{civil_from_days, days_from_civil, parse_date};
 use crate::catalog::{self, Catalog, TypeCategory};
 use crate::error::Error;
@@ -957,7 +959,7 @@ async fn upsert_table(
                     .iter()
                     .map(|name| Column {
                         name: name.clone(),
-                        value_sql: format!("{{v}}::{}", table.columns[name].0),
+                        value_sql: owned::cast_value(&table.columns[name].0),
                         insert_only: false,
                     })
                     .collect(),
@@ -1082,36 +1084,17 @@ async fn look_up(
     column: &str,
     keys: &[Vec<String>],
 ) -> Result<Vec<(Vec<String>, String)>, sqlx::Error> {
-    let aliases: Vec<String> = (0..target.key.len())
-        .map(|index| format!("k{index}"))
-        .collect();
-    let sources: Vec<String> = (1..=target.key.len())
-        .map(|index| format!("${index}::text[]"))
-        .collect();
-    let matches: Vec<String> = target
-        .key
-        .iter()
-        .zip(&aliases)
-        .map(|(key, alias)| {
-            format!(
-                "t.{} = d.{alias}::{}",
-                catalog::quote(&key.name),
-                key.sql_type
-            )
-        })
+    let mut unnest = Unnest::starting_at(1);
+    let parts: Vec<String> = (0..target.key.len())
+        .map(|index| unnest.add(format!("k{index}"), "text"))
         .collect();
     let sql = format!(
-        "SELECT {}, t.{}::text FROM UNNEST({}) AS d({}) JOIN {} t ON {}",
-        aliases
-            .iter()
-            .map(|alias| format!("d.{alias}"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        "SELECT {}, t.{}::text FROM {} JOIN {} t ON {}",
+        parts.join(", "),
         catalog::quote(column),
-        sources.join(", "),
-        aliases.join(", "),
+        unnest.source_sql(),
         target.sql,
-        matches.join(" AND "),
+        owned::key_matches(&target.key, |index| parts[index].clone()),
     );
     let mut query = sqlx::query(&sql);
     for index in 0..target.key.len() {
@@ -1126,10 +1109,10 @@ async fn look_up(
     Ok(rows
         .into_iter()
         .map(|row| {
-            let key = (0..aliases.len())
+            let key = (0..parts.len())
                 .map(|index| row.get::<String, _>(index))
                 .collect();
-            (key, row.get::<String, _>(aliases.len()))
+            (key, row.get::<String, _>(parts.len()))
         })
         .collect())
 }

@@ -243,13 +243,7 @@ pub async fn run(
         .await
         .map_err(database_error("creating restage.seeded_rows"))?;
     let names: Vec<&str> = seeders.iter().map(|seeder| seeder.name()).collect();
-    let tables = Tables::bind(&mut transaction, mapping, &names)
-        .await
-        .map_err(database_error("reading the staging catalog"))?
-        .map_err(|problems| Error::SchemaMapping {
-            url: url.to_string(),
-            problems,
-        })?;
+    let tables = Tables::bind(&mut transaction, mapping, &names, url).await?;
     let context = SeedContext {
         data,
         plan: &plan,

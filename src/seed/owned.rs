@@ -82,19 +82,7 @@ impl NaturalKey {
     /// `t."a" = <a of source> AND …`, where `part(i)` is the SQL text of key part i.
     fn matches(&self, part: impl Fn(usize) -> String) -> String {
         match self {
-            NaturalKey::Columns(columns) => columns
-                .iter()
-                .enumerate()
-                .map(|(index, column)| {
-                    format!(
-                        "t.{} = ({})::{}",
-                        quote(&column.name),
-                        part(index),
-                        column.sql_type
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" AND "),
+            NaturalKey::Columns(columns) => key_matches(columns, part),
             NaturalKey::OwnershipOnly => "false".to_owned(),
         }
     }
@@ -306,30 +294,53 @@ pub async fn owned_ids(
     Ok(rows.into_iter().collect())
 }
 
+/// `t."a" = (<part 0>)::<type> AND …`: the row of table `t` whose key `columns` are the
+/// SQL texts `part(i)`.
+pub(crate) fn key_matches(columns: &[KeyColumn], part: impl Fn(usize) -> String) -> String {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(index, column)| {
+            format!(
+                "t.{} = ({})::{}",
+                quote(&column.name),
+                part(index),
+                column.sql_type
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// The SQL that turns the text value `{v}` into a column of type `sql_type`.
+pub(crate) fn cast_value(sql_type: &str) -> String {
+    format!("{{v}}::{sql_type}")
+}
+
 /// The arrays a statement unnests, and the names it gives them (`d.<alias>`).
 #[derive(Default)]
-struct Unnest {
+pub(crate) struct Unnest {
     sources: Vec<String>,
     aliases: Vec<String>,
     first_parameter: usize,
 }
 
 impl Unnest {
-    fn starting_at(first_parameter: usize) -> Unnest {
+    pub(crate) fn starting_at(first_parameter: usize) -> Unnest {
         Unnest {
             first_parameter,
             ..Unnest::default()
         }
     }
 
-    fn add(&mut self, alias: String, element_type: &str) -> String {
+    pub(crate) fn add(&mut self, alias: String, element_type: &str) -> String {
         let parameter = self.first_parameter + self.sources.len();
         self.sources.push(format!("${parameter}::{element_type}[]"));
         self.aliases.push(alias.clone());
         format!("d.{alias}")
     }
 
-    fn source_sql(&self) -> String {
+    pub(crate) fn source_sql(&self) -> String {
         format!(
             "UNNEST({}) AS d({})",
             self.sources.join(", "),

@@ -7,8 +7,10 @@ use sqlx::postgres::PgConnection;
 
 use super::owned::{self, Column, KeyColumn, NaturalKey, SeedRow, TableSeed, Target};
 use crate::catalog::{self, Catalog, TypeCategory};
+use crate::error::Error;
 use crate::mapping::{Entity, FieldKind, Mapping, TableMap};
 use crate::password::HashFormat;
+use crate::secret::SecretUrl;
 
 /// One mapped column as it is in the database.
 #[derive(Debug, Clone)]
@@ -30,7 +32,7 @@ impl BoundColumn {
             (FieldKind::Price, TypeCategory::Integer) => {
                 format!("round({{v}}::numeric * 100)::{to}")
             }
-            _ => format!("{{v}}::{to}"),
+            _ => owned::cast_value(to),
         }
     }
 }
@@ -141,7 +143,8 @@ impl Tables {
         connection: &mut PgConnection,
         mapping: &Mapping,
         seeders: &[&str],
-    ) -> Result<Result<Tables, Vec<String>>, sqlx::Error> {
+        url: &SecretUrl,
+    ) -> Result<Tables, Error> {
         let mut entities: Vec<Entity> = seeders
             .iter()
             .flat_map(|seeder| mapping.entities_for(seeder))
@@ -149,16 +152,24 @@ impl Tables {
         entities.sort_unstable();
         entities.dedup();
         if entities.is_empty() {
-            return Ok(Ok(Tables::default()));
+            return Ok(Tables::default());
         }
-        let catalog = Catalog::read(connection).await?;
+        let database_error = |source| Error::Database {
+            action: "reading the staging catalog".to_owned(),
+            url: url.to_string(),
+            source,
+        };
+        let catalog = Catalog::read(connection).await.map_err(database_error)?;
         let mut tables = Tables::default();
         let mut problems = Vec::new();
         for entity in entities {
             let map = mapping.table(entity);
             match bind_table(entity, map, &catalog) {
                 Ok(mut table) => {
-                    if let Some(problem) = check_sequence(connection, entity, map, &table).await? {
+                    if let Some(problem) = check_sequence(connection, entity, map, &table)
+                        .await
+                        .map_err(database_error)?
+                    {
                         problems.push(problem);
                     }
                     table.password_format = map.password_format;
@@ -167,11 +178,14 @@ impl Tables {
                 Err(found) => problems.extend(found),
             }
         }
-        Ok(if problems.is_empty() {
+        if problems.is_empty() {
             Ok(tables)
         } else {
-            Err(problems)
-        })
+            Err(Error::SchemaMapping {
+                url: url.to_string(),
+                problems,
+            })
+        }
     }
 }
 
