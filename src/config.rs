@@ -48,6 +48,8 @@ struct StagingSection {
     maintenance_database: Option<Spanned<String>>,
     migrate: Option<Spanned<MigrateSection>>,
     schemas: Option<Spanned<Vec<Spanned<String>>>>,
+    owner: Option<Spanned<String>>,
+    grants: BTreeMap<String, Spanned<String>>,
 }
 
 /// `[staging] migrate = { command = "…" }` or `{ dir = "…" }`.
@@ -132,6 +134,36 @@ pub enum Migrations {
     /// The application's own migration command, run by `sh -c` with `DATABASE_URL` and
     /// `STAGING_DATABASE_URL` set to the database to migrate.
     Command(String),
+}
+
+/// What a role declared in `[staging] grants` may do in staging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// Read every table, view and sequence.
+    ReadOnly,
+    /// Read and change rows, and draw from sequences.
+    ReadWrite,
+}
+
+impl Access {
+    fn parse(text: &str) -> Option<Access> {
+        match text {
+            "read-only" => Some(Access::ReadOnly),
+            "read-write" => Some(Access::ReadWrite),
+            _ => None,
+        }
+    }
+}
+
+/// `[staging] owner` and `grants`: privileges every new staging database gets, beside
+/// those carried over from the database it replaces.
+#[derive(Debug, Clone, Default)]
+pub struct DeclaredPrivileges {
+    /// The role that owns the staging database and every object restage creates in it.
+    pub owner: Option<String>,
+    /// Role → what it may do.
+    pub grants: BTreeMap<String, Access>,
 }
 
 /// The schemas `reset` drops and recreates when the staging section does not list them.
@@ -266,6 +298,8 @@ pub struct Settings {
     pub migrations: Migrations,
     /// The schemas the application owns, which `reset` drops and recreates.
     pub app_schemas: Vec<String>,
+    /// The owner and grants every new staging database gets.
+    pub privileges: DeclaredPrivileges,
     /// Production, for the safety guard (and the refresh).
     pub production: Production,
     /// The refresh settings.
@@ -310,6 +344,15 @@ impl Settings {
                         .collect()
                 },
             ),
+            privileges: DeclaredPrivileges {
+                owner: file.staging.owner.map(Spanned::into_inner),
+                grants: file
+                    .staging
+                    .grants
+                    .into_iter()
+                    .filter_map(|(role, access)| Some((role, Access::parse(access.get_ref())?)))
+                    .collect(),
+            },
             production: file.production.into_production(),
             refresh: file.refresh.into_refresh(),
             rds: file.rds.into_rds(),
@@ -623,6 +666,22 @@ impl StagingSection {
                 }
             }
             None => {}
+        }
+        if let Some(owner) = &self.owner
+            && owner.get_ref().trim().is_empty()
+        {
+            let reason = "name the role that owns staging, or leave owner out";
+            problems.push(located(text, owner.span().start, "staging.owner", reason));
+        }
+        for (role, access) in &self.grants {
+            if Access::parse(access.get_ref()).is_none() {
+                let reason = format!(
+                    "'{}' for role '{role}' is neither \"read-only\" nor \"read-write\"",
+                    access.get_ref()
+                );
+                let key = format!("staging.grants.{role}");
+                problems.push(located(text, access.span().start, &key, &reason));
+            }
         }
         problems
     }

@@ -157,6 +157,16 @@ pub enum Error {
     SchemaMapping { url: String, problems: Vec<String> },
 
     #[error(
+        "could not give the new staging database the privileges [staging] declares on {url} \
+         (staging was not replaced): {statement}: {reason}"
+    )]
+    Privileges {
+        url: String,
+        statement: String,
+        reason: String,
+    },
+
+    #[error(
         "the fixtures do not fit the tables of {url}; nothing was written:\n{}",
         bullet_list(.problems)
     )]
@@ -445,6 +455,7 @@ impl Error {
             | Error::Database { .. }
             | Error::Migrate { .. }
             | Error::MigrationCommand { .. }
+            | Error::Privileges { .. }
             | Error::Tool { .. }
             | Error::Copy(_) => exit::DATABASE,
             Error::Redis { .. } => exit::REDIS,

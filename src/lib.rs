@@ -32,6 +32,8 @@
 //! - [`schema`]: the embedded migrations of the reference staging schema and schema reset.
 //! - [`rds`]: AWS RDS: snapshots, the temporary restored instance, tags; retention and
 //!   orphan clean-up in [`rds::retention`].
+//! - [`privileges`]: the old staging database's owners, grants and settings carried to the
+//!   new one before a swap, and `[staging] owner` and `grants`.
 //! - [`redis`]: staging Redis maintenance (flush a database or the keys matching a pattern).
 //! - [`safety`]: the production guard, the confirmation question and the advisory lock
 //!   every writing command takes.
@@ -68,6 +70,7 @@ pub mod pg;
 pub mod phase;
 pub mod pii;
 pub mod pipeline;
+pub mod privileges;
 pub mod rds;
 pub mod redis;
 pub mod refresh;

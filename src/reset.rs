@@ -14,6 +14,7 @@ use crate::interrupt::Shutdown;
 use crate::output::{Output, Report, seconds_since};
 use crate::pg::database_error;
 use crate::pipeline::swap::{self, SwapNames};
+use crate::privileges::{self, Captured, PrivilegeReport};
 use crate::schema::{self, AppliedMigration, RESTAGE_SCHEMA, Runner, SqlxMigrations};
 use crate::secret::SecretUrl;
 use crate::seed::data::SeedData;
@@ -32,6 +33,8 @@ pub struct ResetReport {
     /// With a migration command the reset is built beside staging and swapped in; the old
     /// staging is kept under this name for `restage rollback`.
     pub previous: Option<String>,
+    /// The grants and owners staging had, given back (and `[staging]`'s).
+    pub privileges: PrivilegeReport,
     pub seed: SeedReport,
     /// The staging Redis, when one is configured.
     pub redis: Option<String>,
@@ -60,12 +63,19 @@ impl Report for ResetReport {
             ),
         };
         format!(
-            "{} reset in {:.1}s: {schema}, {redis}\n{}",
+            "{} reset in {:.1}s: {schema}, {redis}\n{}\n{}",
             self.database,
             self.seconds,
             self.seed.table(),
+            self.privileges.human(),
         )
     }
+}
+
+/// The new staging's seeds and privileges.
+struct Rebuilt {
+    seed: SeedReport,
+    privileges: PrivilegeReport,
 }
 
 /// One reset of the configured staging, checked for safety before anything is touched.
@@ -122,14 +132,15 @@ impl<'a> Reset<'a> {
     pub async fn run(self, shutdown: &Shutdown, out: &Output) -> Result<ResetReport, Error> {
         let start = Instant::now();
         let runner = Runner::load(&self.settings.migrations).await?;
-        let (migrations, seed, previous) = match &runner {
+        let (migrations, rebuilt, previous) = match &runner {
             Runner::Sqlx(migrations) => {
-                let (applied, seed) = shutdown.guard(self.reset_in_place(migrations, out)).await?;
-                (applied, seed, None)
+                let (applied, rebuilt) =
+                    shutdown.guard(self.reset_in_place(migrations, out)).await?;
+                (applied, rebuilt, None)
             }
             Runner::Command(command) => {
-                let (seed, previous) = self.reset_beside(command, shutdown, out).await?;
-                (Vec::new(), seed, previous)
+                let (rebuilt, previous) = self.reset_beside(command, shutdown, out).await?;
+                (Vec::new(), rebuilt, previous)
             }
         };
         let redis_keys_removed = redis::flush_staging(self.settings, out).await?;
@@ -143,7 +154,8 @@ impl<'a> Reset<'a> {
             migration_command: runner.command().map(str::to_owned),
             migrations,
             previous,
-            seed,
+            seed: rebuilt.seed,
+            privileges: rebuilt.privileges,
             redis: self.settings.redis_url.as_ref().map(ToString::to_string),
             redis_keys_removed,
             seconds: seconds_since(start),
@@ -156,12 +168,13 @@ impl<'a> Reset<'a> {
         schemas
     }
 
-    /// Recreates the application's schemas, migrates and seeds in one transaction.
+    /// Recreates the application's schemas, migrates, seeds and grants back what the
+    /// schemas' objects granted, in one transaction.
     async fn reset_in_place(
         &self,
         migrations: &SqlxMigrations,
         out: &Output,
-    ) -> Result<(Vec<AppliedMigration>, SeedReport), Error> {
+    ) -> Result<(Vec<AppliedMigration>, Rebuilt), Error> {
         let url = self.staging;
         let mut connection = pg::connect(url, "staging database", "restage reset").await?;
         let mut transaction = connection
@@ -172,15 +185,18 @@ impl<'a> Reset<'a> {
             "Recreating schema {} and migrating {url}",
             self.recreated_schemas().join(", ")
         ));
+        let captured = privileges::capture_objects(&mut transaction, url).await?;
         schema::recreate_schemas(&mut transaction, url, &self.settings.app_schemas).await?;
         let applied = schema::migrate_in(&mut transaction, url, migrations).await?;
         out.step("Seeding");
-        let seed = self.seed(&mut transaction, url).await?;
+        let rebuilt = self
+            .seed_and_grant(&mut transaction, url, &captured)
+            .await?;
         transaction
             .commit()
             .await
             .map_err(database_error(url, "committing the reset"))?;
-        Ok((applied, seed))
+        Ok((applied, rebuilt))
     }
 
     /// Builds a new database beside staging with the migration command, seeds it and swaps it
@@ -191,15 +207,19 @@ impl<'a> Reset<'a> {
         command: &str,
         shutdown: &Shutdown,
         out: &Output,
-    ) -> Result<(SeedReport, Option<String>), Error> {
+    ) -> Result<(Rebuilt, Option<String>), Error> {
         let names = SwapNames::beside(self.staging)?;
         let admin_url = pg::with_database(self.staging, &self.settings.maintenance_database);
         let mut admin = pg::connect(&admin_url, "staging server", "restage reset").await?;
+        let captured =
+            swap::staging_privileges(&mut admin, &admin_url, &names, self.staging).await?;
         swap::create_next(&mut admin, &admin_url, &names).await?;
         let next = pg::with_database(self.staging, &names.next);
         out.step(format!("Building {} with `{command}`", names.next));
-        let built = shutdown.guard(self.build(command, &next, out)).await;
-        let seed = match built {
+        let built = shutdown
+            .guard(self.build(command, &next, &captured, out))
+            .await;
+        let rebuilt = match built {
             Ok(seed) => seed,
             Err(error) => {
                 if let Err(cleanup) = swap::drop_database(&mut admin, &admin_url, &names.next).await
@@ -211,16 +231,18 @@ impl<'a> Reset<'a> {
         };
         out.step(format!("Swapping {} in as {}", names.next, names.staging));
         let kept = swap::swap_in(&mut admin, &admin_url, &names).await?;
-        Ok((seed, kept.then_some(names.previous)))
+        Ok((rebuilt, kept.then_some(names.previous)))
     }
 
-    /// Migrates the new database with the command and seeds it.
+    /// Migrates the new database with the command, seeds it and gives it staging's
+    /// privileges.
     async fn build(
         &self,
         command: &str,
         next: &SecretUrl,
+        captured: &Captured,
         out: &Output,
-    ) -> Result<SeedReport, Error> {
+    ) -> Result<Rebuilt, Error> {
         schema::run_command(
             command,
             next,
@@ -229,21 +251,32 @@ impl<'a> Reset<'a> {
         .await?;
         out.step("Seeding");
         let mut connection = pg::connect(next, "new staging database", "restage reset").await?;
-        self.seed(&mut connection, next).await
+        self.seed_and_grant(&mut connection, next, captured).await
     }
 
-    async fn seed(
+    async fn seed_and_grant(
         &self,
         connection: &mut PgConnection,
         url: &SecretUrl,
-    ) -> Result<SeedReport, Error> {
-        seed::run(
+        captured: &Captured,
+    ) -> Result<Rebuilt, Error> {
+        let seed = seed::run(
             connection,
             url,
             &self.seed_data,
             &self.settings.mapping,
             &SeedOptions::all(&self.settings.mapping, &self.seed_data, self.rng_seed),
         )
-        .await
+        .await?;
+        let database = pg::database_name(url).unwrap_or_default();
+        let privileges = privileges::apply(
+            connection,
+            url,
+            &database,
+            captured,
+            &self.settings.privileges,
+        )
+        .await?;
+        Ok(Rebuilt { seed, privileges })
     }
 }

@@ -8,6 +8,7 @@ mod config;
 mod copy;
 mod deploy;
 mod migrate;
+mod privileges;
 mod rds;
 mod redis_flush;
 mod reset;

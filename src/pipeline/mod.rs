@@ -29,12 +29,13 @@ use tokio::sync::watch;
 use crate::anonymize::Keyer;
 use crate::anonymize::profile::{CompiledProfile, Profile};
 use crate::catalog::Catalog;
-use crate::config::{Production, Settings};
+use crate::config::{DeclaredPrivileges, Production, Settings};
 use crate::error::Error;
 use crate::interrupt::Shutdown;
 use crate::output::{Output, seconds_since};
 use crate::pg::{self, database_error};
 use crate::phase::{Phase, PhaseClock, PhaseName};
+use crate::privileges::{self, Captured, PrivilegeReport};
 use crate::safety;
 use crate::secret::SecretUrl;
 use plan::TablePlan;
@@ -59,6 +60,9 @@ pub struct CopyOptions {
     pub exclude_tables: Vec<String>,
     /// The database on the staging server that the swap connects to.
     pub maintenance_database: String,
+    /// `[staging] owner` and `grants`, given to the new database beside what the old one
+    /// granted.
+    pub privileges: DeclaredPrivileges,
 }
 
 impl CopyOptions {
@@ -80,6 +84,7 @@ impl CopyOptions {
             random_key: false,
             exclude_tables: settings.refresh.exclude_tables.clone(),
             maintenance_database: settings.maintenance_database.clone(),
+            privileges: settings.privileges.clone(),
         })
     }
 }
@@ -107,6 +112,8 @@ pub struct CopyResult {
     pub verification: verify::Verification,
     /// Whether a staging database existed and was kept as the previous copy.
     pub previous_kept: bool,
+    /// The owners, grants and settings the new database was given.
+    pub privileges: PrivilegeReport,
 }
 
 /// A plan ready to run: the leader holds the snapshot every worker reads.
@@ -188,6 +195,7 @@ impl CopyJob {
         let mut report = self.report(&planned.profile_path, false);
         let admin_url = pg::with_database(staging, &self.options.maintenance_database);
         let mut admin = pg::connect(&admin_url, "staging server", "restage copy").await?;
+        let captured = self.capture_privileges(&mut admin, &admin_url).await?;
         let target = match &self.names {
             Some(names) => {
                 swap::create_next(&mut admin, &admin_url, names).await?;
@@ -199,7 +207,13 @@ impl CopyJob {
             }
         };
         let outcome = shutdown
-            .guard(load(planned, &self.options, &target, out))
+            .guard(async {
+                let mut result = load(planned, &self.options, &target, out).await?;
+                out.step("Giving the new database staging's owners, grants and settings");
+                result.privileges =
+                    give_privileges(&target, &captured, &self.options.privileges).await?;
+                Ok(result)
+            })
             .await;
         let mut result = match outcome {
             Ok(result) => result,
@@ -226,6 +240,37 @@ impl CopyJob {
 
 /// A connection to the source inside a read-only, repeatable-read transaction: one consistent
 /// view of it, and no way to write.
+impl CopyJob {
+    /// What the staging database grants now: everything when it is about to be replaced,
+    /// its objects' grants when the copy loads into it (`--no-swap`).
+    async fn capture_privileges(
+        &self,
+        admin: &mut PgConnection,
+        admin_url: &SecretUrl,
+    ) -> Result<Captured, Error> {
+        let staging = &self.options.staging;
+        match &self.names {
+            Some(names) => swap::staging_privileges(admin, admin_url, names, staging).await,
+            None => {
+                let mut connection =
+                    pg::connect(staging, "staging database", "restage copy").await?;
+                privileges::capture_objects(&mut connection, staging).await
+            }
+        }
+    }
+}
+
+/// Gives the loaded database `target` what staging granted and what `[staging]` declares.
+async fn give_privileges(
+    target: &SecretUrl,
+    captured: &Captured,
+    declared: &DeclaredPrivileges,
+) -> Result<PrivilegeReport, Error> {
+    let mut connection = pg::connect(target, "target database", "restage copy").await?;
+    let database = pg::database_name(target).unwrap_or_default();
+    privileges::apply(&mut connection, target, &database, captured, declared).await
+}
+
 async fn open_source(source: &SecretUrl, application: &str) -> Result<PgConnection, Error> {
     let mut connection = pg::connect(source, "source database", application).await?;
     sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -472,6 +517,7 @@ async fn load(
         phases: clock.into_phases(),
         verification,
         previous_kept: false,
+        privileges: PrivilegeReport::default(),
     })
 }
 

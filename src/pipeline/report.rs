@@ -57,6 +57,7 @@ impl Report for CopyReport {
             ));
         }
         text.push_str(&format!("\n{}", result.verification.summary()));
+        text.push_str(&format!("\n{}", result.privileges.human()));
         text.push_str(&format!("\nphases: {}", phase::summary(&result.phases)));
         if let Some(previous) = &self.previous {
             text.push_str(&format!(

@@ -8,6 +8,7 @@ use sqlx::postgres::PgConnection;
 use crate::catalog::quote;
 use crate::error::Error;
 use crate::pg::{self, database_error};
+use crate::privileges::{self, Captured};
 use crate::secret::SecretUrl;
 
 /// The three database names of a swap.
@@ -68,6 +69,21 @@ pub async fn drop_database(
     .await
     .map_err(database_error(url, &format!("dropping database {name}")))?;
     Ok(())
+}
+
+/// What staging grants now, to give the database swapped in for it (nothing when there is
+/// no staging database yet).
+pub async fn staging_privileges(
+    admin: &mut PgConnection,
+    admin_url: &SecretUrl,
+    names: &SwapNames,
+    staging: &SecretUrl,
+) -> Result<Captured, Error> {
+    if !exists(admin, admin_url, &names.staging).await? {
+        return Ok(Captured::default());
+    }
+    let mut connection = pg::connect(staging, "staging database", "restage").await?;
+    privileges::capture(&mut connection, staging).await
 }
 
 /// Creates the empty database the copy loads into (dropping a leftover of a crashed run).

@@ -139,6 +139,28 @@ impl TestDb {
         self.session.execute(sql);
     }
 
+    /// The URL of this database for login `user` (trust authentication).
+    pub fn url_as(&self, user: &str) -> String {
+        let mut parsed = url::Url::parse(&self.url()).expect("URL");
+        parsed.set_username(user).expect("user name");
+        parsed.to_string()
+    }
+
+    /// Gives the database to `role`, as an administrator creates an application's database.
+    pub fn owned_by(self, role: &TestRole) -> TestDb {
+        PgSession::connect(&pg_admin_url()).execute(&format!(
+            "ALTER DATABASE \"{}\" OWNER TO \"{}\"",
+            self.name, role.name
+        ));
+        self
+    }
+
+    /// Closes this test's own session (a non-superuser swap cannot end a superuser's
+    /// session); [`TestDb::reconnect`] opens a new one.
+    pub fn disconnect(&mut self) {
+        self.session.close();
+    }
+
     /// Opens a new session: a swap replaces the database and ends the old one.
     pub fn reconnect(&mut self) {
         self.session.close();
@@ -249,6 +271,32 @@ impl Drop for TestDb {
                 "DROP DATABASE IF EXISTS \"{}{suffix}\" WITH (FORCE)",
                 self.name
             ));
+        }
+    }
+}
+
+/// A login role of this test alone (roles belong to the whole server), dropped at the end.
+/// Declare it before the databases it has privileges in, so that they are dropped first.
+pub struct TestRole {
+    pub name: String,
+}
+
+impl TestRole {
+    /// A new login role with `options` (`CREATEDB`, …): never a superuser.
+    pub fn new(prefix: &str, options: &str) -> TestRole {
+        let name = unique_name(prefix);
+        PgSession::connect(&pg_admin_url()).execute(&format!(
+            "CREATE ROLE \"{name}\" LOGIN NOSUPERUSER {options}"
+        ));
+        TestRole { name }
+    }
+}
+
+impl Drop for TestRole {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            PgSession::connect(&pg_admin_url())
+                .execute(&format!("DROP ROLE IF EXISTS \"{}\"", self.name));
         }
     }
 }
