@@ -27,7 +27,33 @@ struct ConfigFile {
     staging: StagingSection,
     refresh: RefreshSection,
     rds: RdsSection,
+    hooks: HooksSection,
     schema: BTreeMap<String, Spanned<toml::Value>>,
+}
+
+/// `[hooks]`: a command line, or `{ command, timeout }`, per moment.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct HooksSection {
+    timeout: Option<Spanned<String>>,
+    before_swap: Option<Spanned<HookEntry>>,
+    after_swap: Option<Spanned<HookEntry>>,
+    after_refresh: Option<Spanned<HookEntry>>,
+    on_failure: Option<Spanned<HookEntry>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum HookEntry {
+    Command(String),
+    Table(HookTable),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HookTable {
+    command: String,
+    timeout: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -166,6 +192,30 @@ pub struct DeclaredPrivileges {
     pub grants: BTreeMap<String, Access>,
 }
 
+/// A hook: a command `sh -c` runs at one moment of a copy, refresh or reset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hook {
+    pub command: String,
+    /// Killed (with everything it started) after this long.
+    pub timeout: Duration,
+}
+
+/// `[hooks]`: the commands run around the swap, after a refresh and on failure.
+#[derive(Debug, Clone, Default)]
+pub struct Hooks {
+    /// Before the new database replaces staging; a failure stops the swap.
+    pub before_swap: Option<Hook>,
+    /// Once the new database is staging.
+    pub after_swap: Option<Hook>,
+    /// After a whole copy, refresh or reset succeeded.
+    pub after_refresh: Option<Hook>,
+    /// When a copy, refresh or reset failed.
+    pub on_failure: Option<Hook>,
+}
+
+/// How long a hook may run when `[hooks] timeout` does not say.
+pub const DEFAULT_HOOK_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
 /// The schemas `reset` drops and recreates when the staging section does not list them.
 pub const DEFAULT_APP_SCHEMAS: &[&str] = &["public"];
 
@@ -300,6 +350,8 @@ pub struct Settings {
     pub app_schemas: Vec<String>,
     /// The owner and grants every new staging database gets.
     pub privileges: DeclaredPrivileges,
+    /// The commands run around the swap, after a refresh and on failure.
+    pub hooks: Hooks,
     /// Production, for the safety guard (and the refresh).
     pub production: Production,
     /// The refresh settings.
@@ -353,6 +405,7 @@ impl Settings {
                     .filter_map(|(role, access)| Some((role, Access::parse(access.get_ref())?)))
                     .collect(),
             },
+            hooks: file.hooks.into_hooks(),
             production: file.production.into_production(),
             refresh: file.refresh.into_refresh(),
             rds: file.rds.into_rds(),
@@ -541,6 +594,7 @@ fn validate(file: &ConfigFile, text: &str) -> Vec<String> {
         ));
     }
     problems.extend(file.rds.problems(text));
+    problems.extend(file.hooks.problems(text));
     problems.extend(file.staging.problems(text));
     for table in &file.refresh.exclude_tables {
         if table.get_ref().trim().is_empty() {
@@ -684,6 +738,81 @@ impl StagingSection {
             }
         }
         problems
+    }
+}
+
+impl HooksSection {
+    fn entries(&self) -> [(&'static str, &Option<Spanned<HookEntry>>); 4] {
+        [
+            ("before_swap", &self.before_swap),
+            ("after_swap", &self.after_swap),
+            ("after_refresh", &self.after_refresh),
+            ("on_failure", &self.on_failure),
+        ]
+    }
+
+    /// Empty commands and durations that do not parse, with their lines.
+    fn problems(&self, text: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        if let Some(timeout) = &self.timeout
+            && let Err(reason) = parse_duration(timeout.get_ref())
+        {
+            problems.push(located(
+                text,
+                timeout.span().start,
+                "hooks.timeout",
+                &reason,
+            ));
+        }
+        for (name, entry) in self.entries() {
+            let Some(entry) = entry else { continue };
+            let key = format!("hooks.{name}");
+            let (command, timeout) = entry.get_ref().parts();
+            if command.trim().is_empty() {
+                let reason = "the command must not be empty";
+                problems.push(located(text, entry.span().start, &key, reason));
+            }
+            if let Some(Err(reason)) = timeout.map(parse_duration) {
+                problems.push(located(text, entry.span().start, &key, &reason));
+            }
+        }
+        problems
+    }
+
+    /// Validated by [`HooksSection::problems`].
+    fn into_hooks(self) -> Hooks {
+        let default = self
+            .timeout
+            .as_ref()
+            .and_then(|timeout| parse_duration(timeout.get_ref()).ok())
+            .unwrap_or(DEFAULT_HOOK_TIMEOUT);
+        let hook = |entry: &Option<Spanned<HookEntry>>| {
+            entry.as_ref().map(|entry| {
+                let (command, timeout) = entry.get_ref().parts();
+                Hook {
+                    command: command.to_owned(),
+                    timeout: timeout
+                        .and_then(|timeout| parse_duration(timeout).ok())
+                        .unwrap_or(default),
+                }
+            })
+        };
+        Hooks {
+            before_swap: hook(&self.before_swap),
+            after_swap: hook(&self.after_swap),
+            after_refresh: hook(&self.after_refresh),
+            on_failure: hook(&self.on_failure),
+        }
+    }
+}
+
+impl HookEntry {
+    /// The command and its own timeout.
+    fn parts(&self) -> (&str, Option<&str>) {
+        match self {
+            HookEntry::Command(command) => (command, None),
+            HookEntry::Table(table) => (&table.command, table.timeout.as_deref()),
+        }
     }
 }
 
@@ -875,6 +1004,18 @@ mod tests {
         let text = include_str!("../restage.example.toml");
         let (file, _) = parse_config(text).expect("the example parses");
         assert!(file.production.rds_instance_id.is_some());
+    }
+
+    #[test]
+    fn accepts_the_deploy_configuration_with_its_hooks() {
+        let (file, _) = parse_config(include_str!("../deploy/restage.toml"))
+            .expect("deploy/restage.toml parses");
+        let hooks = file.hooks.into_hooks();
+        let after_refresh = hooks.after_refresh.expect("after_refresh");
+        assert_eq!(after_refresh.timeout, Duration::from_secs(600));
+        let before_swap = hooks.before_swap.expect("before_swap");
+        assert_eq!(before_swap.command, "/etc/restage/hooks/ecs-scale down");
+        assert_eq!(before_swap.timeout, Duration::from_secs(900));
     }
 
     #[test]

@@ -129,6 +129,19 @@ pub enum Error {
         consequence: &'static str,
     },
 
+    #[error(
+        "the {hook} hook `{command}` {outcome}. {consequence}{}",
+        if output.is_empty() { String::new() } else { format!("\nIts last output:\n{output}") }
+    )]
+    Hook {
+        hook: &'static str,
+        command: String,
+        outcome: String,
+        /// Its last lines of output.
+        output: String,
+        consequence: &'static str,
+    },
+
     #[error("{action} failed on Redis {url}")]
     Redis {
         action: String,
@@ -464,7 +477,35 @@ impl Error {
             | Error::AwsAccessDenied { .. }
             | Error::AwsTimeout { .. } => exit::AWS,
             Error::UncoveredPii { .. } => exit::UNMASKED_PII,
+            Error::Hook { .. } => exit::FAILURE,
             Error::WithReport { error, .. } => error.exit_code(),
+        }
+    }
+
+    /// The error with `key` set to `value` in its report (`--json`).
+    pub fn with_report_field(self, key: &str, value: serde_json::Value) -> Error {
+        match self {
+            Error::WithReport { error, mut report } => {
+                if let Some(object) = report.as_object_mut() {
+                    object.insert(key.into(), value);
+                }
+                Error::WithReport { error, report }
+            }
+            error => Error::WithReport {
+                error: Box::new(error),
+                report: serde_json::json!({ key: value }),
+            },
+        }
+    }
+
+    /// The phase a refresh failed in, when its report says.
+    pub fn failed_phase(&self) -> Option<String> {
+        match self {
+            Error::WithReport { report, .. } => report
+                .get("failed_phase")
+                .and_then(|phase| phase.as_str())
+                .map(str::to_owned),
+            _ => None,
         }
     }
 

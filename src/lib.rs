@@ -32,6 +32,8 @@
 //! - [`schema`]: the embedded migrations of the reference staging schema and schema reset.
 //! - [`rds`]: AWS RDS: snapshots, the temporary restored instance, tags; retention and
 //!   orphan clean-up in [`rds::retention`].
+//! - [`hooks`]: `[hooks]`, the user's commands before and after the swap, after a run and
+//!   on failure.
 //! - [`privileges`]: the old staging database's owners, grants and settings carried to the
 //!   new one before a swap, and `[staging] owner` and `grants`.
 //! - [`redis`]: staging Redis maintenance (flush a database or the keys matching a pattern).
@@ -46,6 +48,8 @@
 //! - [`error`]: the errors users read, and the exit code of each.
 //! - [`phase`]: the phases of a copy and of a refresh, and their timing.
 //! - [`output`]: human progress on stderr, `--quiet`, and the `--json` summary on stdout.
+//! - [`shell`]: the user's shell commands (migrations, hooks): environment, output into
+//!   the log, timeout, nothing left running.
 //! - [`secret`]: URLs that print redacted ([`secret::SecretUrl`]).
 //! - [`luhn`]: the Luhn checksum of card numbers (seed data checks, `card` fakes).
 //! - [`password`]: the staging password hash (accounts seeder, `password` transformer).
@@ -60,6 +64,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod generate;
+pub mod hooks;
 pub mod interrupt;
 pub mod logging;
 pub mod luhn;
@@ -79,6 +84,7 @@ pub mod safety;
 pub mod schema;
 pub mod secret;
 pub mod seed;
+pub mod shell;
 pub mod tokens;
 pub mod toml_source;
 

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use crate::config::{Settings, SnapshotChoice, SslMode};
 use crate::error::{AwsFailure, Error};
+use crate::hooks::{HookReport, HookRun, HookRunner, hooks_summary};
 use crate::interrupt::Shutdown;
 use crate::output::{Output, Report, human_bytes, seconds_since};
 use crate::pg;
@@ -78,7 +79,16 @@ pub struct RefreshReport {
     pub redis: Option<String>,
     pub redis_keys_removed: Option<u64>,
     pub pruned_snapshots: Vec<String>,
+    /// The `[hooks]` that ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<HookRun>,
     pub seconds: f64,
+}
+
+impl HookReport for RefreshReport {
+    fn set_hooks(&mut self, runs: Vec<HookRun>) {
+        self.hooks = runs;
+    }
 }
 
 impl Report for RefreshReport {
@@ -130,6 +140,7 @@ impl Report for RefreshReport {
             ));
         }
         text.push_str(&format!("\nphases: {}", phase::summary(&self.phases)));
+        text.push_str(&hooks_summary(&self.hooks));
         text
     }
 }
@@ -144,6 +155,7 @@ pub struct Refresh<'a> {
     /// `--source-url`, $SOURCE_DATABASE_URL or `[production] url`: copy from there, no RDS.
     direct_source: Option<SecretUrl>,
     report: RefreshReport,
+    hooks: HookRunner,
     clock: PhaseClock,
     start: Instant,
 }
@@ -179,6 +191,7 @@ impl<'a> Refresh<'a> {
             production_instance(settings, None)?;
             check_tls_settings(settings)?;
         }
+        let hooks = HookRunner::new(&settings.hooks, "refresh", &report.run_id, &staging);
         Ok(Refresh {
             settings,
             options,
@@ -187,6 +200,7 @@ impl<'a> Refresh<'a> {
             seed_data,
             direct_source,
             report,
+            hooks,
             clock: PhaseClock::start(),
             start: Instant::now(),
         })
@@ -195,6 +209,11 @@ impl<'a> Refresh<'a> {
     /// The staging database this refresh replaces.
     pub fn staging(&self) -> &SecretUrl {
         &self.staging
+    }
+
+    /// The `[hooks]` of this refresh.
+    pub fn hooks(&self) -> &HookRunner {
+        &self.hooks
     }
 
     /// What the refresh will do, for the confirmation question.
@@ -213,12 +232,12 @@ impl<'a> Refresh<'a> {
 
     /// Runs every phase (the caller holds the staging lock) and returns the report; on
     /// failure the error carries the report so far, with the phase that failed.
-    pub async fn run(mut self, shutdown: &Shutdown) -> Result<RefreshReport, Error> {
+    pub async fn run(&mut self, shutdown: &Shutdown) -> Result<RefreshReport, Error> {
         let outcome = self.run_phases(shutdown).await;
         self.report.seconds = seconds_since(self.start);
         self.report.phases = self.clock.phases().to_vec();
         match outcome {
-            Ok(()) => Ok(self.report),
+            Ok(()) => Ok(std::mem::take(&mut self.report)),
             Err(error) => {
                 self.report.failed_phase = self.first_unfinished_phase();
                 Err(Error::WithReport {
@@ -387,7 +406,7 @@ impl<'a> Refresh<'a> {
     ) -> Result<(), Error> {
         let job = self.copy_job(source)?;
         let planned = shutdown.guard(job.plan(self.out)).await?;
-        let copied = job.run(planned, shutdown, self.out).await?;
+        let copied = job.run(planned, shutdown, self.out, &self.hooks).await?;
         if let Some(result) = &copied.result {
             self.report.rows = result.rows;
             self.report.bytes = result.bytes;

@@ -10,6 +10,7 @@ use sqlx::postgres::PgConnection;
 
 use crate::config::Settings;
 use crate::error::Error;
+use crate::hooks::{HookReport, HookRun, HookRunner, hooks_summary};
 use crate::interrupt::Shutdown;
 use crate::output::{Output, Report, seconds_since};
 use crate::pg::database_error;
@@ -39,7 +40,16 @@ pub struct ResetReport {
     /// The staging Redis, when one is configured.
     pub redis: Option<String>,
     pub redis_keys_removed: Option<u64>,
+    /// The `[hooks]` that ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<HookRun>,
     pub seconds: f64,
+}
+
+impl HookReport for ResetReport {
+    fn set_hooks(&mut self, runs: Vec<HookRun>) {
+        self.hooks = runs;
+    }
 }
 
 impl Report for ResetReport {
@@ -63,11 +73,12 @@ impl Report for ResetReport {
             ),
         };
         format!(
-            "{} reset in {:.1}s: {schema}, {redis}\n{}\n{}",
+            "{} reset in {:.1}s: {schema}, {redis}\n{}\n{}{}",
             self.database,
             self.seconds,
             self.seed.table(),
             self.privileges.human(),
+            hooks_summary(&self.hooks),
         )
     }
 }
@@ -129,17 +140,25 @@ impl<'a> Reset<'a> {
     /// swapped in. Either way a failure leaves staging as it was.
     /// A signal stops it the same way: the transaction is rolled back, or the database
     /// beside staging dropped.
-    pub async fn run(self, shutdown: &Shutdown, out: &Output) -> Result<ResetReport, Error> {
+    pub async fn run(
+        self,
+        shutdown: &Shutdown,
+        out: &Output,
+        hooks: &HookRunner,
+    ) -> Result<ResetReport, Error> {
         let start = Instant::now();
         let runner = Runner::load(&self.settings.migrations).await?;
         let (migrations, rebuilt, previous) = match &runner {
             Runner::Sqlx(migrations) => {
+                // Staging changes in place: the "swap" is the whole reset transaction.
+                hooks.before_swap(self.staging).await?;
                 let (applied, rebuilt) =
                     shutdown.guard(self.reset_in_place(migrations, out)).await?;
+                hooks.after_swap().await?;
                 (applied, rebuilt, None)
             }
             Runner::Command(command) => {
-                let (rebuilt, previous) = self.reset_beside(command, shutdown, out).await?;
+                let (rebuilt, previous) = self.reset_beside(command, shutdown, out, hooks).await?;
                 (Vec::new(), rebuilt, previous)
             }
         };
@@ -158,6 +177,7 @@ impl<'a> Reset<'a> {
             privileges: rebuilt.privileges,
             redis: self.settings.redis_url.as_ref().map(ToString::to_string),
             redis_keys_removed,
+            hooks: Vec::new(),
             seconds: seconds_since(start),
         })
     }
@@ -207,6 +227,7 @@ impl<'a> Reset<'a> {
         command: &str,
         shutdown: &Shutdown,
         out: &Output,
+        hooks: &HookRunner,
     ) -> Result<(Rebuilt, Option<String>), Error> {
         let names = SwapNames::beside(self.staging)?;
         let admin_url = pg::with_database(self.staging, &self.settings.maintenance_database);
@@ -217,7 +238,11 @@ impl<'a> Reset<'a> {
         let next = pg::with_database(self.staging, &names.next);
         out.step(format!("Building {} with `{command}`", names.next));
         let built = shutdown
-            .guard(self.build(command, &next, &captured, out))
+            .guard(async {
+                let rebuilt = self.build(command, &next, &captured, out).await?;
+                hooks.before_swap(&next).await?;
+                Ok(rebuilt)
+            })
             .await;
         let rebuilt = match built {
             Ok(seed) => seed,
@@ -231,6 +256,7 @@ impl<'a> Reset<'a> {
         };
         out.step(format!("Swapping {} in as {}", names.next, names.staging));
         let kept = swap::swap_in(&mut admin, &admin_url, &names).await?;
+        hooks.after_swap().await?;
         Ok((rebuilt, kept.then_some(names.previous)))
     }
 

@@ -3,7 +3,6 @@
 //! schemas a reset recreates.
 
 use std::collections::HashSet;
-use std::process::Stdio;
 
 use sqlx::Connection;
 use sqlx::migrate::Migrator;
@@ -14,6 +13,7 @@ use crate::config::Migrations;
 use crate::error::Error;
 use crate::pg::database_error;
 use crate::secret::SecretUrl;
+use crate::shell::{self, Ending, ShellCommand};
 
 /// The reference schema's migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -174,26 +174,20 @@ pub async fn run_command(
     consequence: &'static str,
 ) -> Result<(), Error> {
     tracing::info!(command, database = %url, "running the migration command");
-    let status = tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .env("DATABASE_URL", url.expose())
-        .env("STAGING_DATABASE_URL", url.expose())
-        .stdin(Stdio::null())
-        .stdout(std::io::stderr())
-        .stderr(Stdio::inherit())
-        // A reset stopped by a signal stops its migration command too.
-        .kill_on_drop(true)
-        .status()
-        .await;
-    let outcome = match status {
-        Ok(status) if status.success() => return Ok(()),
-        Ok(status) => match status.code() {
-            Some(code) => format!("exited with status {code}"),
-            None => "was killed by a signal".to_owned(),
-        },
-        Err(error) => format!("could not be started ({error})"),
-    };
+    let finished = shell::run(ShellCommand {
+        command,
+        label: "migrate",
+        env: vec![
+            ("DATABASE_URL", url.expose().to_owned()),
+            ("STAGING_DATABASE_URL", url.expose().to_owned()),
+        ],
+        timeout: None,
+    })
+    .await;
+    if finished.ending == Ending::Success {
+        return Ok(());
+    }
+    let outcome = finished.ending.describe();
     Err(Error::MigrationCommand {
         command: command.to_owned(),
         outcome,

@@ -56,6 +56,25 @@ fn invalid_values_are_all_reported_with_their_keys() {
 }
 
 #[test]
+fn hook_and_privilege_mistakes_are_all_reported_with_their_lines_and_touch_nothing() {
+    let mut db = migrated_db_with_rows();
+    let before = db.fingerprint();
+    let config = "[staging]\nowner = \" \"\ngrants = { app = \"everything\" }\n\
+                  [hooks]\ntimeout = \"soon\"\nbefore_swap = \"  \"\n\
+                  after_swap = { command = \"true\", timeout = \"10\" }\n";
+    reset_with_config(&db, config)
+        .assert_code(2)
+        .assert_stderr_contains("line 2: staging.owner: name the role")
+        .assert_stderr_contains(
+            "line 3: staging.grants.app: 'everything' for role 'app' is neither \"read-only\" nor \"read-write\"",
+        )
+        .assert_stderr_contains("line 5: hooks.timeout: 'soon' is not a duration")
+        .assert_stderr_contains("line 6: hooks.before_swap: the command must not be empty")
+        .assert_stderr_contains("line 7: hooks.after_swap: '10' has no unit");
+    assert_eq!(db.fingerprint(), before);
+}
+
+#[test]
 fn explicit_config_file_that_does_not_exist_is_an_error() {
     let dir = work_dir();
     run(restage(dir.path()).args(["migrate", "--config", "nowhere.toml"]))

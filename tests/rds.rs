@@ -1,6 +1,7 @@
 //! `restage refresh`, `snapshot` and `cleanup` against moto's RDS API on loopback, with a
 //! local PostgreSQL database standing in for the restored instance.
 
+use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -672,7 +673,7 @@ fn throttling_is_retried_and_the_endpoint_flag_is_honoured() {
 
 /// The RDS actions the code calls: every `.client.<operation>()` in src/rds/, spelled
 /// as IAM spells them (describe_db_instances → DescribeDBInstances).
-fn actions_called_by_the_code() -> std::collections::BTreeSet<String> {
+fn actions_called_by_the_code() -> BTreeSet<String> {
     let source: String = std::fs::read_dir(repo_file("src/rds"))
         .expect("src/rds/")
         .map(|entry| {
@@ -704,7 +705,7 @@ fn the_iam_policy_lists_exactly_the_actions_the_code_calls() {
             .expect("deploy/iam-policy.json"),
     )
     .expect("the policy is JSON");
-    let mut granted = std::collections::BTreeSet::new();
+    let mut granted = BTreeSet::new();
     for statement in policy["Statement"].as_array().expect("statements") {
         assert_eq!(statement["Effect"], "Allow", "{statement}");
         let actions = &statement["Action"];
@@ -717,12 +718,38 @@ fn the_iam_policy_lists_exactly_the_actions_the_code_calls() {
                 .map(|a| a.as_str().expect("action").to_owned()),
         );
     }
+    let (rds, hooks): (BTreeSet<String>, BTreeSet<String>) =
+        granted.into_iter().partition(|a| a.starts_with("rds:"));
     let mut needed = actions_called_by_the_code();
     assert!(needed.len() >= 7, "{needed:?}");
     // Tagging on create (CreateDBSnapshot, RestoreDBInstanceFromDBSnapshot with Tags) needs it.
     needed.insert("rds:AddTagsToResource".to_owned());
     assert_eq!(
-        granted, needed,
+        rds, needed,
         "deploy/iam-policy.json and src/rds.rs disagree"
     );
+    assert_eq!(
+        hooks,
+        ecs_actions_called_by_the_hook_script(),
+        "deploy/iam-policy.json and deploy/hooks/ecs-scale disagree"
+    );
+}
+
+/// The ECS actions the deploy example's hook calls: `aws ecs describe-services` needs
+/// `ecs:DescribeServices` (and `aws ecs wait services-stable` only describes them too).
+fn ecs_actions_called_by_the_hook_script() -> BTreeSet<String> {
+    let script = std::fs::read_to_string(repo_file("deploy/hooks/ecs-scale")).expect("hook");
+    script
+        .split("aws ecs ")
+        .skip(1)
+        .filter_map(|call| call.split_whitespace().next())
+        .filter(|verb| *verb != "wait")
+        .map(|verb| {
+            let action: String = verb
+                .split('-')
+                .map(|word| word[..1].to_uppercase() + &word[1..])
+                .collect();
+            format!("ecs:{action}")
+        })
+        .collect()
 }

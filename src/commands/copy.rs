@@ -3,9 +3,11 @@
 use crate::cli::CopyArgs;
 use crate::config::Settings;
 use crate::error::Error;
+use crate::hooks::{self, HookRunner};
 use crate::interrupt::Shutdown;
 use crate::output::Output;
 use crate::pipeline::{CopyJob, CopyOptions, CopyReport};
+use crate::rds::new_run_id;
 use crate::safety::{self, StagingLock};
 
 /// Plans, then (unless `--dry-run`) copies, loads beside staging and swaps in.
@@ -38,7 +40,9 @@ pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<C
     )?;
     let lock =
         StagingLock::acquire(&options.staging, &options.maintenance_database, "copy").await?;
-    let report = job.run(planned, &Shutdown::listen(), out).await;
+    let hooks = HookRunner::new(&settings.hooks, "copy", &new_run_id(), &options.staging);
+    let report = job.run(planned, &Shutdown::listen(), out, &hooks).await;
+    let report = hooks::conclude(report, &hooks).await;
     lock.release().await;
     report
 }

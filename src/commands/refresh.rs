@@ -3,6 +3,7 @@
 use crate::cli::RefreshArgs;
 use crate::config::Settings;
 use crate::error::Error;
+use crate::hooks;
 use crate::interrupt::Shutdown;
 use crate::output::Output;
 use crate::refresh::{Refresh, RefreshOptions, RefreshReport};
@@ -26,7 +27,7 @@ pub async fn run(
         rng_seed: args.data.rng_seed,
         aws: args.aws.overrides(),
     };
-    let refresh = Refresh::new(settings, options, out)?;
+    let mut refresh = Refresh::new(settings, options, out)?;
     if args.dry_run {
         return refresh.dry_run().await;
     }
@@ -34,6 +35,7 @@ pub async fn run(
     let lock =
         StagingLock::acquire(refresh.staging(), &settings.maintenance_database, "refresh").await?;
     let report = refresh.run(&Shutdown::listen()).await;
+    let report = hooks::conclude(report, refresh.hooks()).await;
     lock.release().await;
     report
 }

@@ -3,8 +3,10 @@
 use crate::cli::ResetArgs;
 use crate::config::Settings;
 use crate::error::Error;
+use crate::hooks::{self, HookRunner};
 use crate::interrupt::Shutdown;
 use crate::output::Output;
+use crate::rds::new_run_id;
 use crate::reset::{Reset, ResetReport};
 use crate::safety::{self, StagingLock};
 
@@ -18,7 +20,9 @@ pub async fn run(
     safety::confirm(args.confirmation.yes, "reset", &reset.consequences())?;
     let lock =
         StagingLock::acquire(reset.staging(), &settings.maintenance_database, "reset").await?;
-    let report = reset.run(&Shutdown::listen(), out).await;
+    let hooks = HookRunner::new(&settings.hooks, "reset", &new_run_id(), reset.staging());
+    let report = reset.run(&Shutdown::listen(), out, &hooks).await;
+    let report = hooks::conclude(report, &hooks).await;
     lock.release().await;
     report
 }

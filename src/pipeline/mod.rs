@@ -31,6 +31,7 @@ use crate::anonymize::profile::{CompiledProfile, Profile};
 use crate::catalog::Catalog;
 use crate::config::{DeclaredPrivileges, Production, Settings};
 use crate::error::Error;
+use crate::hooks::HookRunner;
 use crate::interrupt::Shutdown;
 use crate::output::{Output, seconds_since};
 use crate::pg::{self, database_error};
@@ -178,6 +179,7 @@ impl CopyJob {
             plan: Vec::new(),
             result: None,
             previous: None,
+            hooks: Vec::new(),
             seconds: seconds_since(self.start),
         }
     }
@@ -185,11 +187,15 @@ impl CopyJob {
     /// Loads the planned copy beside staging (or into the empty staging with `--no-swap`),
     /// verifies it and swaps it in. On failure or a signal, the half-built database is
     /// removed and staging is as it was. The caller holds the staging lock.
+    /// Loads the new database, gives it staging's privileges and (unless `--no-swap`)
+    /// runs `before_swap`, swaps it in and runs `after_swap`. Any failure before the swap
+    /// drops the new database and leaves staging as it was.
     pub async fn run(
         &self,
         planned: Planned,
         shutdown: &Shutdown,
         out: &Output,
+        hooks: &HookRunner,
     ) -> Result<CopyReport, Error> {
         let staging = &self.options.staging;
         let mut report = self.report(&planned.profile_path, false);
@@ -212,6 +218,9 @@ impl CopyJob {
                 out.step("Giving the new database staging's owners, grants and settings");
                 result.privileges =
                     give_privileges(&target, &captured, &self.options.privileges).await?;
+                if self.names.is_some() {
+                    hooks.before_swap(&target).await?;
+                }
                 Ok(result)
             })
             .await;
@@ -231,6 +240,7 @@ impl CopyJob {
             out.step(format!("Swapping {} in as {}", names.next, names.staging));
             result.previous_kept = swap::swap_in(&mut admin, &admin_url, names).await?;
             report.previous = result.previous_kept.then(|| names.previous.clone());
+            hooks.after_swap().await?;
         }
         report.result = Some(result);
         report.seconds = seconds_since(self.start);

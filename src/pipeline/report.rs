@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::CopyResult;
 use super::plan::TablePlan;
+use crate::hooks::{HookReport, HookRun, hooks_summary};
 use crate::output::{Report, human_bytes};
 use crate::phase;
 
@@ -20,7 +21,16 @@ pub struct CopyReport {
     pub result: Option<CopyResult>,
     /// The previous staging database, kept for `restage rollback`.
     pub previous: Option<String>,
+    /// The `[hooks]` that ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hooks: Vec<HookRun>,
     pub seconds: f64,
+}
+
+impl HookReport for CopyReport {
+    fn set_hooks(&mut self, runs: Vec<HookRun>) {
+        self.hooks = runs;
+    }
 }
 
 impl Report for CopyReport {
@@ -64,6 +74,7 @@ impl Report for CopyReport {
                 "\nprevious staging kept as {previous} (`restage rollback` swaps it back)"
             ));
         }
+        text.push_str(&hooks_summary(&self.hooks));
         text
     }
 }
