@@ -28,6 +28,7 @@ struct ConfigFile {
     refresh: RefreshSection,
     rds: RdsSection,
     hooks: HooksSection,
+    notify: Option<Spanned<NotifySection>>,
     schema: BTreeMap<String, Spanned<toml::Value>>,
 }
 
@@ -40,6 +41,16 @@ struct HooksSection {
     after_swap: Option<Spanned<HookEntry>>,
     after_refresh: Option<Spanned<HookEntry>>,
     on_failure: Option<Spanned<HookEntry>>,
+}
+
+/// `[notify]`: where a run's summary is posted, and when.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct NotifySection {
+    webhook_url: Option<Spanned<String>>,
+    webhook_url_env: Option<Spanned<String>>,
+    on: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -213,6 +224,62 @@ pub struct Hooks {
     pub on_failure: Option<Hook>,
 }
 
+/// Where the webhook URL of `[notify]` comes from: it is a secret, so usually from the
+/// environment.
+#[derive(Debug, Clone)]
+pub enum Webhook {
+    /// `webhook_url`, written in the file.
+    Url(SecretUrl),
+    /// `webhook_url_env`: the environment variable that holds it.
+    Env(String),
+}
+
+/// Which runs `[notify]` posts a summary of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotifyOn {
+    /// Only the runs that failed.
+    Failure,
+    /// Every run.
+    Always,
+}
+
+/// `[notify]`: a Slack-compatible webhook told how copies, refreshes and resets ended.
+#[derive(Debug, Clone)]
+pub struct Notify {
+    pub webhook: Webhook,
+    pub on: NotifyOn,
+    /// How long posting may take before restage gives up on it.
+    pub timeout: Duration,
+}
+
+impl Notify {
+    /// The webhook URL, read from the environment when the file names a variable.
+    pub fn webhook_url(&self) -> Result<SecretUrl, Error> {
+        let url = match &self.webhook {
+            Webhook::Url(url) => url.clone(),
+            Webhook::Env(name) => std::env::var(name)
+                .ok()
+                .filter(|value| !value.trim().is_empty())
+                .map(SecretUrl::new)
+                .ok_or_else(|| Error::InvalidSetting {
+                    origin: "[notify] webhook_url_env".to_owned(),
+                    reason: format!(
+                        "${name} is not set: export the webhook URL in it (it is a secret, \
+                         keep it out of restage.toml), or remove [notify]"
+                    ),
+                })?,
+        };
+        validate_webhook_url(&url).map_err(|reason| Error::InvalidSetting {
+            origin: "[notify] webhook URL".to_owned(),
+            reason,
+        })?;
+        Ok(url)
+    }
+}
+
+/// How long posting a notification may take when `[notify] timeout` does not say.
+pub const DEFAULT_NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How long a hook may run when `[hooks] timeout` does not say.
 pub const DEFAULT_HOOK_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
@@ -352,6 +419,8 @@ pub struct Settings {
     pub privileges: DeclaredPrivileges,
     /// The commands run around the swap, after a refresh and on failure.
     pub hooks: Hooks,
+    /// The webhook told how runs ended, when one is configured.
+    pub notify: Option<Notify>,
     /// Production, for the safety guard (and the refresh).
     pub production: Production,
     /// The refresh settings.
@@ -406,6 +475,9 @@ impl Settings {
                     .collect(),
             },
             hooks: file.hooks.into_hooks(),
+            notify: file
+                .notify
+                .map(|section| section.into_inner().into_notify()),
             production: file.production.into_production(),
             refresh: file.refresh.into_refresh(),
             rds: file.rds.into_rds(),
@@ -490,6 +562,18 @@ fn pick_url(
 
 fn validate_pg_url(url: &SecretUrl) -> Result<(), String> {
     pg::parse_options(url).map(drop)
+}
+
+fn validate_webhook_url(url: &SecretUrl) -> Result<(), String> {
+    let parsed = url::Url::parse(url.expose())
+        .map_err(|e| format!("{} does not parse as a URL: {e}", url.redacted_host()))?;
+    if !matches!(parsed.scheme(), "https" | "http") {
+        return Err(format!(
+            "{} is not an http(s) URL; expected https://hooks.slack.com/services/…",
+            url.redacted_host()
+        ));
+    }
+    Ok(())
 }
 
 fn validate_redis_url(url: &SecretUrl) -> Result<(), String> {
@@ -595,6 +679,9 @@ fn validate(file: &ConfigFile, text: &str) -> Vec<String> {
     }
     problems.extend(file.rds.problems(text));
     problems.extend(file.hooks.problems(text));
+    if let Some(notify) = &file.notify {
+        problems.extend(notify.get_ref().problems(notify.span().start, text));
+    }
     problems.extend(file.staging.problems(text));
     for table in &file.refresh.exclude_tables {
         if table.get_ref().trim().is_empty() {
@@ -802,6 +889,91 @@ impl HooksSection {
             after_swap: hook(&self.after_swap),
             after_refresh: hook(&self.after_refresh),
             on_failure: hook(&self.on_failure),
+        }
+    }
+}
+
+impl NotifySection {
+    /// Exactly one webhook source, a known `on` and a duration, with their lines.
+    fn problems(&self, section_start: usize, text: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        match (&self.webhook_url, &self.webhook_url_env) {
+            (Some(_), Some(env)) => problems.push(located(
+                text,
+                env.span().start,
+                "notify.webhook_url_env",
+                "give either webhook_url or webhook_url_env, not both",
+            )),
+            (None, None) => problems.push(located(
+                text,
+                section_start,
+                "notify",
+                "say where to post: webhook_url_env = \"THE_VARIABLE_HOLDING_THE_URL\" \
+                 (or webhook_url = \"https://…\")",
+            )),
+            (Some(url), None) => {
+                if let Err(reason) = validate_webhook_url(&SecretUrl::new(url.get_ref().clone())) {
+                    problems.push(located(
+                        text,
+                        url.span().start,
+                        "notify.webhook_url",
+                        &reason,
+                    ));
+                }
+            }
+            (None, Some(env)) if env.get_ref().trim().is_empty() => problems.push(located(
+                text,
+                env.span().start,
+                "notify.webhook_url_env",
+                "name the environment variable that holds the webhook URL",
+            )),
+            (None, Some(_)) => {}
+        }
+        if let Some(on) = &self.on
+            && NotifyOn::parse(on.get_ref()).is_none()
+        {
+            let reason = format!("'{}' is not one of failure, always", on.get_ref());
+            problems.push(located(text, on.span().start, "notify.on", &reason));
+        }
+        if let Some(timeout) = &self.timeout
+            && let Err(reason) = parse_duration(timeout.get_ref())
+        {
+            problems.push(located(
+                text,
+                timeout.span().start,
+                "notify.timeout",
+                &reason,
+            ));
+        }
+        problems
+    }
+
+    /// Validated by [`NotifySection::problems`].
+    fn into_notify(self) -> Notify {
+        let webhook = match (self.webhook_url, self.webhook_url_env) {
+            (Some(url), _) => Webhook::Url(SecretUrl::new(url.into_inner())),
+            (None, env) => Webhook::Env(env.map(Spanned::into_inner).unwrap_or_default()),
+        };
+        Notify {
+            webhook,
+            on: self
+                .on
+                .and_then(|on| NotifyOn::parse(on.get_ref()))
+                .unwrap_or(NotifyOn::Failure),
+            timeout: self
+                .timeout
+                .and_then(|timeout| parse_duration(timeout.get_ref()).ok())
+                .unwrap_or(DEFAULT_NOTIFY_TIMEOUT),
+        }
+    }
+}
+
+impl NotifyOn {
+    fn parse(text: &str) -> Option<NotifyOn> {
+        match text {
+            "failure" => Some(NotifyOn::Failure),
+            "always" => Some(NotifyOn::Always),
+            _ => None,
         }
     }
 }
@@ -1016,6 +1188,13 @@ mod tests {
         let before_swap = hooks.before_swap.expect("before_swap");
         assert_eq!(before_swap.command, "/etc/restage/hooks/ecs-scale down");
         assert_eq!(before_swap.timeout, Duration::from_secs(900));
+        let notify = file.notify.expect("[notify]").into_inner().into_notify();
+        assert!(
+            matches!(&notify.webhook, Webhook::Env(name) if name == "RESTAGE_WEBHOOK_URL"),
+            "{notify:?}"
+        );
+        assert_eq!(notify.on, NotifyOn::Failure);
+        assert_eq!(notify.timeout, DEFAULT_NOTIFY_TIMEOUT);
     }
 
     #[test]

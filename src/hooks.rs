@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::config::{Hook, Hooks};
 use crate::error::{Error, error_chain};
+use crate::notify::RunFacts;
 use crate::pg;
 use crate::secret::SecretUrl;
 use crate::shell::{self, Ending, ShellCommand};
@@ -116,6 +117,15 @@ impl HookRunner {
             && finished.ending != Ending::Success
         {
             tracing::warn!(outcome = %finished.ending.describe(), "the on_failure hook failed too");
+        }
+    }
+
+    /// The run these hooks belong to.
+    pub fn facts(&self) -> RunFacts<'_> {
+        RunFacts {
+            command: self.command,
+            run_id: &self.run_id,
+            staging: &self.staging,
         }
     }
 

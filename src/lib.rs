@@ -69,6 +69,7 @@ pub mod interrupt;
 pub mod logging;
 pub mod luhn;
 pub mod mapping;
+pub mod notify;
 pub mod output;
 pub mod password;
 pub mod pg;

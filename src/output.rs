@@ -52,11 +52,7 @@ impl Output {
     pub fn finish<R: Report>(&self, report: &R) {
         let mut stdout = std::io::stdout().lock();
         let written = if self.json {
-            let mut document = serde_json::to_value(report).unwrap_or_default();
-            if let Some(object) = document.as_object_mut() {
-                object.insert("status".into(), "ok".into());
-            }
-            writeln!(stdout, "{document}")
+            writeln!(stdout, "{}", document(report))
         } else if self.quiet {
             Ok(())
         } else {
@@ -65,6 +61,15 @@ impl Output {
         // A closed stdout (`restage … | head`) is not worth failing a finished run for.
         let _ = written;
     }
+}
+
+/// The `--json` document of a finished command: its report with `"status": "ok"`.
+pub fn document<R: Report>(report: &R) -> serde_json::Value {
+    let mut document = serde_json::to_value(report).unwrap_or_default();
+    if let Some(object) = document.as_object_mut() {
+        object.insert("status".into(), "ok".into());
+    }
+    document
 }
 
 /// Seconds since `start`, rounded to milliseconds for reports.

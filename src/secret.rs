@@ -26,6 +26,22 @@ impl SecretUrl {
     pub fn expose(&self) -> &str {
         &self.raw
     }
+
+    /// `https://hooks.slack.com/…`: only the scheme and host, for URLs whose path is the
+    /// secret (webhooks).
+    pub fn redacted_host(&self) -> String {
+        match url::Url::parse(&self.raw) {
+            Ok(url) if url.has_host() => format!(
+                "{}://{}{}/…",
+                url.scheme(),
+                url.host_str().unwrap_or_default(),
+                url.port()
+                    .map(|port| format!(":{port}"))
+                    .unwrap_or_default()
+            ),
+            _ => redact(&self.raw),
+        }
+    }
 }
 
 impl fmt::Display for SecretUrl {
@@ -112,6 +128,24 @@ mod tests {
         ];
         for (raw, expected) in cases {
             assert_eq!(redact(raw), expected, "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_webhook_shows_only_its_host() {
+        let cases = [
+            (
+                "https://hooks.slack.com/services/T0/B0/XyZsecret",
+                "https://hooks.slack.com/…",
+            ),
+            (
+                "http://127.0.0.1:8080/hook?token=t",
+                "http://127.0.0.1:8080/…",
+            ),
+            ("not a url", "***"),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(SecretUrl::new(raw).redacted_host(), expected, "{raw}");
         }
     }
 }

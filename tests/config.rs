@@ -75,6 +75,35 @@ fn hook_and_privilege_mistakes_are_all_reported_with_their_lines_and_touch_nothi
 }
 
 #[test]
+fn notify_mistakes_are_all_reported_with_their_lines_and_a_webhook_secret_is_not_shown() {
+    let mut db = migrated_db_with_rows();
+    let before = db.fingerprint();
+    let both = "[notify]\nwebhook_url = \"ftp://hooks.example.com/s3cretPath\"\n\
+                webhook_url_env = \"SLACK_WEBHOOK\"\non = \"sometimes\"\ntimeout = \"fast\"\n";
+    reset_with_config(&db, both)
+        .assert_code(2)
+        .assert_stderr_contains(
+            "line 3: notify.webhook_url_env: give either webhook_url or webhook_url_env, not both",
+        )
+        .assert_stderr_contains("line 4: notify.on: 'sometimes' is not one of failure, always")
+        .assert_stderr_contains("line 5: notify.timeout: 'fast' is not a duration")
+        .assert_no_secret("s3cretPath");
+    reset_with_config(&db, "[notify]\non = \"always\"\n")
+        .assert_code(2)
+        .assert_stderr_contains("line 1: notify: say where to post: webhook_url_env = ");
+    reset_with_config(
+        &db,
+        "[notify]\nwebhook_url = \"ftp://hooks.example.com/s3cretPath\"\n",
+    )
+    .assert_code(2)
+    .assert_stderr_contains(
+        "line 2: notify.webhook_url: ftp://hooks.example.com/… is not an http(s) URL",
+    )
+    .assert_no_secret("s3cretPath");
+    assert_eq!(db.fingerprint(), before);
+}
+
+#[test]
 fn explicit_config_file_that_does_not_exist_is_an_error() {
     let dir = work_dir();
     run(restage(dir.path()).args(["migrate", "--config", "nowhere.toml"]))

@@ -9,6 +9,7 @@ mod copy;
 mod deploy;
 mod hooks;
 mod migrate;
+mod notify;
 mod privileges;
 mod rds;
 mod redis_flush;

@@ -3,8 +3,9 @@
 use crate::cli::CopyArgs;
 use crate::config::Settings;
 use crate::error::Error;
-use crate::hooks::{self, HookRunner};
+use crate::hooks::HookRunner;
 use crate::interrupt::Shutdown;
+use crate::notify::Notifier;
 use crate::output::Output;
 use crate::pipeline::{CopyJob, CopyOptions, CopyReport};
 use crate::rds::new_run_id;
@@ -25,11 +26,19 @@ pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<C
         )?
     };
     let job = CopyJob::new(options, &settings.production)?;
-    let planned = job.plan(out).await?;
     if args.dry_run {
+        let planned = job.plan(out).await?;
         return Ok(job.dry_run_report(planned));
     }
+    let notifier = Notifier::from_settings(settings.notify.as_ref())?;
     let options = job.options();
+    let hooks = HookRunner::new(&settings.hooks, "copy", &new_run_id(), &options.staging);
+    // A plan that refuses (uncovered personal data) is a failure the scheduler's channel
+    // must hear of, like one during the copy.
+    let planned = match job.plan(out).await {
+        Ok(planned) => planned,
+        Err(error) => return super::conclude(Err(error), &hooks, notifier.as_ref()).await,
+    };
     safety::confirm(
         args.confirmation.yes,
         "copy",
@@ -40,9 +49,8 @@ pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<C
     )?;
     let lock =
         StagingLock::acquire(&options.staging, &options.maintenance_database, "copy").await?;
-    let hooks = HookRunner::new(&settings.hooks, "copy", &new_run_id(), &options.staging);
     let report = job.run(planned, &Shutdown::listen(), out, &hooks).await;
-    let report = hooks::conclude(report, &hooks).await;
+    let report = super::conclude(report, &hooks, notifier.as_ref()).await;
     lock.release().await;
     report
 }

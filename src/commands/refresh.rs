@@ -3,8 +3,8 @@
 use crate::cli::RefreshArgs;
 use crate::config::Settings;
 use crate::error::Error;
-use crate::hooks;
 use crate::interrupt::Shutdown;
+use crate::notify::Notifier;
 use crate::output::Output;
 use crate::refresh::{Refresh, RefreshOptions, RefreshReport};
 use crate::safety::{self, StagingLock};
@@ -31,11 +31,12 @@ pub async fn run(
     if args.dry_run {
         return refresh.dry_run().await;
     }
+    let notifier = Notifier::from_settings(settings.notify.as_ref())?;
     safety::confirm(args.confirmation.yes, "refresh", &refresh.consequences())?;
     let lock =
         StagingLock::acquire(refresh.staging(), &settings.maintenance_database, "refresh").await?;
     let report = refresh.run(&Shutdown::listen()).await;
-    let report = hooks::conclude(report, refresh.hooks()).await;
+    let report = super::conclude(report, refresh.hooks(), notifier.as_ref()).await;
     lock.release().await;
     report
 }

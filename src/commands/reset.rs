@@ -3,8 +3,9 @@
 use crate::cli::ResetArgs;
 use crate::config::Settings;
 use crate::error::Error;
-use crate::hooks::{self, HookRunner};
+use crate::hooks::HookRunner;
 use crate::interrupt::Shutdown;
+use crate::notify::Notifier;
 use crate::output::Output;
 use crate::rds::new_run_id;
 use crate::reset::{Reset, ResetReport};
@@ -17,12 +18,13 @@ pub async fn run(
     out: &Output,
 ) -> Result<ResetReport, Error> {
     let reset = Reset::new(settings, args.data.seeds.as_deref(), args.data.rng_seed)?;
+    let notifier = Notifier::from_settings(settings.notify.as_ref())?;
     safety::confirm(args.confirmation.yes, "reset", &reset.consequences())?;
     let lock =
         StagingLock::acquire(reset.staging(), &settings.maintenance_database, "reset").await?;
     let hooks = HookRunner::new(&settings.hooks, "reset", &new_run_id(), reset.staging());
     let report = reset.run(&Shutdown::listen(), out, &hooks).await;
-    let report = hooks::conclude(report, &hooks).await;
+    let report = super::conclude(report, &hooks, notifier.as_ref()).await;
     lock.release().await;
     report
 }
