@@ -168,6 +168,15 @@ pub enum Command {
     /// Swap the previous staging copy (<name>_restage_prev) back in
     Rollback(RollbackArgs),
 
+    /// What staging holds now: its last copy or refresh, reset and seedings
+    ///
+    /// Reads the record restage keeps in staging (restage.history): when and from what the
+    /// data was copied (source, snapshot), with which profile (path and SHA-256) and key
+    /// (its fingerprint, never the key), by which restage version, how many rows; the last
+    /// reset; when each seeder last ran; whether a previous copy is kept for `rollback`.
+    /// Writes nothing.
+    Status,
+
     /// Staging Redis maintenance
     #[command(subcommand)]
     Redis(RedisCommand),

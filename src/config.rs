@@ -173,6 +173,17 @@ pub enum Migrations {
     Command(String),
 }
 
+impl Migrations {
+    /// `restage's reference schema`, `the migrations in db/migrations`, `` `make migrate` ``.
+    pub fn describe(&self) -> String {
+        match self {
+            Migrations::Reference => "restage's reference schema".to_owned(),
+            Migrations::Directory(dir) => format!("the migrations in {}", dir.display()),
+            Migrations::Command(command) => format!("`{command}`"),
+        }
+    }
+}
+
 /// What a role declared in `[staging] grants` may do in staging.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]

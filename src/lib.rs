@@ -64,6 +64,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod generate;
+pub mod history;
 pub mod hooks;
 pub mod interrupt;
 pub mod logging;
@@ -121,6 +122,7 @@ async fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Rollback(args) => {
             out.finish(&commands::rollback::run(&settings, &args, &out).await?)
         }
+        Command::Status => out.finish(&commands::status::run(&settings).await?),
         Command::Refresh(args) => {
             out.finish(&commands::refresh::run(&settings, &args, &out).await?)
         }

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::config::{Notify, NotifyOn};
 use crate::error::Error;
+use crate::output::human_seconds;
 use crate::pg;
 use crate::secret::{SecretUrl, redact_text};
 
@@ -152,7 +153,7 @@ fn text(summary: &Value) -> String {
         )
     };
     if let Some(seconds) = summary["seconds"].as_f64() {
-        text.push_str(&format!(" after {}", human_duration(seconds)));
+        text.push_str(&format!(" after {}", human_seconds(seconds)));
     }
     if let Some(rows) = summary["rows"].as_u64() {
         text.push_str(&format!(", {rows} rows"));
@@ -160,32 +161,13 @@ fn text(summary: &Value) -> String {
     if let Some(error) = summary["error"].as_str() {
         text.push_str(&format!("\nerror: {error}"));
     }
-    if let Some(phases) = summary["phases"].as_array().filter(|p| !p.is_empty()) {
-        let phases: Vec<String> = phases
-            .iter()
-            .map(|phase| {
-                format!(
-                    "{} {}",
-                    phase["phase"].as_str().unwrap_or_default(),
-                    human_duration(phase["seconds"].as_f64().unwrap_or_default())
-                )
-            })
-            .collect();
-        text.push_str(&format!("\nphases: {}", phases.join(", ")));
-    }
-    if let Some(hooks) = summary["hooks"].as_array().filter(|h| !h.is_empty()) {
-        let hooks: Vec<String> = hooks
-            .iter()
-            .map(|hook| {
-                format!(
-                    "{} {}",
-                    hook["hook"].as_str().unwrap_or_default(),
-                    hook["outcome"].as_str().unwrap_or_default()
-                )
-            })
-            .collect();
-        text.push_str(&format!("\nhooks: {}", hooks.join(", ")));
-    }
+    text.push_str(&line(&summary["phases"], "phases", |phase| {
+        let seconds = phase["seconds"].as_f64().unwrap_or_default();
+        format!("{} {}", text_of(&phase["phase"]), human_seconds(seconds))
+    }));
+    text.push_str(&line(&summary["hooks"], "hooks", |hook| {
+        format!("{} {}", text_of(&hook["hook"]), text_of(&hook["outcome"]))
+    }));
     text.push_str(&format!(
         "\nrun {} on {}",
         summary["run_id"].as_str().unwrap_or_default(),
@@ -194,14 +176,19 @@ fn text(summary: &Value) -> String {
     text
 }
 
-/// `42.1s`, `5m 03s`, `1h 02m`.
-fn human_duration(seconds: f64) -> String {
-    let whole = seconds.round() as u64;
-    match whole {
-        _ if seconds < 60.0 => format!("{seconds:.1}s"),
-        0..3600 => format!("{}m {:02}s", whole / 60, whole % 60),
-        _ => format!("{}h {:02}m", whole / 3600, whole % 3600 / 60),
+/// `\nphases: plan 0.2s, data 3.1s` of a list, or nothing when it is empty.
+fn line(items: &Value, name: &str, describe: impl Fn(&Value) -> String) -> String {
+    match items.as_array() {
+        Some(items) if !items.is_empty() => {
+            let items: Vec<String> = items.iter().map(describe).collect();
+            format!("\n{name}: {}", items.join(", "))
+        }
+        _ => String::new(),
     }
+}
+
+fn text_of(value: &Value) -> &str {
+    value.as_str().unwrap_or_default()
 }
 
 fn first_present(value: &Value, fallback: &Value) -> Value {

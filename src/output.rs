@@ -81,3 +81,14 @@ pub fn seconds_since(start: Instant) -> f64 {
 pub fn human_bytes(bytes: u64) -> String {
     indicatif::HumanBytes(bytes).to_string()
 }
+
+/// `42.1s`, `5m 03s`, `1h 02m`, `3d 04h`: a duration for people.
+pub fn human_seconds(seconds: f64) -> String {
+    let whole = seconds.round() as u64;
+    match whole {
+        _ if seconds < 60.0 => format!("{seconds:.1}s"),
+        0..3600 => format!("{}m {:02}s", whole / 60, whole % 60),
+        3600..86400 => format!("{}h {:02}m", whole / 3600, whole % 3600 / 60),
+        _ => format!("{}d {:02}h", whole / 86400, whole % 86400 / 3600),
+    }
+}

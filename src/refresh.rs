@@ -16,7 +16,7 @@ use crate::interrupt::Shutdown;
 use crate::output::{Output, Report, human_bytes, seconds_since};
 use crate::pg;
 use crate::phase::{self, Phase, PhaseClock, PhaseName};
-use crate::pipeline::{CopyJob, CopyOptions, CopyReport};
+use crate::pipeline::{CopyJob, CopyOptions, CopyReport, Provenance};
 use crate::rds::retention::{delete_all, new_snapshot_id, production_instance, surplus_snapshots};
 use crate::rds::{self, ApiOverrides, Instance, Rds, RestoreSpec};
 use crate::safety;
@@ -578,12 +578,21 @@ impl<'a> Refresh<'a> {
 
     /// The copy as `restage copy` would run it with this refresh's profile and jobs.
     fn copy_job(&self, source: SecretUrl) -> Result<CopyJob, Error> {
-        let options = CopyOptions::from_settings(
+        let mut options = CopyOptions::from_settings(
             self.settings,
             source,
             self.options.anonymizers.as_deref(),
             self.options.jobs,
         )?;
+        options.provenance = Provenance {
+            command: "refresh",
+            run_id: self.report.run_id.clone(),
+            source: match (&self.direct_source, &self.report.production_instance) {
+                (None, Some(instance)) => format!("RDS instance {instance}"),
+                _ => self.report.source.clone(),
+            },
+            snapshot: self.report.snapshot.clone(),
+        };
         CopyJob::new(options, &self.settings.production)
     }
 }

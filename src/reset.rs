@@ -10,12 +10,14 @@ use sqlx::postgres::PgConnection;
 
 use crate::config::Settings;
 use crate::error::Error;
+use crate::history::{self, Record};
 use crate::hooks::{HookReport, HookRun, HookRunner, hooks_summary};
 use crate::interrupt::Shutdown;
 use crate::output::{Output, Report, seconds_since};
 use crate::pg::database_error;
 use crate::pipeline::swap::{self, SwapNames};
 use crate::privileges::{self, Captured, PrivilegeReport};
+use crate::rds::new_run_id;
 use crate::schema::{self, AppliedMigration, RESTAGE_SCHEMA, Runner, SqlxMigrations};
 use crate::secret::SecretUrl;
 use crate::seed::data::SeedData;
@@ -83,6 +85,14 @@ impl Report for ResetReport {
     }
 }
 
+/// What a reset records in staging's `restage.history`.
+#[derive(Serialize)]
+struct ResetRecord<'a> {
+    /// How the schema was made.
+    migrations: String,
+    schemas: &'a [String],
+}
+
 /// The new staging's seeds and privileges.
 struct Rebuilt {
     seed: SeedReport,
@@ -92,6 +102,7 @@ struct Rebuilt {
 /// One reset of the configured staging, checked for safety before anything is touched.
 pub struct Reset<'a> {
     settings: &'a Settings,
+    run_id: String,
     staging: &'a SecretUrl,
     seed_data: SeedData,
     rng_seed: u64,
@@ -109,10 +120,16 @@ impl<'a> Reset<'a> {
         }
         Ok(Reset {
             settings,
+            run_id: new_run_id(),
             staging,
             seed_data,
             rng_seed,
         })
+    }
+
+    /// This reset's id, for its hooks and its record in staging.
+    pub fn run_id(&self) -> &str {
+        &self.run_id
     }
 
     /// The staging database this reset wipes.
@@ -286,6 +303,16 @@ impl<'a> Reset<'a> {
         url: &SecretUrl,
         captured: &Captured,
     ) -> Result<Rebuilt, Error> {
+        let record = ResetRecord {
+            migrations: self.settings.migrations.describe(),
+            schemas: &self.settings.app_schemas,
+        };
+        let record = Record {
+            command: "reset",
+            run_id: Some(&self.run_id),
+            details: &record,
+        };
+        history::record(connection, url, &record).await?;
         let seed = seed::run(
             connection,
             url,

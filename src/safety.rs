@@ -126,7 +126,10 @@ impl StagingLock {
                     source,
                 })?;
         if !locked {
-            let holder = describe_lock_holder(&mut connection, &database).await;
+            let holder = lock_holder(&mut connection, &database).await.map_or_else(
+                || "held by another session".to_owned(),
+                |holder| format!("held by {holder}"),
+            );
             return Err(Error::Locked {
                 database: format!("{database} on {}", redact(staging.expose())),
                 holder,
@@ -153,8 +156,9 @@ impl StagingLock {
     }
 }
 
-/// Who holds the lock, for the message of the command that did not get it.
-async fn describe_lock_holder(connection: &mut PgConnection, database: &str) -> String {
+/// Who holds the lock of staging database `database`, if anyone does:
+/// `'restage refresh', server pid 4242, since 2026-12-03 02:00:01 UTC`.
+pub async fn lock_holder(connection: &mut PgConnection, database: &str) -> Option<String> {
     let holder: Result<Option<(String, i32, String)>, _> = sqlx::query_as(
         "SELECT a.application_name, a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', \
                 'YYYY-MM-DD HH24:MI:SS \"UTC\"') \
@@ -169,9 +173,9 @@ async fn describe_lock_holder(connection: &mut PgConnection, database: &str) -> 
     .await;
     match holder {
         Ok(Some((application, pid, since))) => {
-            format!("held by '{application}', server pid {pid}, since {since}")
+            Some(format!("'{application}', server pid {pid}, since {since}"))
         }
-        _ => "held by another session".to_owned(),
+        _ => None,
     }
 }
 

@@ -1,44 +1,22 @@
 //! `[hooks]`: order, environment, output and report; a failing or hanging `before_swap`
 //! stops the swap and leaves staging as it was; `on_failure` hears of every failure.
 
-use crate::support::{KEY, Run, TestDb, restage, run, work_dir};
+use crate::support::{Run, TestDb, parts_copy, parts_copy_setup, restage, run, work_dir};
 
-/// A small source and a staging database that already holds a copy of something else.
-fn databases() -> (TestDb, TestDb) {
-    let mut source = TestDb::new();
-    source.execute(
-        "CREATE TABLE parts (id serial PRIMARY KEY, label text NOT NULL);
-         INSERT INTO parts (label) SELECT 'part ' || g FROM generate_series(1, 25) g;",
-    );
+/// A staging database that already holds a copy of something else.
+fn staging_db() -> TestDb {
     let mut staging = TestDb::new();
     staging.execute("CREATE TABLE old_things (id int); INSERT INTO old_things VALUES (1), (2);");
-    (source, staging)
+    staging
 }
 
-/// A configuration with `hooks` under `[hooks]` and a profile that keeps the labels.
-fn configure(dir: &tempfile::TempDir, hooks: &str) {
-    std::fs::write(
-        dir.path().join("profile.toml"),
-        "version = 1\n[tables.parts.columns]\nlabel = \"keep\"\n",
-    )
-    .expect("write the profile");
-    std::fs::write(
-        dir.path().join("restage.toml"),
-        format!("[hooks]\n{hooks}\n"),
-    )
-    .expect("write restage.toml");
+/// A source of 25 parts, a profile keeping their labels and `hooks` under `[hooks]`.
+fn configure(dir: &tempfile::TempDir, hooks: &str) -> TestDb {
+    parts_copy_setup(dir, 25, &format!("[hooks]\n{hooks}\n"))
 }
 
 fn copy(dir: &tempfile::TempDir, source: &TestDb, staging: &TestDb) -> Run {
-    run(restage(dir.path())
-        .args(["copy", "--yes", "--json", "--anonymizers", "profile.toml"])
-        .args([
-            "--source-url",
-            &source.url(),
-            "--staging-url",
-            &staging.url(),
-        ])
-        .env("RESTAGE_ANONYMIZE_KEY", KEY))
+    run(&mut parts_copy(dir, source, &staging.url()))
 }
 
 /// A hook that appends its moment and environment to `hooks.log` in the work directory.
@@ -59,11 +37,11 @@ fn hook_log(dir: &tempfile::TempDir) -> Vec<String> {
 
 #[test]
 fn a_copy_runs_its_hooks_in_order_with_the_run_in_their_environment() {
-    let (source, mut staging) = databases();
+    let mut staging = staging_db();
     let dir = work_dir();
     let before_swap = "before_swap = 'test \"$(psql -X -A -t -d \"$RESTAGE_NEW_DATABASE_URL\" \
                        -c \"SELECT count(*) FROM parts\")\" = 25 && echo new-database-checked'\n";
-    configure(
+    let source = configure(
         &dir,
         &format!(
             "{before_swap}{}{}{}",
@@ -113,10 +91,10 @@ fn a_copy_runs_its_hooks_in_order_with_the_run_in_their_environment() {
 
 #[test]
 fn a_failing_before_swap_stops_the_swap_and_on_failure_hears_why() {
-    let (source, mut staging) = databases();
+    let mut staging = staging_db();
     let before = staging.fingerprint();
     let dir = work_dir();
-    configure(
+    let source = configure(
         &dir,
         &format!(
             "before_swap = 'echo scaling down failed >&2; exit 3'\n{}{}\

@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::support::{KEY, Run, TestDb, restage, run, work_dir};
+use crate::support::{KEY, Run, TestDb, parts_copy, parts_copy_setup, run, work_dir};
 
 /// The secret part of the webhook URL, which must never show anywhere.
 const WEBHOOK_TOKEN: &str = "T0RESTAGE/B0HOOK/s3cretW3bh00kT0ken";
@@ -91,40 +91,17 @@ fn read_request(stream: &std::net::TcpStream) -> Option<serde_json::Value> {
     serde_json::from_slice(&body).ok()
 }
 
-fn databases() -> (TestDb, TestDb) {
-    let mut source = TestDb::new();
-    source.execute(
-        "CREATE TABLE parts (id serial PRIMARY KEY, label text NOT NULL);
-         INSERT INTO parts (label) SELECT 'part ' || g FROM generate_series(1, 40) g;",
-    );
-    (source, TestDb::new())
-}
-
-/// `restage.toml` with `[notify]` (and `extra` sections), and a profile keeping the labels.
-fn configure(dir: &tempfile::TempDir, notify: &str, extra: &str) {
-    std::fs::write(
-        dir.path().join("profile.toml"),
-        "version = 1\n[tables.parts.columns]\nlabel = \"keep\"\n",
-    )
-    .expect("write the profile");
-    std::fs::write(
-        dir.path().join("restage.toml"),
-        format!("[notify]\n{notify}\n{extra}"),
-    )
-    .expect("write restage.toml");
+/// A source of 40 parts, a profile keeping their labels, and `[notify]` (and `extra`
+/// sections) in `restage.toml`.
+fn configure(dir: &tempfile::TempDir, notify: &str, extra: &str) -> TestDb {
+    parts_copy_setup(dir, 40, &format!("[notify]\n{notify}\n{extra}"))
 }
 
 fn copy(dir: &tempfile::TempDir, source: &TestDb, staging: &TestDb, webhook: &str) -> Run {
-    run(restage(dir.path())
-        .args(["copy", "--yes", "--json", "--anonymizers", "profile.toml"])
-        .args([
-            "--source-url",
-            &source.url(),
-            "--staging-url",
-            &staging.url_with_password(STAGING_PASSWORD),
-        ])
-        .env("RESTAGE_ANONYMIZE_KEY", KEY)
-        .env("RESTAGE_TEST_WEBHOOK", webhook))
+    run(
+        parts_copy(dir, source, &staging.url_with_password(STAGING_PASSWORD))
+            .env("RESTAGE_TEST_WEBHOOK", webhook),
+    )
 }
 
 fn assert_nothing_secret(body: &serde_json::Value) {
@@ -136,11 +113,11 @@ fn assert_nothing_secret(body: &serde_json::Value) {
 
 #[test]
 fn a_failed_copy_posts_its_failure_with_the_phase_hooks_and_error_and_no_secret() {
-    let (source, mut staging) = databases();
+    let mut staging = TestDb::new();
     let before = staging.fingerprint();
     let webhook = Webhook::start();
     let dir = work_dir();
-    configure(
+    let source = configure(
         &dir,
         "webhook_url_env = \"RESTAGE_TEST_WEBHOOK\"",
         "[hooks]\nbefore_swap = 'echo the API did not scale down >&2; exit 4'\n",
@@ -183,19 +160,19 @@ fn a_failed_copy_posts_its_failure_with_the_phase_hooks_and_error_and_no_secret(
 
 #[test]
 fn a_copy_that_succeeds_is_posted_only_when_on_says_always() {
-    let (source, mut staging) = databases();
+    let mut staging = TestDb::new();
     let webhook = Webhook::start();
     let dir = work_dir();
 
-    configure(&dir, "webhook_url_env = \"RESTAGE_TEST_WEBHOOK\"", "");
+    let source = configure(&dir, "webhook_url_env = \"RESTAGE_TEST_WEBHOOK\"", "");
     copy(&dir, &source, &staging, &webhook.url).assert_code(0);
     webhook.assert_not_called();
 
-    configure(
-        &dir,
-        "webhook_url_env = \"RESTAGE_TEST_WEBHOOK\"\non = \"always\"\ntimeout = \"5s\"",
-        "",
-    );
+    std::fs::write(
+        dir.path().join("restage.toml"),
+        "[notify]\nwebhook_url_env = \"RESTAGE_TEST_WEBHOOK\"\non = \"always\"\ntimeout = \"5s\"\n",
+    )
+    .expect("write restage.toml");
     copy(&dir, &source, &staging, &webhook.url).assert_code(0);
     let body = webhook.one_body();
     assert_nothing_secret(&body);
@@ -229,11 +206,11 @@ fn a_copy_that_succeeds_is_posted_only_when_on_says_always() {
 
 #[test]
 fn a_missing_webhook_variable_stops_the_run_first_and_an_unreachable_webhook_only_warns() {
-    let (source, mut staging) = databases();
+    let mut staging = TestDb::new();
     staging.execute("CREATE TABLE old_things (id int)");
     let before = staging.fingerprint();
     let dir = work_dir();
-    configure(
+    let source = configure(
         &dir,
         "webhook_url_env = \"RESTAGE_TEST_WEBHOOK\"\non = \"always\"",
         "",

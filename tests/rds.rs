@@ -211,6 +211,18 @@ fn refresh_snapshots_restores_copies_seeds_flushes_and_deletes_the_restore() {
         "1"
     );
     assert_eq!(bed.redis.size(), 0);
+
+    // `status` names the refresh, its snapshot and production's instance, and the seeders.
+    let status = bed.run(&["status", "--json"]);
+    status.assert_code(0).assert_no_secret("production-secret");
+    let status = status.json();
+    assert_eq!(status["made_by"], "refresh", "{status}");
+    assert_eq!(status["last_copy"]["run_id"], report["run_id"], "{status}");
+    let details = &status["last_copy"]["details"];
+    assert_eq!(details["snapshot"], snapshot, "{status}");
+    assert_eq!(details["source"], format!("RDS instance {PRODUCTION}"));
+    assert_eq!(details["rows"], report["rows"], "{status}");
+    assert_eq!(status["seeders"].as_object().map(|s| s.len()), Some(5));
 }
 
 #[test]

@@ -16,3 +16,4 @@ mod redis_flush;
 mod reset;
 mod seed;
 mod shop;
+mod status;

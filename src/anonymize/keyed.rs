@@ -91,6 +91,15 @@ impl Keyer {
         output.into()
     }
 
+    /// A short public name of the key (16 hex digits of a keyed BLAKE2s of a fixed text):
+    /// equal for equal keys, of no use for finding the key.
+    pub fn fingerprint(&self) -> String {
+        self.wide_digest("restage key fingerprint", &[])[..8]
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+
     /// The stream of one value's fake.
     pub fn rng(&self, scope: &str, input: &[u8]) -> ValueRng {
         ValueRng::from_seed(self.digest(scope, input))

@@ -8,7 +8,6 @@ use crate::interrupt::Shutdown;
 use crate::notify::Notifier;
 use crate::output::Output;
 use crate::pipeline::{CopyJob, CopyOptions, CopyReport};
-use crate::rds::new_run_id;
 use crate::safety::{self, StagingLock};
 
 /// Plans, then (unless `--dry-run`) copies, loads beside staging and swaps in.
@@ -32,7 +31,12 @@ pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<C
     }
     let notifier = Notifier::from_settings(settings.notify.as_ref())?;
     let options = job.options();
-    let hooks = HookRunner::new(&settings.hooks, "copy", &new_run_id(), &options.staging);
+    let hooks = HookRunner::new(
+        &settings.hooks,
+        "copy",
+        &options.provenance.run_id,
+        &options.staging,
+    );
     // A plan that refuses (uncovered personal data) is a failure the scheduler's channel
     // must hear of, like one during the copy.
     let planned = match job.plan(out).await {

@@ -19,6 +19,7 @@ pub mod reset;
 pub mod rollback;
 pub mod seed;
 pub mod snapshot;
+pub mod status;
 pub mod verify;
 
 /// Ends a copy, refresh or reset: its closing hooks, then the `[notify]` webhook.

@@ -7,7 +7,6 @@ use crate::hooks::HookRunner;
 use crate::interrupt::Shutdown;
 use crate::notify::Notifier;
 use crate::output::Output;
-use crate::rds::new_run_id;
 use crate::reset::{Reset, ResetReport};
 use crate::safety::{self, StagingLock};
 
@@ -22,7 +21,7 @@ pub async fn run(
     safety::confirm(args.confirmation.yes, "reset", &reset.consequences())?;
     let lock =
         StagingLock::acquire(reset.staging(), &settings.maintenance_database, "reset").await?;
-    let hooks = HookRunner::new(&settings.hooks, "reset", &new_run_id(), reset.staging());
+    let hooks = HookRunner::new(&settings.hooks, "reset", reset.run_id(), reset.staging());
     let report = reset.run(&Shutdown::listen(), out, &hooks).await;
     let report = super::conclude(report, &hooks, notifier.as_ref()).await;
     lock.release().await;

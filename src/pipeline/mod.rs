@@ -31,12 +31,14 @@ use crate::anonymize::profile::{CompiledProfile, Profile};
 use crate::catalog::Catalog;
 use crate::config::{DeclaredPrivileges, Production, Settings};
 use crate::error::Error;
+use crate::history::{self, Record};
 use crate::hooks::HookRunner;
 use crate::interrupt::Shutdown;
 use crate::output::{Output, seconds_since};
 use crate::pg::{self, database_error};
 use crate::phase::{Phase, PhaseClock, PhaseName};
 use crate::privileges::{self, Captured, PrivilegeReport};
+use crate::rds::new_run_id;
 use crate::safety;
 use crate::secret::SecretUrl;
 use plan::TablePlan;
@@ -64,6 +66,20 @@ pub struct CopyOptions {
     /// `[staging] owner` and `grants`, given to the new database beside what the old one
     /// granted.
     pub privileges: DeclaredPrivileges,
+    /// The run this copy belongs to, for the record it leaves in staging.
+    pub provenance: Provenance,
+}
+
+/// Which run a copy belongs to, as `restage status` shows it later.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    /// `copy` or `refresh`.
+    pub command: &'static str,
+    pub run_id: String,
+    /// The source: its redacted URL, or production's RDS instance.
+    pub source: String,
+    /// The RDS snapshot a refresh restored.
+    pub snapshot: Option<String>,
 }
 
 impl CopyOptions {
@@ -76,7 +92,6 @@ impl CopyOptions {
         jobs: Option<usize>,
     ) -> Result<CopyOptions, Error> {
         Ok(CopyOptions {
-            source,
             staging: settings.staging_url()?.clone(),
             profile: settings.anonymizers(profile),
             jobs: jobs.unwrap_or(settings.refresh.jobs),
@@ -86,6 +101,13 @@ impl CopyOptions {
             exclude_tables: settings.refresh.exclude_tables.clone(),
             maintenance_database: settings.maintenance_database.clone(),
             privileges: settings.privileges.clone(),
+            provenance: Provenance {
+                command: "copy",
+                run_id: new_run_id(),
+                source: source.to_string(),
+                snapshot: None,
+            },
+            source,
         })
     }
 }
@@ -124,6 +146,8 @@ pub struct Planned {
     leader: PgConnection,
     snapshot: String,
     keyer: Keyer,
+    key: KeyIdentity,
+    profile_sha256: String,
     catalog: Catalog,
     planning_seconds: f64,
 }
@@ -214,7 +238,9 @@ impl CopyJob {
         };
         let outcome = shutdown
             .guard(async {
+                let origin = self.origin(&planned);
                 let mut result = load(planned, &self.options, &target, out).await?;
+                record_copy(&target, &self.options.provenance, &origin, &result).await?;
                 out.step("Giving the new database staging's owners, grants and settings");
                 result.privileges =
                     give_privileges(&target, &captured, &self.options.privileges).await?;
@@ -270,6 +296,83 @@ impl CopyJob {
     }
 }
 
+/// Where a copy's rows came from and how they were anonymized, for its record.
+#[derive(Debug, Serialize)]
+struct CopyOrigin {
+    source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snapshot: Option<String>,
+    profile: String,
+    profile_sha256: String,
+    key: KeyIdentity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<u64>,
+}
+
+/// What a copy records in staging's `restage.history`.
+#[derive(Debug, Serialize)]
+struct CopyRecord<'a> {
+    #[serde(flatten)]
+    origin: &'a CopyOrigin,
+    rows: u64,
+    bytes: u64,
+    tables: usize,
+}
+
+impl CopyJob {
+    /// Where this copy's rows come from.
+    fn origin(&self, planned: &Planned) -> CopyOrigin {
+        let provenance = &self.options.provenance;
+        CopyOrigin {
+            source: provenance.source.clone(),
+            snapshot: provenance.snapshot.clone(),
+            profile: planned.profile_path.clone(),
+            profile_sha256: planned.profile_sha256.clone(),
+            key: planned.key.clone(),
+            limit: self.options.limit,
+        }
+    }
+}
+
+/// Records the copy in the loaded database's `restage.history`.
+async fn record_copy(
+    target: &SecretUrl,
+    provenance: &Provenance,
+    origin: &CopyOrigin,
+    result: &CopyResult,
+) -> Result<(), Error> {
+    let details = CopyRecord {
+        origin,
+        rows: result.rows,
+        bytes: result.bytes,
+        tables: result.tables.len(),
+    };
+    let mut connection = pg::connect(target, "target database", "restage copy").await?;
+    history::record(
+        &mut connection,
+        target,
+        &Record {
+            command: provenance.command,
+            run_id: Some(&provenance.run_id),
+            details: &details,
+        },
+    )
+    .await
+}
+
+/// The SHA-256 of a file, in hex: which version of a profile a copy used.
+fn file_sha256(path: &Path) -> Result<String, Error> {
+    use sha2::Digest;
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        action: format!("reading {}", path.display()),
+        source,
+    })?;
+    Ok(sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect())
+}
+
 /// Gives the loaded database `target` what staging granted and what `[staging]` declares.
 async fn give_privileges(
     target: &SecretUrl,
@@ -309,7 +412,7 @@ async fn read_source(
 async fn plan(options: &CopyOptions) -> Result<Planned, Error> {
     let start = Instant::now();
     let profile = Profile::load(&options.profile)?;
-    let keyer = keyer(&profile, options.random_key)?;
+    let (keyer, key) = keyer(&profile, options.random_key)?;
     let source = &options.source;
     let mut leader = open_source(source, "restage copy").await?;
     let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
@@ -339,6 +442,8 @@ async fn plan(options: &CopyOptions) -> Result<Planned, Error> {
         leader,
         snapshot,
         keyer,
+        key,
+        profile_sha256: file_sha256(&options.profile)?,
         catalog,
         planning_seconds: start.elapsed().as_secs_f64(),
     })
@@ -386,21 +491,37 @@ fn exclude(
 }
 
 /// The key from the profile's key file, else its environment variable, or a random one with
-/// `--random` when neither is set.
-fn keyer(profile: &Profile, random: bool) -> Result<Keyer, Error> {
-    match configured_key(profile)? {
-        Some(secret) => Ok(Keyer::from_secret(&secret)),
-        None if random => Ok(Keyer::random()),
-        None => Err(Error::MissingKey {
-            env: profile.key_env().to_owned(),
-            profile: profile.path.clone(),
-        }),
-    }
+/// `--random` when neither is set; and where it came from, for the history.
+fn keyer(profile: &Profile, random: bool) -> Result<(Keyer, KeyIdentity), Error> {
+    let (keyer, origin) = match configured_key(profile)? {
+        Some((origin, secret)) => (Keyer::from_secret(&secret), origin),
+        None if random => (Keyer::random(), "random (this run only)".to_owned()),
+        None => {
+            return Err(Error::MissingKey {
+                env: profile.key_env().to_owned(),
+                profile: profile.path.clone(),
+            });
+        }
+    };
+    let identity = KeyIdentity {
+        origin,
+        fingerprint: keyer.fingerprint(),
+    };
+    Ok((keyer, identity))
+}
+
+/// Which key a copy used: where it came from and its fingerprint, never the key.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyIdentity {
+    /// `$RESTAGE_ANONYMIZE_KEY`, `key file /run/secrets/key` or `random (this run only)`.
+    pub origin: String,
+    pub fingerprint: String,
 }
 
 /// The configured key (its file's content without the final line break, else the
-/// environment variable), at least [`crate::secret::MIN_KEY_BYTES`] long; `None` when none is set.
-fn configured_key(profile: &Profile) -> Result<Option<String>, Error> {
+/// environment variable) and where it came from, at least
+/// [`crate::secret::MIN_KEY_BYTES`] long; `None` when none is set.
+fn configured_key(profile: &Profile) -> Result<Option<(String, String)>, Error> {
     let (origin, secret) = match profile.key_file() {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|source| Error::KeyFile {
@@ -423,7 +544,7 @@ fn configured_key(profile: &Profile) -> Result<Option<String>, Error> {
             origin,
             length: secret.len(),
         }),
-        secret => Ok(secret),
+        secret => Ok(secret.map(|secret| (origin, secret))),
     }
 }
 

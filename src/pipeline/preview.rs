@@ -119,7 +119,7 @@ pub async fn preview(
         super::validate::compile_profile(&profile, &catalog, &mut connection, source).await?;
     let rules = compiled.tables.get(&name);
     let real_key = super::configured_key(&profile)?.is_some();
-    let keyer = super::keyer(&profile, true)?;
+    let (keyer, _) = super::keyer(&profile, true)?;
     let rows = read_rows(&mut connection, source, table, options).await?;
     let mut ruled: Vec<_> = rules
         .map_or(&[][..], |rules| rules.rules.as_slice())

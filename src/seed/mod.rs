@@ -23,6 +23,7 @@ use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
 use crate::error::Error;
+use crate::history::{self, Record};
 use crate::secret::SecretUrl;
 use data::SeedData;
 use owned::Counts;
@@ -270,23 +271,30 @@ pub async fn run(
         });
     }
     reports.extend(run_fixtures(&mut transaction, url, data, options).await?);
+    let report = SeedReport {
+        seeds: data.origin.clone(),
+        rng_seed: options.rng_seed,
+        dry_run: options.dry_run,
+        seeders: reports,
+    };
     if options.dry_run {
         transaction
             .rollback()
             .await
             .map_err(database_error("rolling back the dry run"))?;
     } else {
+        let record = Record {
+            command: "seed",
+            run_id: None,
+            details: &report,
+        };
+        history::record(&mut transaction, url, &record).await?;
         transaction
             .commit()
             .await
             .map_err(database_error("committing the seeds"))?;
     }
-    Ok(SeedReport {
-        seeds: data.origin.clone(),
-        rng_seed: options.rng_seed,
-        dry_run: options.dry_run,
-        seeders: reports,
-    })
+    Ok(report)
 }
 
 /// The chosen fixture sets, together (their tables are ordered by foreign keys across

@@ -190,14 +190,16 @@ impl TestDb {
         self.session.scalar(sql)
     }
 
-    /// Sorted `schema.table` names of the ordinary tables outside the system schemas.
+    /// Sorted `schema.table` names of the ordinary tables outside the system schemas, but
+    /// for restage's log of runs (`restage.history`, which `status` reads).
     pub fn tables(&mut self) -> Vec<String> {
         let list = self.scalar(
             "SELECT coalesce(string_agg(table_schema || '.' || table_name, ',' \
                     ORDER BY (table_schema || '.' || table_name) COLLATE \"C\"), '') \
              FROM information_schema.tables \
              WHERE table_type = 'BASE TABLE' \
-               AND table_schema NOT IN ('pg_catalog', 'information_schema')",
+               AND table_schema NOT IN ('pg_catalog', 'information_schema') \
+               AND (table_schema, table_name) <> ('restage', 'history')",
         );
         list.split(',')
             .filter(|name| !name.is_empty())
@@ -237,16 +239,20 @@ impl TestDb {
     }
 }
 
-/// Everything but the rows, as one md5.
+/// Everything but the rows, as one md5 (restage's log of runs left out, as in
+/// [`TestDb::tables`]).
 const SCHEMA_DIGEST: &str = "SELECT md5(string_agg(line, E'\\n' ORDER BY line COLLATE \"C\")) FROM (
     SELECT format('column %s.%s.%s %s %s %s', table_schema, table_name, column_name, data_type,
                   is_nullable, column_default) AS line
       FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
+       AND (table_schema, table_name) <> ('restage', 'history')
     UNION ALL
     SELECT format('constraint %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid))
       FROM pg_constraint WHERE connamespace::regnamespace::text NOT IN ('pg_catalog', 'information_schema')
+       AND conrelid IS DISTINCT FROM to_regclass('restage.history')
     UNION ALL
     SELECT format('index %s', indexdef) FROM pg_indexes WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
+       AND (schemaname, tablename) <> ('restage', 'history')
     UNION ALL
     SELECT format('trigger %s %s', tgrelid::regclass, tgname) FROM pg_trigger WHERE NOT tgisinternal
     UNION ALL
@@ -598,6 +604,33 @@ pub fn staging() -> TestDb {
     let mut db = TestDb::new();
     db.execute("CREATE TABLE yesterday (id int); INSERT INTO yesterday VALUES (1);");
     db
+}
+
+/// The smallest copy: a source with `rows` rows in `parts (id, label)`, and in `dir` a
+/// `profile.toml` keeping the labels and a `restage.toml` of `config`.
+pub fn parts_copy_setup(dir: &tempfile::TempDir, rows: u32, config: &str) -> TestDb {
+    let mut source = TestDb::new();
+    source.execute(&format!(
+        "CREATE TABLE parts (id serial PRIMARY KEY, label text NOT NULL);
+         INSERT INTO parts (label) SELECT 'part ' || g FROM generate_series(1, {rows}) g;"
+    ));
+    std::fs::write(
+        dir.path().join("profile.toml"),
+        "version = 1\n[tables.parts.columns]\nlabel = \"keep\"\n",
+    )
+    .expect("write the profile");
+    std::fs::write(dir.path().join("restage.toml"), config).expect("write restage.toml");
+    source
+}
+
+/// `restage copy --yes --json` of [`parts_copy_setup`]'s source into `staging_url`.
+pub fn parts_copy(dir: &tempfile::TempDir, source: &TestDb, staging_url: &str) -> Command {
+    let mut command = restage(dir.path());
+    command
+        .args(["copy", "--yes", "--json", "--anonymizers", "profile.toml"])
+        .args(["--source-url", &source.url(), "--staging-url", staging_url])
+        .env("RESTAGE_ANONYMIZE_KEY", KEY);
+    command
 }
 
 /// A profile file with `text`, in a directory kept alive by the caller.
