@@ -54,7 +54,10 @@ struct NotifySection {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a command line, or { command = \"…\", timeout = \"…\" }"
+)]
 enum HookEntry {
     Command(String),
     Table(HookTable),
@@ -624,8 +627,12 @@ fn load_file(explicit: Option<&Path>) -> Result<(Option<PathBuf>, ConfigFile, Ma
 
 /// Parses and validates the file text; every problem comes back with its line and key.
 fn parse_config(text: &str) -> Result<(ConfigFile, Mapping), Vec<String>> {
-    let file: ConfigFile = toml_source::parse(text).map_err(|problem| vec![problem])?;
-    let mut problems = validate(&file, text);
+    let (file, mut problems) = toml_source::parse_all::<ConfigFile>(text);
+    // What parsed is checked too, so that one run shows every mistake in the file.
+    let Some(file) = file else {
+        return Err(problems);
+    };
+    problems.extend(validate(&file, text));
     let mapping = Mapping::from_section(&file.schema, text).unwrap_or_else(|found| {
         problems.extend(found);
         Mapping::default()
@@ -633,6 +640,7 @@ fn parse_config(text: &str) -> Result<(ConfigFile, Mapping), Vec<String>> {
     if problems.is_empty() {
         Ok((file, mapping))
     } else {
+        toml_source::sort_by_line(&mut problems);
         Err(problems)
     }
 }

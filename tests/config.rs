@@ -104,6 +104,40 @@ fn notify_mistakes_are_all_reported_with_their_lines_and_a_webhook_secret_is_not
 }
 
 #[test]
+fn every_mistake_in_the_file_is_reported_at_once_in_line_order() {
+    let mut db = migrated_db_with_rows();
+    let before = db.fingerprint();
+    // Unknown keys at three levels, wrong types, a value check and an unknown section, in
+    // an order unlike the alphabetical one the sections are read in.
+    let config = "[staging]\nmaintenance_database = \"postgres\"\ncolour = \"blue\"\n\
+                  [refresh]\njobs = \"four\"\nexclude_tables = [\"a\", 3]\n\
+                  [hooks]\nafter_swap = { timeout = \"3m\" }\nbefore_swap = \"true\"\n\
+                  [production]\nregion = \"Europe\"\nurl = 5\n\
+                  [hookz]\nx = 1\n";
+    let failed = reset_with_config(&db, config);
+    failed.assert_code(2);
+    let expected = [
+        "line 3, column 1 in [staging]: unknown field `colour`",
+        "line 5, column 8 in [refresh]: invalid type: string \"four\", expected i64",
+        "line 6, column 24 in [refresh]: invalid type: integer `3`, expected a string",
+        "line 8, column 14 in [hooks]: expected a command line, or { command = \"…\", timeout = \"…\" }",
+        "line 11: production.region: 'Europe' is not an AWS region name",
+        "line 12, column 7 in [production]: invalid type: integer `5`, expected a string",
+        "line 13, column 2: unknown field `hookz`",
+    ];
+    let mut last = 0;
+    for text in expected {
+        let at = failed
+            .stderr
+            .find(text)
+            .unwrap_or_else(|| panic!("stderr lacks {text:?}:\n{}", failed.stderr));
+        assert!(at > last, "{text:?} out of line order:\n{}", failed.stderr);
+        last = at;
+    }
+    assert_eq!(db.fingerprint(), before);
+}
+
+#[test]
 fn explicit_config_file_that_does_not_exist_is_an_error() {
     let dir = work_dir();
     run(restage(dir.path()).args(["migrate", "--config", "nowhere.toml"]))

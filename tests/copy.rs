@@ -349,6 +349,63 @@ fn profile_mistakes_are_reported_with_file_line_and_column_before_any_write() {
     assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
 }
 
+/// Asserts that `texts` appear in `stderr` in this order.
+fn assert_in_order(stderr: &str, texts: &[&str]) {
+    let positions: Vec<usize> = texts
+        .iter()
+        .map(|text| {
+            stderr
+                .find(text)
+                .unwrap_or_else(|| panic!("stderr lacks {text:?}:\n{stderr}"))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|pair| pair[0] < pair[1]),
+        "not in line order:\n{stderr}"
+    );
+}
+
+#[test]
+fn every_profile_mistake_is_reported_at_once_in_line_order() {
+    let source = production();
+    let mut staging = staging();
+    let dir = work_dir();
+    // Tables in anti-alphabetical order: the report follows the file, not the names.
+    let bad = profile(
+        &dir,
+        "version = 1\n[tables.users.columns]\nemial = \"email\"\n[tables.orders.columns]\nnope = \"keep\"\n\
+         [tables.customers.columns]\nemail = \"nmae\"\n[tables.addresses]\ndata = false\n",
+    );
+    let failed = copy(&source, &staging, &bad, &[]);
+    failed.assert_code(2);
+    assert_in_order(
+        &failed.stderr,
+        &[
+            "line 3: users.emial",
+            "line 5: orders.nope: no such column",
+            "line 7: customers.email: unknown transformer 'nmae'",
+            "line 8: tables.addresses: no table 'addresses'",
+        ],
+    );
+
+    let malformed = profile(
+        &dir,
+        "version = 1\ncolour = \"red\"\n[tables.users]\ndata = \"no\"\npublic = \"email\"\n",
+    );
+    let failed = copy(&source, &staging, &malformed, &[]);
+    failed.assert_code(2);
+    assert_in_order(
+        &failed.stderr,
+        &[
+            "line 2, column 1: unknown field `colour`",
+            "line 4, column 8 in [tables.users]: invalid type: string \"no\", expected a boolean",
+            "line 5, column 10 in [tables.users]: invalid type: string \"email\", expected a sequence",
+        ],
+    );
+    staging.reconnect();
+    assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
+}
+
 #[test]
 fn table_names_may_be_sql_quoted_and_unknown_ones_get_suggestions() {
     let mut source = TestDb::new();

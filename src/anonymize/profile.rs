@@ -93,9 +93,9 @@ impl Profile {
             path: shown.clone(),
             source,
         })?;
-        let file: ProfileFile = toml_source::parse(&text).map_err(|problem| Error::Profile {
+        let file: ProfileFile = toml_source::parse(&text).map_err(|problems| Error::Profile {
             path: shown.clone(),
-            problems: vec![problem],
+            problems,
         })?;
         if *file.version.get_ref() != 1 {
             let problem = located(
@@ -188,6 +188,7 @@ impl Profile {
             }
         }
         if !problems.is_empty() {
+            toml_source::sort_by_line(&mut problems);
             return Err(Error::Profile {
                 path: self.path.clone(),
                 problems,

@@ -368,10 +368,16 @@ impl SourceFile {
         }
     }
 
-    /// The parsed file, or `None` with the parse problem noted.
+    /// The parsed file, or `None` with the parse problems noted.
     fn parse<T: serde::de::DeserializeOwned>(&self, problems: &mut Vec<String>) -> Option<T> {
         toml_source::parse(&self.text)
-            .map_err(|problem| problems.push(format!("{}: {problem}", self.name)))
+            .map_err(|found| {
+                problems.extend(
+                    found
+                        .iter()
+                        .map(|problem| format!("{}: {problem}", self.name)),
+                )
+            })
             .ok()
     }
 }

@@ -183,7 +183,9 @@ pub fn load(dir: Option<&Path>) -> Result<Vec<FixtureSet>, Error> {
         let shown = path.display().to_string();
         match toml_source::parse::<FixtureFile>(&text) {
             Ok(file) => sets.push(read_set(name, &shown, &text, file, &mut problems)),
-            Err(problem) => problems.push(format!("{shown}: {problem}")),
+            Err(found) => {
+                problems.extend(found.iter().map(|problem| format!("{shown}: {problem}")))
+            }
         }
     }
     if problems.is_empty() {
