@@ -54,6 +54,12 @@ pub async fn connect(
     }
 }
 
+/// What a connection to the staging server's maintenance database is called in errors: the
+/// URL shows that database, not staging's, so the message says why.
+pub const MAINTENANCE: &str = "staging server's maintenance database (restage connects to it, \
+     not to staging, to take its lock and to create, rename and drop databases beside staging; \
+     [staging] maintenance_database names it, default postgres)";
+
 /// The database a URL names: its path, or libpq's default (the user name).
 pub fn database_name(url: &SecretUrl) -> Option<String> {
     let options = parse_options(url).ok()?;

@@ -248,7 +248,7 @@ impl<'a> Reset<'a> {
     ) -> Result<(Rebuilt, Option<String>), Error> {
         let names = SwapNames::beside(self.staging)?;
         let admin_url = pg::with_database(self.staging, &self.settings.maintenance_database);
-        let mut admin = pg::connect(&admin_url, "staging server", "restage reset").await?;
+        let mut admin = pg::connect(&admin_url, pg::MAINTENANCE, "restage reset").await?;
         let captured =
             swap::staging_privileges(&mut admin, &admin_url, &names, self.staging).await?;
         swap::create_next(&mut admin, &admin_url, &names).await?;

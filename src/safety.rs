@@ -108,12 +108,8 @@ impl StagingLock {
     ) -> Result<StagingLock, Error> {
         let database = pg::database_name(staging).unwrap_or_default();
         let maintenance = pg::with_database(staging, maintenance_database);
-        let mut connection = pg::connect(
-            &maintenance,
-            "staging server",
-            &format!("restage {command}"),
-        )
-        .await?;
+        let mut connection =
+            pg::connect(&maintenance, pg::MAINTENANCE, &format!("restage {command}")).await?;
         let locked: bool =
             sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1), hashtext($2))")
                 .bind(LOCK_NAMESPACE)

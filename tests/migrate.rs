@@ -1,6 +1,8 @@
 //! `restage migrate`.
 
-use crate::support::{REFERENCE_TABLES, TestDb, restage, run, work_dir};
+use crate::support::{
+    REFERENCE_TABLES, TestDb, pg_admin_url, restage, run, url_with_database, work_dir,
+};
 
 #[test]
 fn migrate_creates_the_reference_schema_then_is_a_no_op() {
@@ -79,9 +81,50 @@ fn unreachable_database_fails_fast_with_a_clear_message() {
         .assert_code(4)
         .assert_clean_failure("s3cr3t")
         .assert_stderr_contains(
-            "cannot connect to the staging server at postgres://app:***@127.0.0.1:1/",
+            "cannot connect to the staging server's maintenance database (restage connects to \
+             it, not to staging, to take its lock",
         )
+        .assert_stderr_contains("at postgres://app:***@127.0.0.1:1/postgres")
         .assert_stderr_contains("Connection refused");
+}
+
+#[test]
+fn a_connection_error_names_the_database_given_or_says_why_it_is_another() {
+    let dir = work_dir();
+    let missing = url_with_database(&pg_admin_url(), "restage_no_such_database");
+    for command in [
+        &["migrate"][..],
+        &["seed"],
+        &["status"],
+        &["reset", "--yes"],
+    ] {
+        run(restage(dir.path())
+            .args(command)
+            .args(["--staging-url", &missing]))
+        .assert_code(4)
+        .assert_stderr_contains("cannot connect to the staging database at ")
+        .assert_stderr_contains("/restage_no_such_database")
+        .assert_stderr_contains("database \"restage_no_such_database\" does not exist");
+    }
+    std::fs::write(
+        dir.path().join("restage.toml"),
+        "[staging]\nmaintenance_database = \"restage_no_maintenance\"\n",
+    )
+    .expect("write restage.toml");
+    let staging = TestDb::new();
+    for command in [
+        &["migrate"][..],
+        &["reset", "--yes"],
+        &["rollback", "--yes"],
+    ] {
+        run(restage(dir.path())
+            .args(command)
+            .args(["--staging-url", &staging.url()]))
+        .assert_code(4)
+        .assert_stderr_contains("maintenance database (restage connects to it, not to staging")
+        .assert_stderr_contains("[staging] maintenance_database names it")
+        .assert_stderr_contains("/restage_no_maintenance;");
+    }
 }
 
 #[test]

@@ -47,7 +47,7 @@ pub async fn run(
     let lock =
         safety::StagingLock::acquire(staging, &settings.maintenance_database, "rollback").await?;
     let admin_url = pg::with_database(staging, &settings.maintenance_database);
-    let mut admin = pg::connect(&admin_url, "staging server", "restage rollback").await?;
+    let mut admin = pg::connect(&admin_url, pg::MAINTENANCE, "restage rollback").await?;
     out.step(format!("Swapping {} back in", names.previous));
     swap::roll_back(&mut admin, &admin_url, &names).await?;
     lock.release().await;

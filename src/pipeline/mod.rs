@@ -224,7 +224,7 @@ impl CopyJob {
         let staging = &self.options.staging;
         let mut report = self.report(&planned.profile_path, false);
         let admin_url = pg::with_database(staging, &self.options.maintenance_database);
-        let mut admin = pg::connect(&admin_url, "staging server", "restage copy").await?;
+        let mut admin = pg::connect(&admin_url, pg::MAINTENANCE, "restage copy").await?;
         let captured = self.capture_privileges(&mut admin, &admin_url).await?;
         let target = match &self.names {
             Some(names) => {
