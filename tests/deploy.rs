@@ -1,5 +1,5 @@
 //! The scheduling examples in deploy/: each runs weekly on Sunday at 02:00 UTC, and every
-//! restage command in them uses options that exist.
+//! restage command in them uses options that exist; the demo says what it is doing.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -108,4 +108,36 @@ fn every_restage_command_in_the_examples_uses_real_options() {
             );
         }
     }
+}
+
+#[test]
+fn the_demo_says_it_is_building_restage_before_cargo_starts() {
+    let stub = work_dir();
+    let cargo = stub.path().join("cargo");
+    std::fs::write(
+        &cargo,
+        "#!/bin/sh\necho \"cargo was called: $*\" >&2\nexit 3\n",
+    )
+    .expect("write the cargo stub");
+    std::fs::set_permissions(&cargo, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("make the stub executable");
+    let path = format!(
+        "{}:{}",
+        stub.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let demo = run(std::process::Command::new("bash")
+        .arg(repo_file("scripts/demo.sh"))
+        .env("PATH", path)
+        .stdin(std::process::Stdio::null()));
+    demo.assert_code(3);
+    let announced = demo
+        .stderr
+        .find("demo: building restage (release; ")
+        .unwrap_or_else(|| panic!("the demo did not say what it builds:\n{}", demo.stderr));
+    let called = demo
+        .stderr
+        .find("cargo was called: build --release")
+        .unwrap_or_else(|| panic!("cargo was not called:\n{}", demo.stderr));
+    assert!(announced < called, "{}", demo.stderr);
 }
