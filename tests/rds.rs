@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::moto::{Faults, Moto, REGION};
+use crate::support::webhook::{WEBHOOK_TOKEN, Webhook};
 use crate::support::{
     KEY, Run, TestDb, TestRedis, edited_default, pg_admin_url, production, repo_file, restage, run,
     staging, work_dir,
@@ -354,17 +355,47 @@ fn a_failing_copy_deletes_the_restore_and_leaves_staging_as_it_was() {
 
 #[test]
 fn uncovered_personal_data_stops_the_refresh_with_its_own_exit_code() {
-    let mut bed = Bed::new();
+    let webhook = Webhook::start();
+    let mut bed = Bed::with(
+        Faults::default(),
+        "\n[notify]\nwebhook_url_env = \"RESTAGE_TEST_WEBHOOK\"\n",
+    );
     let weak = edited_default(&bed.dir, &[("full_name = \"name\"\nphone", "phone")]);
     let weak = weak.display().to_string();
-    let refused = bed.run(&["refresh", "--yes", "--json", "--anonymizers", &weak]);
+    let refused = run(bed
+        .command(&["refresh", "--yes", "--json", "--anonymizers", &weak])
+        .env("RESTAGE_TEST_WEBHOOK", &webhook.url));
     refused
         .assert_code(7)
         .assert_stderr_contains("users.full_name")
         .assert_stderr_contains("Deleting temporary instance restage-tmp-");
-    assert_eq!(refused.json()["failed_phase"], "copy");
+    let report = refused.json();
+    assert_eq!(report["failed_phase"], "copy");
     bed.assert_no_temporary_instance();
     bed.assert_staging_untouched();
+
+    // The channel hears which phase failed, after which phases, on which snapshot.
+    let body = webhook.one_body();
+    let text = body.to_string();
+    for secret in [WEBHOOK_TOKEN, KEY, "production-secret"] {
+        assert!(!text.contains(secret), "{secret} leaked into {text}");
+    }
+    let summary = &body["restage"];
+    assert_eq!(summary["command"], "refresh", "{body}");
+    assert_eq!(summary["exit_code"], 7, "{body}");
+    assert_eq!(summary["failed_phase"], "copy", "{body}");
+    assert_eq!(summary["run_id"], report["run_id"], "{body}");
+    assert_eq!(summary["snapshot"], report["snapshot"], "{body}");
+    assert_eq!(
+        phase_names(summary)[..3],
+        ["snapshot", "restore", "credentials"]
+    );
+    assert!(
+        body["text"].as_str().is_some_and(|text| text
+            .starts_with("restage refresh FAILED in phase copy")
+            && text.contains("users.full_name")),
+        "{body}"
+    );
 }
 
 /// Starts a refresh whose copy takes seconds (a sleeping row filter) and returns once the
