@@ -18,6 +18,7 @@ const HELP_PAGES: &[&[&str]] = &[
     &["init", "--help"],
     &["preview", "--help"],
     &["rollback", "--help"],
+    &["status", "--help"],
     &["verify", "--help"],
     &["generate", "--help"],
     &["refresh", "--help"],
