@@ -3,7 +3,8 @@
 //! database would carry no owner and no grant of the one it replaces, and an application
 //! connecting as another role would fail after the swap. Before the swap, [`capture`]
 //! reads what the old database grants (owners; ACLs of the database, schemas, relations,
-//! sequences, routines and types; default privileges; `ALTER DATABASE … SET`) and
+//! their columns, sequences, routines and types; default privileges; `ALTER DATABASE …
+//! SET`) and
 //! [`apply`] gives the same to the new one, then `[staging] grants` and `owner`.
 //!
 //! Nothing here needs superuser: restage owns what it made and grants as its owner. What
@@ -28,7 +29,18 @@ use crate::secret::SecretUrl;
 pub struct Captured {
     database: Option<DatabaseGrants>,
     objects: Vec<Object>,
+    columns: Vec<ColumnGrants>,
     defaults: Vec<DefaultGrants>,
+}
+
+/// The grants on one column of a table or view (`GRANT SELECT (email) ON … TO …`).
+#[derive(Debug, Clone, Deserialize)]
+struct ColumnGrants {
+    /// Quoted and qualified.
+    table: String,
+    /// Quoted.
+    column: String,
+    grants: Vec<Grant>,
 }
 
 /// The database's owner, ACL and settings.
@@ -182,6 +194,19 @@ fn objects_sql() -> String {
     )
 }
 
+fn columns_sql() -> String {
+    let grants = grants_json("a.attacl", "c.relowner");
+    format!(
+        "SELECT coalesce(json_agg(json_build_object(
+            'table', format('%I.%I', n.nspname, c.relname), 'column', quote_ident(a.attname),
+            'grants', {grants}) ORDER BY n.nspname, c.relname, a.attnum), '[]')::text
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace, LATERAL (SELECT c.oid) o
+        WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
+          AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_SCHEMA}"
+    )
+}
+
 fn defaults_sql() -> String {
     let grants = grants_json("d.defaclacl", "d.defaclrole");
     format!(
@@ -236,6 +261,7 @@ pub async fn capture(connection: &mut PgConnection, url: &SecretUrl) -> Result<C
     Ok(Captured {
         database: Some(json_of(connection, url, &database_sql()).await?),
         objects: json_of(connection, url, &objects_sql()).await?,
+        columns: json_of(connection, url, &columns_sql()).await?,
         defaults: json_of(connection, url, &defaults_sql()).await?,
     })
 }
@@ -249,6 +275,7 @@ pub async fn capture_objects(
     Ok(Captured {
         database: None,
         objects: json_of(connection, url, &objects_sql()).await?,
+        columns: json_of(connection, url, &columns_sql()).await?,
         defaults: json_of(connection, url, &defaults_sql()).await?,
     })
 }
@@ -377,6 +404,7 @@ impl Plan<'_> {
     fn statements(&self) -> Vec<Statement> {
         let mut statements = Vec::new();
         statements.extend(self.object_grants());
+        statements.extend(self.column_grants());
         statements.extend(self.default_grants());
         statements.extend(self.database_grants());
         statements.extend(self.declared_grants());
@@ -413,6 +441,32 @@ impl Plan<'_> {
             let on = format!("{} {}", object.kind, object.name);
             statements.push(carried(format!("REVOKE ALL ON {on} FROM PUBLIC")));
             statements.extend(grants.iter().map(|grant| carried(grant.sql(&on))));
+        }
+        statements
+    }
+
+    /// The column grants of every table that exists in the new database (a column it no
+    /// longer has is skipped and reported, as any grant that fails).
+    fn column_grants(&self) -> Vec<Statement> {
+        let tables: BTreeSet<&str> = self
+            .now
+            .iter()
+            .filter(|object| object.kind == "TABLE")
+            .map(|object| object.name.as_str())
+            .collect();
+        let mut statements = Vec::new();
+        for column in &self.captured.columns {
+            if !tables.contains(column.table.as_str()) {
+                continue;
+            }
+            let on = format!("TABLE {}", column.table);
+            statements.extend(column.grants.iter().map(|grant| {
+                let on_column = Grant {
+                    privilege: format!("{} ({})", grant.privilege, column.column),
+                    ..grant.clone()
+                };
+                carried(on_column.sql(&on))
+            }));
         }
         statements
     }

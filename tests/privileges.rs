@@ -33,8 +33,8 @@ fn source_owned_by(login: &TestRole) -> TestDb {
 }
 
 /// Staging as an administrator left it: made by restage's login, the application role
-/// granted what it needs (and PUBLIC nothing), an analyst one view, settings on the
-/// database.
+/// granted what it needs (and PUBLIC nothing), an analyst one view and some columns,
+/// settings on the database.
 fn staging_granted(login: &TestRole, app: &TestRole, analyst: &TestRole) -> TestDb {
     let mut staging = TestDb::new().owned_by(login);
     let (app, analyst) = (&app.name, &analyst.name);
@@ -48,6 +48,7 @@ fn staging_granted(login: &TestRole, app: &TestRole, analyst: &TestRole) -> Test
          GRANT SELECT, INSERT, UPDATE, DELETE ON app.things, app.audit TO \"{app}\";
          GRANT USAGE ON SEQUENCE app.things_id_seq TO \"{app}\";
          GRANT SELECT ON app.thing_names TO \"{analyst}\";
+         GRANT SELECT (id), UPDATE (note) ON app.audit TO \"{analyst}\";
          REVOKE EXECUTE ON FUNCTION app.double(int) FROM PUBLIC;
          GRANT EXECUTE ON FUNCTION app.double(int) TO \"{app}\";
          ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO \"{analyst}\";
@@ -130,6 +131,22 @@ fn assert_roles_work(staging: &TestDb, app: &TestRole, analyst: &TestRole) {
         "INSERT INTO app.things (name) VALUES ('x')",
     )
     .expect_err("the analyst may not write");
+    assert!(refused.contains("permission denied"), "{refused}");
+    // Column grants: the analyst reads the audit's ids and may annotate, but not read notes.
+    as_role(
+        staging,
+        analyst,
+        "SELECT count(id) FROM app.audit; UPDATE app.audit SET note = note || ''",
+    )
+    .expect_err("UPDATE … SET note = note reads note");
+    as_role(
+        staging,
+        analyst,
+        "SELECT count(id) FROM app.audit; UPDATE app.audit SET note = 'seen'",
+    )
+    .expect("the analyst reads its column and writes the other");
+    let refused = as_role(staging, analyst, "SELECT note FROM app.audit")
+        .expect_err("the analyst may not read notes");
     assert!(refused.contains("permission denied"), "{refused}");
     let stranger = TestRole::new("stranger", "");
     let refused = as_role(staging, &stranger, "SELECT 1").expect_err("PUBLIC may not connect");
