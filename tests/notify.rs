@@ -5,7 +5,9 @@
 use std::net::TcpListener;
 
 use crate::support::webhook::{WEBHOOK_TOKEN, Webhook};
-use crate::support::{KEY, Run, TestDb, parts_copy, parts_copy_setup, run, work_dir};
+use crate::support::{
+    KEY, PgSession, Run, TestDb, parts_copy, parts_copy_setup, pg_admin_url, restage, run, work_dir,
+};
 
 /// The staging login's password (trust authentication accepts any).
 const STAGING_PASSWORD: &str = "stagingPassw0rdThatMustNotLeak";
@@ -151,4 +153,71 @@ fn a_missing_webhook_variable_stops_the_run_first_and_an_unreachable_webhook_onl
     copied.assert_code(0).assert_no_secret(WEBHOOK_TOKEN);
     copied.assert_stderr_contains("the [notify] webhook was not told how the run ended");
     copied.assert_stderr_contains("http://127.0.0.1:");
+}
+
+#[test]
+fn a_run_that_cannot_start_is_announced_but_runs_no_hook() {
+    let mut staging = TestDb::new();
+    let before = staging.fingerprint();
+    let webhook = Webhook::start();
+    let dir = work_dir();
+    let source = configure(
+        &dir,
+        "webhook_url_env = \"RESTAGE_TEST_WEBHOOK\"",
+        "[hooks]\non_failure = 'echo on_failure ran >> hooks.log'\n",
+    );
+
+    // A schedule that forgot --yes: no terminal, so no confirmation.
+    let unconfirmed = run(restage(dir.path())
+        .args(["copy", "--json", "--anonymizers", "profile.toml"])
+        .args([
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &staging.url(),
+        ])
+        .env("RESTAGE_ANONYMIZE_KEY", KEY)
+        .env("RESTAGE_TEST_WEBHOOK", &webhook.url));
+    unconfirmed.assert_code(3);
+    let body = webhook.one_body();
+    assert_eq!(body["restage"]["exit_code"], 3, "{body}");
+    assert!(
+        body["restage"]["error"]
+            .as_str()
+            .is_some_and(|error| error.contains("pass --yes")),
+        "{body}"
+    );
+
+    // A manual run holds staging's lock.
+    let mut holder = PgSession::connect(&pg_admin_url());
+    holder.execute(&format!(
+        "SET application_name = 'restage reset'; \
+         SELECT pg_advisory_lock(hashtext('restage'), hashtext('{}'));",
+        staging.name
+    ));
+    copy(&dir, &source, &staging, &webhook.url).assert_code(3);
+    let body = webhook.one_body();
+    let text = body["text"].as_str().expect("text");
+    assert!(
+        text.starts_with("restage copy FAILED on staging")
+            && text.contains("held by 'restage reset'"),
+        "{text}"
+    );
+    let status =
+        run(restage(dir.path()).args(["status", "--json", "--staging-url", &staging.url()]));
+    status.assert_code(0);
+    assert!(
+        status.json()["running"]
+            .as_str()
+            .is_some_and(|running| running.starts_with("'restage reset', server pid ")),
+        "{}",
+        status.stdout
+    );
+
+    assert!(
+        !dir.path().join("hooks.log").exists(),
+        "on_failure did not run for runs that never started"
+    );
+    staging.reconnect();
+    assert_eq!(staging.fingerprint(), before);
 }

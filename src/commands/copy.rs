@@ -8,7 +8,6 @@ use crate::interrupt::Shutdown;
 use crate::notify::Notifier;
 use crate::output::Output;
 use crate::pipeline::{CopyJob, CopyOptions, CopyReport};
-use crate::safety::{self, StagingLock};
 
 /// Plans, then (unless `--dry-run`) copies, loads beside staging and swaps in.
 pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<CopyReport, Error> {
@@ -43,16 +42,18 @@ pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<C
         Ok(planned) => planned,
         Err(error) => return super::conclude(Err(error), &hooks, notifier.as_ref()).await,
     };
-    safety::confirm(
+    let consequences = format!(
+        "This will replace the staging database {} with an anonymized copy of {}.",
+        options.staging, options.source
+    );
+    let lock = super::start(
         args.confirmation.yes,
-        "copy",
-        &format!(
-            "This will replace the staging database {} with an anonymized copy of {}.",
-            options.staging, options.source
-        ),
-    )?;
-    let lock =
-        StagingLock::acquire(&options.staging, &options.maintenance_database, "copy").await?;
+        &consequences,
+        &options.maintenance_database,
+        &hooks,
+        notifier.as_ref(),
+    )
+    .await?;
     let report = job.run(planned, &Shutdown::listen(), out, &hooks).await;
     let report = super::conclude(report, &hooks, notifier.as_ref()).await;
     lock.release().await;

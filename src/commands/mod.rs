@@ -4,6 +4,7 @@ use crate::error::Error;
 use crate::hooks::{self, HookReport, HookRunner};
 use crate::notify::Notifier;
 use crate::output::{self, Report};
+use crate::safety::{self, StagingLock};
 
 pub mod anonymizers;
 pub mod check;
@@ -37,4 +38,29 @@ async fn conclude<R: HookReport + Report>(
         notifier.announce(&hooks.facts(), &document).await;
     }
     outcome
+}
+
+/// Asks (unless `--yes`) and takes the staging lock for the run of `hooks`. A run refused
+/// here never started: the webhook hears of it (a schedule without `--yes`, a refresh that
+/// found a reset running), but no hook runs — nothing was touched, and the hooks of the run
+/// holding the lock are in charge. A question answered "no" is not announced.
+async fn start(
+    yes: bool,
+    consequences: &str,
+    maintenance_database: &str,
+    hooks: &HookRunner,
+    notifier: Option<&Notifier>,
+) -> Result<StagingLock, Error> {
+    let run = hooks.facts();
+    let started = match safety::confirm(yes, run.command, consequences) {
+        Ok(()) => StagingLock::acquire(run.staging, maintenance_database, run.command).await,
+        Err(error) => Err(error),
+    };
+    match (started, notifier) {
+        (Err(error), Some(notifier)) if !matches!(error, Error::Declined { .. }) => {
+            notifier.announce(&run, &error.to_json()).await;
+            Err(error)
+        }
+        (started, _) => started,
+    }
 }

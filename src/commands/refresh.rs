@@ -7,7 +7,6 @@ use crate::interrupt::Shutdown;
 use crate::notify::Notifier;
 use crate::output::Output;
 use crate::refresh::{Refresh, RefreshOptions, RefreshReport};
-use crate::safety::{self, StagingLock};
 
 /// Plans the refresh, then (unless `--dry-run`) asks, takes the lock and runs it.
 pub async fn run(
@@ -32,9 +31,14 @@ pub async fn run(
         return refresh.dry_run().await;
     }
     let notifier = Notifier::from_settings(settings.notify.as_ref())?;
-    safety::confirm(args.confirmation.yes, "refresh", &refresh.consequences())?;
-    let lock =
-        StagingLock::acquire(refresh.staging(), &settings.maintenance_database, "refresh").await?;
+    let lock = super::start(
+        args.confirmation.yes,
+        &refresh.consequences(),
+        &settings.maintenance_database,
+        refresh.hooks(),
+        notifier.as_ref(),
+    )
+    .await?;
     let report = refresh.run(&Shutdown::listen()).await;
     let report = super::conclude(report, refresh.hooks(), notifier.as_ref()).await;
     lock.release().await;

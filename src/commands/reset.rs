@@ -8,7 +8,6 @@ use crate::interrupt::Shutdown;
 use crate::notify::Notifier;
 use crate::output::Output;
 use crate::reset::{Reset, ResetReport};
-use crate::safety::{self, StagingLock};
 
 /// Resets staging after the safety checks and the confirmation, under the staging lock.
 pub async fn run(
@@ -18,10 +17,15 @@ pub async fn run(
 ) -> Result<ResetReport, Error> {
     let reset = Reset::new(settings, args.data.seeds.as_deref(), args.data.rng_seed)?;
     let notifier = Notifier::from_settings(settings.notify.as_ref())?;
-    safety::confirm(args.confirmation.yes, "reset", &reset.consequences())?;
-    let lock =
-        StagingLock::acquire(reset.staging(), &settings.maintenance_database, "reset").await?;
     let hooks = HookRunner::new(&settings.hooks, "reset", reset.run_id(), reset.staging());
+    let lock = super::start(
+        args.confirmation.yes,
+        &reset.consequences(),
+        &settings.maintenance_database,
+        &hooks,
+        notifier.as_ref(),
+    )
+    .await?;
     let report = reset.run(&Shutdown::listen(), out, &hooks).await;
     let report = super::conclude(report, &hooks, notifier.as_ref()).await;
     lock.release().await;
