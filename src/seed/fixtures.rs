@@ -623,6 +623,7 @@ struct Referenced {
 /// with the tables or missing referenced rows stop it with every problem listed.
 pub async fn run(
     connection: &mut PgConnection,
+    catalog: &Catalog,
     url: &crate::secret::SecretUrl,
     chosen: &[&FixtureSet],
     all: &[FixtureSet],
@@ -639,11 +640,8 @@ pub async fn run(
         url: url.to_string(),
         problems,
     };
-    let catalog = Catalog::read(connection)
-        .await
-        .map_err(database_error("reading the staging catalog".to_owned()))?;
     let mut problems = Vec::new();
-    let referenced = referenced_tables(all, &catalog, &mut problems);
+    let referenced = referenced_tables(all, catalog, &mut problems);
     let mut bound = Vec::new();
     for set in chosen {
         for table in &set.tables {
@@ -651,7 +649,7 @@ pub async fn run(
                 connection,
                 &set.name,
                 table,
-                &catalog,
+                catalog,
                 &referenced,
                 &mut problems,
             )
@@ -665,7 +663,7 @@ pub async fn run(
     if !problems.is_empty() {
         return Err(fit_error(problems));
     }
-    let order = in_foreign_key_order(&bound, &catalog);
+    let order = in_foreign_key_order(&bound, catalog);
     let mut counts: BTreeMap<&str, Counts> = chosen
         .iter()
         .map(|set| (set.name.as_str(), Counts::default()))

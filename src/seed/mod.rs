@@ -22,6 +22,7 @@ use serde::Serialize;
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
+use crate::catalog::Catalog;
 use crate::error::Error;
 use crate::history::{self, Record};
 use crate::secret::SecretUrl;
@@ -244,7 +245,10 @@ pub async fn run(
         .await
         .map_err(database_error("creating restage.seeded_rows"))?;
     let names: Vec<&str> = seeders.iter().map(|seeder| seeder.name()).collect();
-    let tables = Tables::bind(&mut transaction, mapping, &names, url).await?;
+    let catalog = Catalog::read(&mut transaction)
+        .await
+        .map_err(database_error("reading the staging catalog"))?;
+    let tables = Tables::bind(&mut transaction, &catalog, mapping, &names, url).await?;
     let context = SeedContext {
         data,
         plan: &plan,
@@ -270,7 +274,7 @@ pub async fn run(
             seconds: crate::output::seconds_since(start),
         });
     }
-    reports.extend(run_fixtures(&mut transaction, url, data, options).await?);
+    reports.extend(run_fixtures(&mut transaction, &catalog, url, data, options).await?);
     let report = SeedReport {
         seeds: data.origin.clone(),
         rng_seed: options.rng_seed,
@@ -301,6 +305,7 @@ pub async fn run(
 /// sets), in a savepoint; each set's line shows the time they took together.
 async fn run_fixtures(
     connection: &mut PgConnection,
+    catalog: &Catalog,
     url: &SecretUrl,
     data: &SeedData,
     options: &SeedOptions,
@@ -320,6 +325,7 @@ async fn run_fixtures(
         .map_err(crate::pg::database_error(url, "starting a savepoint"))?;
     let counts = fixtures::run(
         &mut savepoint,
+        catalog,
         url,
         &chosen,
         &data.fixtures,

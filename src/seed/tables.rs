@@ -136,11 +136,13 @@ impl Tables {
         &self.tables[&entity]
     }
 
-    /// Binds the tables `seeders` use and checks them against the database: every table and
+    /// Binds the tables `seeders` use and checks them against the database (its `catalog`,
+    /// read once per seeding): every table and
     /// column must exist with a fitting type, keys must be unique and ids must draw from a
     /// sequence. Returns every problem, one per key, when they do not.
     pub async fn bind(
         connection: &mut PgConnection,
+        catalog: &Catalog,
         mapping: &Mapping,
         seeders: &[&str],
         url: &SecretUrl,
@@ -159,12 +161,11 @@ impl Tables {
             url: url.to_string(),
             source,
         };
-        let catalog = Catalog::read(connection).await.map_err(database_error)?;
         let mut tables = Tables::default();
         let mut problems = Vec::new();
         for entity in entities {
             let map = mapping.table(entity);
-            match bind_table(entity, map, &catalog) {
+            match bind_table(entity, map, catalog) {
                 Ok(mut table) => {
                     if let Some(problem) = check_sequence(connection, entity, map, &table)
                         .await
