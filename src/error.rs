@@ -400,6 +400,9 @@ pub enum TransformError {
     /// Every fake drawn equalled the value (a rule whose fakes are too few for the column).
     #[error("no fake different from the value in {0} draws")]
     NoDifferentFake(usize),
+    /// The staging password could not be hashed in the format a row needs.
+    #[error("{0}")]
+    Hashing(String),
 }
 
 /// What kind of AWS failure an [`Error::Aws`] is.

@@ -28,16 +28,20 @@ pub enum HashFormat {
     DjangoPbkdf2Sha256,
     /// `scrypt:32768:8:1$<salt>$<hex>`, Werkzeug's (Flask's) default since Werkzeug 3.
     WerkzeugScrypt,
+    /// `pbkdf2:sha256:600000$<salt>$<hex>`, Werkzeug's `method="pbkdf2"` (its default before
+    /// Werkzeug 3, so most Flask applications' older accounts).
+    WerkzeugPbkdf2Sha256,
 }
 
 impl HashFormat {
     /// Every format, by the name a `[schema.accounts] password_format` gives.
-    pub const ALL: [(&'static str, HashFormat); 5] = [
+    pub const ALL: [(&'static str, HashFormat); 6] = [
         ("argon2id", HashFormat::Argon2id),
         ("bcrypt", HashFormat::Bcrypt),
         ("bcrypt-2y", HashFormat::Bcrypt2y),
         ("pbkdf2-sha256", HashFormat::DjangoPbkdf2Sha256),
         ("scrypt", HashFormat::WerkzeugScrypt),
+        ("werkzeug-pbkdf2-sha256", HashFormat::WerkzeugPbkdf2Sha256),
     ];
 
     /// The format called `name`.
@@ -52,12 +56,41 @@ impl HashFormat {
     pub fn names() -> String {
         Self::ALL.map(|(name, _)| name).join(", ")
     }
+
+    /// The format a stored hash is in, by its prefix; `None` for one restage cannot write
+    /// (an MD5 digest, a framework's own scheme).
+    pub fn of_hash(hash: &str) -> Option<HashFormat> {
+        const PREFIXES: [(&str, HashFormat); 7] = [
+            ("$argon2id$", HashFormat::Argon2id),
+            ("$2b$", HashFormat::Bcrypt),
+            ("$2a$", HashFormat::Bcrypt),
+            ("$2y$", HashFormat::Bcrypt2y),
+            ("pbkdf2_sha256$", HashFormat::DjangoPbkdf2Sha256),
+            ("scrypt:", HashFormat::WerkzeugScrypt),
+            ("pbkdf2:sha256:", HashFormat::WerkzeugPbkdf2Sha256),
+        ];
+        PREFIXES
+            .iter()
+            .find(|(prefix, _)| hash.starts_with(prefix))
+            .map(|(_, format)| *format)
+    }
+
+    /// Its place in [`HashFormat::ALL`].
+    pub fn index(self) -> usize {
+        Self::ALL
+            .iter()
+            .position(|(_, format)| *format == self)
+            .unwrap_or_default()
+    }
 }
 
 /// The bcrypt cost restage writes: the common frameworks' default.
 const BCRYPT_COST: u32 = 12;
 /// PBKDF2 iterations of Django 4.2 (LTS); Django verifies any count and re-hashes on login.
 pub const DJANGO_PBKDF2_ITERATIONS: u32 = 600_000;
+
+/// PBKDF2 iterations of Werkzeug 2.3 and later (`pbkdf2:sha256:600000`).
+pub const WERKZEUG_PBKDF2_ITERATIONS: u32 = 600_000;
 
 /// Werkzeug's scrypt cost: N = 2^15, r = 8, p = 1.
 const WERKZEUG_SCRYPT_LOG_N: u8 = 15;
@@ -100,7 +133,21 @@ pub fn hash_as(format: HashFormat, salt_source: &str, password: &str) -> Result<
             &alphanumeric_salt(&salt)[..16],
             WERKZEUG_SCRYPT_LOG_N,
         ),
+        HashFormat::WerkzeugPbkdf2Sha256 => Ok(werkzeug_pbkdf2_sha256(
+            password,
+            &alphanumeric_salt(&salt)[..16],
+            WERKZEUG_PBKDF2_ITERATIONS,
+        )),
     }
+}
+
+/// Werkzeug's `pbkdf2:sha256:iterations$salt$hex(hash)`.
+pub fn werkzeug_pbkdf2_sha256(password: &str, salt: &str, iterations: u32) -> String {
+    let hex: String = pbkdf2_sha256(password, salt, iterations)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("pbkdf2:sha256:{iterations}${salt}${hex}")
 }
 
 /// Werkzeug's `scrypt:N:8:1$salt$hex(64-byte key)`.
@@ -115,6 +162,15 @@ pub fn werkzeug_scrypt(password: &str, salt: &str, log_n: u8) -> Result<String, 
 
 /// Django's `pbkdf2_sha256$iterations$salt$base64(hash)`.
 pub fn django_pbkdf2_sha256(password: &str, salt: &str, iterations: u32) -> String {
+    format!(
+        "pbkdf2_sha256${iterations}${salt}${}",
+        STANDARD.encode(pbkdf2_sha256(password, salt, iterations))
+    )
+}
+
+/// PBKDF2-HMAC-SHA256 of a password, 32 bytes: Python's `hashlib.pbkdf2_hmac`, which both
+/// Django and Werkzeug call.
+fn pbkdf2_sha256(password: &str, salt: &str, iterations: u32) -> [u8; 32] {
     let mut hash = [0u8; 32];
     pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
         password.as_bytes(),
@@ -122,10 +178,7 @@ pub fn django_pbkdf2_sha256(password: &str, salt: &str, iterations: u32) -> Stri
         iterations,
         &mut hash,
     );
-    format!(
-        "pbkdf2_sha256${iterations}${salt}${}",
-        STANDARD.encode(hash)
-    )
+    hash
 }
 
 /// 16 salt bytes derived from `salt_source`.
@@ -202,6 +255,20 @@ mod tests {
                     assert_eq!(salt.len(), 16);
                     assert_eq!(hash, werkzeug_scrypt("s3cret", salt, 15).expect("scrypt"));
                 }
+                HashFormat::WerkzeugPbkdf2Sha256 => {
+                    let parts: Vec<&str> = hash.split('$').collect();
+                    assert_eq!(parts[0], "pbkdf2:sha256:600000");
+                    assert_eq!(parts[1].len(), 16);
+                    let mut expected = [0u8; 32];
+                    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+                        b"s3cret",
+                        parts[1].as_bytes(),
+                        WERKZEUG_PBKDF2_ITERATIONS,
+                        &mut expected,
+                    );
+                    let hex: String = expected.iter().map(|b| format!("{b:02x}")).collect();
+                    assert_eq!(parts[2], hex);
+                }
                 HashFormat::DjangoPbkdf2Sha256 => {
                     let parts: Vec<&str> = hash.split('$').collect();
                     assert_eq!(parts[0], "pbkdf2_sha256");
@@ -240,6 +307,34 @@ mod tests {
             "scrypt:1024:8:1$seasalt$faa3b68d391551b3cd96789390763dea575224ab3853459089ff146d695f3b7c\
              090cd84a3a0fa93ed0dc9224fa670d2a904bca210d4c74e35f1b1b16ae9a2236"
         );
+    }
+
+    #[test]
+    fn werkzeug_pbkdf2_format_matches_pythons_pbkdf2_which_werkzeug_calls() {
+        // python3 -c "import hashlib; print(hashlib.pbkdf2_hmac('sha256',
+        //     'lètmein'.encode(), b'seasalt', 1000).hex())"
+        assert_eq!(
+            werkzeug_pbkdf2_sha256("lètmein", "seasalt", 1000),
+            "pbkdf2:sha256:1000$seasalt$26066bc977b619af32b20e976f390ba537723d0ac7aac8a76cbf419e78605f80"
+        );
+    }
+
+    #[test]
+    fn a_hash_tells_its_format_and_every_format_written_is_recognised() {
+        for (name, format) in HashFormat::ALL {
+            let hash = hash_as(format, "a@example.com", "pw").expect(name);
+            assert_eq!(HashFormat::of_hash(&hash), Some(format), "{name}: {hash}");
+            assert_eq!(HashFormat::ALL[format.index()].1, format);
+        }
+        assert_eq!(
+            HashFormat::of_hash("$2a$10$abcdefghijklmnopqrstuu"),
+            Some(HashFormat::Bcrypt)
+        );
+        assert_eq!(
+            HashFormat::of_hash("5f4dcc3b5aa765d61d8327deb882cf99"),
+            None
+        );
+        assert_eq!(HashFormat::of_hash(""), None);
     }
 
     #[test]

@@ -2031,3 +2031,74 @@ fn read_only_commands_do_not_speak_of_writes_when_the_profile_is_wrong() {
         .assert_stderr_contains("users.emial: no such column");
     assert!(!failed.stderr.contains("nothing was"), "{}", failed.stderr);
 }
+
+#[test]
+fn the_staging_password_keeps_each_accounts_hash_format_so_the_application_still_logs_in() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE accounts (id int PRIMARY KEY, framework text, password_hash text);
+         INSERT INTO accounts VALUES
+           (1, 'node', '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy'),
+           (2, 'laravel', '$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a'),
+           (3, 'django', 'pbkdf2_sha256$260000$Qe1Rr0Zb$aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ='),
+           (4, 'flask', 'pbkdf2:sha256:260000$Ab12Cd34$9f86d081884c7d659a2feaa0c55ad015'),
+           (5, 'legacy', '5f4dcc3b5aa765d61d8327deb882cf99'),
+           (6, 'none', NULL);",
+    );
+    let mut staging = staging();
+    let dir = work_dir();
+    let rules = profile(
+        &dir,
+        "version = 1\n[tables.accounts.columns]\n\
+         password_hash = { transform = \"password\", password = \"let-me-in-staging\" }\n",
+    );
+    copy(&source, &staging, &rules, &[]).assert_code(0);
+    staging.reconnect();
+    let mut hash = |framework: &str| {
+        staging.scalar(&format!(
+            "SELECT coalesce(password_hash, 'NULL') FROM accounts WHERE framework = '{framework}'"
+        ))
+    };
+    let password = "let-me-in-staging";
+    for framework in ["node", "laravel"] {
+        let hash = hash(framework);
+        assert!(
+            bcrypt::verify(password, &hash).expect("bcrypt"),
+            "{framework}: {hash}"
+        );
+    }
+    assert!(hash("laravel").starts_with("$2y$"));
+    let pbkdf2_hex = |salt: &str, iterations: u32| {
+        let mut derived = [0u8; 32];
+        pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+            password.as_bytes(),
+            salt.as_bytes(),
+            iterations,
+            &mut derived,
+        );
+        derived
+    };
+    let django = hash("django");
+    let parts: Vec<&str> = django.split('$').collect();
+    assert_eq!(parts[0], "pbkdf2_sha256", "{django}");
+    use base64::Engine;
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(parts[3])
+            .expect("base64"),
+        pbkdf2_hex(parts[2], parts[1].parse().expect("iterations"))
+    );
+    let flask = hash("flask");
+    let parts: Vec<&str> = flask.split('$').collect();
+    let iterations = parts[0].strip_prefix("pbkdf2:sha256:").expect("werkzeug");
+    let hex: String = pbkdf2_hex(parts[1], iterations.parse().expect("iterations"))
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    assert_eq!(parts[2], hex, "{flask}");
+    assert!(
+        hash("legacy").starts_with("$argon2id$"),
+        "an unknown kind gets argon2id"
+    );
+    assert_eq!(hash("none"), "NULL");
+}

@@ -398,7 +398,13 @@ fn each_password_format_is_accepted_by_its_frameworks_verifier() {
     );
     let config = file(&shop, "restage.toml");
     let mut format = "bcrypt";
-    for next in ["bcrypt-2y", "pbkdf2-sha256", "scrypt", "argon2id"] {
+    for next in [
+        "bcrypt-2y",
+        "pbkdf2-sha256",
+        "scrypt",
+        "werkzeug-pbkdf2-sha256",
+        "argon2id",
+    ] {
         edit_file(
             &config,
             &format!("password_format = \"{format}\""),
@@ -433,6 +439,24 @@ fn each_password_format_is_accepted_by_its_frameworks_verifier() {
                     parts[3],
                     base64::engine::general_purpose::STANDARD.encode(derived)
                 );
+            }
+            "werkzeug-pbkdf2-sha256" => {
+                // Werkzeug: pbkdf2:sha256:<iterations>$<salt>$<hex of PBKDF2-HMAC-SHA256>.
+                let (method, rest) = hash.split_once('$').expect("method$salt$key");
+                let (salt, key) = rest.split_once('$').expect("salt$key");
+                let iterations: u32 = method
+                    .strip_prefix("pbkdf2:sha256:")
+                    .and_then(|count| count.parse().ok())
+                    .unwrap_or_else(|| panic!("{hash}"));
+                let mut derived = [0u8; 32];
+                pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+                    password.as_bytes(),
+                    salt.as_bytes(),
+                    iterations,
+                    &mut derived,
+                );
+                let hex: String = derived.iter().map(|byte| format!("{byte:02x}")).collect();
+                assert_eq!(key, hex);
             }
             "scrypt" => {
                 // Werkzeug: scrypt:N:r:p$<salt>$<hex of the 64-byte key>.

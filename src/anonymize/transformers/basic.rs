@@ -1,10 +1,13 @@
 //! keep, null, constant, hash, mask, regex, template, password.
 
+use std::sync::OnceLock;
+
 use crate::anonymize::{
     BuildContext, Definition, OptionKind, OptionSpec, Options, TransformError, Transformer,
     ValueContext,
 };
 use crate::catalog::TypeCategory;
+use crate::password::{HashFormat, hash_as};
 
 const TEXT: &[TypeCategory] = &[TypeCategory::Text];
 
@@ -125,7 +128,7 @@ pub const DEFINITIONS: &[Definition] = &[
     },
     Definition {
         name: "password",
-        summary: "one known staging password hash for every row (argon2id)",
+        summary: "one known staging password, hashed in the format of the hash it replaces",
         options: &[
             OptionSpec {
                 name: "hash",
@@ -136,6 +139,13 @@ pub const DEFINITIONS: &[Definition] = &[
                 name: "password",
                 kind: OptionKind::String,
                 summary: "the staging password to hash (default staging-password)",
+            },
+            OptionSpec {
+                name: "format",
+                kind: OptionKind::String,
+                summary: "auto (default: the format of each replaced hash, argon2id when \
+                          unknown), argon2id, bcrypt, bcrypt-2y, pbkdf2-sha256, scrypt or \
+                          werkzeug-pbkdf2-sha256",
             },
         ],
         accepts: TEXT,
@@ -374,15 +384,70 @@ fn build_password(
     options: &Options,
     _: &BuildContext<'_>,
 ) -> Result<Box<dyn Transformer>, String> {
+    let format = match options.string("format") {
+        None | Some("auto") => None,
+        Some(name) => Some(HashFormat::named(name).ok_or_else(|| {
+            format!(
+                "option 'format': unknown password format '{name}'; auto, {}",
+                HashFormat::names()
+            )
+        })?),
+    };
     if let Some(hash) = options.string("hash") {
+        if format.is_some() {
+            return Err("give 'hash' (stored as is) or 'format', not both".to_owned());
+        }
         return Ok(Box::new(Constant(Some(hash.to_owned()))));
     }
     let password = options
         .string("password")
-        .unwrap_or(DEFAULT_STAGING_PASSWORD);
-    let hash = crate::password::staging_hash("restage password transform", password)
-        .map_err(|e| e.to_string())?;
-    Ok(Box::new(Constant(Some(hash))))
+        .unwrap_or(DEFAULT_STAGING_PASSWORD)
+        .to_owned();
+    let transformer = StagingPassword {
+        password,
+        format,
+        hashes: Default::default(),
+    };
+    // Hashing is slow on purpose: fail at build time, not on the first row.
+    transformer.hash(format.unwrap_or_default())?;
+    Ok(Box::new(transformer))
+}
+
+/// One staging password for every row, hashed once per format, in the given format or in
+/// the format of the hash each row held (so that the application still verifies it).
+#[derive(Debug)]
+struct StagingPassword {
+    password: String,
+    format: Option<HashFormat>,
+    hashes: [OnceLock<String>; HashFormat::ALL.len()],
+}
+
+impl StagingPassword {
+    fn hash(&self, format: HashFormat) -> Result<&String, String> {
+        let slot = &self.hashes[format.index()];
+        if let Some(hash) = slot.get() {
+            return Ok(hash);
+        }
+        let hash = hash_as(format, "restage password transform", &self.password)
+            .map_err(|e| e.to_string())?;
+        Ok(slot.get_or_init(|| hash))
+    }
+}
+
+impl Transformer for StagingPassword {
+    fn transform(
+        &self,
+        value: &str,
+        _: &ValueContext<'_>,
+    ) -> Result<Option<String>, TransformError> {
+        let format = self
+            .format
+            .or_else(|| HashFormat::of_hash(value))
+            .unwrap_or_default();
+        self.hash(format)
+            .map(|hash| Some(hash.clone()))
+            .map_err(TransformError::Hashing)
+    }
 }
 
 #[cfg(test)]
@@ -447,5 +512,39 @@ mod tests {
         let first = apply("\"password\"", Some("a")).expect("hash");
         assert!(first.starts_with("$argon2id$"));
         assert_eq!(apply("\"password\"", Some("b")), Some(first));
+    }
+
+    #[test]
+    fn password_keeps_the_format_of_the_hash_it_replaces_unless_one_is_given() {
+        let cases = [
+            (
+                "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+                "$2b$12$",
+            ),
+            (
+                "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+                "$2b$12$",
+            ),
+            (
+                "$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a",
+                "$2y$12$",
+            ),
+            ("pbkdf2_sha256$260000$abc$def=", "pbkdf2_sha256$600000$"),
+            ("scrypt:32768:8:1$salt$00ff", "scrypt:32768:8:1$"),
+            ("pbkdf2:sha256:260000$salt$00ff", "pbkdf2:sha256:600000$"),
+            ("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", "$argon2id$"),
+            ("5f4dcc3b5aa765d61d8327deb882cf99", "$argon2id$"),
+        ];
+        for (production, prefix) in cases {
+            let staging = apply("\"password\"", Some(production)).expect("hash");
+            assert!(staging.starts_with(prefix), "{production} -> {staging}");
+            assert_ne!(staging, production);
+        }
+        let forced = apply(
+            "{ transform = \"password\", format = \"bcrypt-2y\" }",
+            Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"),
+        )
+        .expect("hash");
+        assert!(forced.starts_with("$2y$12$"), "{forced}");
     }
 }
