@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::{
-    KEY, Run, TestDb, default_profile, edited_default, production, profile, repo_file, restage,
-    run, staging, work_dir,
+    KEY, Run, TestDb, default_profile, edited_default, pbkdf2_sha256, production, profile,
+    repo_file, restage, run, staging, work_dir,
 };
 
 /// `restage copy --yes --json` from `source` into `staging` with `profile`.
@@ -2068,16 +2068,6 @@ fn the_staging_password_keeps_each_accounts_hash_format_so_the_application_still
         );
     }
     assert!(hash("laravel").starts_with("$2y$"));
-    let pbkdf2_hex = |salt: &str, iterations: u32| {
-        let mut derived = [0u8; 32];
-        pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
-            password.as_bytes(),
-            salt.as_bytes(),
-            iterations,
-            &mut derived,
-        );
-        derived
-    };
     let django = hash("django");
     let parts: Vec<&str> = django.split('$').collect();
     assert_eq!(parts[0], "pbkdf2_sha256", "{django}");
@@ -2086,12 +2076,12 @@ fn the_staging_password_keeps_each_accounts_hash_format_so_the_application_still
         base64::engine::general_purpose::STANDARD
             .decode(parts[3])
             .expect("base64"),
-        pbkdf2_hex(parts[2], parts[1].parse().expect("iterations"))
+        pbkdf2_sha256(password, parts[2], parts[1].parse().expect("iterations"))
     );
     let flask = hash("flask");
     let parts: Vec<&str> = flask.split('$').collect();
     let iterations = parts[0].strip_prefix("pbkdf2:sha256:").expect("werkzeug");
-    let hex: String = pbkdf2_hex(parts[1], iterations.parse().expect("iterations"))
+    let hex: String = pbkdf2_sha256(password, parts[1], iterations.parse().expect("iterations"))
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect();

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{TestDb, edit_file, restage, run, work_dir};
+use crate::support::{TestDb, edit_file, pbkdf2_sha256, restage, run, work_dir};
 
 /// A copy of examples/shop to run (and edit) in a test.
 fn shop_copy() -> tempfile::TempDir {
@@ -427,17 +427,11 @@ fn each_password_format_is_accepted_by_its_frameworks_verifier() {
                 let parts: Vec<&str> = hash.split('$').collect();
                 assert_eq!(parts[0], "pbkdf2_sha256", "{hash}");
                 let iterations: u32 = parts[1].parse().expect("iterations");
-                let mut derived = [0u8; 32];
-                pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
-                    password.as_bytes(),
-                    parts[2].as_bytes(),
-                    iterations,
-                    &mut derived,
-                );
                 use base64::Engine;
                 assert_eq!(
                     parts[3],
-                    base64::engine::general_purpose::STANDARD.encode(derived)
+                    base64::engine::general_purpose::STANDARD
+                        .encode(pbkdf2_sha256(password, parts[2], iterations))
                 );
             }
             "werkzeug-pbkdf2-sha256" => {
@@ -448,14 +442,10 @@ fn each_password_format_is_accepted_by_its_frameworks_verifier() {
                     .strip_prefix("pbkdf2:sha256:")
                     .and_then(|count| count.parse().ok())
                     .unwrap_or_else(|| panic!("{hash}"));
-                let mut derived = [0u8; 32];
-                pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
-                    password.as_bytes(),
-                    salt.as_bytes(),
-                    iterations,
-                    &mut derived,
-                );
-                let hex: String = derived.iter().map(|byte| format!("{byte:02x}")).collect();
+                let hex: String = pbkdf2_sha256(password, salt, iterations)
+                    .iter()
+                    .map(|byte| format!("{byte:02x}"))
+                    .collect();
                 assert_eq!(key, hex);
             }
             "scrypt" => {

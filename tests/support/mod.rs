@@ -634,6 +634,19 @@ pub fn parts_copy(dir: &tempfile::TempDir, source: &TestDb, staging_url: &str) -
     command
 }
 
+/// PBKDF2-HMAC-SHA256 of `password` (32 bytes), as Django and Werkzeug compute it, to check
+/// the hashes restage writes in their formats.
+pub fn pbkdf2_sha256(password: &str, salt: &str, iterations: u32) -> [u8; 32] {
+    let mut derived = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+        password.as_bytes(),
+        salt.as_bytes(),
+        iterations,
+        &mut derived,
+    );
+    derived
+}
+
 /// A profile file with `text`, in a directory kept alive by the caller.
 pub fn profile(dir: &tempfile::TempDir, text: &str) -> PathBuf {
     let path = dir.path().join("profile.toml");
