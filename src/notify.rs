@@ -17,6 +17,12 @@ use crate::secret::{SecretUrl, redact_text};
 /// gets two more chances.
 const ATTEMPTS: u32 = 3;
 
+/// A report that says whether the `[notify]` webhook was told how the run ended.
+pub trait NotifiedReport {
+    /// Puts the notification's outcome into the report.
+    fn set_notification(&mut self, outcome: String);
+}
+
 /// Which run a notification is about.
 pub struct RunFacts<'a> {
     /// `copy`, `refresh` or `reset`.
@@ -57,18 +63,27 @@ impl Notifier {
 
     /// Posts the summary of `document` (the run's `--json` report or error) when `[notify]
     /// on` asks for it; a webhook that cannot be reached is a warning, not a failed run.
-    pub async fn announce(&self, run: &RunFacts<'_>, document: &Value) {
+    /// Returns what happened, for the report (`sent`, `failed: …`), or `None` when nothing
+    /// was to be sent.
+    pub async fn announce(&self, run: &RunFacts<'_>, document: &Value) -> Option<String> {
         let succeeded = document["status"] == "ok";
         if succeeded && self.on == NotifyOn::Failure {
-            return;
+            return None;
         }
         let body = message(run, document);
+        let webhook = self.webhook.redacted_host();
         match self.post(&body).await {
-            Ok(()) => tracing::info!(webhook = %self.webhook.redacted_host(), "notified"),
-            Err(reason) => tracing::warn!(
-                webhook = %self.webhook.redacted_host(),
-                "the [notify] webhook was not told how the run ended: {reason}"
-            ),
+            Ok(()) => {
+                tracing::info!(%webhook, "notified");
+                Some(format!("sent to {webhook}"))
+            }
+            Err(reason) => {
+                tracing::warn!(
+                    %webhook,
+                    "the [notify] webhook was not told how the run ended: {reason}"
+                );
+                Some(format!("failed: {webhook}: {reason}"))
+            }
         }
     }
 

@@ -13,6 +13,7 @@ use crate::config::{Settings, SnapshotChoice, SslMode};
 use crate::error::{AwsFailure, Error};
 use crate::hooks::{HookReport, HookRun, HookRunner, hooks_summary};
 use crate::interrupt::Shutdown;
+use crate::notify::NotifiedReport;
 use crate::output::{Output, Report, human_bytes, seconds_since};
 use crate::pg;
 use crate::phase::{self, Phase, PhaseClock, PhaseName};
@@ -82,7 +83,16 @@ pub struct RefreshReport {
     /// The `[hooks]` that ran.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hooks: Vec<HookRun>,
+    /// Whether the `[notify]` webhook was told how the run ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification: Option<String>,
     pub seconds: f64,
+}
+
+impl NotifiedReport for RefreshReport {
+    fn set_notification(&mut self, outcome: String) {
+        self.notification = Some(outcome);
+    }
 }
 
 impl HookReport for RefreshReport {

@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::history::{self, Record};
 use crate::hooks::{HookReport, HookRun, HookRunner, hooks_summary};
 use crate::interrupt::Shutdown;
+use crate::notify::NotifiedReport;
 use crate::output::{Output, Report, seconds_since};
 use crate::pg::database_error;
 use crate::pipeline::swap::{self, SwapNames};
@@ -45,7 +46,16 @@ pub struct ResetReport {
     /// The `[hooks]` that ran.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hooks: Vec<HookRun>,
+    /// Whether the `[notify]` webhook was told how the run ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification: Option<String>,
     pub seconds: f64,
+}
+
+impl NotifiedReport for ResetReport {
+    fn set_notification(&mut self, outcome: String) {
+        self.notification = Some(outcome);
+    }
 }
 
 impl HookReport for ResetReport {
@@ -195,6 +205,7 @@ impl<'a> Reset<'a> {
             redis: self.settings.redis_url.as_ref().map(ToString::to_string),
             redis_keys_removed,
             hooks: Vec::new(),
+            notification: None,
             seconds: seconds_since(start),
         })
     }

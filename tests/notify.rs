@@ -46,6 +46,13 @@ fn a_failed_copy_posts_its_failure_with_the_phase_hooks_and_error_and_no_secret(
 
     let failed = copy(&dir, &source, &staging, &webhook.url);
     failed.assert_code(1).assert_no_secret(WEBHOOK_TOKEN);
+    assert!(
+        failed.json()["notification"]
+            .as_str()
+            .is_some_and(|outcome| outcome.starts_with("sent to http://127.0.0.1:")),
+        "{}",
+        failed.stdout
+    );
 
     let body = webhook.one_body();
     assert_nothing_secret(&body);
@@ -86,15 +93,27 @@ fn a_copy_that_succeeds_is_posted_only_when_on_says_always() {
     let dir = work_dir();
 
     let source = configure(&dir, "webhook_url_env = \"RESTAGE_TEST_WEBHOOK\"", "");
-    copy(&dir, &source, &staging, &webhook.url).assert_code(0);
+    let quiet = copy(&dir, &source, &staging, &webhook.url);
+    quiet.assert_code(0);
     webhook.assert_not_called();
+    assert!(
+        quiet.json().get("notification").is_none(),
+        "{}",
+        quiet.stdout
+    );
 
     std::fs::write(
         dir.path().join("restage.toml"),
         "[notify]\nwebhook_url_env = \"RESTAGE_TEST_WEBHOOK\"\non = \"always\"\ntimeout = \"5s\"\n",
     )
     .expect("write restage.toml");
-    copy(&dir, &source, &staging, &webhook.url).assert_code(0);
+    let told = copy(&dir, &source, &staging, &webhook.url);
+    told.assert_code(0);
+    assert!(
+        told.json()["notification"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("sent to "))
+    );
     let body = webhook.one_body();
     assert_nothing_secret(&body);
     let summary = &body["restage"];
@@ -152,6 +171,13 @@ fn a_missing_webhook_variable_stops_the_run_first_and_an_unreachable_webhook_onl
     let copied = copy(&dir, &source, &staging, &unreachable);
     copied.assert_code(0).assert_no_secret(WEBHOOK_TOKEN);
     copied.assert_stderr_contains("the [notify] webhook was not told how the run ended");
+    assert!(
+        copied.json()["notification"]
+            .as_str()
+            .is_some_and(|outcome| outcome.starts_with("failed: http://127.0.0.1:")),
+        "{}",
+        copied.stdout
+    );
     copied.assert_stderr_contains("http://127.0.0.1:");
 }
 
@@ -195,7 +221,13 @@ fn a_run_that_cannot_start_is_announced_but_runs_no_hook() {
          SELECT pg_advisory_lock(hashtext('restage'), hashtext('{}'));",
         staging.name
     ));
-    copy(&dir, &source, &staging, &webhook.url).assert_code(3);
+    let locked = copy(&dir, &source, &staging, &webhook.url);
+    locked.assert_code(3);
+    assert!(
+        locked.json()["notification"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("sent to "))
+    );
     let body = webhook.one_body();
     let text = body["text"].as_str().expect("text");
     assert!(

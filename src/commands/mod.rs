@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::hooks::{self, HookReport, HookRunner};
-use crate::notify::Notifier;
+use crate::notify::{NotifiedReport, Notifier};
 use crate::output::{self, Report};
 use crate::safety::{self, StagingLock};
 
@@ -23,21 +23,31 @@ pub mod snapshot;
 pub mod status;
 pub mod verify;
 
-/// Ends a copy, refresh or reset: its closing hooks, then the `[notify]` webhook.
-async fn conclude<R: HookReport + Report>(
+/// Ends a copy, refresh or reset: its closing hooks, then the `[notify]` webhook, whose
+/// outcome goes into the report (or the error's).
+async fn conclude<R: HookReport + NotifiedReport + Report>(
     outcome: Result<R, Error>,
     hooks: &HookRunner,
     notifier: Option<&Notifier>,
 ) -> Result<R, Error> {
     let outcome = hooks::conclude(outcome, hooks).await;
-    if let Some(notifier) = notifier {
-        let document = match &outcome {
-            Ok(report) => output::document(report),
-            Err(error) => error.to_json(),
-        };
-        notifier.announce(&hooks.facts(), &document).await;
+    let Some(notifier) = notifier else {
+        return outcome;
+    };
+    let document = match &outcome {
+        Ok(report) => output::document(report),
+        Err(error) => error.to_json(),
+    };
+    let Some(notification) = notifier.announce(&hooks.facts(), &document).await else {
+        return outcome;
+    };
+    match outcome {
+        Ok(mut report) => {
+            report.set_notification(notification);
+            Ok(report)
+        }
+        Err(error) => Err(error.with_report_field("notification", notification.into())),
     }
-    outcome
 }
 
 /// Asks (unless `--yes`) and takes the staging lock for the run of `hooks`. A run refused
@@ -58,8 +68,12 @@ async fn start(
     };
     match (started, notifier) {
         (Err(error), Some(notifier)) if !matches!(error, Error::Declined { .. }) => {
-            notifier.announce(&run, &error.to_json()).await;
-            Err(error)
+            match notifier.announce(&run, &error.to_json()).await {
+                Some(notification) => {
+                    Err(error.with_report_field("notification", notification.into()))
+                }
+                None => Err(error),
+            }
         }
         (started, _) => started,
     }

@@ -204,6 +204,7 @@ impl CopyJob {
             result: None,
             previous: None,
             hooks: Vec::new(),
+            notification: None,
             seconds: seconds_since(self.start),
         }
     }

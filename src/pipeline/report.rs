@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::CopyResult;
 use super::plan::TablePlan;
 use crate::hooks::{HookReport, HookRun, hooks_summary};
+use crate::notify::NotifiedReport;
 use crate::output::{Report, human_bytes};
 use crate::phase;
 
@@ -24,7 +25,16 @@ pub struct CopyReport {
     /// The `[hooks]` that ran.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hooks: Vec<HookRun>,
+    /// Whether the `[notify]` webhook was told how the run ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification: Option<String>,
     pub seconds: f64,
+}
+
+impl NotifiedReport for CopyReport {
+    fn set_notification(&mut self, outcome: String) {
+        self.notification = Some(outcome);
+    }
 }
 
 impl HookReport for CopyReport {
