@@ -632,7 +632,14 @@ fn parse_config(text: &str) -> Result<(ConfigFile, Mapping), Vec<String>> {
     let Some(file) = file else {
         return Err(problems);
     };
-    problems.extend(validate(&file, text));
+    // A value left out for its type is not reported again as missing by the checks.
+    let unparsed: Vec<usize> = problems
+        .iter()
+        .filter_map(|problem| toml_source::line_of_problem(problem))
+        .collect();
+    problems.extend(validate(&file, text).into_iter().filter(|problem| {
+        toml_source::line_of_problem(problem).is_none_or(|line| !unparsed.contains(&line))
+    }));
     let mapping = Mapping::from_section(&file.schema, text).unwrap_or_else(|found| {
         problems.extend(found);
         Mapping::default()
@@ -1188,6 +1195,15 @@ mod tests {
             problems[0].contains("unknown field `databse_url`"),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_reported_once() {
+        let text = "[staging]\nmigrate = { command = 3 }\n[refresh]\njobs = 0\n";
+        let problems = parse_config(text).expect_err("invalid");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("line 2, column 23 in [staging]: invalid type"));
+        assert!(problems[1].starts_with("line 4: refresh.jobs: must be between 1 and 256"));
     }
 
     #[test]

@@ -120,13 +120,15 @@ fn missing_field(message: &str) -> Option<&str> {
 /// Sorts `line L…` problems by their line (a stable sort: one line's problems keep their
 /// order).
 pub fn sort_by_line(problems: &mut [String]) {
-    problems.sort_by_key(|problem| {
-        problem
-            .strip_prefix("line ")
-            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-            .and_then(|digits| digits.parse::<usize>().ok())
-            .unwrap_or(usize::MAX)
-    });
+    problems.sort_by_key(|problem| line_of_problem(problem).unwrap_or(usize::MAX));
+}
+
+/// The line a `line L…` problem is on.
+pub fn line_of_problem(problem: &str) -> Option<usize> {
+    problem
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok())
 }
 
 /// `line L: key: reason`, for a value that parsed but is not acceptable.
