@@ -194,7 +194,7 @@ impl HookRunner {
                 ending => ending.describe(),
             },
             exit_code: finished.ending.exit_code(),
-            seconds: (finished.seconds * 1000.0).round() / 1000.0,
+            seconds: finished.seconds,
         };
         if let Ok(mut runs) = self.runs.lock() {
             runs.push(run);

@@ -151,22 +151,20 @@ pub fn message(run: &RunFacts<'_>, document: &Value) -> Value {
 
 /// The lines a person reads in the channel.
 fn text(summary: &Value) -> String {
-    let database = summary["database"].as_str().unwrap_or_default();
-    let mut text = if summary["status"] == "ok" {
-        format!(
-            "restage {} succeeded on staging {database}",
-            summary["command"].as_str().unwrap_or_default()
-        )
+    let outcome = if summary["status"] == "ok" {
+        "succeeded".to_owned()
     } else {
         let phase = summary["failed_phase"]
             .as_str()
             .map(|phase| format!(" in phase {phase}"))
             .unwrap_or_default();
-        format!(
-            "restage {} FAILED{phase} on staging {database}",
-            summary["command"].as_str().unwrap_or_default()
-        )
+        format!("FAILED{phase}")
     };
+    let mut text = format!(
+        "restage {} {outcome} on staging {}",
+        text_of(&summary["command"]),
+        text_of(&summary["database"])
+    );
     if let Some(seconds) = summary["seconds"].as_f64() {
         text.push_str(&format!(" after {}", human_seconds(seconds)));
     }
@@ -185,8 +183,8 @@ fn text(summary: &Value) -> String {
     }));
     text.push_str(&format!(
         "\nrun {} on {}",
-        summary["run_id"].as_str().unwrap_or_default(),
-        summary["staging"].as_str().unwrap_or_default()
+        text_of(&summary["run_id"]),
+        text_of(&summary["staging"])
     ));
     text
 }

@@ -82,6 +82,11 @@ pub fn human_bytes(bytes: u64) -> String {
     indicatif::HumanBytes(bytes).to_string()
 }
 
+/// Bytes as lower-case hex (digests, fingerprints, hash formats that print them so).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 /// `42.1s`, `5m 03s`, `1h 02m`, `3d 04h`: a duration for people.
 pub fn human_seconds(seconds: f64) -> String {
     let whole = seconds.round() as u64;

@@ -8,6 +8,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use blake2::{Blake2s256, Digest};
 
+use crate::output::hex;
+
 /// Why a staging password could not be hashed.
 #[derive(Debug, thiserror::Error)]
 #[error("hashing a staging password failed: {0}")]
@@ -143,10 +145,7 @@ pub fn hash_as(format: HashFormat, salt_source: &str, password: &str) -> Result<
 
 /// Werkzeug's `pbkdf2:sha256:iterations$salt$hex(hash)`.
 pub fn werkzeug_pbkdf2_sha256(password: &str, salt: &str, iterations: u32) -> String {
-    let hex: String = pbkdf2_sha256(password, salt, iterations)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let hex = hex(&pbkdf2_sha256(password, salt, iterations));
     format!("pbkdf2:sha256:{iterations}${salt}${hex}")
 }
 
@@ -156,8 +155,7 @@ pub fn werkzeug_scrypt(password: &str, salt: &str, log_n: u8) -> Result<String, 
     let mut key = [0u8; 64];
     scrypt::scrypt(password.as_bytes(), salt.as_bytes(), &params, &mut key)
         .map_err(|e| HashError(e.to_string()))?;
-    let hex: String = key.iter().map(|byte| format!("{byte:02x}")).collect();
-    Ok(format!("scrypt:{}:8:1${salt}${hex}", 1u32 << log_n))
+    Ok(format!("scrypt:{}:8:1${salt}${}", 1u32 << log_n, hex(&key)))
 }
 
 /// Django's `pbkdf2_sha256$iterations$salt$base64(hash)`.
@@ -266,8 +264,7 @@ mod tests {
                         WERKZEUG_PBKDF2_ITERATIONS,
                         &mut expected,
                     );
-                    let hex: String = expected.iter().map(|b| format!("{b:02x}")).collect();
-                    assert_eq!(parts[2], hex);
+                    assert_eq!(parts[2], hex(&expected));
                 }
                 HashFormat::DjangoPbkdf2Sha256 => {
                     let parts: Vec<&str> = hash.split('$').collect();

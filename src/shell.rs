@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use rustix::process::{Pid, Signal, kill_process_group};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
+use crate::output::seconds_since;
+
 /// The lines of output an error message repeats.
 const TAIL_LINES: usize = 10;
 
@@ -112,7 +114,7 @@ pub async fn run(command: ShellCommand<'_>) -> Finished {
         Err(error) => {
             return Finished {
                 ending: Ending::NotStarted(error.to_string()),
-                seconds: start.elapsed().as_secs_f64(),
+                seconds: seconds_since(start),
                 tail: Vec::new(),
             };
         }
@@ -161,7 +163,7 @@ pub async fn run(command: ShellCommand<'_>) -> Finished {
         .unwrap_or_default();
     Finished {
         ending,
-        seconds: start.elapsed().as_secs_f64(),
+        seconds: seconds_since(start),
         tail,
     }
 }

@@ -25,6 +25,17 @@ fn copy(dir: &tempfile::TempDir, source: &TestDb, staging: &TestDb, webhook: &st
     )
 }
 
+/// The report of `run` says the webhook was told (`sent to …`) or not (`failed: …`).
+fn assert_notified(run: &Run, outcome: &str) {
+    assert!(
+        run.json()["notification"]
+            .as_str()
+            .is_some_and(|notification| notification.starts_with(outcome)),
+        "{}",
+        run.stdout
+    );
+}
+
 fn assert_nothing_secret(body: &serde_json::Value) {
     let text = body.to_string();
     for secret in [WEBHOOK_TOKEN, STAGING_PASSWORD, KEY] {
@@ -46,13 +57,7 @@ fn a_failed_copy_posts_its_failure_with_the_phase_hooks_and_error_and_no_secret(
 
     let failed = copy(&dir, &source, &staging, &webhook.url);
     failed.assert_code(1).assert_no_secret(WEBHOOK_TOKEN);
-    assert!(
-        failed.json()["notification"]
-            .as_str()
-            .is_some_and(|outcome| outcome.starts_with("sent to http://127.0.0.1:")),
-        "{}",
-        failed.stdout
-    );
+    assert_notified(&failed, "sent to http://127.0.0.1:");
 
     let body = webhook.one_body();
     assert_nothing_secret(&body);
@@ -109,11 +114,7 @@ fn a_copy_that_succeeds_is_posted_only_when_on_says_always() {
     .expect("write restage.toml");
     let told = copy(&dir, &source, &staging, &webhook.url);
     told.assert_code(0);
-    assert!(
-        told.json()["notification"]
-            .as_str()
-            .is_some_and(|o| o.starts_with("sent to "))
-    );
+    assert_notified(&told, "sent to ");
     let body = webhook.one_body();
     assert_nothing_secret(&body);
     let summary = &body["restage"];
@@ -171,13 +172,7 @@ fn a_missing_webhook_variable_stops_the_run_first_and_an_unreachable_webhook_onl
     let copied = copy(&dir, &source, &staging, &unreachable);
     copied.assert_code(0).assert_no_secret(WEBHOOK_TOKEN);
     copied.assert_stderr_contains("the [notify] webhook was not told how the run ended");
-    assert!(
-        copied.json()["notification"]
-            .as_str()
-            .is_some_and(|outcome| outcome.starts_with("failed: http://127.0.0.1:")),
-        "{}",
-        copied.stdout
-    );
+    assert_notified(&copied, "failed: http://127.0.0.1:");
     copied.assert_stderr_contains("http://127.0.0.1:");
 }
 
@@ -223,11 +218,7 @@ fn a_run_that_cannot_start_is_announced_but_runs_no_hook() {
     ));
     let locked = copy(&dir, &source, &staging, &webhook.url);
     locked.assert_code(3);
-    assert!(
-        locked.json()["notification"]
-            .as_str()
-            .is_some_and(|o| o.starts_with("sent to "))
-    );
+    assert_notified(&locked, "sent to ");
     let body = webhook.one_body();
     let text = body["text"].as_str().expect("text");
     assert!(

@@ -442,11 +442,10 @@ fn each_password_format_is_accepted_by_its_frameworks_verifier() {
                     .strip_prefix("pbkdf2:sha256:")
                     .and_then(|count| count.parse().ok())
                     .unwrap_or_else(|| panic!("{hash}"));
-                let hex: String = pbkdf2_sha256(password, salt, iterations)
-                    .iter()
-                    .map(|byte| format!("{byte:02x}"))
-                    .collect();
-                assert_eq!(key, hex);
+                assert_eq!(
+                    key,
+                    restage::output::hex(&pbkdf2_sha256(password, salt, iterations))
+                );
             }
             "scrypt" => {
                 // Werkzeug: scrypt:N:r:p$<salt>$<hex of the 64-byte key>.
@@ -457,8 +456,7 @@ fn each_password_format_is_accepted_by_its_frameworks_verifier() {
                 let params = scrypt::Params::new(15, 8, 1, 64).expect("params");
                 scrypt::scrypt(password.as_bytes(), salt.as_bytes(), &params, &mut derived)
                     .expect("scrypt");
-                let hex: String = derived.iter().map(|byte| format!("{byte:02x}")).collect();
-                assert_eq!(key, hex);
+                assert_eq!(key, restage::output::hex(&derived));
             }
             _ => {
                 use argon2::{Argon2, PasswordHash, PasswordVerifier};

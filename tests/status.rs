@@ -40,10 +40,7 @@ fn restage_run(staging: &TestDb, args: &[&str]) {
 }
 
 fn sha256_hex(path: &std::path::Path) -> String {
-    sha2::Sha256::digest(std::fs::read(path).expect("read"))
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    restage::output::hex(&sha2::Sha256::digest(std::fs::read(path).expect("read")))
 }
 
 #[test]

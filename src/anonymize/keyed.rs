@@ -94,10 +94,7 @@ impl Keyer {
     /// A short public name of the key (16 hex digits of a keyed BLAKE2s of a fixed text):
     /// equal for equal keys, of no use for finding the key.
     pub fn fingerprint(&self) -> String {
-        self.wide_digest("restage key fingerprint", &[])[..8]
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
+        crate::output::hex(&self.wide_digest("restage key fingerprint", &[])[..8])
     }
 
     /// The stream of one value's fake.

@@ -122,7 +122,7 @@ impl Report for StatusReport {
                 lines.push(format!("holds      a reset, {}", when(reset)));
                 lines.push(format!(
                     "schema     by {}",
-                    reset.details["migrations"].as_str().unwrap_or("?")
+                    recorded(&reset.details["migrations"])
                 ));
             }
             (_, Some(copy), _) => lines.extend(copy_lines(copy)),
@@ -171,8 +171,7 @@ impl StatusReport {
 /// `refresh, 2026-12-03T02:41:07Z (3h 05m ago), run …, restage 0.1.0` and the copy's facts.
 fn copy_lines(copy: &Entry) -> Vec<String> {
     let details = &copy.details;
-    let text = |key: &str| details[key].as_str().unwrap_or("?").to_owned();
-    let mut source = text("source");
+    let mut source = recorded(&details["source"]).to_owned();
     if let Some(snapshot) = details["snapshot"].as_str() {
         source.push_str(&format!(", snapshot {snapshot}"));
     }
@@ -181,13 +180,13 @@ fn copy_lines(copy: &Entry) -> Vec<String> {
         format!("source     {source}"),
         format!(
             "profile    {} (sha256 {})",
-            text("profile"),
-            details["profile_sha256"].as_str().unwrap_or("?")
+            recorded(&details["profile"]),
+            recorded(&details["profile_sha256"])
         ),
         format!(
             "key        fingerprint {} ({})",
-            details["key"]["fingerprint"].as_str().unwrap_or("?"),
-            details["key"]["origin"].as_str().unwrap_or("?")
+            recorded(&details["key"]["fingerprint"]),
+            recorded(&details["key"]["origin"])
         ),
         format!(
             "rows       {} in {} tables ({})",
@@ -211,6 +210,11 @@ fn when(entry: &Entry) -> String {
         entry.run_id.as_deref().unwrap_or("?"),
         entry.restage_version
     )
+}
+
+/// A text field of a record, `?` when an older record lacks it.
+fn recorded(value: &Value) -> &str {
+    value.as_str().unwrap_or("?")
 }
 
 /// `12s ago`, `3h 05m ago`.

@@ -241,10 +241,26 @@ impl CopyJob {
             .guard(async {
                 let origin = self.origin(&planned);
                 let mut result = load(planned, &self.options, &target, out).await?;
-                record_copy(&target, &self.options.provenance, &origin, &result).await?;
+                let mut connection =
+                    pg::connect(&target, "target database", "restage copy").await?;
+                record_copy(
+                    &mut connection,
+                    &target,
+                    &self.options.provenance,
+                    &origin,
+                    &result,
+                )
+                .await?;
                 out.step("Giving the new database staging's owners, grants and settings");
-                result.privileges =
-                    give_privileges(&target, &captured, &self.options.privileges).await?;
+                let database = pg::database_name(&target).unwrap_or_default();
+                result.privileges = privileges::apply(
+                    &mut connection,
+                    &target,
+                    &database,
+                    &captured,
+                    &self.options.privileges,
+                )
+                .await?;
                 if self.names.is_some() {
                     hooks.before_swap(&target).await?;
                 }
@@ -337,6 +353,7 @@ impl CopyJob {
 
 /// Records the copy in the loaded database's `restage.history`.
 async fn record_copy(
+    connection: &mut PgConnection,
     target: &SecretUrl,
     provenance: &Provenance,
     origin: &CopyOrigin,
@@ -348,9 +365,8 @@ async fn record_copy(
         bytes: result.bytes,
         tables: result.tables.len(),
     };
-    let mut connection = pg::connect(target, "target database", "restage copy").await?;
     history::record(
-        &mut connection,
+        connection,
         target,
         &Record {
             command: provenance.command,
@@ -368,21 +384,7 @@ fn file_sha256(path: &Path) -> Result<String, Error> {
         action: format!("reading {}", path.display()),
         source,
     })?;
-    Ok(sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect())
-}
-
-/// Gives the loaded database `target` what staging granted and what `[staging]` declares.
-async fn give_privileges(
-    target: &SecretUrl,
-    captured: &Captured,
-    declared: &DeclaredPrivileges,
-) -> Result<PrivilegeReport, Error> {
-    let mut connection = pg::connect(target, "target database", "restage copy").await?;
-    let database = pg::database_name(target).unwrap_or_default();
-    privileges::apply(&mut connection, target, &database, captured, declared).await
+    Ok(crate::output::hex(&sha2::Sha256::digest(bytes)))
 }
 
 async fn open_source(source: &SecretUrl, application: &str) -> Result<PgConnection, Error> {
