@@ -28,6 +28,7 @@ struct ConfigFile {
     refresh: RefreshSection,
     rds: RdsSection,
     hooks: HooksSection,
+    session: SessionSection,
     notify: Option<Spanned<NotifySection>>,
     schema: BTreeMap<String, Spanned<toml::Value>>,
 }
@@ -37,10 +38,71 @@ struct ConfigFile {
 #[serde(deny_unknown_fields, default)]
 struct HooksSection {
     timeout: Option<Spanned<String>>,
+    pass_env: Vec<String>,
     before_swap: Option<Spanned<HookEntry>>,
     after_swap: Option<Spanned<HookEntry>>,
     after_refresh: Option<Spanned<HookEntry>>,
     on_failure: Option<Spanned<HookEntry>>,
+}
+
+/// `[session]`: the timeouts restage sets for its own database sessions.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct SessionSection {
+    statement_timeout: Option<Spanned<String>>,
+    idle_in_transaction_session_timeout: Option<Spanned<String>>,
+    lock_timeout: Option<Spanned<String>>,
+}
+
+impl SessionSection {
+    fn entries(&self) -> [(&'static str, &Option<Spanned<String>>, Duration); 3] {
+        let defaults = Session::default();
+        [
+            (
+                "statement_timeout",
+                &self.statement_timeout,
+                defaults.statement_timeout,
+            ),
+            (
+                "idle_in_transaction_session_timeout",
+                &self.idle_in_transaction_session_timeout,
+                defaults.idle_in_transaction_session_timeout,
+            ),
+            ("lock_timeout", &self.lock_timeout, defaults.lock_timeout),
+        ]
+    }
+
+    /// Durations that do not parse, with their lines.
+    fn problems(&self, text: &str) -> Vec<String> {
+        self.entries()
+            .into_iter()
+            .filter_map(|(name, entry, _)| {
+                let entry = entry.as_ref()?;
+                let reason = parse_duration(entry.get_ref()).err()?;
+                Some(located(
+                    text,
+                    entry.span().start,
+                    &format!("session.{name}"),
+                    &reason,
+                ))
+            })
+            .collect()
+    }
+
+    /// Validated by [`SessionSection::problems`].
+    fn into_session(self) -> Session {
+        let [statement, idle, lock] = self.entries().map(|(_, entry, default)| {
+            entry
+                .as_ref()
+                .and_then(|entry| parse_duration(entry.get_ref()).ok())
+                .unwrap_or(default)
+        });
+        Session {
+            statement_timeout: statement,
+            idle_in_transaction_session_timeout: idle,
+            lock_timeout: lock,
+        }
+    }
 }
 
 /// `[notify]`: where a run's summary is posted, and when.
@@ -225,6 +287,28 @@ pub struct Hook {
     pub timeout: Duration,
 }
 
+/// The timeouts restage sets for each of its database sessions, whatever the roles' and
+/// servers' own settings (a role's `statement_timeout` of 300 ms must not fail a long COPY).
+/// Zero means none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Session {
+    pub statement_timeout: Duration,
+    pub idle_in_transaction_session_timeout: Duration,
+    pub lock_timeout: Duration,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            statement_timeout: Duration::ZERO,
+            idle_in_transaction_session_timeout: Duration::ZERO,
+            // A lock held for longer than this (a migration on production, an open
+            // transaction of the application on staging) fails the run instead of hanging it.
+            lock_timeout: Duration::from_secs(600),
+        }
+    }
+}
+
 /// `[hooks]`: the commands run around the swap, after a refresh and on failure.
 #[derive(Debug, Clone, Default)]
 pub struct Hooks {
@@ -236,6 +320,9 @@ pub struct Hooks {
     pub after_refresh: Option<Hook>,
     /// When a copy, refresh or reset failed.
     pub on_failure: Option<Hook>,
+    /// Variables of restage's environment that hooks and the migration command inherit beside
+    /// the usual ones (`shell::INHERITED_ENV`).
+    pub pass_env: Vec<String>,
 }
 
 /// Where the webhook URL of `[notify]` comes from: it is a secret, so usually from the
@@ -433,6 +520,8 @@ pub struct Settings {
     pub privileges: DeclaredPrivileges,
     /// The commands run around the swap, after a refresh and on failure.
     pub hooks: Hooks,
+    /// `[session]`: timeouts of restage's own database sessions.
+    pub session: Session,
     /// The webhook told how runs ended, when one is configured.
     pub notify: Option<Notify>,
     /// Production, for the safety guard (and the refresh).
@@ -489,6 +578,7 @@ impl Settings {
                     .collect(),
             },
             hooks: file.hooks.into_hooks(),
+            session: file.session.into_session(),
             notify: file
                 .notify
                 .map(|section| section.into_inner().into_notify()),
@@ -705,6 +795,7 @@ fn validate(file: &ConfigFile, text: &str) -> Vec<String> {
     }
     problems.extend(file.rds.problems(text));
     problems.extend(file.hooks.problems(text));
+    problems.extend(file.session.problems(text));
     if let Some(notify) = &file.notify {
         problems.extend(notify.get_ref().problems(notify.span().start, text));
     }
@@ -733,6 +824,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let value: u64 = number
         .parse()
         .map_err(|_| format!("'{text}' is not a duration like 30s, 90m, 6h or 2d"))?;
+    if value == 0 && unit.is_empty() {
+        return Ok(Duration::ZERO);
+    }
     let seconds_per_unit = match unit.trim() {
         "ms" => return Ok(Duration::from_millis(value)),
         "s" => 1,
@@ -915,6 +1009,7 @@ impl HooksSection {
             after_swap: hook(&self.after_swap),
             after_refresh: hook(&self.after_refresh),
             on_failure: hook(&self.on_failure),
+            pass_env: self.pass_env,
         }
     }
 }

@@ -547,15 +547,46 @@ pub fn usage_json(message: &str) -> serde_json::Value {
 pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
+    let mut hint = None;
     while let Some(cause) = source {
         let cause_text = cause.to_string();
         if !text.ends_with(&cause_text) {
             text.push_str(": ");
             text.push_str(&cause_text);
         }
+        hint = hint.or_else(|| timeout_hint(cause));
         source = cause.source();
     }
+    if let Some(hint) = hint {
+        text.push_str("; ");
+        text.push_str(hint);
+    }
     text
+}
+
+/// Which setting a server's cancellation came from, and what to change, when a cause is one
+/// of PostgreSQL's timeouts.
+fn timeout_hint(cause: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    let database_error = cause.downcast_ref::<sqlx::Error>()?.as_database_error()?;
+    let message = database_error.message();
+    match database_error.code()?.as_ref() {
+        "57014" if message.contains("statement timeout") => Some(
+            "the server's statement_timeout cut the statement short: restage sets it for its \
+             sessions from [session] statement_timeout (default 0, none), over the role's own \
+             (ALTER ROLE … SET statement_timeout); raise [session] statement_timeout, or check \
+             what a pooler between restage and the server sets",
+        ),
+        "25P03" => Some(
+            "the server's idle_in_transaction_session_timeout closed the session: restage sets \
+             it from [session] idle_in_transaction_session_timeout (default 0, none), over the \
+             role's own; raise it, or check what a pooler sets",
+        ),
+        "55P03" if message.contains("lock timeout") => Some(
+            "a lock was not granted within lock_timeout ([session] lock_timeout, default 10m): \
+             another session holds it (see pg_locks); wait for it or raise the setting",
+        ),
+        _ => None,
+    }
 }
 
 fn bullet_list(items: &[String]) -> String {

@@ -183,6 +183,7 @@ impl HookRunner {
             command: &hook.command,
             label: moment.as_str(),
             env,
+            pass_env: &self.hooks.pass_env,
             timeout: Some(hook.timeout),
         })
         .await;

@@ -97,6 +97,8 @@ use output::Output;
 
 /// Runs one parsed command line to completion on a fresh tokio runtime.
 pub fn run(cli: Cli) -> Result<(), Error> {
+    // Before anything runs: what other programs print is scrubbed of these.
+    secret::remember_environment();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -106,6 +108,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
 
 async fn dispatch(cli: Cli) -> Result<(), Error> {
     let settings = Settings::resolve(&cli.global.overrides())?;
+    pg::use_session_settings(settings.session);
     let out = Output::new(cli.global.quiet, cli.global.json);
     match cli.command {
         Command::Migrate => out.finish(&commands::migrate::run(&settings, &out).await?),

@@ -1,13 +1,39 @@
 //! PostgreSQL connections: libpq-style URLs, a connect timeout, errors naming the server.
 
 use std::str::FromStr;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 
+use crate::config::Session;
 use crate::error::Error;
 use crate::secret::SecretUrl;
+
+/// The timeouts of every session restage opens (`[session]`), set once at start.
+static SESSION: OnceLock<Session> = OnceLock::new();
+
+/// Sets the timeouts every session restage opens from now on asks for (`[session]`); the
+/// first call wins.
+pub fn use_session_settings(session: Session) {
+    let _ = SESSION.set(session);
+}
+
+/// The `SET`s of a new session: restage's own timeouts, so that a role's or a server's
+/// (`ALTER ROLE … SET statement_timeout`) cannot cut a long COPY short.
+fn session_settings() -> [(&'static str, String); 3] {
+    let session = SESSION.get().copied().unwrap_or_default();
+    let millis = |duration: Duration| duration.as_millis().to_string();
+    [
+        ("statement_timeout", millis(session.statement_timeout)),
+        (
+            "idle_in_transaction_session_timeout",
+            millis(session.idle_in_transaction_session_timeout),
+        ),
+        ("lock_timeout", millis(session.lock_timeout)),
+    ]
+}
 
 /// How long to wait for a server before saying it does not answer.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -31,12 +57,24 @@ pub async fn connect(
     role: &'static str,
     application: &str,
 ) -> Result<PgConnection, Error> {
+    connect_with(url, role, application, &[]).await
+}
+
+/// [`connect`] with server settings given at login.
+async fn connect_with(
+    url: &SecretUrl,
+    role: &'static str,
+    application: &str,
+    settings: &[(&str, &str)],
+) -> Result<PgConnection, Error> {
     let options = parse_options(url)
         .map_err(|reason| Error::InvalidSetting {
             origin: format!("{role} URL"),
             reason,
         })?
         .application_name(application)
+        .options(session_settings())
+        .options(settings.iter().copied())
         .log_statements(tracing::log::LevelFilter::Debug);
     tracing::debug!(%url, role, "connecting");
     match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
@@ -52,6 +90,19 @@ pub async fn connect(
             after: CONNECT_TIMEOUT,
         }),
     }
+}
+
+/// Opens a connection to the source on which every transaction is read-only from the start
+/// (`default_transaction_read_only`, set at login): whatever a profile's filter calls, it
+/// cannot write, nor turn read-write mode back on once a query has run.
+pub async fn connect_source(url: &SecretUrl, application: &str) -> Result<PgConnection, Error> {
+    connect_with(
+        url,
+        "source database",
+        application,
+        &[("default_transaction_read_only", "on")],
+    )
+    .await
 }
 
 /// What a connection to the staging server's maintenance database is called in errors: the
@@ -106,15 +157,22 @@ impl Endpoint {
     }
 }
 
-/// Lower-cases a host name and folds the spellings of loopback (and the local socket) together.
+/// Lower-cases a host name and folds the spellings of loopback (and the local socket)
+/// together: a first, quick comparison before the identity check (`safety::identity`), which
+/// sees through every other alias.
 pub fn normalize_host(host: &str) -> String {
     let host = host
         .trim_matches(|c| c == '[' || c == ']')
+        .trim_end_matches('.')
         .to_ascii_lowercase();
-    match host.as_str() {
-        "localhost" | "127.0.0.1" | "::1" => "loopback".to_owned(),
-        socket if socket.starts_with('/') => "loopback".to_owned(),
-        _ => host,
+    let host = host.strip_prefix("::ffff:").unwrap_or(&host);
+    let is_loopback = host
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|address| address.is_loopback());
+    if is_loopback || host == "localhost" || host.starts_with('/') {
+        "loopback".to_owned()
+    } else {
+        host.to_owned()
     }
 }
 
@@ -128,4 +186,34 @@ pub fn database_error<'a>(
         url: url.to_string(),
         source,
     }
+}
+
+/// Runs `sql` (with one text[] parameter, when given) as a prepared statement — the extended
+/// protocol, which refuses a second command — inside a savepoint that is rolled back: the
+/// server's message when it fails, `None` when it runs.
+pub async fn rolled_back_error(
+    connection: &mut PgConnection,
+    url: &SecretUrl,
+    sql: &str,
+    values: Option<Vec<String>>,
+) -> Result<Option<String>, Error> {
+    // Separate statements: a statement that fails would fail everything sent with it.
+    sqlx::raw_sql("SAVEPOINT restage_check")
+        .execute(&mut *connection)
+        .await
+        .map_err(database_error(url, "checking the profile"))?;
+    let mut query = sqlx::query(sql).persistent(false);
+    if let Some(values) = values {
+        query = query.bind(values);
+    }
+    let outcome = query.execute(&mut *connection).await;
+    sqlx::raw_sql("ROLLBACK TO SAVEPOINT restage_check")
+        .execute(&mut *connection)
+        .await
+        .map_err(database_error(url, "checking the profile"))?;
+    Ok(outcome.err().map(|error| {
+        error
+            .as_database_error()
+            .map_or_else(|| error.to_string(), |e| e.message().to_owned())
+    }))
 }

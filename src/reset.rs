@@ -19,7 +19,9 @@ use crate::pg::database_error;
 use crate::pipeline::swap::{self, SwapNames};
 use crate::privileges::{self, Captured, PrivilegeReport};
 use crate::rds::new_run_id;
-use crate::schema::{self, AppliedMigration, RESTAGE_SCHEMA, Runner, SqlxMigrations};
+use crate::schema::{
+    self, AppliedMigration, MigrationCommand, RESTAGE_SCHEMA, Runner, SqlxMigrations,
+};
 use crate::secret::SecretUrl;
 use crate::seed::data::SeedData;
 use crate::seed::{self, SeedOptions, SeedReport};
@@ -174,7 +176,7 @@ impl<'a> Reset<'a> {
         hooks: &HookRunner,
     ) -> Result<ResetReport, Error> {
         let start = Instant::now();
-        let runner = Runner::load(&self.settings.migrations).await?;
+        let runner = Runner::load(&self.settings.migrations, &self.settings.hooks.pass_env).await?;
         let (migrations, rebuilt, previous) = match &runner {
             Runner::Sqlx(migrations) => {
                 // Staging changes in place: the "swap" is the whole reset transaction.
@@ -252,7 +254,7 @@ impl<'a> Reset<'a> {
     /// staging is kept under.
     async fn reset_beside(
         &self,
-        command: &str,
+        command: &MigrationCommand,
         shutdown: &Shutdown,
         out: &Output,
         hooks: &HookRunner,
@@ -264,7 +266,10 @@ impl<'a> Reset<'a> {
             swap::staging_privileges(&mut admin, &admin_url, &names, self.staging).await?;
         swap::create_next(&mut admin, &admin_url, &names).await?;
         let next = pg::with_database(self.staging, &names.next);
-        out.step(format!("Building {} with `{command}`", names.next));
+        out.step(format!(
+            "Building {} with `{}`",
+            names.next, command.command
+        ));
         let built = shutdown
             .guard(async {
                 let rebuilt = self.build(command, &next, &captured, out).await?;
@@ -292,7 +297,7 @@ impl<'a> Reset<'a> {
     /// privileges.
     async fn build(
         &self,
-        command: &str,
+        command: &MigrationCommand,
         next: &SecretUrl,
         captured: &Captured,
         out: &Output,

@@ -35,7 +35,14 @@ pub enum Runner {
     Sqlx(SqlxMigrations),
     /// The application's command: it makes its own connections, so it cannot share a
     /// transaction with restage.
-    Command(String),
+    Command(MigrationCommand),
+}
+
+/// The application's migration command, and the variables of restage's environment it
+/// inherits beyond the usual ones (`[hooks] pass_env`).
+pub struct MigrationCommand {
+    pub command: String,
+    pub pass_env: Vec<String>,
 }
 
 /// Where the sqlx migrations come from.
@@ -46,8 +53,9 @@ pub enum SqlxMigrations {
 
 impl Runner {
     /// Reads the migrations directory, if that is the runner, so that a bad directory stops
-    /// the command before anything is touched.
-    pub async fn load(migrations: &Migrations) -> Result<Runner, Error> {
+    /// the command before anything is touched. A migration command inherits the variables
+    /// `pass_env` names.
+    pub async fn load(migrations: &Migrations, pass_env: &[String]) -> Result<Runner, Error> {
         Ok(match migrations {
             Migrations::Reference => Runner::Sqlx(SqlxMigrations::Reference),
             Migrations::Directory(dir) => {
@@ -60,14 +68,17 @@ impl Runner {
                         })?;
                 Runner::Sqlx(SqlxMigrations::Directory(migrator))
             }
-            Migrations::Command(command) => Runner::Command(command.clone()),
+            Migrations::Command(command) => Runner::Command(MigrationCommand {
+                command: command.clone(),
+                pass_env: pass_env.to_vec(),
+            }),
         })
     }
 
     /// The command, when the runner is one.
     pub fn command(&self) -> Option<&str> {
         match self {
-            Runner::Command(command) => Some(command),
+            Runner::Command(migration) => Some(&migration.command),
             Runner::Sqlx(_) => None,
         }
     }
@@ -104,8 +115,8 @@ pub async fn migrate(
                 .map_err(database_error(url, "committing the migrations"))?;
             Ok(applied)
         }
-        Runner::Command(command) => {
-            run_command(command, url, consequence).await?;
+        Runner::Command(migration) => {
+            run_command(migration, url, consequence).await?;
             Ok(Vec::new())
         }
     }
@@ -169,13 +180,15 @@ pub async fn migrate_in(
 /// `STAGING_DATABASE_URL` set to `url`; its standard output goes to restage's standard error
 /// (so `--json` output stays one document), its standard error is passed through.
 pub async fn run_command(
-    command: &str,
+    migration: &MigrationCommand,
     url: &SecretUrl,
     consequence: &'static str,
 ) -> Result<(), Error> {
+    let command = migration.command.as_str();
     tracing::info!(command, database = %url, "running the migration command");
     let finished = shell::run(ShellCommand {
         command,
+        pass_env: &migration.pass_env,
         label: "migrate",
         env: vec![
             ("DATABASE_URL", url.expose().to_owned()),

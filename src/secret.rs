@@ -4,6 +4,96 @@
 //! no message, log line or report can show its password.
 
 use std::fmt;
+use std::sync::{Mutex, PoisonError};
+
+/// Every secret this process has seen (passwords of URLs, the anonymization key, AWS secrets,
+/// webhook paths), to scrub from what other programs print ([`scrub`]).
+static KNOWN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Secrets shorter than this are not scrubbed: replacing every `ab` of a hook's output would
+/// hide everything and protect nothing.
+const MIN_SCRUBBED: usize = 4;
+
+/// Remembers `secret` (and its percent-encoded and -decoded forms) for [`scrub`].
+pub fn remember(secret: &str) {
+    if secret.len() < MIN_SCRUBBED {
+        return;
+    }
+    let encoded: String =
+        url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>();
+    let decoded = percent_decoded(secret);
+    let mut known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner);
+    for form in [
+        secret.to_owned(),
+        encoded.replace('+', "%20"),
+        encoded,
+        decoded,
+    ] {
+        if form.len() >= MIN_SCRUBBED && !known.contains(&form) {
+            known.push(form);
+        }
+    }
+    // Longest first, so that a secret containing another is replaced whole.
+    known.sort_by_key(|form| std::cmp::Reverse(form.len()));
+}
+
+/// `text` with every secret restage knows replaced by `***`.
+pub fn scrub(text: &str) -> String {
+    let known = KNOWN.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut text = text.to_owned();
+    for secret in known.iter() {
+        if text.contains(secret.as_str()) {
+            text = text.replace(secret.as_str(), "***");
+        }
+    }
+    text
+}
+
+/// Remembers the secrets of restage's own environment: the values of variables whose name
+/// says they are secret (`*_KEY`, `*_SECRET*`, `*_TOKEN`, `*PASSWORD*`), and the passwords and
+/// secret parameters of every URL in it.
+pub fn remember_environment() {
+    for (name, value) in std::env::vars() {
+        let name = name.to_ascii_uppercase();
+        let secret_name = name.contains("PASSWORD")
+            || name
+                .split('_')
+                .any(|part| ["KEY", "SECRET", "TOKEN", "PASSWD", "CREDENTIALS"].contains(&part));
+        if secret_name {
+            remember(&value);
+        }
+        remember_url_secrets(&value);
+    }
+}
+
+/// Remembers the password and secret query parameters of `raw` when it is a URL, and the
+/// path of an http(s) URL (a webhook's token lives there).
+fn remember_url_secrets(raw: &str) {
+    let Ok(url) = url::Url::parse(raw) else {
+        return;
+    };
+    if let Some(password) = url.password() {
+        remember(password);
+    }
+    for (key, value) in url.query_pairs() {
+        if is_secret_param(&key) {
+            remember(&value);
+        }
+    }
+    if matches!(url.scheme(), "http" | "https") && url.path().len() > 1 {
+        remember(url.path().trim_start_matches('/'));
+        if let Some(query) = url.query() {
+            remember(query);
+        }
+    }
+}
+
+fn percent_decoded(text: &str) -> String {
+    url::form_urlencoded::parse(format!("x={text}").as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| text.to_owned())
+}
 
 /// Anonymization keys shorter than this are refused: the fakes of a short key can be
 /// recomputed by guessing it.
@@ -19,7 +109,9 @@ pub struct SecretUrl {
 impl SecretUrl {
     /// Wraps a URL as given by the user.
     pub fn new(raw: impl Into<String>) -> Self {
-        SecretUrl { raw: raw.into() }
+        let raw = raw.into();
+        remember_url_secrets(&raw);
+        SecretUrl { raw }
     }
 
     /// The URL with its password, for drivers only; never print it.
@@ -110,6 +202,17 @@ fn is_secret_param(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrubs_every_secret_it_was_shown_in_every_form() {
+        let _url = SecretUrl::new("postgres://app:p%40ss%2Fw0rd@db/x");
+        let _webhook = SecretUrl::new("https://hooks.example.com/services/T0/B0/XyZsecretpath");
+        remember("a key with spaces & more");
+        let printed = "pw p@ss/w0rd enc p%40ss%2Fw0rd hook services/T0/B0/XyZsecretpath \
+                       key a key with spaces & more / a+key+with+spaces+%26+more";
+        assert_eq!(scrub(printed), "pw *** enc *** hook *** key *** / ***");
+        assert_eq!(scrub("ab ab"), "ab ab");
+    }
 
     #[test]
     fn redacts_passwords_and_secret_parameters() {

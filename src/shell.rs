@@ -1,8 +1,9 @@
 //! The user's shell commands (the migration command, hooks): run by `sh -c` in their own
-//! process group with the environment restage gives them, their output streamed into
-//! restage's log line by line (stderr, so that `--json` stays one document on stdout), and
-//! bounded by a timeout. A command that times out, or whose run is dropped (Ctrl-C,
-//! SIGTERM), is killed with everything it started.
+//! process group with the environment restage chooses for them (never its own: that holds
+//! the source URL, the key, AWS credentials), their output scrubbed of every secret restage
+//! knows and streamed into restage's log line by line (stderr, so that `--json` stays one
+//! document on stdout), and bounded by a timeout. A command that times out, or whose run is
+//! dropped (Ctrl-C, SIGTERM), is killed with everything it started.
 
 use std::collections::VecDeque;
 use std::process::Stdio;
@@ -20,6 +21,32 @@ const TAIL_LINES: usize = 10;
 /// How long a timed-out command gets between SIGTERM and SIGKILL.
 const GRACE: Duration = Duration::from_secs(5);
 
+/// The variables of restage's own environment a command inherits: where programs are, the
+/// user, the locale and time zone, temporary files, TLS trust. Everything else is left out
+/// unless `[hooks] pass_env` names it.
+pub const INHERITED_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "LC_MESSAGES",
+    "TZ",
+    "TMPDIR",
+    "TERM",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "PGSSLROOTCERT",
+    "PGSSLMODE",
+    "AWS_CA_BUNDLE",
+    "REQUESTS_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+];
+
 /// A command line and how to run it.
 #[derive(Debug, Clone)]
 pub struct ShellCommand<'a> {
@@ -27,8 +54,10 @@ pub struct ShellCommand<'a> {
     pub command: &'a str,
     /// Put before each line of its output (`[before_swap] …`).
     pub label: &'a str,
-    /// Variables added to restage's own environment.
+    /// The variables restage sets for it, beside [`INHERITED_ENV`].
     pub env: Vec<(&'static str, String)>,
+    /// More variables of restage's environment it inherits (`[hooks] pass_env`).
+    pub pass_env: &'a [String],
     /// Killed after this long.
     pub timeout: Option<Duration>,
 }
@@ -99,9 +128,16 @@ impl Drop for GroupGuard {
 /// Runs `command` to its end.
 pub async fn run(command: ShellCommand<'_>) -> Finished {
     let start = Instant::now();
+    let inherited = INHERITED_ENV
+        .iter()
+        .copied()
+        .chain(command.pass_env.iter().map(String::as_str))
+        .filter_map(|name| Some((name, std::env::var_os(name)?)));
     let spawned = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(command.command)
+        .env_clear()
+        .envs(inherited)
         .envs(command.env.iter().map(|(name, value)| (name, value)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -179,6 +215,7 @@ fn pump(
     tokio::spawn(async move {
         let mut lines = BufReader::new(stream).lines();
         while let Ok(Some(line)) = lines.next_line().await {
+            let line = crate::secret::scrub(&line);
             eprintln!("[{label}] {line}");
             if let Ok(mut tail) = tail.lock() {
                 if tail.len() == TAIL_LINES {
@@ -199,6 +236,7 @@ mod tests {
             command: line,
             label: "test",
             env: vec![("RESTAGE_TEST_VALUE", "forty two".to_owned())],
+            pass_env: &[],
             timeout,
         }
     }

@@ -50,6 +50,7 @@ pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<C
         args.confirmation.yes,
         &consequences,
         &options.maintenance_database,
+        &settings.production,
         &hooks,
         notifier.as_ref(),
     )

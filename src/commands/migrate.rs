@@ -49,8 +49,14 @@ pub async fn run(settings: &Settings, out: &Output) -> Result<MigrateReport, Err
     let start = Instant::now();
     let url = settings.staging_url()?;
     safety::ensure_writable_target(url, &settings.production, None)?;
-    let runner = Runner::load(&settings.migrations).await?;
-    let lock = safety::StagingLock::acquire(url, &settings.maintenance_database, "migrate").await?;
+    let runner = Runner::load(&settings.migrations, &settings.hooks.pass_env).await?;
+    let lock = safety::StagingLock::acquire(
+        url,
+        &settings.maintenance_database,
+        "migrate",
+        &settings.production,
+    )
+    .await?;
     out.step(format!("Migrating {url}"));
     let applied = schema::migrate(
         &runner,

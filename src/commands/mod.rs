@@ -1,5 +1,6 @@
 //! One file per command: each checks safety, does its work and returns a report.
 
+use crate::config::Production;
 use crate::error::Error;
 use crate::hooks::{self, HookReport, HookRunner};
 use crate::notify::{NotifiedReport, Notifier};
@@ -58,12 +59,15 @@ async fn start(
     yes: bool,
     consequences: &str,
     maintenance_database: &str,
+    production: &Production,
     hooks: &HookRunner,
     notifier: Option<&Notifier>,
 ) -> Result<StagingLock, Error> {
     let run = hooks.facts();
     let started = match safety::confirm(yes, run.command, consequences) {
-        Ok(()) => StagingLock::acquire(run.staging, maintenance_database, run.command).await,
+        Ok(()) => {
+            StagingLock::acquire(run.staging, maintenance_database, run.command, production).await
+        }
         Err(error) => Err(error),
     };
     match (started, notifier) {

@@ -35,6 +35,7 @@ pub async fn run(
         args.confirmation.yes,
         &refresh.consequences(),
         &settings.maintenance_database,
+        &settings.production,
         refresh.hooks(),
         notifier.as_ref(),
     )

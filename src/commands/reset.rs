@@ -22,6 +22,7 @@ pub async fn run(
         args.confirmation.yes,
         &reset.consequences(),
         &settings.maintenance_database,
+        &settings.production,
         &hooks,
         notifier.as_ref(),
     )

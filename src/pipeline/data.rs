@@ -125,7 +125,7 @@ pub async fn copy_all(
 
 /// A source connection reading the leader's snapshot.
 async fn snapshot_connection(source: &SecretUrl, snapshot: &str) -> Result<PgConnection, Error> {
-    let mut connection = pg::connect(source, "source database", "restage copy").await?;
+    let mut connection = pg::connect_source(source, "restage copy").await?;
     let begin = format!(
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{snapshot}'"
     );

@@ -6,6 +6,7 @@ pub mod check;
 pub mod copy_binary;
 pub mod copy_text;
 pub mod data;
+pub mod filter;
 pub mod finish;
 pub mod init;
 pub mod leaks;
@@ -226,6 +227,19 @@ impl CopyJob {
         let mut report = self.report(&planned.profile_path, false);
         let admin_url = pg::with_database(staging, &self.options.maintenance_database);
         let mut admin = pg::connect(&admin_url, pg::MAINTENANCE, "restage copy").await?;
+        let server = safety::identity::read(&mut admin)
+            .await
+            .map_err(database_error(
+                &admin_url,
+                "reading the staging server's identity",
+            ))?;
+        safety::ensure_not_the_same(
+            &server,
+            staging,
+            &self.options.source,
+            "the source database",
+        )
+        .await?;
         let captured = self.capture_privileges(&mut admin, &admin_url).await?;
         let target = match &self.names {
             Some(names) => {
@@ -388,7 +402,7 @@ fn file_sha256(path: &Path) -> Result<String, Error> {
 }
 
 async fn open_source(source: &SecretUrl, application: &str) -> Result<PgConnection, Error> {
-    let mut connection = pg::connect(source, "source database", application).await?;
+    let mut connection = pg::connect_source(source, application).await?;
     sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .execute(&mut connection)
         .await
@@ -542,6 +556,9 @@ fn configured_key(profile: &Profile) -> Result<Option<(String, String)>, Error> 
             std::env::var(profile.key_env()).ok(),
         ),
     };
+    if let Some(secret) = &secret {
+        crate::secret::remember(secret);
+    }
     match secret.filter(|secret| !secret.is_empty()) {
         Some(secret) if secret.len() < crate::secret::MIN_KEY_BYTES => Err(Error::WeakKey {
             origin,

@@ -79,7 +79,7 @@ impl TableCopy {
         let mut conditions: Vec<String> = self
             .filter
             .iter()
-            .map(|filter| format!("({filter})"))
+            .map(|filter| format!("(\n{filter}\n)"))
             .collect();
         if self.ranges.len() > 1 {
             let (start, end) = self.ranges[piece];
@@ -281,7 +281,8 @@ pub fn row_filters(
             conditions.push("false".to_owned());
         }
         if let Some(filter) = rules.and_then(|rules| rules.filter.as_ref()) {
-            conditions.push(format!("({filter})"));
+            // On lines of their own: a `--` comment in a filter ends with it.
+            conditions.push(format!("(\n{filter}\n)"));
         }
         if let Some(limit) = limits.get(name) {
             let inner = if conditions.is_empty() {

@@ -106,32 +106,31 @@ pub async fn create_next(
     Ok(())
 }
 
-/// Renames `from` to `to`, disconnecting the sessions on `from` first (a database with
-/// sessions cannot be renamed).
-async fn rename(
+/// Renames databases in one transaction — `(from, to)` pairs, in order — so that a kill at
+/// any instant leaves all of them renamed or none: staging's name always points at a
+/// complete database. Sessions on the databases are disconnected first (a database with
+/// sessions cannot be renamed); a client that reconnects in between fails the transaction,
+/// which is then tried again.
+async fn rename_together(
     admin: &mut PgConnection,
     url: &SecretUrl,
-    from: &str,
-    to: &str,
+    renames: &[(&str, &str)],
 ) -> Result<(), Error> {
-    let action = format!("renaming database {from} to {to}");
+    let action = renames
+        .iter()
+        .map(|(from, to)| format!("renaming database {from} to {to}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut last_error = None;
     for _ in 0..5 {
-        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()")
-            .bind(from)
+        let froms: Vec<String> = renames.iter().map(|(from, _)| (*from).to_owned()).collect();
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()")
+            .bind(froms)
             .execute(&mut *admin)
             .await
             .map_err(database_error(url, &action))?;
-        match sqlx::query(&format!(
-            "ALTER DATABASE {} RENAME TO {}",
-            quote(from),
-            quote(to)
-        ))
-        .execute(&mut *admin)
-        .await
-        {
-            Ok(_) => return Ok(()),
-            // A client reconnected in between: disconnect it again.
+        match renamed_in_one_transaction(admin, renames).await {
+            Ok(()) => return Ok(()),
             Err(error) => last_error = Some(error),
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -143,8 +142,20 @@ async fn rename(
     })
 }
 
-/// Swaps the loaded database in; staging becomes the previous copy. Returns whether there
-/// was a staging database to keep.
+async fn renamed_in_one_transaction(
+    admin: &mut PgConnection,
+    renames: &[(&str, &str)],
+) -> Result<(), sqlx::Error> {
+    let mut transaction = sqlx::Connection::begin(&mut *admin).await?;
+    for (from, to) in renames {
+        let sql = format!("ALTER DATABASE {} RENAME TO {}", quote(from), quote(to));
+        sqlx::query(&sql).execute(&mut *transaction).await?;
+    }
+    transaction.commit().await
+}
+
+/// Swaps the loaded database in, atomically; staging becomes the previous copy. Returns
+/// whether there was a staging database to keep.
 pub async fn swap_in(
     admin: &mut PgConnection,
     url: &SecretUrl,
@@ -153,13 +164,22 @@ pub async fn swap_in(
     let had_staging = exists(admin, url, &names.staging).await?;
     if had_staging {
         drop_database(admin, url, &names.previous).await?;
-        rename(admin, url, &names.staging, &names.previous).await?;
+        rename_together(
+            admin,
+            url,
+            &[
+                (&names.staging, &names.previous),
+                (&names.next, &names.staging),
+            ],
+        )
+        .await?;
+    } else {
+        rename_together(admin, url, &[(&names.next, &names.staging)]).await?;
     }
-    rename(admin, url, &names.next, &names.staging).await?;
     Ok(had_staging)
 }
 
-/// Swaps the previous copy back in; the current staging becomes the previous copy.
+/// Swaps the previous copy back in, atomically; the current staging becomes the previous copy.
 pub async fn roll_back(
     admin: &mut PgConnection,
     url: &SecretUrl,
@@ -174,11 +194,18 @@ pub async fn roll_back(
     }
     let parked = format!("{}_restage_swap", names.staging);
     if exists(admin, url, &names.staging).await? {
-        rename(admin, url, &names.staging, &parked).await?;
-        rename(admin, url, &names.previous, &names.staging).await?;
-        rename(admin, url, &parked, &names.previous).await
+        rename_together(
+            admin,
+            url,
+            &[
+                (&names.staging, &parked),
+                (&names.previous, &names.staging),
+                (&parked, &names.previous),
+            ],
+        )
+        .await
     } else {
-        rename(admin, url, &names.previous, &names.staging).await
+        rename_together(admin, url, &[(&names.previous, &names.staging)]).await
     }
 }
 

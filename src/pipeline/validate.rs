@@ -8,7 +8,7 @@ use crate::anonymize::profile::{CompiledProfile, Profile};
 use crate::anonymize::{CompiledRule, Keyer};
 use crate::catalog::{Catalog, Column, Table};
 use crate::error::Error;
-use crate::pg::database_error;
+use crate::pg::{self, database_error};
 use crate::secret::SecretUrl;
 
 /// Values of a column (or made-up ones, for an empty table) whose fakes are tried against its
@@ -31,17 +31,10 @@ pub async fn compile_profile(
             continue;
         };
         if let Some(filter) = &rules.filter
-            && let Some(reason) = statement_error(
-                connection,
-                source,
-                &format!("EXPLAIN SELECT 1 FROM {} WHERE {filter}", table.quoted()),
-                None,
-            )
-            .await?
+            && let Some(reason) =
+                super::filter::problem(connection, source, &table.quoted(), filter).await?
         {
-            problems.push(format!(
-                "tables.{name}.where: `{filter}` does not run on the source: {reason}"
-            ));
+            problems.push(format!("tables.{name}.where: `{filter}` {reason}"));
         }
         for (position, rule) in &rules.rules {
             let column = &table.columns[*position];
@@ -100,7 +93,7 @@ async fn refused_fake(
         "SELECT fake::{} FROM unnest($1::text[]) fake",
         column.type_name
     );
-    let reason = statement_error(connection, source, &cast, Some(fakes)).await?;
+    let reason = pg::rolled_back_error(connection, source, &cast, Some(fakes)).await?;
     Ok(reason.map(|reason| {
         format!(
             "{}.{}: the fakes of rule '{}' do not fit its type {} ({}): {reason}; {}",
@@ -123,37 +116,4 @@ fn fitting_rule_hint(transform: &str) -> &'static str {
         "email" => "choose a `domain` the check accepts, or write a `regex` or `template` rule",
         _ => "write a rule whose values fit, such as `regex`, `template` or `constant`",
     }
-}
-
-/// Runs `sql` (with one text[] parameter, when given) in a savepoint, read-only: the
-/// database's message when it fails, `None` when it runs.
-async fn statement_error(
-    connection: &mut PgConnection,
-    source: &SecretUrl,
-    sql: &str,
-    values: Option<Vec<String>>,
-) -> Result<Option<String>, Error> {
-    // Separate statements: a statement that fails would fail everything sent with it.
-    sqlx::raw_sql("SAVEPOINT restage_check")
-        .execute(&mut *connection)
-        .await
-        .map_err(database_error(source, "checking the profile"))?;
-    let outcome = match values {
-        None => sqlx::raw_sql(sql).execute(&mut *connection).await,
-        Some(values) => {
-            sqlx::query(sql)
-                .bind(values)
-                .execute(&mut *connection)
-                .await
-        }
-    };
-    sqlx::raw_sql("ROLLBACK TO SAVEPOINT restage_check")
-        .execute(&mut *connection)
-        .await
-        .map_err(database_error(source, "checking the profile"))?;
-    Ok(outcome.err().map(|error| {
-        error
-            .as_database_error()
-            .map_or_else(|| error.to_string(), |e| e.message().to_owned())
-    }))
 }

@@ -1,7 +1,12 @@
 //! Safety: production never written, one writer at a time.
 //!
-//! Every command that writes calls [`ensure_writable_target`] before touching anything and
-//! holds a [`StagingLock`] while it works.
+//! Every command that writes calls [`ensure_writable_target`] before touching anything (a
+//! quick look at the URLs' spelling) and holds a [`StagingLock`] while it works; taking the
+//! lock compares the *identity* of the staging server with production's, and a copy compares
+//! it with the source's ([`ensure_not_the_same`]), by connecting — never by how a host is
+//! spelled.
+
+pub mod identity;
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -10,8 +15,10 @@ use sqlx::postgres::PgConnection;
 
 use crate::config::Production;
 use crate::error::Error;
-use crate::pg::{self, Endpoint};
+use crate::pg::{self, Endpoint, database_error};
+use crate::pipeline::swap::SwapNames;
 use crate::secret::{SecretUrl, redact};
+use identity::Identity;
 
 /// Refuses a write target that is production, or that is the source of the same run.
 pub fn ensure_writable_target(
@@ -43,6 +50,129 @@ pub fn ensure_writable_target(
         )));
     }
     Ok(())
+}
+
+/// Refuses (exit 3) a staging server that is production's: `[production] url` reached and
+/// found to be the same server and one of the databases restage writes there (staging and
+/// the two beside it), or — when production cannot be reached — a URL whose host resolves to
+/// one of the addresses production's does; and any database on the server of
+/// `[production] endpoint`. `server` is the staging server's identity, read on the
+/// connection restage writes through.
+pub async fn ensure_not_production(
+    server: &Identity,
+    staging: &SecretUrl,
+    production: &Production,
+) -> Result<(), Error> {
+    if let Some(production_url) = &production.url {
+        ensure_not_the_same(
+            server,
+            staging,
+            production_url,
+            "the production database ([production] url)",
+        )
+        .await?;
+    }
+    if let Some(endpoint) = &production.endpoint {
+        ensure_not_on_endpoint(staging, endpoint).await?;
+    }
+    Ok(())
+}
+
+/// Refuses (exit 3) when `other` (the source, production) is the same server as the staging
+/// server `server` and its database is one restage would write, create, rename or drop
+/// there. `other` is reached and its identity compared; when it cannot be reached, the
+/// addresses its host resolves to are compared instead, and the message says so.
+pub async fn ensure_not_the_same(
+    server: &Identity,
+    staging: &SecretUrl,
+    other: &SecretUrl,
+    what: &str,
+) -> Result<(), Error> {
+    let written = written_databases(staging);
+    match identity::reach(other, "database restage must not write").await {
+        Ok(theirs) => {
+            if theirs.server.same_as(&server.server) && written.contains(&theirs.database) {
+                return Err(Error::Refused(format!(
+                    "{staging} is {what} {other}: both reach the same server ({}) and database \
+                     {}; restage never writes there: point the staging URL at another database",
+                    theirs.server.describe(),
+                    theirs.database
+                )));
+            }
+            Ok(())
+        }
+        Err(unreachable) => {
+            let same_addresses = match (
+                identity::addresses(staging).await,
+                identity::addresses(other).await,
+            ) {
+                (Ok(mine), Ok(theirs)) => mine.intersection(&theirs).next().copied(),
+                (_, Err(reason)) | (Err(reason), _) => {
+                    tracing::warn!(
+                        %other,
+                        "{what} could not be reached ({unreachable}) nor its addresses \
+                         compared ({reason}); only the URLs' spelling was compared"
+                    );
+                    None
+                }
+            };
+            let their_database = pg::database_name(other).unwrap_or_default();
+            match same_addresses {
+                Some((address, port)) if written.contains(&their_database) => {
+                    Err(Error::Refused(format!(
+                        "{staging} may be {what} {other}: it could not be reached to compare \
+                         server identities ({unreachable}), and both hosts resolve to \
+                         {address} port {port}, database {their_database}; restage never \
+                         writes there: point the staging URL at another database"
+                    )))
+                }
+                _ => {
+                    tracing::warn!(
+                        %other,
+                        "{what} could not be reached to compare server identities \
+                         ({unreachable}); compared the addresses its host resolves to"
+                    );
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+/// Refuses a staging URL whose host resolves to an address of the production endpoint (on
+/// the staging URL's port).
+async fn ensure_not_on_endpoint(staging: &SecretUrl, endpoint: &str) -> Result<(), Error> {
+    let Ok(mine) = identity::addresses(staging).await else {
+        return Ok(());
+    };
+    let Some(port) = mine.iter().map(|(_, port)| *port).next() else {
+        return Ok(());
+    };
+    let endpoint_url = SecretUrl::new(format!("postgres://{endpoint}:{port}/postgres"));
+    let theirs = match identity::addresses(&endpoint_url).await {
+        Ok(theirs) => theirs,
+        Err(reason) => {
+            tracing::warn!("[production] endpoint = {endpoint}: {reason}; compared its name only");
+            return Ok(());
+        }
+    };
+    match mine.intersection(&theirs).next() {
+        Some((address, _)) => Err(Error::Refused(format!(
+            "{staging} is on the production server: its host resolves to {address}, an \
+             address of [production] endpoint = {endpoint}; restage never writes to \
+             production: point the staging URL at the staging server"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The databases a run on `staging` may write, create, rename or drop: staging and the two
+/// beside it.
+fn written_databases(staging: &SecretUrl) -> Vec<String> {
+    match SwapNames::beside(staging) {
+        Ok(names) => vec![names.staging, names.next, names.previous],
+        Err(_) => vec![pg::database_name(staging).unwrap_or_default()],
+    }
 }
 
 /// Why `host` is a production host, if it is one: the configured endpoint, or the
@@ -100,35 +230,46 @@ const LOCK_NAMESPACE: &str = "restage";
 
 impl StagingLock {
     /// Takes the lock for the staging database of `staging`, or fails at once with
-    /// [`Error::Locked`] naming the command that holds it.
+    /// [`Error::Locked`] naming the command that holds it. Before that, it refuses (exit 3) a
+    /// staging server and database that are production's ([`ensure_not_production`]).
+    ///
+    /// The lock is one per staging database whatever the configuration: its key is the
+    /// staging database's name, and a run that took it in one maintenance database still
+    /// gives way to a run holding it in another (advisory locks belong to the database they
+    /// are taken in, so restage looks for the key in every database of the server).
     pub async fn acquire(
         staging: &SecretUrl,
         maintenance_database: &str,
         command: &str,
+        production: &Production,
     ) -> Result<StagingLock, Error> {
         let database = pg::database_name(staging).unwrap_or_default();
         let maintenance = pg::with_database(staging, maintenance_database);
         let mut connection =
             pg::connect(&maintenance, pg::MAINTENANCE, &format!("restage {command}")).await?;
+        let server = identity::read(&mut connection)
+            .await
+            .map_err(database_error(
+                &maintenance,
+                "reading the staging server's identity",
+            ))?;
+        ensure_not_production(&server, staging, production).await?;
         let locked: bool =
             sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1), hashtext($2))")
                 .bind(LOCK_NAMESPACE)
                 .bind(&database)
                 .fetch_one(&mut connection)
                 .await
-                .map_err(|source| Error::Database {
-                    action: "taking the restage lock".into(),
-                    url: maintenance.to_string(),
-                    source,
-                })?;
-        if !locked {
-            let holder = lock_holder(&mut connection, &database).await.map_or_else(
-                || "held by another session".to_owned(),
-                |holder| format!("held by {holder}"),
-            );
+                .map_err(database_error(&maintenance, "taking the restage lock"))?;
+        let holder = lock_holder(&mut connection, &database).await;
+        if !locked || holder.is_some() {
+            let _ = connection.close().await;
             return Err(Error::Locked {
                 database: format!("{database} on {}", redact(staging.expose())),
-                holder,
+                holder: holder.map_or_else(
+                    || "held by another session".to_owned(),
+                    |holder| format!("held by {holder}"),
+                ),
             });
         }
         tracing::debug!(database, "restage lock taken");
@@ -152,8 +293,8 @@ impl StagingLock {
     }
 }
 
-/// Who holds the lock of staging database `database`, if anyone does:
-/// `'restage refresh', server pid 4242, since 2026-12-03 02:00:01 UTC`.
+/// Who else holds the lock of staging database `database`, in any database of the server,
+/// if anyone does: `'restage refresh', server pid 4242, since 2026-12-03 02:00:01 UTC`.
 pub async fn lock_holder(connection: &mut PgConnection, database: &str) -> Option<String> {
     let holder: Result<Option<(String, i32, String)>, _> = sqlx::query_as(
         "SELECT a.application_name, a.pid, to_char(a.backend_start AT TIME ZONE 'UTC', \
@@ -161,6 +302,7 @@ pub async fn lock_holder(connection: &mut PgConnection, database: &str) -> Optio
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
          WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 \
            AND l.classid = hashtext($1)::oid AND l.objid = hashtext($2)::oid \
+           AND l.pid <> pg_backend_pid() \
          LIMIT 1",
     )
     .bind(LOCK_NAMESPACE)
