@@ -14,6 +14,9 @@ static KNOWN: Mutex<Vec<String>> = Mutex::new(Vec::new());
 /// hide everything and protect nothing.
 const MIN_SCRUBBED: usize = 4;
 
+/// An http(s) URL path longer than this holds a token.
+const WEBHOOK_PATH: usize = 16;
+
 /// Remembers `secret` (and its percent-encoded and -decoded forms) for [`scrub`].
 pub fn remember(secret: &str) {
     if secret.len() < MIN_SCRUBBED {
@@ -80,7 +83,8 @@ fn remember_url_secrets(raw: &str) {
             remember(&value);
         }
     }
-    if matches!(url.scheme(), "http" | "https") && url.path().len() > 1 {
+    // A webhook's path is its token (Slack's `/services/T…/B…/…`); a short path is a route.
+    if matches!(url.scheme(), "http" | "https") && url.path().len() > WEBHOOK_PATH {
         remember(url.path().trim_start_matches('/'));
         if let Some(query) = url.query() {
             remember(query);
@@ -208,9 +212,9 @@ mod tests {
         let _url = SecretUrl::new("postgres://app:p%40ss%2Fw0rd@db/x");
         let _webhook = SecretUrl::new("https://hooks.example.com/services/T0/B0/XyZsecretpath");
         remember("a key with spaces & more");
-        let printed = "pw p@ss/w0rd enc p%40ss%2Fw0rd hook services/T0/B0/XyZsecretpath \
+        let printed = "pw p@ss/w0rd enc p%40ss%2Fw0rd at services/T0/B0/XyZsecretpath \
                        key a key with spaces & more / a+key+with+spaces+%26+more";
-        assert_eq!(scrub(printed), "pw *** enc *** hook *** key *** / ***");
+        assert_eq!(scrub(printed), "pw *** enc *** at *** key *** / ***");
         assert_eq!(scrub("ab ab"), "ab ab");
     }
 

@@ -400,7 +400,7 @@ mod tests {
         assert!(copy.binary);
         assert_eq!(
             copy.select_sql(1),
-            "COPY (SELECT \"id\", \"note\" FROM ONLY \"public\".\"big\" WHERE (id > 5) AND ctid >= '(10000,0)'::tid \
+            "COPY (SELECT \"id\", \"note\" FROM ONLY \"public\".\"big\" WHERE (\nid > 5\n) AND ctid >= '(10000,0)'::tid \
              AND ctid < '(20000,0)'::tid) TO STDOUT (FORMAT binary)"
         );
         let small = plan_table(&table(10), TableRules::default(), None, 2)

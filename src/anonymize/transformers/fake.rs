@@ -212,7 +212,12 @@ struct Faker {
     kind: Kind,
     domain: String,
     phone: PhoneFormat,
+    /// The column's length limit: an e-mail's local part is cut to fit it, never its domain.
+    max_length: Option<usize>,
 }
+
+/// Characters of the keyed tag that keeps e-mails and handles distinct.
+const TAG_LENGTH: usize = 13;
 
 /// How `phone` writes its fakes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -287,11 +292,69 @@ fn build_fake(
         return Err(format!("option 'domain' is not a domain name: '{domain}'"));
     }
     let phone = PhoneFormat::parse(options.string("format"))?;
+    if let Some(max) = context.column.max_length {
+        fits(kind, &domain, &phone, max, context.column.unique)?;
+    }
     Ok(Box::new(Faker {
         kind,
         domain,
         phone,
+        max_length: context.column.max_length,
     }))
+}
+
+/// Refuses a rule whose fakes cannot fit a column of `max` characters and stay what they
+/// are: cutting an e-mail's domain, an address or an identifier gives a value of no kind.
+/// The reason names the length and the option (or rule) that fixes it.
+fn fits(
+    kind: Kind,
+    domain: &str,
+    phone: &PhoneFormat,
+    max: usize,
+    unique: bool,
+) -> Result<(), String> {
+    let shortest = match kind {
+        Kind::Email => {
+            // The local part keeps the tag on a unique column (distinct fakes), else one
+            // character of it.
+            let local = if unique { TAG_LENGTH } else { 1 };
+            let needed = local + 1 + domain.len();
+            if needed <= max {
+                return Ok(());
+            }
+            let room = max.saturating_sub(local + 1);
+            let fix = if room >= 3 {
+                format!("give it a domain of at most {room} characters (domain = \"x.io\")")
+            } else {
+                "no domain fits: widen the column, or write a `template` or `regex` rule".to_owned()
+            };
+            return Err(format!(
+                "the column holds at most {max} characters, and an e-mail of rule 'email' needs \
+                 at least {needed} ({}'@' and the domain {domain}); {fix}",
+                if unique {
+                    format!(
+                        "a {TAG_LENGTH}-character tag that keeps the unique column's fakes distinct, "
+                    )
+                } else {
+                    "one character, ".to_owned()
+                }
+            ));
+        }
+        Kind::Ipv4 => 15,
+        Kind::Ipv6 => 39,
+        Kind::Mac => 17,
+        Kind::Uuid => 36,
+        Kind::Phone if *phone == PhoneFormat::E164 => 16,
+        _ => return Ok(()),
+    };
+    if shortest <= max {
+        return Ok(());
+    }
+    Err(format!(
+        "the column holds at most {max} characters, and a fake of this rule can be \
+         {shortest} long, which cut would not be one any more; widen the column, or write a \
+         `template`, `regex` or `mask` rule that fits"
+    ))
 }
 
 impl Transformer for Faker {
@@ -314,7 +377,7 @@ impl Transformer for Faker {
         let (mut rng, tag) = if matches!(self.kind, Kind::Email | Kind::Username) {
             context
                 .keyer
-                .rng_and_tag(context.scope, input.as_bytes(), 13)
+                .rng_and_tag(context.scope, input.as_bytes(), TAG_LENGTH)
         } else {
             (
                 context.keyer.rng(context.scope, input.as_bytes()),
@@ -336,9 +399,17 @@ impl Faker {
     fn draw(&self, rng: &mut ValueRng, tag: &str) -> String {
         match self.kind {
             Kind::Email => {
-                let mut email = handle(rng);
-                email.extend([".", tag, "@", &self.domain]);
-                email
+                let mut local = handle(rng);
+                local.extend([".", tag]);
+                // Too long for the column: the end of the local part (the tag) and the whole
+                // domain stay (`fits` checked there is room for them).
+                if let Some(max) = self.max_length {
+                    let room = max.saturating_sub(1 + self.domain.len());
+                    let cut = local.chars().count().saturating_sub(room);
+                    local = local.chars().skip(cut).collect::<String>();
+                    local = local.trim_start_matches('.').to_owned();
+                }
+                [local.as_str(), "@", &self.domain].concat()
             }
             Kind::Username => {
                 let mut username = handle(rng);
@@ -505,6 +576,72 @@ mod tests {
     use crate::anonymize::{ValueRng, gives_away};
     use crate::catalog::Column;
     use crate::catalog::TypeCategory;
+
+    fn varchar(length: usize, unique: bool) -> Column {
+        Column {
+            max_length: Some(length),
+            unique,
+            ..column(
+                "email",
+                &format!("character varying({length})"),
+                TypeCategory::Text,
+            )
+        }
+    }
+
+    /// An e-mail on a narrow column stays an e-mail (its `@` and whole domain), or the rule is
+    /// refused with the length and the option that fixes it.
+    #[test]
+    fn emails_fit_narrow_columns_or_the_rule_is_refused() {
+        for (length, rule) in [
+            (16, "\"email\""),
+            (13, "\"email\""),
+            (20, "{ transform = \"email\", domain = \"x.io\" }"),
+            (64, "\"email\""),
+        ] {
+            let narrow = varchar(length, false);
+            let mut seen = HashSet::new();
+            for i in 0..200 {
+                let input = format!("customer.{i}@shop.example.org");
+                let fake = apply_to(rule, &narrow, Some(&input), &[])
+                    .expect("applies")
+                    .expect("a value");
+                assert!(
+                    fake.chars().count() <= length,
+                    "{fake} longer than {length}"
+                );
+                let (local, domain) = fake.split_once('@').expect("an @");
+                assert!(!local.is_empty() && !local.starts_with('.'), "{fake}");
+                assert!(domain == "example.com" || domain == "x.io", "{fake}");
+                seen.insert(fake);
+            }
+            // One character of local part leaves few fakes, as a column that narrow must.
+            let expected = if length > 13 { 150 } else { 20 };
+            assert!(seen.len() > expected, "{length}: {} distinct", seen.len());
+        }
+        let unique = varchar(16, true);
+        let refused = compile("\"email\"", &unique).expect_err("no unique e-mail fits 16");
+        assert!(refused.contains("at most 16 characters"), "{refused}");
+        assert!(refused.contains("widen the column"), "{refused}");
+        let refused =
+            compile("\"email\"", &varchar(20, true)).expect_err("example.com is too long");
+        assert!(
+            refused.contains("domain of at most 6 characters"),
+            "{refused}"
+        );
+        let fits = compile(
+            "{ transform = \"email\", domain = \"x.io\" }",
+            &varchar(20, true),
+        );
+        assert!(fits.is_ok(), "{:?}", fits.err());
+        for (rule, length) in [("\"ipv4\"", 12), ("\"uuid\"", 32), ("\"mac\"", 12)] {
+            let refused = compile(rule, &varchar(length, false)).expect_err(rule);
+            assert!(
+                refused.contains(&format!("at most {length} characters")),
+                "{refused}"
+            );
+        }
+    }
 
     /// The hand-assembled fakes are exactly those the `fake` crate makes from the same
     /// seed, and leave the stream where it leaves it.
