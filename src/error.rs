@@ -523,7 +523,7 @@ impl Error {
             object.insert("exit_code".into(), self.exit_code().into());
             object.insert("error".into(), error_chain(self).into());
         }
-        document
+        crate::secret::scrub_json(document)
     }
 }
 
@@ -561,7 +561,8 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         text.push_str("; ");
         text.push_str(hint);
     }
-    text
+    // A hook's output, a driver's message: none may carry a secret restage knows.
+    crate::secret::scrub(&text)
 }
 
 /// Which setting a server's cancellation came from, and what to change, when a cause is one

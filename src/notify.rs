@@ -70,7 +70,7 @@ impl Notifier {
         if succeeded && self.on == NotifyOn::Failure {
             return None;
         }
-        let body = message(run, document);
+        let body = crate::secret::scrub_json(message(run, document));
         let webhook = self.webhook.redacted_host();
         match self.post(&body).await {
             Ok(()) => {

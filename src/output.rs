@@ -69,7 +69,7 @@ pub fn document<R: Report>(report: &R) -> serde_json::Value {
     if let Some(object) = document.as_object_mut() {
         object.insert("status".into(), "ok".into());
     }
-    document
+    crate::secret::scrub_json(document)
 }
 
 /// Seconds since `start`, rounded to milliseconds for reports.

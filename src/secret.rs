@@ -14,7 +14,7 @@ static KNOWN: Mutex<Vec<String>> = Mutex::new(Vec::new());
 /// hide everything and protect nothing.
 const MIN_SCRUBBED: usize = 4;
 
-/// An http(s) URL path longer than this holds a token.
+/// An http(s) URL path (or its end) longer than this holds a token.
 const WEBHOOK_PATH: usize = 16;
 
 /// Remembers `secret` (and its percent-encoded and -decoded forms) for [`scrub`].
@@ -52,6 +52,22 @@ pub fn scrub(text: &str) -> String {
     text
 }
 
+/// `document` with every string scrubbed ([`scrub`]).
+pub fn scrub_json(document: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match document {
+        Value::String(text) => Value::String(scrub(&text)),
+        Value::Array(items) => Value::Array(items.into_iter().map(scrub_json).collect()),
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(key, value)| (key, scrub_json(value)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// Remembers the secrets of restage's own environment: the values of variables whose name
 /// says they are secret (`*_KEY`, `*_SECRET*`, `*_TOKEN`, `*PASSWORD*`), and the passwords and
 /// secret parameters of every URL in it.
@@ -83,9 +99,15 @@ fn remember_url_secrets(raw: &str) {
             remember(&value);
         }
     }
-    // A webhook's path is its token (Slack's `/services/T…/B…/…`); a short path is a route.
-    if matches!(url.scheme(), "http" | "https") && url.path().len() > WEBHOOK_PATH {
-        remember(url.path().trim_start_matches('/'));
+    // A webhook's path is its token (Slack's `/services/T…/B…/<secret>`): the path from
+    // each segment on, where it is long enough to be one; a short path is a route.
+    if matches!(url.scheme(), "http" | "https") {
+        let path = url.path().trim_start_matches('/');
+        let suffixes =
+            std::iter::once(path).chain(path.match_indices('/').map(|(at, _)| &path[at + 1..]));
+        for suffix in suffixes.filter(|suffix| suffix.len() > WEBHOOK_PATH) {
+            remember(suffix);
+        }
         if let Some(query) = url.query() {
             remember(query);
         }

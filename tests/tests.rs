@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod copy;
 mod deploy;
+mod hardening;
 mod hooks;
 mod migrate;
 mod notify;
