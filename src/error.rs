@@ -282,8 +282,12 @@ pub enum Error {
         source: tokio::task::JoinError,
     },
 
-    #[error("interrupted; the half-built database was removed and staging is as it was")]
-    Interrupted,
+    #[error("interrupted by {signal}: {staging}")]
+    Interrupted {
+        signal: crate::interrupt::Signal,
+        /// What staging holds now, and what to do.
+        staging: String,
+    },
 
     /// An AWS failure other than a missing resource, a denial or a timeout. The message
     /// already says what RDS said (code and message); the SDK's own error, when there was
@@ -441,8 +445,8 @@ impl Error {
             | Error::Io { .. }
             | Error::SeedPassword { .. }
             | Error::VerifyFailed { .. }
-            | Error::Worker { .. }
-            | Error::Interrupted => exit::FAILURE,
+            | Error::Worker { .. } => exit::FAILURE,
+            Error::Interrupted { signal, .. } => signal.exit_code(),
             Error::ConfigRead { .. }
             | Error::Config { .. }
             | Error::InvalidSetting { .. }

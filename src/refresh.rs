@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use crate::config::{Settings, SnapshotChoice, SslMode};
 use crate::error::{AwsFailure, Error};
 use crate::hooks::{HookReport, HookRun, HookRunner, hooks_summary};
-use crate::interrupt::Shutdown;
+use crate::interrupt::{self, Shutdown};
 use crate::notify::NotifiedReport;
 use crate::output::{Output, Report, human_bytes, seconds_since};
 use crate::pg;
@@ -64,6 +64,9 @@ pub struct RefreshReport {
     pub snapshot: Option<String>,
     /// Whether this run made the snapshot.
     pub snapshot_created: bool,
+    /// Whether this run deleted the snapshot it made, because making it was interrupted or
+    /// failed (a half-made snapshot is of no use, and nothing else would delete it).
+    pub snapshot_deleted: bool,
     pub temporary_instance: Option<String>,
     pub temporary_instance_deleted: bool,
     /// With `--dry-run`: each step that would run.
@@ -426,8 +429,13 @@ impl<'a> Refresh<'a> {
 
         self.out.step(format!("Seeding {}", self.staging));
         let staging = self.staging.clone();
+        let previous = self
+            .report
+            .copy
+            .as_ref()
+            .and_then(|copy| copy.previous.clone());
         let seeded = shutdown
-            .guard(async {
+            .guard_in(&interrupt::staging_not_seeded(previous.as_deref()), async {
                 let mut connection =
                     pg::connect(&staging, "staging database", "restage refresh").await?;
                 seed::run(
@@ -447,10 +455,48 @@ impl<'a> Refresh<'a> {
         self.report.seed = Some(seeded);
         self.clock.lap(PhaseName::Seed);
 
-        self.report.redis_keys_removed =
-            crate::redis::flush_staging(self.settings, self.out).await?;
+        self.report.redis_keys_removed = shutdown
+            .guard_in(
+                interrupt::REDIS_NOT_FLUSHED,
+                crate::redis::flush_staging(self.settings, self.out),
+            )
+            .await?;
         self.clock.lap(PhaseName::Flush);
         Ok(())
+    }
+
+    /// Deletes the snapshot this run made when the snapshot phase did not finish (a signal,
+    /// a timeout): it waits (up to `snapshot_timeout`) until RDS can delete it. A snapshot
+    /// that cannot be deleted now is left to `restage cleanup`, which knows it by its run id.
+    async fn delete_unfinished_snapshot(&mut self, rds: &Rds) {
+        let Some(id) = self.report.snapshot.clone() else {
+            return;
+        };
+        if !self.report.snapshot_created || self.clock.finished(PhaseName::Snapshot) {
+            return;
+        }
+        self.out
+            .step(format!("Deleting snapshot {id}, which was not finished"));
+        let timeouts = &self.settings.rds;
+        let deleted = async {
+            rds.wait_for_snapshot(
+                &id,
+                timeouts.snapshot_timeout,
+                timeouts.poll_interval,
+                self.out,
+            )
+            .await?;
+            rds.delete_snapshot(&id, false).await
+        }
+        .await;
+        match deleted {
+            Ok(()) => self.report.snapshot_deleted = true,
+            Err(error) => self.out.step(format!(
+                "snapshot {id} was not deleted ({}); `restage cleanup` deletes it once this run \
+                 is over",
+                crate::error::error_chain(&error)
+            )),
+        }
     }
 
     /// Phase 7: delete the temporary instance (unless `--keep-restore`) and, after a
@@ -462,6 +508,7 @@ impl<'a> Refresh<'a> {
     }
 
     async fn delete_and_prune(&mut self, rds: &Rds, succeeded: bool) -> Result<(), Error> {
+        self.delete_unfinished_snapshot(rds).await;
         if let Some(instance) = &self.report.temporary_instance
             && !self.options.keep_restore
         {

@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::history::{self, Record};
 use crate::hooks::{HookReport, HookRun, HookRunner, hooks_summary};
-use crate::interrupt::Shutdown;
+use crate::interrupt::{self, Shutdown};
 use crate::notify::NotifiedReport;
 use crate::output::{Output, Report, seconds_since};
 use crate::pg::database_error;
@@ -26,6 +26,11 @@ use crate::secret::SecretUrl;
 use crate::seed::data::SeedData;
 use crate::seed::{self, SeedOptions, SeedReport};
 use crate::{pg, redis, safety};
+
+/// What staging holds when a reset stopped after it was rebuilt: everything but the Redis
+/// flush (and the hooks after it).
+const RESET_DONE: &str = "staging was reset: migrated and seeded; staging Redis was not flushed \
+     (`restage redis flush` flushes it)";
 
 /// What `reset` did.
 #[derive(Debug, Serialize)]
@@ -180,10 +185,10 @@ impl<'a> Reset<'a> {
         let (migrations, rebuilt, previous) = match &runner {
             Runner::Sqlx(migrations) => {
                 // Staging changes in place: the "swap" is the whole reset transaction.
-                hooks.before_swap(self.staging).await?;
+                shutdown.guard(hooks.before_swap(self.staging)).await?;
                 let (applied, rebuilt) =
                     shutdown.guard(self.reset_in_place(migrations, out)).await?;
-                hooks.after_swap().await?;
+                shutdown.guard_in(RESET_DONE, hooks.after_swap()).await?;
                 (applied, rebuilt, None)
             }
             Runner::Command(command) => {
@@ -191,7 +196,12 @@ impl<'a> Reset<'a> {
                 (Vec::new(), rebuilt, previous)
             }
         };
-        let redis_keys_removed = redis::flush_staging(self.settings, out).await?;
+        let redis_keys_removed = shutdown
+            .guard_in(
+                interrupt::REDIS_NOT_FLUSHED,
+                redis::flush_staging(self.settings, out),
+            )
+            .await?;
         Ok(ResetReport {
             command: "reset",
             database: self.staging.to_string(),
@@ -289,7 +299,8 @@ impl<'a> Reset<'a> {
         };
         out.step(format!("Swapping {} in as {}", names.next, names.staging));
         let kept = swap::swap_in(&mut admin, &admin_url, &names).await?;
-        hooks.after_swap().await?;
+        shutdown.check(RESET_DONE)?;
+        shutdown.guard_in(RESET_DONE, hooks.after_swap()).await?;
         Ok((rebuilt, kept.then_some(names.previous)))
     }
 

@@ -105,17 +105,31 @@ pub struct Finished {
     pub tail: Vec<String>,
 }
 
-/// Kills the command's whole process group unless it ended by itself: a timed-out hook or
-/// a run dropped by a signal leaves nothing running.
-struct GroupGuard {
+/// Kills a child's whole process group unless it ended by itself: a timed-out hook, or a run
+/// dropped by a signal, leaves nothing running.
+pub struct GroupGuard {
     group: Option<Pid>,
 }
 
 impl GroupGuard {
+    /// Guards the process group led by `child` (spawned by [`child_command`]).
+    pub fn of(child: &tokio::process::Child) -> GroupGuard {
+        GroupGuard {
+            group: child
+                .id()
+                .and_then(|id| Pid::from_raw(i32::try_from(id).ok()?)),
+        }
+    }
+
     fn signal(&self, signal: Signal) {
         if let Some(group) = self.group {
             let _ = kill_process_group(group, signal);
         }
+    }
+
+    /// The child ended by itself: nothing to kill any more.
+    pub fn disarm(&mut self) {
+        self.group = None;
     }
 }
 
@@ -123,6 +137,25 @@ impl Drop for GroupGuard {
     fn drop(&mut self) {
         self.signal(Signal::KILL);
     }
+}
+
+/// Where util-linux's `setpriv` is, to give a child a parent-death signal.
+const SETPRIV: &str = "/usr/bin/setpriv";
+
+/// `program` as restage runs every child: in a process group of its own (so that it can be
+/// killed with everything it started), killed when its handle is dropped, and — where
+/// util-linux's `setpriv` is installed — sent SIGKILL by the kernel when restage dies, so
+/// that even a `kill -9` of restage leaves no `pg_restore` running.
+pub fn child_command(program: &str) -> tokio::process::Command {
+    let mut command = if std::path::Path::new(SETPRIV).exists() {
+        let mut command = tokio::process::Command::new(SETPRIV);
+        command.args(["--pdeathsig", "KILL", "--", program]);
+        command
+    } else {
+        tokio::process::Command::new(program)
+    };
+    command.process_group(0).kill_on_drop(true);
+    command
 }
 
 /// Runs `command` to its end.
@@ -133,7 +166,7 @@ pub async fn run(command: ShellCommand<'_>) -> Finished {
         .copied()
         .chain(command.pass_env.iter().map(String::as_str))
         .filter_map(|name| Some((name, std::env::var_os(name)?)));
-    let spawned = tokio::process::Command::new("sh")
+    let spawned = child_command("sh")
         .arg("-c")
         .arg(command.command)
         .env_clear()
@@ -142,8 +175,6 @@ pub async fn run(command: ShellCommand<'_>) -> Finished {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true)
         .spawn();
     let mut child = match spawned {
         Ok(child) => child,
@@ -155,11 +186,7 @@ pub async fn run(command: ShellCommand<'_>) -> Finished {
             };
         }
     };
-    let mut guard = GroupGuard {
-        group: child
-            .id()
-            .and_then(|id| Pid::from_raw(i32::try_from(id).ok()?)),
-    };
+    let mut guard = GroupGuard::of(&child);
     let tail = Arc::new(Mutex::new(VecDeque::new()));
     let pumps = [
         child
@@ -189,7 +216,7 @@ pub async fn run(command: ShellCommand<'_>) -> Finished {
     };
     // Whatever it left behind in its group goes with it.
     guard.signal(Signal::KILL);
-    guard.group = None;
+    guard.disarm();
     for pump in pumps.into_iter().flatten() {
         let _ = pump.await;
     }

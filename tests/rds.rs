@@ -441,8 +441,8 @@ fn sigterm_during_the_copy_deletes_the_restore_and_a_second_refresh_refuses() {
     assert!(status.success());
     let output = child.wait_with_output().expect("wait");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("error: interrupted"), "{stderr}");
+    assert_eq!(output.status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("error: interrupted by SIGTERM"), "{stderr}");
     assert!(stderr.contains("Deleting temporary instance"), "{stderr}");
     bed.assert_no_temporary_instance();
     bed.assert_staging_untouched();

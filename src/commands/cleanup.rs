@@ -47,6 +47,23 @@ impl Report for CleanupReport {
     }
 }
 
+/// The runs alive now, from the staging locks they hold; `None` (then age decides) when no
+/// staging database is configured or its server cannot be asked.
+async fn live_runs(settings: &Settings) -> Option<Vec<String>> {
+    let staging = settings.staging_url.as_ref()?;
+    match crate::safety::live_runs(staging, &settings.maintenance_database).await {
+        Ok(live) => Some(live),
+        Err(error) => {
+            tracing::warn!(
+                "cannot tell which runs are alive ({}); only instances older than --older-than \
+                 are orphans",
+                crate::error::error_chain(&error)
+            );
+            None
+        }
+    }
+}
+
 /// Finds orphaned temporary instances and surplus restage snapshots and deletes them.
 pub async fn run(
     settings: &Settings,
@@ -56,7 +73,8 @@ pub async fn run(
     let rds = Rds::connect(&settings.production, &settings.rds, &args.aws.overrides()).await?;
     let min_age = args.older_than.as_secs() as i64;
     let production = settings.production.rds_instance_id.as_deref();
-    let orphans = orphaned_instances(&rds, production, min_age).await?;
+    let live = live_runs(settings).await;
+    let orphans = orphaned_instances(&rds, production, min_age, live.as_deref()).await?;
     let surplus = match (
         &settings.production.rds_instance_id,
         settings.rds.keep_snapshots,

@@ -66,7 +66,8 @@ async fn start(
     let run = hooks.facts();
     let started = match safety::confirm(yes, run.command, consequences) {
         Ok(()) => {
-            StagingLock::acquire(run.staging, maintenance_database, run.command, production).await
+            let holder = format!("{} {}", run.command, run.run_id);
+            StagingLock::acquire(run.staging, maintenance_database, &holder, production).await
         }
         Err(error) => Err(error),
     };

@@ -11,9 +11,10 @@ use crate::error::Error;
 use crate::pg::{self, database_error};
 use crate::secret::SecretUrl;
 
-/// Volatile built-ins that only read: a sample (`random() < 0.1`) or a timestamp is a
-/// reasonable filter.
+/// Volatile built-ins that only read (or wait): a sample (`random() < 0.1`) or a timestamp
+/// is a reasonable filter.
 const HARMLESS_VOLATILE: &[&str] = &[
+    "pg_sleep",
     "random",
     "random_normal",
     "clock_timestamp",

@@ -34,7 +34,7 @@ use crate::config::{DeclaredPrivileges, Production, Settings};
 use crate::error::Error;
 use crate::history::{self, Record};
 use crate::hooks::HookRunner;
-use crate::interrupt::Shutdown;
+use crate::interrupt::{self, Shutdown};
 use crate::output::{Output, seconds_since};
 use crate::pg::{self, database_error};
 use crate::phase::{Phase, PhaseClock, PhaseName};
@@ -297,7 +297,9 @@ impl CopyJob {
             out.step(format!("Swapping {} in as {}", names.next, names.staging));
             result.previous_kept = swap::swap_in(&mut admin, &admin_url, names).await?;
             report.previous = result.previous_kept.then(|| names.previous.clone());
-            hooks.after_swap().await?;
+            let replaced = interrupt::staging_replaced(report.previous.as_deref());
+            shutdown.check(&replaced)?;
+            shutdown.guard_in(&replaced, hooks.after_swap()).await?;
         }
         report.result = Some(result);
         report.seconds = seconds_since(self.start);
@@ -580,12 +582,7 @@ async fn load(
     clock.record(PhaseName::Plan, planned.planning_seconds);
 
     out.step("Creating the schema (pre-data)");
-    let workdir = tempfile::tempdir().map_err(|source| Error::Io {
-        action:
-            "creating a temporary directory for the schema dump (is TMPDIR writable, with room?)"
-                .into(),
-        source,
-    })?;
+    let workdir = schema::private_work_dir()?;
     let archive = schema::dump(source, &planned.snapshot, workdir.path()).await?;
     schema::restore(target, &archive, "pre-data", 1).await?;
     clock.lap(PhaseName::Schema);

@@ -6,10 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use tokio::process::Command;
-
 use crate::error::Error;
 use crate::secret::SecretUrl;
+use crate::shell;
 
 /// The libpq connection string of a URL without its password, and the password apart
 /// (handed over in `PGPASSWORD`, so it never shows in a process list).
@@ -36,7 +35,7 @@ async fn run_client(
     what: &str,
 ) -> Result<(), Error> {
     let (connection, password) = split_password(url);
-    let mut command = Command::new(program);
+    let mut command = shell::child_command(program);
     command
         .args(args)
         .arg(format!("--dbname={connection}"))
@@ -46,27 +45,92 @@ async fn run_client(
     if let Some(password) = password {
         command.env("PGPASSWORD", password);
     }
-    let output = command.output().await.map_err(|source| Error::Tool {
+    let not_run = |source: std::io::Error| Error::Tool {
         program: program.to_owned(),
         action: what.to_owned(),
         detail: format!(
             "{source}; install the PostgreSQL client programs (Debian: postgresql-client)"
         ),
-    })?;
+    };
+    let child = command.spawn().map_err(not_run)?;
+    // Dropped (a signal stopped the run): the program and its parallel workers go with it.
+    let mut group = shell::GroupGuard::of(&child);
+    let output = child.wait_with_output().await.map_err(not_run)?;
+    group.disarm();
     if output.status.success() {
         return Ok(());
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut detail = crate::secret::redact_text(stderr.trim(), url);
+    // 127: the shell's (and setpriv's) "command not found".
+    if output.status.code() == Some(127) {
+        detail.push_str("; install the PostgreSQL client programs (Debian: postgresql-client)");
+    }
     Err(Error::Tool {
         program: program.to_owned(),
         action: what.to_owned(),
-        detail: crate::secret::redact_text(stderr.trim(), url),
+        detail,
     })
+}
+
+/// What the names of restage's private working directories start with; the process id
+/// follows, so that a later run can tell a directory a killed run left behind.
+const WORK_DIR_PREFIX: &str = "restage-";
+
+/// A private working directory for the schema dump (mode 0700, removed when dropped), in
+/// `$TMPDIR`. Directories that runs killed before they could remove theirs are removed first.
+pub fn private_work_dir() -> Result<tempfile::TempDir, Error> {
+    remove_left_behind(&std::env::temp_dir());
+    tempfile::Builder::new()
+        .prefix(&format!("{WORK_DIR_PREFIX}{}-", std::process::id()))
+        .tempdir()
+        .map_err(|source| Error::Io {
+            action: "creating a private temporary directory for the schema dump (is TMPDIR \
+                     writable, with room?)"
+                .into(),
+            source,
+        })
+}
+
+/// Removes the working directories in `temp` of restage processes that no longer run.
+fn remove_left_behind(temp: &Path) {
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(WORK_DIR_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let alive = rustix::process::Pid::from_raw(pid)
+            .is_some_and(|pid| rustix::process::test_kill_process(pid).is_ok());
+        if !alive && entry.path().is_dir() {
+            match std::fs::remove_dir_all(entry.path()) {
+                Ok(()) => {
+                    tracing::info!(path = %entry.path().display(), "removed what a killed run left")
+                }
+                Err(error) => {
+                    tracing::debug!(%error, path = %entry.path().display(), "not removed")
+                }
+            }
+        }
+    }
 }
 
 /// Dumps the source schema as of `snapshot` into `dir`; returns the archive's path.
 pub async fn dump(source: &SecretUrl, snapshot: &str, dir: &Path) -> Result<PathBuf, Error> {
     let archive = dir.join("schema.dump");
+    // Created here, readable by restage's user alone; pg_dump writes into it and keeps its
+    // mode.
+    private_file(&archive).map_err(|source| Error::Io {
+        action: format!("creating {}", archive.display()),
+        source,
+    })?;
     let args = vec![
         "--schema-only".to_owned(),
         "--format=custom".to_owned(),
@@ -78,6 +142,16 @@ pub async fn dump(source: &SecretUrl, snapshot: &str, dir: &Path) -> Result<Path
     ];
     run_client("pg_dump", source, &args, "dumping the source schema").await?;
     Ok(archive)
+}
+
+fn private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
 }
 
 /// Restores one section (`pre-data` or `post-data`) of a schema archive into `target`.

@@ -81,6 +81,11 @@ impl Instance {
     pub fn made_at(&self) -> Option<i64> {
         made_at(&self.tags).or(self.created_at)
     }
+
+    /// The run that made it (its `restage:run-id` tag).
+    pub fn run_id(&self) -> Option<&str> {
+        self.tags.get(TAG_RUN_ID).map(String::as_str)
+    }
 }
 
 /// A DB snapshot, as `snapshot list` shows it.

@@ -54,20 +54,26 @@ pub async fn delete_all(rds: &Rds, snapshots: &[Snapshot], out: &Output) -> Resu
     Ok(())
 }
 
-/// Instances tagged restage:temporary=true, made at least `min_age` seconds ago, never
-/// the `production` instance.
+/// Instances tagged restage:temporary=true, never the `production` instance, whose run is
+/// over: when the runs alive now are known (`live`, from the staging locks), every instance
+/// of another run, whatever its age; else those made at least `min_age` seconds ago.
 pub async fn orphaned_instances(
     rds: &Rds,
     production: Option<&str>,
     min_age: i64,
+    live: Option<&[String]>,
 ) -> Result<Vec<Instance>, Error> {
     let now = now_secs();
+    let run_is_over = |instance: &Instance| match (live, instance.run_id()) {
+        (Some(live), Some(run)) => !live.iter().any(|alive| alive == run),
+        _ => instance.made_at().is_some_and(|at| now - at >= min_age),
+    };
     Ok(rds
         .instances()
         .await?
         .into_iter()
         .filter(|instance| instance.is_temporary() && Some(instance.id.as_str()) != production)
-        .filter(|instance| instance.made_at().is_some_and(|at| now - at >= min_age))
+        .filter(run_is_over)
         .collect())
 }
 

@@ -237,16 +237,20 @@ impl StagingLock {
     /// staging database's name, and a run that took it in one maintenance database still
     /// gives way to a run holding it in another (advisory locks belong to the database they
     /// are taken in, so restage looks for the key in every database of the server).
+    ///
+    /// `holder` names the run in `pg_stat_activity` (`refresh 20261203020000-4242`): what
+    /// another run that finds the lock taken shows, and how `restage cleanup` tells a run
+    /// that is alive ([`live_runs`]).
     pub async fn acquire(
         staging: &SecretUrl,
         maintenance_database: &str,
-        command: &str,
+        holder: &str,
         production: &Production,
     ) -> Result<StagingLock, Error> {
         let database = pg::database_name(staging).unwrap_or_default();
         let maintenance = pg::with_database(staging, maintenance_database);
         let mut connection =
-            pg::connect(&maintenance, pg::MAINTENANCE, &format!("restage {command}")).await?;
+            pg::connect(&maintenance, pg::MAINTENANCE, &format!("restage {holder}")).await?;
         let server = identity::read(&mut connection)
             .await
             .map_err(database_error(
@@ -315,6 +319,32 @@ pub async fn lock_holder(connection: &mut PgConnection, database: &str) -> Optio
         }
         _ => None,
     }
+}
+
+/// The run ids of the runs holding a staging lock on the server of `staging` now (in any of
+/// its databases): the runs that are alive, whatever their age.
+pub async fn live_runs(
+    staging: &SecretUrl,
+    maintenance_database: &str,
+) -> Result<Vec<String>, Error> {
+    let maintenance = pg::with_database(staging, maintenance_database);
+    let mut connection = pg::connect(&maintenance, pg::MAINTENANCE, "restage cleanup").await?;
+    let holders: Vec<String> = sqlx::query_scalar(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 \
+           AND l.classid = hashtext($1)::oid",
+    )
+    .bind(LOCK_NAMESPACE)
+    .fetch_all(&mut connection)
+    .await
+    .map_err(database_error(
+        &maintenance,
+        "looking for runs that hold a staging lock",
+    ))?;
+    Ok(holders
+        .iter()
+        .filter_map(|holder| holder.split_whitespace().nth(2).map(str::to_owned))
+        .collect())
 }
 
 /// Asks before a destructive action: `yes` (`--yes`) skips the question; without a terminal on
