@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::error::Error;
 use crate::history::{self, Record};
 use crate::hooks::{HookReport, HookRun, HookRunner, hooks_summary};
-use crate::interrupt::{self, Shutdown};
+use crate::interrupt::Shutdown;
 use crate::notify::NotifiedReport;
 use crate::output::{Output, Report, seconds_since};
 use crate::pg::database_error;
@@ -197,10 +197,7 @@ impl<'a> Reset<'a> {
             }
         };
         let redis_keys_removed = shutdown
-            .guard_in(
-                interrupt::REDIS_NOT_FLUSHED,
-                redis::flush_staging(self.settings, out),
-            )
+            .guard_in(RESET_DONE, redis::flush_staging(self.settings, out))
             .await?;
         Ok(ResetReport {
             command: "reset",

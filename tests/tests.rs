@@ -9,6 +9,7 @@ mod copy;
 mod deploy;
 mod hardening;
 mod hooks;
+mod interruptions;
 mod migrate;
 mod notify;
 mod privileges;

@@ -297,7 +297,12 @@ impl CopyJob {
             out.step(format!("Swapping {} in as {}", names.next, names.staging));
             result.previous_kept = swap::swap_in(&mut admin, &admin_url, names).await?;
             report.previous = result.previous_kept.then(|| names.previous.clone());
-            let replaced = interrupt::staging_replaced(report.previous.as_deref());
+            // A refresh seeds after the copy: until then, staging is new but not seeded.
+            let replaced = if self.options.provenance.command == "refresh" {
+                interrupt::staging_not_seeded(report.previous.as_deref())
+            } else {
+                interrupt::staging_replaced(report.previous.as_deref())
+            };
             shutdown.check(&replaced)?;
             shutdown.guard_in(&replaced, hooks.after_swap()).await?;
         }

@@ -81,8 +81,10 @@ const WORK_DIR_PREFIX: &str = "restage-";
 /// `$TMPDIR`. Directories that runs killed before they could remove theirs are removed first.
 pub fn private_work_dir() -> Result<tempfile::TempDir, Error> {
     remove_left_behind(&std::env::temp_dir());
+    use std::os::unix::fs::PermissionsExt;
     tempfile::Builder::new()
         .prefix(&format!("{WORK_DIR_PREFIX}{}-", std::process::id()))
+        .permissions(std::fs::Permissions::from_mode(0o700))
         .tempdir()
         .map_err(|source| Error::Io {
             action: "creating a private temporary directory for the schema dump (is TMPDIR \
