@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use crate::error::Error;
 use crate::mapping::Mapping;
-use crate::pg;
+use crate::pg::{self, Session};
 use crate::secret::SecretUrl;
 use crate::toml_source::{self, located};
 
@@ -285,28 +285,6 @@ pub struct Hook {
     pub command: String,
     /// Killed (with everything it started) after this long.
     pub timeout: Duration,
-}
-
-/// The timeouts restage sets for each of its database sessions, whatever the roles' and
-/// servers' own settings (a role's `statement_timeout` of 300 ms must not fail a long COPY).
-/// Zero means none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Session {
-    pub statement_timeout: Duration,
-    pub idle_in_transaction_session_timeout: Duration,
-    pub lock_timeout: Duration,
-}
-
-impl Default for Session {
-    fn default() -> Self {
-        Session {
-            statement_timeout: Duration::ZERO,
-            idle_in_transaction_session_timeout: Duration::ZERO,
-            // A lock held for longer than this (a migration on production, an open
-            // transaction of the application on staging) fails the run instead of hanging it.
-            lock_timeout: Duration::from_secs(600),
-        }
-    }
 }
 
 /// `[hooks]`: the commands run around the swap, after a refresh and on failure.

@@ -1,6 +1,7 @@
 //! The errors users read. Each message says what failed, where (file, key, redacted URL)
 //! and what to do next; the underlying cause is kept as `source` and printed after it.
 
+use std::fmt;
 use std::time::Duration;
 
 /// Exit codes, documented in `restage --help` and the README.
@@ -19,6 +20,34 @@ pub mod exit {
     pub const AWS: u8 = 6;
     /// Columns that look like personal data have no rule (`check`, `copy`, `refresh`).
     pub const UNMASKED_PII: u8 = 7;
+}
+
+/// The signal that stopped a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT (Ctrl-C).
+    Interrupt,
+    /// SIGTERM (a scheduler stopping the job).
+    Terminate,
+}
+
+impl Signal {
+    /// The shell's convention, 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Signal::Interrupt => 130,
+            Signal::Terminate => 143,
+        }
+    }
+}
+
+impl fmt::Display for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        })
+    }
 }
 
 /// Everything that can make a restage command fail.
@@ -284,7 +313,7 @@ pub enum Error {
 
     #[error("interrupted by {signal}: {staging}")]
     Interrupted {
-        signal: crate::interrupt::Signal,
+        signal: Signal,
         /// What staging holds now, and what to do.
         staging: String,
     },

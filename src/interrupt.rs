@@ -3,12 +3,12 @@
 //! report exactly what staging holds at that point. No signal is ignored: a step that cannot
 //! be cut short (the swap) finishes, and the run stops right after it.
 
-use std::fmt;
 use std::future::Future;
 
 use tokio::sync::watch;
 
 use crate::error::Error;
+pub use crate::error::Signal;
 
 /// What staging holds when a run stopped before it changed staging: the report of every
 /// interruption up to the swap.
@@ -37,34 +37,6 @@ pub fn staging_not_seeded(previous: Option<&str>) -> String {
 /// What staging holds when a run stopped during the Redis flush, after everything else.
 pub const REDIS_NOT_FLUSHED: &str = "staging is complete (new and seeded), but staging Redis \
      was not flushed: `restage redis flush` flushes it";
-
-/// The signal that stopped a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
-    /// SIGINT (Ctrl-C).
-    Interrupt,
-    /// SIGTERM (a scheduler stopping the job).
-    Terminate,
-}
-
-impl Signal {
-    /// The shell's convention, 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Signal::Interrupt => 130,
-            Signal::Terminate => 143,
-        }
-    }
-}
-
-impl fmt::Display for Signal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Signal::Interrupt => "SIGINT",
-            Signal::Terminate => "SIGTERM",
-        })
-    }
-}
 
 /// Whether the run was asked to stop; cheap to clone, every clone sees the same signal.
 #[derive(Clone)]

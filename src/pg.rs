@@ -7,9 +7,30 @@ use std::time::Duration;
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 
-use crate::config::Session;
 use crate::error::Error;
 use crate::secret::SecretUrl;
+
+/// The timeouts restage sets for each of its database sessions, whatever the roles' and
+/// servers' own settings (a role's `statement_timeout` of 300 ms must not fail a long COPY).
+/// Zero means none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Session {
+    pub statement_timeout: Duration,
+    pub idle_in_transaction_session_timeout: Duration,
+    pub lock_timeout: Duration,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            statement_timeout: Duration::ZERO,
+            idle_in_transaction_session_timeout: Duration::ZERO,
+            // A lock held for longer than this (a migration on production, an open
+            // transaction of the application on staging) fails the run instead of hanging it.
+            lock_timeout: Duration::from_secs(600),
+        }
+    }
+}
 
 /// The timeouts of every session restage opens (`[session]`), set once at start.
 static SESSION: OnceLock<Session> = OnceLock::new();

@@ -244,7 +244,7 @@ async fn copy_piece(
                 bytes - reported_bytes,
             );
             (reported_rows, reported_bytes) = (rewriter.rows(), bytes);
-            writer.send(full).await.map_err(refused)?;
+            send(&mut writer, &full).await.map_err(refused)?;
         }
     }
     drop(reader);
@@ -257,7 +257,7 @@ async fn copy_piece(
         }
     };
     if !rest.is_empty() {
-        writer.send(rest).await.map_err(refused)?;
+        send(&mut writer, &rest).await.map_err(refused)?;
     }
     let rows = writer.finish().await.map_err(refused)?;
     let read = match mode {
@@ -290,6 +290,19 @@ async fn copy_piece(
         bytes,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Sends `data` to the target in messages of at most [`SEND_BUFFER`] bytes: a COPY stream
+/// need not break at rows, and the connection's write buffer (which keeps its size) stays
+/// small however large a row is.
+async fn send(
+    writer: &mut sqlx::postgres::PgCopyIn<&mut PgConnection>,
+    data: &[u8],
+) -> Result<(), sqlx::Error> {
+    for slice in data.chunks(SEND_BUFFER) {
+        writer.send(slice).await?;
+    }
+    Ok(())
 }
 
 /// An error of the target while it loads `table`. When the target refused a value of a ruled

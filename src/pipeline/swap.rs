@@ -9,42 +9,8 @@ use crate::catalog::quote;
 use crate::error::Error;
 use crate::pg::{self, database_error};
 use crate::privileges::{self, Captured};
+pub use crate::safety::SwapNames;
 use crate::secret::SecretUrl;
-
-/// The three database names of a swap.
-#[derive(Debug, Clone)]
-pub struct SwapNames {
-    pub staging: String,
-    pub next: String,
-    pub previous: String,
-}
-
-/// PostgreSQL's limit on identifier length, in bytes.
-const MAX_NAME: usize = 63;
-
-impl SwapNames {
-    /// The names beside staging database `staging`.
-    pub fn new(staging: &str) -> Result<SwapNames, Error> {
-        let names = SwapNames {
-            staging: staging.to_owned(),
-            next: format!("{staging}_restage_next"),
-            previous: format!("{staging}_restage_prev"),
-        };
-        if names.previous.len() > MAX_NAME {
-            return Err(Error::Refused(format!(
-                "the staging database name '{staging}' is too long to keep a '_restage_prev' copy beside it \
-                 (at most {} characters); use --no-swap or a shorter name",
-                MAX_NAME - "_restage_prev".len()
-            )));
-        }
-        Ok(names)
-    }
-
-    /// The names beside the staging database `staging` points at.
-    pub fn beside(staging: &SecretUrl) -> Result<SwapNames, Error> {
-        SwapNames::new(&pg::database_name(staging).unwrap_or_default())
-    }
-}
 
 /// Whether database `name` exists on the server.
 pub async fn exists(admin: &mut PgConnection, url: &SecretUrl, name: &str) -> Result<bool, Error> {

@@ -16,7 +16,6 @@ use sqlx::postgres::PgConnection;
 use crate::config::Production;
 use crate::error::Error;
 use crate::pg::{self, Endpoint, database_error};
-use crate::pipeline::swap::SwapNames;
 use crate::secret::{SecretUrl, redact};
 use identity::Identity;
 
@@ -172,6 +171,42 @@ fn written_databases(staging: &SecretUrl) -> Vec<String> {
     match SwapNames::beside(staging) {
         Ok(names) => vec![names.staging, names.next, names.previous],
         Err(_) => vec![pg::database_name(staging).unwrap_or_default()],
+    }
+}
+
+/// The three database names of a swap: staging and the two beside it, the databases a run
+/// may write, create, rename or drop (so also what the identity check protects).
+#[derive(Debug, Clone)]
+pub struct SwapNames {
+    pub staging: String,
+    pub next: String,
+    pub previous: String,
+}
+
+/// PostgreSQL's limit on identifier length, in bytes.
+const MAX_NAME: usize = 63;
+
+impl SwapNames {
+    /// The names beside staging database `staging`.
+    pub fn new(staging: &str) -> Result<SwapNames, Error> {
+        let names = SwapNames {
+            staging: staging.to_owned(),
+            next: format!("{staging}_restage_next"),
+            previous: format!("{staging}_restage_prev"),
+        };
+        if names.previous.len() > MAX_NAME {
+            return Err(Error::Refused(format!(
+                "the staging database name '{staging}' is too long to keep a '_restage_prev' copy beside it \
+                 (at most {} characters); use --no-swap or a shorter name",
+                MAX_NAME - "_restage_prev".len()
+            )));
+        }
+        Ok(names)
+    }
+
+    /// The names beside the staging database `staging` points at.
+    pub fn beside(staging: &SecretUrl) -> Result<SwapNames, Error> {
+        SwapNames::new(&pg::database_name(staging).unwrap_or_default())
     }
 }
 
