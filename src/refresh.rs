@@ -335,7 +335,6 @@ impl<'a> Refresh<'a> {
     async fn choose_snapshot(&mut self, rds: &Rds) -> Result<String, Error> {
         let instance = production_instance(self.settings, None)?;
         rds.instance(&instance).await?;
-        let timeouts = &self.settings.rds;
         let id = match self.snapshot_choice() {
             Choice::Given(id) => rds.snapshot(&id).await?.id,
             Choice::LatestAutomated => latest_automated(rds, &instance).await?,
@@ -350,14 +349,21 @@ impl<'a> Refresh<'a> {
             }
         };
         self.report.snapshot = Some(id.clone());
+        self.wait_for_snapshot(rds, &id).await?;
+        Ok(id)
+    }
+
+    /// Waits (up to `[rds] snapshot_timeout`) until snapshot `id` is available.
+    async fn wait_for_snapshot(&self, rds: &Rds, id: &str) -> Result<(), Error> {
+        let timeouts = &self.settings.rds;
         rds.wait_for_snapshot(
-            &id,
+            id,
             timeouts.snapshot_timeout,
             timeouts.poll_interval,
             self.out,
         )
-        .await?;
-        Ok(id)
+        .await
+        .map(drop)
     }
 
     fn snapshot_choice(&self) -> Choice {
@@ -477,15 +483,8 @@ impl<'a> Refresh<'a> {
         }
         self.out
             .step(format!("Deleting snapshot {id}, which was not finished"));
-        let timeouts = &self.settings.rds;
         let deleted = async {
-            rds.wait_for_snapshot(
-                &id,
-                timeouts.snapshot_timeout,
-                timeouts.poll_interval,
-                self.out,
-            )
-            .await?;
+            self.wait_for_snapshot(rds, &id).await?;
             rds.delete_snapshot(&id, false).await
         }
         .await;

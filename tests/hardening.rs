@@ -5,6 +5,7 @@
 
 use std::net::ToSocketAddrs;
 use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::support::webhook::{WEBHOOK_TOKEN, Webhook};
@@ -212,15 +213,7 @@ fn no_profile_filter_can_write_to_the_source() {
             &["check", "--anonymizers", "profile.toml"][..],
             &["copy", "--dry-run", "--anonymizers", "profile.toml"],
         ] {
-            let refused = run(restage(dir.path())
-                .args(args)
-                .args([
-                    "--source-url",
-                    &source.url(),
-                    "--staging-url",
-                    &staging.url(),
-                ])
-                .env("RESTAGE_ANONYMIZE_KEY", KEY));
+            let refused = restage_with_profile(dir.path(), args, &source.url(), &staging.url());
             refused.assert_code(2);
             assert!(
                 refused.stderr.contains("tables.parts.where"),
@@ -259,6 +252,14 @@ fn no_profile_filter_can_write_to_the_source() {
     assert_eq!(staging.scalar("SELECT count(*) FROM parts"), "3");
 }
 
+/// `restage ARGS --source-url SOURCE --staging-url STAGING` in `dir`, with the key.
+fn restage_with_profile(dir: &Path, args: &[&str], source: &str, staging: &str) -> Run {
+    run(restage(dir)
+        .args(args)
+        .args(["--source-url", source, "--staging-url", staging])
+        .env("RESTAGE_ANONYMIZE_KEY", KEY))
+}
+
 fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_owned()).to_string()
 }
@@ -291,7 +292,7 @@ impl Secrets {
     }
 
     /// Sets them in the environment of `command`, as a scheduler does.
-    fn export(&self, command: &mut std::process::Command, source: &TestDb, webhook: &Webhook) {
+    fn export(&self, command: &mut Command, source: &TestDb, webhook: &Webhook) {
         command
             .env(
                 "SOURCE_DATABASE_URL",
@@ -308,6 +309,17 @@ impl Secrets {
             .env("RESTAGE_ANONYMIZE_KEY", KEY)
             .env("MY_APP_SETTING", "passed on");
     }
+}
+
+/// `restage copy --json` of the source of `SOURCE_DATABASE_URL` into `staging`, with every
+/// secret in its environment.
+fn copy_with_secrets(dir: &Path, source: &TestDb, staging: &TestDb, webhook: &Webhook) -> Command {
+    let mut command = restage(dir);
+    command
+        .args(["copy", "--yes", "--json", "--anonymizers", "profile.toml"])
+        .args(["--staging-url", &staging.url()]);
+    SECRETS.export(&mut command, source, webhook);
+    command
 }
 
 fn assert_sees_no_secret(what: &str, text: &str) {
@@ -328,17 +340,7 @@ fn hooks_and_the_migration_command_see_no_secret() {
          [notify]\nwebhook_url_env = \"RESTAGE_WEBHOOK\"\non = \"always\"\n",
     );
     let staging = TestDb::new();
-    let mut command = restage(dir.path());
-    command.args([
-        "copy",
-        "--yes",
-        "--json",
-        "--anonymizers",
-        "profile.toml",
-        "--staging-url",
-        &staging.url(),
-    ]);
-    SECRETS.export(&mut command, &source, &webhook);
+    let mut command = copy_with_secrets(dir.path(), &source, &staging, &webhook);
     run(&mut command).assert_code(0);
     let seen = std::fs::read_to_string(dir.path().join("before_swap.env")).expect("env dump");
     assert_sees_no_secret("before_swap's environment", &seen);
@@ -384,17 +386,7 @@ fn a_failing_hook_that_prints_every_secret_leaks_none() {
         ),
     );
     let staging = TestDb::new();
-    let mut command = restage(dir.path());
-    command.args([
-        "copy",
-        "--yes",
-        "--json",
-        "--anonymizers",
-        "profile.toml",
-        "--staging-url",
-        &staging.url(),
-    ]);
-    SECRETS.export(&mut command, &source, &webhook);
+    let mut command = copy_with_secrets(dir.path(), &source, &staging, &webhook);
     let failed = run(&mut command);
     failed
         .assert_code(1)
@@ -437,6 +429,8 @@ fn two_configurations_with_different_maintenance_databases_share_the_lock() {
     );
     let staging = TestDb::new();
     let mut holder = parts_copy(&dir, &source, &staging.url())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start the first copy");
     wait_for_file(&dir.path().join("held"), Duration::from_secs(60));
@@ -483,11 +477,9 @@ fn roles_statement_and_idle_timeouts_do_not_cut_a_copy_short() {
     .expect("write profile");
     let mut staging = TestDb::new().owned_by(&role);
     staging.disconnect();
-    let copied = run(restage(dir.path())
-        .args(["copy", "--yes", "--anonymizers", "profile.toml"])
-        .args(["--source-url", &source.url_as(&role.name)])
-        .args(["--staging-url", &staging.url_as(&role.name)])
-        .env("RESTAGE_ANONYMIZE_KEY", KEY));
+    let (source_url, staging_url) = (source.url_as(&role.name), staging.url_as(&role.name));
+    let copy = ["copy", "--yes", "--anonymizers", "profile.toml"];
+    let copied = restage_with_profile(dir.path(), &copy, &source_url, &staging_url);
     copied.assert_code(0);
 
     // restage's own limit, when set, fires and says which setting it is.
@@ -496,11 +488,7 @@ fn roles_statement_and_idle_timeouts_do_not_cut_a_copy_short() {
         "[session]\nstatement_timeout = \"1s\"\n",
     )
     .expect("write restage.toml");
-    let failed = run(restage(dir.path())
-        .args(["copy", "--yes", "--anonymizers", "profile.toml"])
-        .args(["--source-url", &source.url_as(&role.name)])
-        .args(["--staging-url", &staging.url_as(&role.name)])
-        .env("RESTAGE_ANONYMIZE_KEY", KEY));
+    let failed = restage_with_profile(dir.path(), &copy, &source_url, &staging_url);
     failed
         .assert_code(4)
         .assert_stderr_contains("statement_timeout")
@@ -537,15 +525,8 @@ fn emails_in_a_narrow_column_keep_their_at_and_domain_or_are_refused() {
     .expect("profile");
     let mut staging = TestDb::new();
     staging.disconnect();
-    let copied: Run = run(restage(dir.path())
-        .args(["copy", "--yes", "--anonymizers", "profile.toml"])
-        .args([
-            "--source-url",
-            &source.url(),
-            "--staging-url",
-            &staging.url(),
-        ])
-        .env("RESTAGE_ANONYMIZE_KEY", KEY));
+    let copy = ["copy", "--yes", "--anonymizers", "profile.toml"];
+    let copied = restage_with_profile(dir.path(), &copy, &source.url(), &staging.url());
     copied.assert_code(0);
     staging.reconnect();
     assert_eq!(

@@ -224,19 +224,23 @@ fn assert_no_work_dir_of(pid: u32) {
     }
 }
 
+/// A copy of 20 parts into a staging holding yesterday's table, running and held in its
+/// `before_swap` hook (until `go` appears in its directory).
+fn copy_held_before_swap() -> (tempfile::TempDir, TestDb, TestDb, Child) {
+    let dir = work_dir();
+    let hooks = format!("[hooks]\n{}", held("before_swap", "before"));
+    let source = parts_copy_setup(&dir, 20, &hooks);
+    let mut staging = staging();
+    staging.disconnect();
+    let child = spawn(&mut parts_copy(&dir, &source, &staging.url()));
+    wait_until("before_swap", || reached(dir.path(), "before"));
+    (dir, source, staging, child)
+}
+
 #[test]
 fn a_copy_stopped_before_the_swap_leaves_staging_as_it_was() {
     for how in [Stop::Kill, Stop::Term] {
-        let dir = work_dir();
-        let source = parts_copy_setup(
-            &dir,
-            20,
-            &format!("[hooks]\n{}", held("before_swap", "before")),
-        );
-        let mut staging = staging();
-        staging.disconnect();
-        let child = spawn(&mut parts_copy(&dir, &source, &staging.url()));
-        wait_until("before_swap", || reached(dir.path(), "before"));
+        let (_dir, _source, mut staging, child) = copy_held_before_swap();
         let stopped = stop(child, how);
         match how {
             Stop::Term => stopped
@@ -250,16 +254,7 @@ fn a_copy_stopped_before_the_swap_leaves_staging_as_it_was() {
 #[test]
 fn a_copy_stopped_during_the_swap_leaves_staging_old_or_new_never_missing() {
     for how in [Stop::Kill, Stop::Term] {
-        let dir = work_dir();
-        let source = parts_copy_setup(
-            &dir,
-            20,
-            &format!("[hooks]\n{}", held("before_swap", "before")),
-        );
-        let mut staging = staging();
-        staging.disconnect();
-        let child = spawn(&mut parts_copy(&dir, &source, &staging.url()));
-        wait_until("before_swap", || reached(dir.path(), "before"));
+        let (dir, _source, mut staging, child) = copy_held_before_swap();
         // Renaming and dropping databases needs this lock: the swap waits for the test.
         let mut blocker = PgSession::connect(&pg_admin_url());
         blocker.execute("BEGIN; LOCK TABLE pg_catalog.pg_database IN SHARE MODE");
@@ -298,25 +293,41 @@ fn a_copy_stopped_during_the_swap_leaves_staging_old_or_new_never_missing() {
     }
 }
 
-/// A Redis that accepts connections and never answers: a flush waits on it.
-fn silent_redis() -> (TcpListener, String) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-    let url = format!("redis://{}/0", listener.local_addr().expect("address"));
-    (listener, url)
+/// A staging holding yesterday's table, and in `dir` a `restage.toml` for it whose Redis
+/// accepts connections and never answers (a flush waits on it).
+struct Bed {
+    dir: tempfile::TempDir,
+    staging: TestDb,
+    redis: TcpListener,
 }
 
-/// `restage.toml` for a refresh of `source` into `staging` with the default profile.
-fn refresh_config(dir: &Path, staging: &TestDb, redis_url: &str, hooks: &str) {
-    std::fs::write(
-        dir.join("restage.toml"),
-        format!(
-            "[staging]\ndatabase_url = \"{}\"\nredis_url = \"{redis_url}\"\n\
-             [refresh]\nanonymizers = \"{}\"\njobs = 2\n[hooks]\n{hooks}",
-            staging.url(),
-            repo_file("anonymizers/default.toml").display()
-        ),
-    )
-    .expect("write restage.toml");
+impl Bed {
+    fn new(hooks: &str) -> Bed {
+        let mut staging = staging();
+        staging.disconnect();
+        let bed = Bed {
+            dir: work_dir(),
+            staging,
+            redis: TcpListener::bind("127.0.0.1:0").expect("bind a loopback port"),
+        };
+        bed.configure(hooks);
+        bed
+    }
+
+    /// `restage.toml`: staging, the silent Redis, the default profile and `hooks`.
+    fn configure(&self, hooks: &str) {
+        let redis = self.redis.local_addr().expect("address");
+        std::fs::write(
+            self.dir.path().join("restage.toml"),
+            format!(
+                "[staging]\ndatabase_url = \"{}\"\nredis_url = \"redis://{redis}/0\"\n\
+                 [refresh]\nanonymizers = \"{}\"\njobs = 2\n[hooks]\n{hooks}",
+                self.staging.url(),
+                repo_file("anonymizers/default.toml").display()
+            ),
+        )
+        .expect("write restage.toml");
+    }
 }
 
 fn refresh(dir: &Path, source: &TestDb) -> Command {
@@ -329,52 +340,40 @@ fn refresh(dir: &Path, source: &TestDb) -> Command {
 
 #[test]
 fn a_refresh_stopped_after_the_swap_says_staging_is_new_and_not_seeded() {
-    let dir = work_dir();
     let source = production();
-    let mut staging = staging();
-    staging.disconnect();
-    let (_redis, redis_url) = silent_redis();
-    refresh_config(
-        dir.path(),
-        &staging,
-        &redis_url,
-        &held("after_swap", "after"),
-    );
-    let child = spawn(&mut refresh(dir.path(), &source));
-    wait_until("after_swap", || reached(dir.path(), "after"));
+    let mut bed = Bed::new(&held("after_swap", "after"));
+    let child = spawn(&mut refresh(bed.dir.path(), &source));
+    wait_until("after_swap", || reached(bed.dir.path(), "after"));
     let stopped = stop(child, Stop::Term);
     stopped.assert_reported(&format!(
         "staging is the new copy; the previous one is kept as {}_restage_prev (`restage \
          rollback` swaps it back); it is not seeded: `restage seed` seeds it",
-        staging.name
+        bed.staging.name
     ));
-    staging.reconnect();
+    bed.staging.reconnect();
     assert_eq!(
-        staging.scalar("SELECT count(*) FROM users WHERE email LIKE 'testuser@%'"),
+        bed.staging
+            .scalar("SELECT count(*) FROM users WHERE email LIKE 'testuser@%'"),
         "0",
         "not seeded"
     );
-    assert_ne!(staging.scalar("SELECT count(*) FROM customers"), "0");
+    assert_ne!(bed.staging.scalar("SELECT count(*) FROM customers"), "0");
 }
 
 #[test]
 fn a_refresh_stopped_during_the_redis_flush_says_so_and_is_not_ignored() {
-    let dir = work_dir();
     let source = production();
-    let mut staging = staging();
-    staging.disconnect();
-    let (_redis, redis_url) = silent_redis();
-    refresh_config(dir.path(), &staging, &redis_url, "");
-    let child = spawn(&mut refresh(dir.path(), &source));
+    let mut bed = Bed::new("");
+    let child = spawn(&mut refresh(bed.dir.path(), &source));
     let mut admin = PgSession::connect(&pg_admin_url());
     // Seeded: the test account is in the new staging, and the run is now at the flush.
     wait_until("the seeding to finish", || {
-        sessions(&mut admin, "restage refresh%", &staging.name) == "0"
+        sessions(&mut admin, "restage refresh%", &bed.staging.name) == "0"
             && admin.scalar(&format!(
                 "SELECT count(*) FROM pg_database WHERE datname = '{}_restage_prev'",
-                staging.name
+                bed.staging.name
             )) == "1"
-            && PgSession::connect(&url_with_database(&pg_admin_url(), &staging.name))
+            && PgSession::connect(&url_with_database(&pg_admin_url(), &bed.staging.name))
                 .scalar("SELECT count(*) FROM users WHERE email LIKE 'testuser@%'")
                 == "1"
     });
@@ -384,47 +383,40 @@ fn a_refresh_stopped_during_the_redis_flush_says_so_and_is_not_ignored() {
         "staging is complete (new and seeded), but staging Redis was not flushed: `restage \
          redis flush` flushes it",
     );
-    staging.reconnect();
+    bed.staging.reconnect();
     assert_eq!(
-        staging.scalar("SELECT count(*) FROM users WHERE email LIKE 'testuser@%'"),
+        bed.staging
+            .scalar("SELECT count(*) FROM users WHERE email LIKE 'testuser@%'"),
         "1"
     );
 }
 
 #[test]
 fn a_reset_stopped_before_or_after_it_rebuilt_staging_says_which() {
-    let dir = work_dir();
-    let mut staging = staging();
-    staging.disconnect();
-    let (_redis, redis_url) = silent_redis();
-    refresh_config(
-        dir.path(),
-        &staging,
-        &redis_url,
-        &held("before_swap", "before"),
-    );
-    let child = spawn(restage(dir.path()).args(["reset", "--yes"]));
-    wait_until("before_swap", || reached(dir.path(), "before"));
+    let mut bed = Bed::new(&held("before_swap", "before"));
+    let child = spawn(restage(bed.dir.path()).args(["reset", "--yes"]));
+    wait_until("before_swap", || reached(bed.dir.path(), "before"));
     stop(child, Stop::Term)
         .assert_reported("the half-built database was removed and staging is as it was");
-    assert_staging_holds(&mut staging, "yesterday", "1");
+    assert_staging_holds(&mut bed.staging, "yesterday", "1");
 
     // Rebuilt, then stopped while flushing the Redis that never answers.
-    refresh_config(dir.path(), &staging, &redis_url, "");
-    let child = spawn(restage(dir.path()).args(["reset", "--yes"]));
+    bed.configure("");
+    let child = spawn(restage(bed.dir.path()).args(["reset", "--yes"]));
     let mut admin = PgSession::connect(&pg_admin_url());
     wait_until("the reset to commit", || {
-        sessions(&mut admin, "restage reset%", &staging.name) == "0"
-            && PgSession::connect(&staging.url())
+        sessions(&mut admin, "restage reset%", &bed.staging.name) == "0"
+            && PgSession::connect(&bed.staging.url())
                 .scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'users'")
                 == "1"
     });
     std::thread::sleep(Duration::from_millis(500));
     stop(child, Stop::Term)
         .assert_reported("staging was reset: migrated and seeded; staging Redis was not flushed");
-    staging.reconnect();
+    bed.staging.reconnect();
     assert_eq!(
-        staging.scalar("SELECT count(*) FROM users WHERE email LIKE 'testuser@%'"),
+        bed.staging
+            .scalar("SELECT count(*) FROM users WHERE email LIKE 'testuser@%'"),
         "1"
     );
 }

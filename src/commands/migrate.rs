@@ -50,13 +50,7 @@ pub async fn run(settings: &Settings, out: &Output) -> Result<MigrateReport, Err
     let url = settings.staging_url()?;
     safety::ensure_writable_target(url, &settings.production, None)?;
     let runner = Runner::load(&settings.migrations, &settings.hooks.pass_env).await?;
-    let lock = safety::StagingLock::acquire(
-        url,
-        &settings.maintenance_database,
-        "migrate",
-        &settings.production,
-    )
-    .await?;
+    let lock = safety::StagingLock::acquire_configured(settings, url, "migrate").await?;
     out.step(format!("Migrating {url}"));
     let applied = schema::migrate(
         &runner,

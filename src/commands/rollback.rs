@@ -44,13 +44,7 @@ pub async fn run(
             names.previous
         ),
     )?;
-    let lock = safety::StagingLock::acquire(
-        staging,
-        &settings.maintenance_database,
-        "rollback",
-        &settings.production,
-    )
-    .await?;
+    let lock = safety::StagingLock::acquire_configured(settings, staging, "rollback").await?;
     let admin_url = pg::with_database(staging, &settings.maintenance_database);
     let mut admin = pg::connect(&admin_url, pg::MAINTENANCE, "restage rollback").await?;
     out.step(format!("Swapping {} back in", names.previous));

@@ -54,13 +54,7 @@ pub async fn run(
     } else {
         SeedOptions::only(&args.only, &settings.mapping, &data, rng_seed, dry_run)?
     };
-    let lock = safety::StagingLock::acquire(
-        url,
-        &settings.maintenance_database,
-        "seed",
-        &settings.production,
-    )
-    .await?;
+    let lock = safety::StagingLock::acquire_configured(settings, url, "seed").await?;
     let mut connection = pg::connect(url, "staging database", "restage seed").await?;
     out.step(format!("Seeding {url}: {}", options.names().join(", ")));
     let seed = seed::run(&mut connection, url, &data, &settings.mapping, &options).await?;

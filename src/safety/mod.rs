@@ -13,7 +13,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
-use crate::config::Production;
+use crate::config::{Production, Settings};
 use crate::error::Error;
 use crate::pg::{self, Endpoint, database_error};
 use crate::secret::{SecretUrl, redact};
@@ -316,6 +316,16 @@ impl StagingLock {
             connection,
             database,
         })
+    }
+
+    /// [`StagingLock::acquire`] with the maintenance database and production of `settings`.
+    pub async fn acquire_configured(
+        settings: &Settings,
+        staging: &SecretUrl,
+        holder: &str,
+    ) -> Result<StagingLock, Error> {
+        let maintenance = &settings.maintenance_database;
+        StagingLock::acquire(staging, maintenance, holder, &settings.production).await
     }
 
     /// Releases the lock now (dropping it also does, when the connection closes).
