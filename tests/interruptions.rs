@@ -341,23 +341,28 @@ fn refresh(dir: &Path, source: &TestDb) -> Command {
 #[test]
 fn a_refresh_stopped_after_the_swap_says_staging_is_new_and_not_seeded() {
     let source = production();
-    let mut bed = Bed::new(&held("after_swap", "after"));
-    let child = spawn(&mut refresh(bed.dir.path(), &source));
-    wait_until("after_swap", || reached(bed.dir.path(), "after"));
-    let stopped = stop(child, Stop::Term);
-    stopped.assert_reported(&format!(
-        "staging is the new copy; the previous one is kept as {}_restage_prev (`restage \
-         rollback` swaps it back); it is not seeded: `restage seed` seeds it",
-        bed.staging.name
-    ));
-    bed.staging.reconnect();
-    assert_eq!(
-        bed.staging
-            .scalar("SELECT count(*) FROM users WHERE email LIKE 'testuser@%'"),
-        "0",
-        "not seeded"
-    );
-    assert_ne!(bed.staging.scalar("SELECT count(*) FROM customers"), "0");
+    for how in [Stop::Kill, Stop::Term] {
+        let mut bed = Bed::new(&held("after_swap", "after"));
+        let child = spawn(&mut refresh(bed.dir.path(), &source));
+        wait_until("after_swap", || reached(bed.dir.path(), "after"));
+        let stopped = stop(child, how);
+        match how {
+            Stop::Term => stopped.assert_reported(&format!(
+                "staging is the new copy; the previous one is kept as {}_restage_prev (`restage \
+                 rollback` swaps it back); it is not seeded: `restage seed` seeds it",
+                bed.staging.name
+            )),
+            Stop::Kill => stopped.assert_killed(),
+        }
+        bed.staging.reconnect();
+        assert_eq!(
+            bed.staging
+                .scalar("SELECT count(*) FROM users WHERE email LIKE 'testuser@%'"),
+            "0",
+            "not seeded"
+        );
+        assert_ne!(bed.staging.scalar("SELECT count(*) FROM customers"), "0");
+    }
 }
 
 #[test]
@@ -394,11 +399,19 @@ fn a_refresh_stopped_during_the_redis_flush_says_so_and_is_not_ignored() {
 #[test]
 fn a_reset_stopped_before_or_after_it_rebuilt_staging_says_which() {
     let mut bed = Bed::new(&held("before_swap", "before"));
-    let child = spawn(restage(bed.dir.path()).args(["reset", "--yes"]));
-    wait_until("before_swap", || reached(bed.dir.path(), "before"));
-    stop(child, Stop::Term)
-        .assert_reported("the half-built database was removed and staging is as it was");
-    assert_staging_holds(&mut bed.staging, "yesterday", "1");
+    for how in [Stop::Kill, Stop::Term] {
+        let child = spawn(restage(bed.dir.path()).args(["reset", "--yes"]));
+        wait_until("before_swap", || reached(bed.dir.path(), "before"));
+        let stopped = stop(child, how);
+        match how {
+            Stop::Term => stopped
+                .assert_reported("the half-built database was removed and staging is as it was"),
+            Stop::Kill => stopped.assert_killed(),
+        }
+        assert_staging_holds(&mut bed.staging, "yesterday", "1");
+        bed.staging.disconnect();
+        std::fs::remove_file(bed.dir.path().join("before.reached")).expect("reached");
+    }
 
     // Rebuilt, then stopped while flushing the Redis that never answers.
     bed.configure("");

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use crate::support::moto::{Faults, Moto, REGION};
 use crate::support::webhook::{WEBHOOK_TOKEN, Webhook};
 use crate::support::{
-    KEY, Run, TestDb, TestRedis, edited_default, pg_admin_url, production, repo_file, restage, run,
-    staging, work_dir,
+    KEY, PgSession, Run, TestDb, TestRedis, edited_default, pg_admin_url, production, repo_file,
+    restage, run, staging, work_dir,
 };
 
 const PRODUCTION: &str = "inventory-prod";
@@ -449,6 +449,60 @@ fn sigterm_during_the_copy_deletes_the_restore_and_a_second_refresh_refuses() {
 }
 
 #[test]
+fn sigterm_while_the_snapshot_is_made_deletes_it_once_it_can() {
+    // RDS shows the new snapshot as `creating` for a while; it can be deleted only after.
+    let mut bed = Bed::with(
+        Faults {
+            slow_snapshots: Some(30),
+            ..Faults::default()
+        },
+        "",
+    );
+    let child = bed
+        .command(&["refresh", "--yes", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start restage");
+    let started = Instant::now();
+    while !bed
+        .moto
+        .actions()
+        .iter()
+        .any(|action| action == "DescribeDBSnapshots")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no snapshot wait"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("which was not finished"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the JSON report");
+    assert_eq!(report["failed_phase"], "snapshot", "{report}");
+    assert_eq!(report["snapshot_created"], true);
+    assert_eq!(report["snapshot_deleted"], true);
+    let made_by_restage = bed
+        .moto
+        .snapshots()
+        .into_keys()
+        .filter(|id| id.starts_with("restage-"))
+        .count();
+    assert_eq!(made_by_restage, 0, "the unfinished snapshot is left");
+    bed.assert_no_temporary_instance();
+    bed.assert_staging_untouched();
+}
+
+#[test]
 fn a_restore_that_never_becomes_available_is_deleted_after_the_timeout() {
     let mut bed = Bed::with(
         Faults {
@@ -664,6 +718,42 @@ fn cleanup_deletes_orphaned_temporary_instances_and_nothing_else() {
         bed.moto.instance_ids(),
         ["inventory-prod", "legacy-reporting", "restage-tmp-running"]
     );
+}
+
+#[test]
+fn cleanup_deletes_a_young_instance_whose_run_is_over_and_keeps_one_whose_run_is_alive() {
+    let bed = Bed::new();
+    let now = aws_sdk_rds::primitives::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_sdk_rds::primitives::DateTimeFormat::DateTime)
+        .expect("now");
+    for run_id in ["20261203020000-1111", "20261203020000-2222"] {
+        bed.moto.create_instance(
+            &format!("restage-tmp-{run_id}"),
+            "postgres",
+            "app",
+            &[
+                ("restage:temporary", "true"),
+                ("restage:created-at", &now),
+                ("restage:run-id", run_id),
+            ],
+        );
+    }
+    // Run 2222 is alive: it holds a staging lock, as a refresh does.
+    let holder = format!(
+        "{}?application_name=restage%20refresh%2020261203020000-2222",
+        pg_admin_url()
+    );
+    let mut alive = PgSession::connect(&holder);
+    alive.execute("SELECT pg_advisory_lock(hashtext('restage'), hashtext('some_staging'))");
+
+    bed.run(&["cleanup", "--yes"])
+        .assert_code(0)
+        .assert_stdout_contains("deleted temporary instance(s): restage-tmp-20261203020000-1111;");
+    assert_eq!(
+        bed.moto.instance_ids(),
+        ["inventory-prod", "restage-tmp-20261203020000-2222"]
+    );
+    drop(alive);
 }
 
 #[test]

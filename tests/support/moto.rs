@@ -23,6 +23,8 @@ pub struct Faults<'a> {
     pub snapshot_limit: Option<u32>,
     /// (action, n): the first n calls of the action are throttled.
     pub throttle: Option<(&'a str, u32)>,
+    /// The first n answers of DescribeDBSnapshots show every snapshot as `creating`.
+    pub slow_snapshots: Option<u32>,
 }
 
 /// A running moto server and an SDK client for setting up and inspecting its state.
@@ -58,6 +60,9 @@ impl Moto {
         }
         if let Some(prefix) = faults.never_ready {
             command.env("RESTAGE_MOTO_NEVER_READY", prefix);
+        }
+        if let Some(answers) = faults.slow_snapshots {
+            command.env("RESTAGE_MOTO_SLOW_SNAPSHOTS", answers.to_string());
         }
         let mut child = command.spawn().unwrap_or_else(|e| {
             panic!("start {python} (moto's server): {e}; run the tests through scripts/test.sh")

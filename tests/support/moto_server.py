@@ -8,6 +8,8 @@ Prints the port on stdout once it listens, then serves until killed. Environment
                             (moto itself makes every instance available at once)
   RESTAGE_MOTO_THROTTLE     ACTION:N: the first N calls of ACTION are answered with
                             AWS's Throttling error (clients must back off and retry)
+  RESTAGE_MOTO_SLOW_SNAPSHOTS  N: the first N answers of DescribeDBSnapshots show every
+                            snapshot as 'creating' (as RDS does for minutes)
 """
 
 import io
@@ -54,6 +56,7 @@ class Faults:
         throttle = os.environ.get("RESTAGE_MOTO_THROTTLE", "")
         self.throttled_action, _, count = throttle.partition(":")
         self.throttles_left = int(count or 0)
+        self.slow_snapshot_answers = int(os.environ.get("RESTAGE_MOTO_SLOW_SNAPSHOTS") or 0)
 
     def __call__(self, environ, start_response):
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -70,11 +73,22 @@ class Faults:
         if action == self.throttled_action and self.throttles_left > 0:
             self.throttles_left -= 1
             return error(start_response, "400 Bad Request", THROTTLED)
+        if action == "DescribeDBSnapshots" and self.slow_snapshot_answers > 0:
+            self.slow_snapshot_answers -= 1
+            return self.rewrite(environ, start_response, "DBSnapshot", "Status", lambda block: True)
         if action != "DescribeDBInstances" or not self.never_ready:
             return self.app(environ, start_response)
-        return self.rewrite_statuses(environ, start_response)
+        prefix = re.escape(self.never_ready)
+        return self.rewrite(
+            environ,
+            start_response,
+            "DBInstance",
+            "DBInstanceStatus",
+            lambda block: re.search(f"<DBInstanceIdentifier>{prefix}", block),
+        )
 
-    def rewrite_statuses(self, environ, start_response):
+    def rewrite(self, environ, start_response, element, status, matches):
+        """moto's answer with the `status` of each `element` that `matches` set to 'creating'."""
         captured = {}
 
         def capture(status, headers, exc_info=None):
@@ -82,19 +96,16 @@ class Faults:
             return lambda data: None
 
         payload = b"".join(self.app(environ, capture)).decode()
-        prefix = re.escape(self.never_ready)
 
         def stuck(match):
             block = match.group(0)
-            if re.search(f"<DBInstanceIdentifier>{prefix}", block):
+            if matches(block):
                 block = re.sub(
-                    "<DBInstanceStatus>[^<]*</DBInstanceStatus>",
-                    "<DBInstanceStatus>creating</DBInstanceStatus>",
-                    block,
+                    f"<{status}>[^<]*</{status}>", f"<{status}>creating</{status}>", block
                 )
             return block
 
-        payload = re.sub("<DBInstance>.*?</DBInstance>", stuck, payload, flags=re.S).encode()
+        payload = re.sub(f"<{element}>.*?</{element}>", stuck, payload, flags=re.S).encode()
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(payload))))
         start_response(captured["status"], headers)
