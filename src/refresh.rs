@@ -334,7 +334,11 @@ impl<'a> Refresh<'a> {
     /// `--snapshot ID`, `--latest-automated`, or as `[rds] snapshot` says (default: a new one).
     async fn choose_snapshot(&mut self, rds: &Rds) -> Result<String, Error> {
         let instance = production_instance(self.settings, None)?;
-        rds.instance(&instance).await?;
+        let production = rds.instance(&instance).await?;
+        // Staging may be production under another name (a CNAME of its endpoint).
+        if let Some((endpoint, _)) = &production.endpoint {
+            safety::ensure_not_on_endpoint(&self.staging, endpoint).await?;
+        }
         let id = match self.snapshot_choice() {
             Choice::Given(id) => rds.snapshot(&id).await?.id,
             Choice::LatestAutomated => latest_automated(rds, &instance).await?,

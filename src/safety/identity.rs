@@ -59,18 +59,29 @@ pub struct Identity {
     pub database: String,
 }
 
-/// Reads the identity of the server and database `connection` is on.
+/// Reads the identity of the server and database `connection` is on (outside a transaction).
 pub async fn read(connection: &mut PgConnection) -> Result<Identity, sqlx::Error> {
-    let (system_identifier, started, port, database): (Option<String>, String, String, String) =
-        sqlx::query_as(
-            "SELECT CASE WHEN has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE') \
-                         THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END, \
-                    to_char(pg_catalog.pg_postmaster_start_time() AT TIME ZONE 'UTC', \
-                            'YYYY-MM-DD HH24:MI:SS.US'), \
-                    pg_catalog.current_setting('port'), pg_catalog.current_database()",
-        )
-        .fetch_one(connection)
-        .await?;
+    let system_identifier = match sqlx::query_scalar::<_, Option<String>>(
+        "SELECT CASE WHEN has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE') \
+                     THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END",
+    )
+    .fetch_one(&mut *connection)
+    .await
+    {
+        Ok(identifier) => identifier,
+        // Servers that do not offer it (some managed services): start time and port.
+        Err(error) => {
+            tracing::debug!(%error, "no system identifier");
+            None
+        }
+    };
+    let (started, port, database): (String, String, String) = sqlx::query_as(
+        "SELECT to_char(pg_catalog.pg_postmaster_start_time() AT TIME ZONE 'UTC', \
+                        'YYYY-MM-DD HH24:MI:SS.US'), \
+                pg_catalog.current_setting('port'), pg_catalog.current_database()",
+    )
+    .fetch_one(connection)
+    .await?;
     Ok(Identity {
         server: Server {
             system_identifier,

@@ -139,8 +139,9 @@ pub async fn ensure_not_the_same(
 }
 
 /// Refuses a staging URL whose host resolves to an address of the production endpoint (on
-/// the staging URL's port).
-async fn ensure_not_on_endpoint(staging: &SecretUrl, endpoint: &str) -> Result<(), Error> {
+/// the staging URL's port): `[production] endpoint`, or the endpoint RDS gives production's
+/// instance.
+pub async fn ensure_not_on_endpoint(staging: &SecretUrl, endpoint: &str) -> Result<(), Error> {
     let Ok(mine) = identity::addresses(staging).await else {
         return Ok(());
     };
@@ -151,14 +152,14 @@ async fn ensure_not_on_endpoint(staging: &SecretUrl, endpoint: &str) -> Result<(
     let theirs = match identity::addresses(&endpoint_url).await {
         Ok(theirs) => theirs,
         Err(reason) => {
-            tracing::warn!("[production] endpoint = {endpoint}: {reason}; compared its name only");
+            tracing::warn!("production's endpoint {endpoint}: {reason}; compared its name only");
             return Ok(());
         }
     };
     match mine.intersection(&theirs).next() {
         Some((address, _)) => Err(Error::Refused(format!(
             "{staging} is on the production server: its host resolves to {address}, an \
-             address of [production] endpoint = {endpoint}; restage never writes to \
+             address of production's endpoint {endpoint}; restage never writes to \
              production: point the staging URL at the staging server"
         ))),
         None => Ok(()),
