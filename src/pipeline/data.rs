@@ -292,14 +292,17 @@ async fn copy_piece(
     })
 }
 
-/// Sends `data` to the target in messages of at most [`SEND_BUFFER`] bytes: a COPY stream
+/// The largest COPY message restage sends: a full send buffer goes in one.
+const MAX_MESSAGE: usize = 4 * SEND_BUFFER;
+
+/// Sends `data` to the target in messages of at most [`MAX_MESSAGE`] bytes: a COPY stream
 /// need not break at rows, and the connection's write buffer (which keeps its size) stays
 /// small however large a row is.
 async fn send(
     writer: &mut sqlx::postgres::PgCopyIn<&mut PgConnection>,
     data: &[u8],
 ) -> Result<(), sqlx::Error> {
-    for slice in data.chunks(SEND_BUFFER) {
+    for slice in data.chunks(MAX_MESSAGE) {
         writer.send(slice).await?;
     }
     Ok(())
