@@ -5,7 +5,7 @@ use std::time::Duration;
 use ::redis::aio::MultiplexedConnection;
 use ::redis::{AsyncConnectionConfig, Client, RedisError};
 
-use crate::config::Settings;
+use crate::config::{Production, Settings};
 use crate::error::Error;
 use crate::output::Output;
 use crate::secret::SecretUrl;
@@ -32,6 +32,92 @@ pub async fn connect(url: &SecretUrl) -> Result<MultiplexedConnection, Error> {
         .get_multiplexed_async_connection_with_config(&config)
         .await
         .map_err(failed)
+}
+
+/// Refuses (exit 3) a staging Redis that is `[production] redis_url` under another name: the
+/// same server (its `run_id`, which each Redis process draws at start) and database number;
+/// when production's Redis cannot be reached, the same resolved address, port and database.
+pub async fn ensure_not_production(url: &SecretUrl, production: &Production) -> Result<(), Error> {
+    let Some(production_redis) = &production.redis_url else {
+        return Ok(());
+    };
+    let same_database = database_number(url) == database_number(production_redis);
+    let matched = match run_id(production_redis).await {
+        Ok(theirs) => {
+            let mine = run_id(url).await?;
+            (same_database && mine == theirs).then(|| format!("the same server (run_id {mine})"))
+        }
+        Err(unreachable) => {
+            let shared = match (addresses(url).await, addresses(production_redis).await) {
+                (Some(mine), Some(theirs)) => mine.intersection(&theirs).next().copied(),
+                _ => None,
+            };
+            tracing::warn!(
+                "production's Redis could not be reached to compare servers ({}); compared \
+                 the addresses its host resolves to",
+                crate::error::error_chain(&unreachable)
+            );
+            shared.filter(|_| same_database).map(|(address, port)| {
+                format!(
+                    "the same address ({address} port {port}); production's could not be reached"
+                )
+            })
+        }
+    };
+    match matched {
+        Some(what) => Err(Error::Refused(format!(
+            "{url} is the production Redis ([production] redis_url {production_redis}): {what} \
+             and database {}; restage never writes to production: point --redis-url at the \
+             staging Redis",
+            database_number(url)
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The `run_id` of the Redis server `url` reaches (`INFO server`).
+async fn run_id(url: &SecretUrl) -> Result<String, Error> {
+    let mut connection = connect(url).await?;
+    let info: String = ::redis::cmd("INFO")
+        .arg("server")
+        .query_async(&mut connection)
+        .await
+        .map_err(|source| Error::Redis {
+            action: "asking which server it is (INFO server)".into(),
+            url: url.to_string(),
+            source,
+        })?;
+    Ok(info
+        .lines()
+        .find_map(|line| line.strip_prefix("run_id:"))
+        .unwrap_or_default()
+        .trim()
+        .to_owned())
+}
+
+/// The database number a Redis URL names (its path; 0 when it has none).
+fn database_number(url: &SecretUrl) -> String {
+    url::Url::parse(url.expose())
+        .ok()
+        .map(|parsed| parsed.path().trim_matches('/').to_owned())
+        .filter(|path| !path.is_empty())
+        .unwrap_or_else(|| "0".to_owned())
+}
+
+/// Every address (IPv4-mapped IPv6 as IPv4) and port a Redis URL's host resolves to.
+async fn addresses(url: &SecretUrl) -> Option<std::collections::BTreeSet<(std::net::IpAddr, u16)>> {
+    let parsed = url::Url::parse(url.expose()).ok()?;
+    let host = parsed
+        .host_str()?
+        .trim_matches(|c| c == '[' || c == ']')
+        .to_owned();
+    let port = parsed.port().unwrap_or(6379);
+    let resolved = tokio::net::lookup_host((host.as_str(), port)).await.ok()?;
+    Some(
+        resolved
+            .map(|address| (address.ip().to_canonical(), address.port()))
+            .collect(),
+    )
 }
 
 /// Empties the whole database with `FLUSHDB ASYNC`; returns how many keys it held.
@@ -109,6 +195,7 @@ pub async fn flush_staging(settings: &Settings, out: &Output) -> Result<Option<u
         out.step("No staging Redis configured; skipping the Redis flush");
         return Ok(None);
     };
+    ensure_not_production(redis_url, &settings.production).await?;
     out.step(format!("Flushing Redis {redis_url}"));
     Ok(Some(flush_database(redis_url).await?))
 }

@@ -82,3 +82,35 @@ fn unreachable_redis_fails_fast_with_a_clear_message() {
         started.elapsed()
     );
 }
+
+#[test]
+fn production_redis_under_another_name_is_never_flushed() {
+    let mut production = TestRedis::new();
+    production.set_keys(["session:1", "session:2"]);
+    let dir = work_dir();
+    std::fs::write(
+        dir.path().join("restage.toml"),
+        format!("[production]\nredis_url = \"{}\"\n", production.url()),
+    )
+    .expect("write restage.toml");
+    for alias in ["127.1", "2130706433"] {
+        let aliased = production.url().replacen("127.0.0.1", alias, 1);
+        assert_ne!(
+            aliased,
+            production.url(),
+            "the test Redis is reached as 127.0.0.1"
+        );
+        run(restage(dir.path()).args(["redis", "flush", "--yes", "--redis-url", &aliased]))
+            .assert_code(3)
+            .assert_stderr_contains("is the production Redis")
+            .assert_stderr_contains("run_id");
+    }
+    assert_eq!(production.keys("*"), ["session:1", "session:2"]);
+    // Another database of the same server is not production's.
+    let mut staging = TestRedis::new();
+    staging.set_keys(["cache:1"]);
+    let other = staging.url().replacen("127.0.0.1", "127.1", 1);
+    run(restage(dir.path()).args(["redis", "flush", "--yes", "--redis-url", &other]))
+        .assert_code(0);
+    assert_eq!(staging.size(), 0);
+}

@@ -42,6 +42,7 @@ pub async fn run(
         None => format!("This will delete every key in Redis {url}."),
     };
     safety::confirm(args.confirmation.yes, "redis flush", &what)?;
+    redis::ensure_not_production(url, &settings.production).await?;
     let removed = match &args.pattern {
         Some(pattern) => {
             out.step(format!("Removing keys matching '{pattern}' from {url}"));

@@ -119,16 +119,8 @@ pub async fn addresses(url: &SecretUrl) -> Result<BTreeSet<(IpAddr, u16)>, Strin
         .await
         .map_err(|error| format!("{host} does not resolve: {error}"))?;
     Ok(resolved
-        .map(|address| (canonical(address.ip()), address.port()))
+        .map(|address| (address.ip().to_canonical(), address.port()))
         .collect())
-}
-
-/// An IPv4-mapped IPv6 address as the IPv4 address it is.
-fn canonical(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
-    }
 }
 
 #[cfg(test)]
@@ -154,13 +146,5 @@ mod tests {
         let unreadable = server(None, "2026-12-01 00:00:00.000001", "5432");
         assert!(primary.same_as(&unreadable));
         assert!(!primary.same_as(&server(None, "2026-12-01 00:00:00.000001", "5433")));
-    }
-
-    #[test]
-    fn an_ipv4_mapped_address_is_its_ipv4_address() {
-        let mapped: IpAddr = "::ffff:127.0.0.1".parse().expect("address");
-        assert_eq!(canonical(mapped), IpAddr::from([127, 0, 0, 1]));
-        let v6: IpAddr = "::1".parse().expect("address");
-        assert_eq!(canonical(v6), v6);
     }
 }
