@@ -146,6 +146,10 @@ const SETPRIV: &str = "/usr/bin/setpriv";
 /// killed with everything it started), killed when its handle is dropped, and — where
 /// util-linux's `setpriv` is installed — sent SIGKILL by the kernel when restage dies, so
 /// that even a `kill -9` of restage leaves no `pg_restore` running.
+///
+/// The kernel sends the signal when the *thread* that spawned the child ends: children are
+/// spawned from async tasks, on the runtime's worker threads, which live as long as restage
+/// (never from `spawn_blocking`, whose threads come and go).
 pub fn child_command(program: &str) -> tokio::process::Command {
     let mut command = if std::path::Path::new(SETPRIV).exists() {
         let mut command = tokio::process::Command::new(SETPRIV);
