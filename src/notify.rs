@@ -11,7 +11,7 @@ use crate::config::{Notify, NotifyOn};
 use crate::error::Error;
 use crate::output::human_seconds;
 use crate::pg;
-use crate::secret::{SecretUrl, redact_text};
+use crate::secret::SecretUrl;
 
 /// Attempts at posting a notification: a webhook that is briefly down or rate-limits
 /// gets two more chances.
@@ -70,7 +70,7 @@ impl Notifier {
         if succeeded && self.on == NotifyOn::Failure {
             return None;
         }
-        let body = crate::secret::scrub_json(message(run, document));
+        let body = message(run, document);
         let webhook = self.webhook.redacted_host();
         match self.post(&body).await {
             Ok(()) => {
@@ -116,7 +116,7 @@ impl Notifier {
 }
 
 /// The webhook's body: Slack's `text`, and the same facts as fields under `restage` for
-/// receivers that read JSON.
+/// receivers that read JSON; every secret restage knows is scrubbed from it.
 pub fn message(run: &RunFacts<'_>, document: &Value) -> Value {
     let succeeded = document["status"] == "ok";
     let result = &document["result"];
@@ -133,8 +133,7 @@ pub fn message(run: &RunFacts<'_>, document: &Value) -> Value {
         "rows": first_present(&document["rows"], &result["rows"]),
         "phases": phases,
         "failed_phase": document["failed_phase"],
-        // Errors show URLs redacted already; a driver's message might still echo one.
-        "error": document["error"].as_str().map(|error| redact_text(error, run.staging)),
+        "error": document["error"].as_str(),
         "exit_code": document["exit_code"],
         "hooks": document["hooks"].as_array().map(|hooks| {
             hooks
@@ -146,7 +145,9 @@ pub fn message(run: &RunFacts<'_>, document: &Value) -> Value {
     });
     let mut body = json!({ "text": text(&summary), "restage": summary });
     strip_nulls(&mut body);
-    body
+    // Errors show URLs redacted already; a driver's message or a hook's output might still
+    // echo a secret.
+    crate::secret::scrub_json(body)
 }
 
 /// The lines a person reads in the channel.

@@ -104,20 +104,13 @@ fn database_number(url: &SecretUrl) -> String {
         .unwrap_or_else(|| "0".to_owned())
 }
 
-/// Every address (IPv4-mapped IPv6 as IPv4) and port a Redis URL's host resolves to.
+/// Every address and port a Redis URL's host resolves to.
 async fn addresses(url: &SecretUrl) -> Option<std::collections::BTreeSet<(std::net::IpAddr, u16)>> {
     let parsed = url::Url::parse(url.expose()).ok()?;
-    let host = parsed
-        .host_str()?
-        .trim_matches(|c| c == '[' || c == ']')
-        .to_owned();
     let port = parsed.port().unwrap_or(6379);
-    let resolved = tokio::net::lookup_host((host.as_str(), port)).await.ok()?;
-    Some(
-        resolved
-            .map(|address| (address.ip().to_canonical(), address.port()))
-            .collect(),
-    )
+    crate::safety::identity::resolve(parsed.host_str()?, port)
+        .await
+        .ok()
 }
 
 /// Empties the whole database with `FLUSHDB ASYNC`; returns how many keys it held.

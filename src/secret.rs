@@ -207,18 +207,6 @@ pub fn redact(raw: &str) -> String {
     url.to_string()
 }
 
-/// `text` with every appearance of the URL's password replaced by `***` (for messages of
-/// other programs that might echo a connection string).
-pub fn redact_text(text: &str, url: &SecretUrl) -> String {
-    match url::Url::parse(url.expose())
-        .ok()
-        .and_then(|parsed| parsed.password().map(str::to_owned))
-    {
-        Some(password) if !password.is_empty() => text.replace(&password, "***"),
-        _ => text.to_owned(),
-    }
-}
-
 fn is_secret_param(key: &str) -> bool {
     SECRET_PARAMS
         .iter()

@@ -424,6 +424,20 @@ fn start_slow_refresh(bed: &mut Bed) -> Child {
     child
 }
 
+/// Sends SIGTERM to a running restage and waits for it: its output and stderr, once it
+/// ended with exit code 143.
+fn terminate(child: Child) -> (std::process::Output, String) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(143), "{stderr}");
+    (output, stderr)
+}
+
 #[test]
 fn sigterm_during_the_copy_deletes_the_restore_and_a_second_refresh_refuses() {
     let mut bed = Bed::new();
@@ -434,14 +448,7 @@ fn sigterm_during_the_copy_deletes_the_restore_and_a_second_refresh_refuses() {
         .assert_stderr_contains("another restage command is already working on staging database")
         .assert_stderr_contains("restage refresh");
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let output = child.wait_with_output().expect("wait");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(143), "{stderr}");
+    let (_, stderr) = terminate(child);
     assert!(stderr.contains("error: interrupted by SIGTERM"), "{stderr}");
     assert!(stderr.contains("Deleting temporary instance"), "{stderr}");
     bed.assert_no_temporary_instance();
@@ -477,14 +484,7 @@ fn sigterm_while_the_snapshot_is_made_deletes_it_once_it_can() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let output = child.wait_with_output().expect("wait");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(143), "{stderr}");
+    let (output, stderr) = terminate(child);
     assert!(stderr.contains("which was not finished"), "{stderr}");
     let report: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("the JSON report");

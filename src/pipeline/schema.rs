@@ -61,7 +61,7 @@ async fn run_client(
         return Ok(());
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let mut detail = crate::secret::redact_text(stderr.trim(), url);
+    let mut detail = crate::secret::scrub(stderr.trim());
     // 127: the shell's (and setpriv's) "command not found".
     if output.status.code() == Some(127) {
         detail.push_str("; install the PostgreSQL client programs (Debian: postgresql-client)");

@@ -106,15 +106,24 @@ pub async fn reach(url: &SecretUrl, role: &'static str) -> Result<Identity, Stri
         .map_err(|error| format!("reading its identity: {error}"))
 }
 
-/// Every address a URL's host resolves to (A and AAAA records; an IPv4-mapped IPv6 address
-/// counts as its IPv4 address), with its port.
+/// Every address a PostgreSQL URL's host resolves to, with its port ([`resolve`]); a Unix
+/// socket is loopback.
 pub async fn addresses(url: &SecretUrl) -> Result<BTreeSet<(IpAddr, u16)>, String> {
     let options = pg::parse_options(url)?;
-    let host = options.get_host().trim_matches(|c| c == '[' || c == ']');
-    let port = options.get_port();
+    let host = options.get_host();
     if host.starts_with('/') {
-        return Ok(BTreeSet::from([(IpAddr::from([127, 0, 0, 1]), port)]));
+        return Ok(BTreeSet::from([(
+            IpAddr::from([127, 0, 0, 1]),
+            options.get_port(),
+        )]));
     }
+    resolve(host, options.get_port()).await
+}
+
+/// Every address `host` resolves to (A and AAAA records; an IPv4-mapped IPv6 address counts
+/// as its IPv4 address), with `port`.
+pub async fn resolve(host: &str, port: u16) -> Result<BTreeSet<(IpAddr, u16)>, String> {
+    let host = host.trim_matches(|c| c == '[' || c == ']');
     let resolved = tokio::net::lookup_host((host, port))
         .await
         .map_err(|error| format!("{host} does not resolve: {error}"))?;

@@ -101,7 +101,7 @@ pub async fn ensure_not_the_same(
             Ok(())
         }
         Err(unreachable) => {
-            let same_addresses = match (
+            let shared = match (
                 identity::addresses(staging).await,
                 identity::addresses(other).await,
             ) {
@@ -112,28 +112,26 @@ pub async fn ensure_not_the_same(
                         "{what} could not be reached ({unreachable}) nor its addresses \
                          compared ({reason}); only the URLs' spelling was compared"
                     );
-                    None
+                    return Ok(());
                 }
             };
             let their_database = pg::database_name(other).unwrap_or_default();
-            match same_addresses {
-                Some((address, port)) if written.contains(&their_database) => {
-                    Err(Error::Refused(format!(
-                        "{staging} may be {what} {other}: it could not be reached to compare \
-                         server identities ({unreachable}), and both hosts resolve to \
-                         {address} port {port}, database {their_database}; restage never \
-                         writes there: point the staging URL at another database"
-                    )))
-                }
-                _ => {
-                    tracing::warn!(
-                        %other,
-                        "{what} could not be reached to compare server identities \
-                         ({unreachable}); compared the addresses its host resolves to"
-                    );
-                    Ok(())
-                }
+            if let Some((address, port)) = shared
+                && written.contains(&their_database)
+            {
+                return Err(Error::Refused(format!(
+                    "{staging} may be {what} {other}: it could not be reached to compare \
+                     server identities ({unreachable}), and both hosts resolve to {address} \
+                     port {port}, database {their_database}; restage never writes there: \
+                     point the staging URL at another database"
+                )));
             }
+            tracing::warn!(
+                %other,
+                "{what} could not be reached to compare server identities ({unreachable}); \
+                 compared the addresses its host resolves to"
+            );
+            Ok(())
         }
     }
 }
@@ -148,8 +146,7 @@ pub async fn ensure_not_on_endpoint(staging: &SecretUrl, endpoint: &str) -> Resu
     let Some(port) = mine.iter().map(|(_, port)| *port).next() else {
         return Ok(());
     };
-    let endpoint_url = SecretUrl::new(format!("postgres://{endpoint}:{port}/postgres"));
-    let theirs = match identity::addresses(&endpoint_url).await {
+    let theirs = match identity::resolve(endpoint, port).await {
         Ok(theirs) => theirs,
         Err(reason) => {
             tracing::warn!("production's endpoint {endpoint}: {reason}; compared its name only");
