@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::pg::reader::ReadError;
+
 /// Exit codes, documented in `restage --help` and the README.
 pub mod exit {
     /// Any failure without a more specific code.
@@ -132,6 +134,15 @@ pub enum Error {
         url: String,
         #[source]
         source: sqlx::Error,
+    },
+
+    /// A failure of a copy worker's source reader ([`crate::pg::reader`]).
+    #[error("{action} failed on {url}")]
+    Read {
+        action: String,
+        url: String,
+        #[source]
+        source: ReadError,
     },
 
     #[error("migrating {url} failed; the staging schema was left as it was before")]
@@ -374,6 +385,12 @@ pub enum CopyError {
         #[source]
         source: sqlx::Error,
     },
+    #[error("reading {table} from the source failed")]
+    Read {
+        table: String,
+        #[source]
+        source: ReadError,
+    },
     #[error("anonymizing {table}.{column} failed on row {row} of its piece {piece}: {reason}")]
     Transform {
         table: String,
@@ -502,6 +519,7 @@ impl Error {
             Error::Connect { .. }
             | Error::ConnectTimeout { .. }
             | Error::Database { .. }
+            | Error::Read { .. }
             | Error::Migrate { .. }
             | Error::MigrationCommand { .. }
             | Error::Privileges { .. }
@@ -601,9 +619,8 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 /// Which setting a server's cancellation came from, and what to change, when a cause is one
 /// of PostgreSQL's timeouts.
 fn timeout_hint(cause: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
-    let database_error = cause.downcast_ref::<sqlx::Error>()?.as_database_error()?;
-    let message = database_error.message();
-    match database_error.code()?.as_ref() {
+    let (code, message) = server_refusal(cause)?;
+    match code.as_str() {
         "57014" if message.contains("statement timeout") => Some(
             "the server's statement_timeout cut the statement short: restage sets it for its \
              sessions from [session] statement_timeout (default 0, none), over the role's own \
@@ -621,6 +638,18 @@ fn timeout_hint(cause: &(dyn std::error::Error + 'static)) -> Option<&'static st
         ),
         _ => None,
     }
+}
+
+/// The SQLSTATE and message of a server's refusal, from either driver.
+fn server_refusal(cause: &(dyn std::error::Error + 'static)) -> Option<(String, String)> {
+    if let Some(refusal) = cause
+        .downcast_ref::<sqlx::Error>()
+        .and_then(|e| e.as_database_error())
+    {
+        return Some((refusal.code()?.into_owned(), refusal.message().to_owned()));
+    }
+    let refusal = cause.downcast_ref::<ReadError>()?;
+    Some((refusal.code()?.to_owned(), refusal.message().to_owned()))
 }
 
 fn bullet_list(items: &[String]) -> String {

@@ -432,18 +432,24 @@ impl Sample {
         Sample { from, percent }
     }
 
-    /// Up to SAMPLE_ROWS non-null values of `column` as text, spread over the sampled blocks
-    /// and the same from one run to the next (`REPEATABLE`, ordered by a hash of the value).
+    /// Up to SAMPLE_ROWS non-null values of `column` as text (their first
+    /// [`SAMPLED_CHARACTERS`]), spread over the sampled blocks and the same from one run to
+    /// the next (`REPEATABLE`, ordered by a hash of the value).
     fn sql(&self, column: &str) -> String {
         format!(
-            "SELECT v FROM (SELECT {column}::text AS v FROM {from} TABLESAMPLE SYSTEM ({percent}) \
-             REPEATABLE (0) WHERE {column} IS NOT NULL) sampled ORDER BY md5(v), v LIMIT {SAMPLE_ROWS}",
+            "SELECT left(v, {SAMPLED_CHARACTERS}) FROM (SELECT {column}::text AS v FROM {from} \
+             TABLESAMPLE SYSTEM ({percent}) REPEATABLE (0) WHERE {column} IS NOT NULL) sampled \
+             ORDER BY md5(v), v LIMIT {SAMPLE_ROWS}",
             column = quote(column),
             from = self.from,
             percent = self.percent
         )
     }
 }
+
+/// How much of each sampled value detection reads: what a value holds shows in its start,
+/// and a column of documents must not cost their size.
+const SAMPLED_CHARACTERS: usize = 8192;
 
 /// What a sample of the column's values shows.
 async fn content_reasons(

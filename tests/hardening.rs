@@ -537,3 +537,97 @@ fn emails_in_a_narrow_column_keep_their_at_and_domain_or_are_refused() {
         "50"
     );
 }
+
+#[test]
+fn a_row_larger_than_every_buffer_arrives_whole_in_text_binary_and_piped_copies() {
+    let dir = work_dir();
+    let mut source = TestDb::new();
+    // 12 MB values with tabs, newlines and backslashes, each in a table that travels another
+    // way: binary with a rule (documents), text with a rule that reads another column
+    // (letters), piped without rules (blobs); small rows after the large one.
+    let large = "repeat(E'a line\\tof a long\\\\document\\n', 500000)";
+    source.execute(&format!(
+        "CREATE TABLE documents (id int PRIMARY KEY, body text, email text);
+         CREATE TABLE letters (id int PRIMARY KEY, body text, code text);
+         CREATE TABLE blobs (id int PRIMARY KEY, payload bytea);
+         INSERT INTO documents SELECT g, CASE g WHEN 1 THEN {large} ELSE 'short' END,
+             'p' || g || '@corp.example' FROM generate_series(1, 50) g;
+         INSERT INTO letters SELECT g, CASE g WHEN 2 THEN {large} ELSE 'short' END, 'x'
+             FROM generate_series(1, 50) g;
+         INSERT INTO blobs SELECT g, CASE g WHEN 3 THEN convert_to({large}, 'UTF8') ELSE '\\x00' END
+             FROM generate_series(1, 50) g;"
+    ));
+    std::fs::write(
+        dir.path().join("profile.toml"),
+        "version = 1\n\
+         [tables.documents.columns]\nbody = \"keep\"\nemail = \"email\"\n\
+         [tables.letters.columns]\nbody = \"keep\"\ncode = { transform = \"template\", template = \"c-{id}\" }\n",
+    )
+    .expect("write profile");
+    let digest = "SELECT (SELECT md5(string_agg(id || ':' || md5(body), ',' ORDER BY id)) FROM documents)
+                      || (SELECT md5(string_agg(id || ':' || md5(body), ',' ORDER BY id)) FROM letters)
+                      || (SELECT md5(string_agg(id || ':' || md5(payload), ',' ORDER BY id)) FROM blobs)";
+    let expected = source.scalar(digest);
+    let mut staging = TestDb::new();
+    staging.disconnect();
+    let copy = [
+        "copy",
+        "--yes",
+        "--anonymizers",
+        "profile.toml",
+        "--jobs",
+        "2",
+    ];
+    restage_with_profile(dir.path(), &copy, &source.url(), &staging.url()).assert_code(0);
+    staging.reconnect();
+    assert_eq!(staging.scalar(digest), expected);
+    assert_eq!(
+        staging.scalar("SELECT count(*) FROM documents WHERE email LIKE '%@corp.example'"),
+        "0"
+    );
+    assert_eq!(
+        staging.scalar("SELECT string_agg(code, ',' ORDER BY id) FROM letters WHERE id < 4"),
+        "c-1,c-2,c-3"
+    );
+}
+
+#[test]
+fn every_source_connection_honours_the_urls_tls_settings() {
+    let mut admin = PgSession::connect(&pg_admin_url());
+    let certificate = admin.scalar("SELECT setting FROM pg_settings WHERE name = 'ssl_cert_file'");
+    let ssl = admin.scalar("SELECT current_setting('ssl')");
+    if ssl != "on" || std::fs::read(&certificate).is_err() {
+        eprintln!("skipped: the test server has no TLS certificate this test can read");
+        return;
+    }
+    let dir = work_dir();
+    let source = parts_copy_setup(&dir, 10, "");
+    let through_localhost = |query: &str| {
+        let url = source.url().replacen("@127.0.0.1:", "@localhost:", 1);
+        format!("{url}?{query}")
+    };
+    for query in [
+        "sslmode=require".to_owned(),
+        format!("sslmode=verify-ca&sslrootcert={certificate}"),
+    ] {
+        let staging = TestDb::new();
+        let mut command = restage(dir.path());
+        command
+            .args(["copy", "--yes", "--anonymizers", "profile.toml"])
+            .args(["--source-url", &through_localhost(&query)])
+            .args(["--staging-url", &staging.url()])
+            .env("RESTAGE_ANONYMIZE_KEY", KEY);
+        run(&mut command).assert_code(0);
+    }
+    // A root that did not sign the server's certificate fails the connection.
+    let staging = TestDb::new();
+    let mut command = restage(dir.path());
+    command
+        .args(["copy", "--yes", "--anonymizers", "profile.toml"])
+        .args(["--source-url", &through_localhost("sslmode=verify-ca")])
+        .args(["--staging-url", &staging.url()])
+        .env("RESTAGE_ANONYMIZE_KEY", KEY);
+    run(&mut command)
+        .assert_code(4)
+        .assert_stderr_contains("certificate");
+}

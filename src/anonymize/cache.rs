@@ -20,16 +20,20 @@ pub struct OutputCache {
 impl OutputCache {
     /// Inputs kept at most; all are forgotten when it is full.
     const ENTRIES: usize = 4096;
+    /// Longer inputs are not kept: values that repeat are short (cities, names, addresses),
+    /// and a kept document would cost its size for nothing.
+    const LONGEST_INPUT: usize = 256;
 
     /// The output for `input`: a recent equal input's, else what `compute` gives. After its
     /// first 4,096 lookups, a cache that hit fewer than one in ten turns
-    /// itself off (a column of unique values, like e-mails, would only pay for it).
+    /// itself off (a column of unique values, like e-mails, would only pay for it). Inputs
+    /// longer than 256 bytes are always computed.
     pub fn get_or_compute<E>(
         &mut self,
         input: &str,
         compute: impl FnOnce() -> Result<Option<String>, E>,
     ) -> Result<Option<String>, E> {
-        if self.off {
+        if self.off || input.len() > OutputCache::LONGEST_INPUT {
             return compute();
         }
         self.lookups += 1;
@@ -84,5 +88,16 @@ mod tests {
         }
         assert!(unique.off && unique.outputs.is_empty());
         assert_eq!(calls, 2 * OutputCache::ENTRIES);
+    }
+
+    #[test]
+    fn long_inputs_are_computed_and_never_kept() {
+        let (mut cache, mut calls) = (OutputCache::default(), 0);
+        let document = "a long document ".repeat(100);
+        for _ in 0..3 {
+            computed(&mut cache, &document, &mut calls);
+        }
+        assert_eq!(calls, 3);
+        assert!(cache.outputs.is_empty());
     }
 }

@@ -65,25 +65,45 @@ pub enum TupleError<E> {
 
 impl TupleReader {
     /// Feeds one chunk; calls `tuple` with the fields (None = NULL) of every complete tuple.
+    /// Tuples that lie whole in `chunk` are read where they are (their fields are slices of
+    /// `chunk`); only an unfinished tail is kept for the next chunk.
     pub fn push<E>(
         &mut self,
         chunk: &[u8],
-        mut tuple: impl FnMut(&[Option<&[u8]>]) -> Result<(), E>,
+        tuple: impl FnMut(&[Option<&[u8]>]) -> Result<(), E>,
     ) -> Result<(), TupleError<E>> {
-        self.pending.extend_from_slice(chunk);
+        let mut pending = std::mem::take(&mut self.pending);
+        let outcome = if pending.is_empty() {
+            self.read_tuples(chunk, tuple).map(|consumed| {
+                pending.extend_from_slice(&chunk[consumed..]);
+            })
+        } else {
+            pending.extend_from_slice(chunk);
+            self.read_tuples(&pending, tuple)
+                .map(|consumed| drop(pending.drain(..consumed)))
+        };
+        self.pending = pending;
+        outcome
+    }
+
+    /// Reads the header (once) and every complete tuple of `bytes`; returns how many bytes
+    /// it consumed.
+    fn read_tuples<E>(
+        &mut self,
+        bytes: &[u8],
+        mut tuple: impl FnMut(&[Option<&[u8]>]) -> Result<(), E>,
+    ) -> Result<usize, TupleError<E>> {
         let mut position = 0;
         if !self.header_read {
-            let Some(after) = self.header_end() else {
-                return Ok(());
+            let Some(after) = header_end(bytes) else {
+                return Ok(0);
             };
             position = after.map_err(TupleError::Stream)?;
             self.header_read = true;
         }
         let mut values: Vec<Option<&[u8]>> = Vec::new();
         while !self.finished {
-            match parse_tuple(&self.pending, position, &mut self.fields)
-                .map_err(TupleError::Stream)?
-            {
+            match parse_tuple(bytes, position, &mut self.fields).map_err(TupleError::Stream)? {
                 Parsed::Incomplete => break,
                 Parsed::End(next) => {
                     self.finished = true;
@@ -94,36 +114,35 @@ impl TupleReader {
                     values.extend(
                         self.fields
                             .iter()
-                            .map(|field| field.map(|(from, to)| &self.pending[from..to])),
+                            .map(|field| field.map(|(from, to)| &bytes[from..to])),
                     );
                     tuple(&values).map_err(TupleError::Row)?;
                     position = next;
                 }
             }
         }
-        self.pending.drain(..position);
-        Ok(())
+        Ok(position)
     }
 
     /// Bytes left over that do not make a whole tuple.
     pub fn leftover(&self) -> bool {
         !self.pending.is_empty() || !self.finished
     }
+}
 
-    /// `None` until the header is complete; then where it ends, or why it is wrong.
-    fn header_end(&self) -> Option<Result<usize, BinaryError>> {
-        if self.pending.len() < 19 {
-            return None;
-        }
-        if &self.pending[..11] != SIGNATURE {
-            return Some(Err(BinaryError::BadSignature));
-        }
-        let extension = i32::from_be_bytes(self.pending[15..19].try_into().expect("4 bytes"));
-        let Ok(extension) = usize::try_from(extension) else {
-            return Some(Err(BinaryError::BadLength(extension)));
-        };
-        (self.pending.len() >= 19 + extension).then_some(Ok(19 + extension))
+/// `None` until the header is complete; then where it ends, or why it is wrong.
+fn header_end(bytes: &[u8]) -> Option<Result<usize, BinaryError>> {
+    if bytes.len() < 19 {
+        return None;
     }
+    if &bytes[..11] != SIGNATURE {
+        return Some(Err(BinaryError::BadSignature));
+    }
+    let extension = i32::from_be_bytes(bytes[15..19].try_into().expect("4 bytes"));
+    let Ok(extension) = usize::try_from(extension) else {
+        return Some(Err(BinaryError::BadLength(extension)));
+    };
+    (bytes.len() >= 19 + extension).then_some(Ok(19 + extension))
 }
 
 enum Parsed {
@@ -173,13 +192,16 @@ pub fn write_count(count: usize, out: &mut Vec<u8>) {
 
 /// Appends one field (None = NULL).
 pub fn write_field(value: Option<&[u8]>, out: &mut Vec<u8>) {
-    match value {
-        None => out.extend_from_slice(&(-1i32).to_be_bytes()),
-        Some(bytes) => {
-            out.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
-            out.extend_from_slice(bytes);
-        }
+    write_length(value.map(<[u8]>::len), out);
+    if let Some(bytes) = value {
+        out.extend_from_slice(bytes);
     }
+}
+
+/// Appends the length word of a field of `length` bytes (None = NULL), which its bytes follow.
+pub fn write_length(length: Option<usize>, out: &mut Vec<u8>) {
+    let word = length.map_or(-1, |length| length as i32);
+    out.extend_from_slice(&word.to_be_bytes());
 }
 
 /// Appends one field of a `writer` type from the text a rule wrote (None = NULL); an error

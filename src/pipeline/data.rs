@@ -2,12 +2,14 @@
 //! target connection, take table pieces (largest first) and stream them with
 //! `COPY … TO STDOUT` → transform → `COPY … FROM STDIN`. Only the columns with rules are
 //! decoded; everything else is copied as raw bytes, and tables without rules are piped
-//! through without parsing. Memory per worker is one output buffer, whatever the table size.
+//! through without parsing. Memory per worker is one output buffer, whatever the table size,
+//! and the row it holds, once: large parts of a row go on as slices of the source's message.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use bytes::Bytes;
 use futures_util::StreamExt;
 use sqlx::postgres::{PgConnection, PgDatabaseError};
 use tokio::task::JoinSet;
@@ -21,6 +23,7 @@ use super::token_spool::Spool;
 use super::{CopyOptions, Planned, TableResult};
 use crate::anonymize::{Keyer, OutputCache, TransformError};
 use crate::error::{CopyError, Error};
+use crate::pg::reader::SourceReader;
 use crate::pg::{self, database_error};
 use crate::secret::SecretUrl;
 
@@ -123,17 +126,21 @@ pub async fn copy_all(
     Ok((results, collected))
 }
 
-/// A source connection reading the leader's snapshot.
-async fn snapshot_connection(source: &SecretUrl, snapshot: &str) -> Result<PgConnection, Error> {
-    let mut connection = pg::connect_source(source, "restage copy").await?;
+/// A source reader in the leader's snapshot.
+async fn snapshot_connection(source: &SecretUrl, snapshot: &str) -> Result<SourceReader, Error> {
+    let reader = SourceReader::connect(source, "restage copy").await?;
     let begin = format!(
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{snapshot}'"
     );
-    sqlx::raw_sql(&begin)
-        .execute(&mut connection)
+    reader
+        .execute(&begin)
         .await
-        .map_err(database_error(source, "joining the snapshot"))?;
-    Ok(connection)
+        .map_err(|source_error| Error::Read {
+            action: "joining the snapshot".into(),
+            url: source.to_string(),
+            source: source_error,
+        })?;
+    Ok(reader)
 }
 
 /// Per-table totals of the pieces, in plan order.
@@ -182,7 +189,7 @@ pub type Queue = Arc<Mutex<VecDeque<Piece>>>;
 /// Copies pieces from the queue until it is empty; spools the tokens of the rows it reads and
 /// writes.
 pub async fn worker(
-    (mut source, mut target): (PgConnection, PgConnection),
+    (source, mut target): (SourceReader, PgConnection),
     queue: Queue,
     keyer: Arc<Keyer>,
     progress: Progress,
@@ -197,7 +204,7 @@ pub async fn worker(
         let Some(piece) = next else {
             return Ok((results, spool));
         };
-        let connections = (&mut source, &mut target);
+        let connections = (&source, &mut target);
         let result = copy_piece(connections, &piece, &keyer, &progress, &mut spool).await?;
         progress.piece_done(&piece.table.name);
         results.push(result);
@@ -207,7 +214,7 @@ pub async fn worker(
 /// Streams one piece from the source through its rules into the target; the tokens of its
 /// rows go to `spool`.
 async fn copy_piece(
-    (source, target): (&mut PgConnection, &mut PgConnection),
+    (source, target): (&SourceReader, &mut PgConnection),
     piece: &Piece,
     keyer: &Keyer,
     progress: &Progress,
@@ -215,7 +222,7 @@ async fn copy_piece(
 ) -> Result<PieceResult, CopyError> {
     let table = &piece.table;
     let start = Instant::now();
-    let database = |source| CopyError::Database {
+    let read = |source| CopyError::Read {
         table: table.name.clone(),
         source,
     };
@@ -225,26 +232,26 @@ async fn copy_piece(
         .await
         .map_err(refused)?;
     let mut reader = source
-        .copy_out_raw(&table.select_sql(piece.index))
+        .copy_out(&table.select_sql(piece.index))
         .await
-        .map_err(database)?;
+        .map_err(read)?;
     let mut rewriter = Rewriter::new(table, piece.index, &piece.tokens);
     let mut bytes = 0u64;
     // Progress is reported once per buffer sent, not per row: the server sends one message per
     // row, and a report per row would cost more than the row.
     let (mut reported_rows, mut reported_bytes) = (0, 0);
     while let Some(chunk) = reader.next().await {
-        let chunk = chunk.map_err(database)?;
+        let chunk = chunk.map_err(read)?;
         bytes += chunk.len() as u64;
         rewriter.push(&chunk, keyer, spool)?;
-        if let Some(full) = rewriter.take_full() {
+        if let Some(ready) = rewriter.out.take_ready() {
             progress.rows(
                 &table.name,
                 rewriter.rows() - reported_rows,
                 bytes - reported_bytes,
             );
             (reported_rows, reported_bytes) = (rewriter.rows(), bytes);
-            send(&mut writer, &full).await.map_err(refused)?;
+            send(&mut writer, &ready).await.map_err(refused)?;
         }
     }
     drop(reader);
@@ -256,9 +263,7 @@ async fn copy_piece(
             return Err(error);
         }
     };
-    if !rest.is_empty() {
-        send(&mut writer, &rest).await.map_err(refused)?;
-    }
+    send(&mut writer, &rest).await.map_err(refused)?;
     let rows = writer.finish().await.map_err(refused)?;
     let read = match mode {
         // Unparsed binary rows are not counted on the way; the piece's total comes at the
@@ -295,17 +300,76 @@ async fn copy_piece(
 /// The largest COPY message restage sends: a full send buffer goes in one.
 const MAX_MESSAGE: usize = 4 * SEND_BUFFER;
 
-/// Sends `data` to the target in messages of at most [`MAX_MESSAGE`] bytes: a COPY stream
+/// Sends `parts` to the target in messages of at most [`MAX_MESSAGE`] bytes: a COPY stream
 /// need not break at rows, and the connection's write buffer (which keeps its size) stays
 /// small however large a row is.
 async fn send(
     writer: &mut sqlx::postgres::PgCopyIn<&mut PgConnection>,
-    data: &[u8],
+    parts: &[Bytes],
 ) -> Result<(), sqlx::Error> {
-    for slice in data.chunks(MAX_MESSAGE) {
+    for slice in parts.iter().flat_map(|part| part.chunks(MAX_MESSAGE)) {
         writer.send(slice).await?;
     }
     Ok(())
+}
+
+/// A part of a row at least this long is passed on as a slice of the source's message, not
+/// copied: a row of 200 MB then costs its message once, not twice.
+const LARGE_PART: usize = 64 * 1024;
+
+/// What a piece has ready for the target, in order: rows gathered in a buffer, and large
+/// parts of rows as slices of the messages they came in.
+struct Outgoing {
+    parts: Vec<Bytes>,
+    buffer: Vec<u8>,
+}
+
+impl Outgoing {
+    fn new() -> Outgoing {
+        Outgoing {
+            parts: Vec::new(),
+            buffer: Vec::with_capacity(SEND_BUFFER + 64 * 1024),
+        }
+    }
+
+    /// The buffer, to append small or rewritten bytes to.
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.buffer
+    }
+
+    /// Appends `part` of the source's `message`: by reference when it is large.
+    fn extend_from(&mut self, message: &Bytes, part: &[u8]) {
+        let within = message.as_ptr_range();
+        let is_slice_of_message =
+            within.start <= part.as_ptr() && part.as_ptr_range().end <= within.end;
+        if part.len() < LARGE_PART || !is_slice_of_message {
+            self.buffer.extend_from_slice(part);
+            return;
+        }
+        self.close_buffer();
+        self.parts.push(message.slice_ref(part));
+    }
+
+    /// Everything gathered, once a large part is waiting or the buffer is full enough to send.
+    fn take_ready(&mut self) -> Option<Vec<Bytes>> {
+        (!self.parts.is_empty() || self.buffer.len() >= SEND_BUFFER).then(|| self.take())
+    }
+
+    /// Everything gathered.
+    fn take(&mut self) -> Vec<Bytes> {
+        self.close_buffer();
+        std::mem::take(&mut self.parts)
+    }
+
+    fn close_buffer(&mut self) {
+        if !self.buffer.is_empty() {
+            let full = std::mem::replace(
+                &mut self.buffer,
+                Vec::with_capacity(SEND_BUFFER + 64 * 1024),
+            );
+            self.parts.push(Bytes::from(full));
+        }
+    }
 }
 
 /// An error of the target while it loads `table`. When the target refused a value of a ruled
@@ -369,7 +433,7 @@ struct Rewriter<'a> {
     transformer: RowTransformer<'a>,
     lines: RowSplitter,
     tuples: TupleReader,
-    buffer: Vec<u8>,
+    out: Outgoing,
     collector: TokenCollector,
 }
 
@@ -383,9 +447,9 @@ impl<'a> Rewriter<'a> {
             (false, false) => Mode::Text,
             (false, true) => Mode::Binary,
         };
-        let mut buffer = Vec::with_capacity(SEND_BUFFER + 64 * 1024);
+        let mut out = Outgoing::new();
         if mode == Mode::Binary {
-            buffer.extend_from_slice(&copy_binary::header());
+            out.buffer().extend_from_slice(&copy_binary::header());
         }
         Rewriter {
             table,
@@ -394,17 +458,17 @@ impl<'a> Rewriter<'a> {
             transformer: RowTransformer::new(table),
             lines: RowSplitter::default(),
             tuples: TupleReader::default(),
-            buffer,
+            out,
             collector: collector.clone(),
         }
     }
 
     /// Rewrites one chunk of the source's stream into the buffer; the tokens of its rows, as
     /// read and as written, go to `spool`.
-    fn push(&mut self, chunk: &[u8], keyer: &Keyer, spool: &mut Spool) -> Result<(), CopyError> {
+    fn push(&mut self, chunk: &Bytes, keyer: &Keyer, spool: &mut Spool) -> Result<(), CopyError> {
         let Rewriter {
             transformer,
-            buffer,
+            out,
             collector,
             ..
         } = self;
@@ -416,14 +480,14 @@ impl<'a> Rewriter<'a> {
                 if !binary {
                     transformer.rows += chunk.iter().filter(|&&byte| byte == b'\n').count() as u64;
                 }
-                buffer.extend_from_slice(chunk);
+                out.extend_from(chunk, chunk);
                 return Ok(());
             }
             Mode::Pipe {
                 parsed: true,
                 binary: false,
             } => {
-                buffer.extend_from_slice(chunk);
+                out.extend_from(chunk, chunk);
                 self.lines
                     .push(chunk, |row| {
                         transformer.split(row);
@@ -438,7 +502,7 @@ impl<'a> Rewriter<'a> {
                 parsed: true,
                 binary: true,
             } => {
-                buffer.extend_from_slice(chunk);
+                out.extend_from(chunk, chunk);
                 self.tuples.push(chunk, |fields| {
                     let field = |index: usize| (fields.get(index).copied().flatten(), false);
                     collector.row(field, |_| None, spool);
@@ -449,14 +513,14 @@ impl<'a> Rewriter<'a> {
             Mode::Text => self
                 .lines
                 .push(chunk, |row| {
-                    transformer.transform(row, keyer, buffer)?;
+                    transformer.transform(row, chunk, keyer, out)?;
                     let field = |index| (transformer.text_field(row, index), true);
                     collector.row(field, |index| transformer.rewritten(index), spool);
                     Ok(())
                 })
                 .map_err(TupleError::Row),
             Mode::Binary => self.tuples.push(chunk, |fields| {
-                transformer.transform_binary(fields, keyer, buffer)?;
+                transformer.transform_binary(fields, chunk, keyer, out)?;
                 let field = |index: usize| (fields.get(index).copied().flatten(), false);
                 collector.row(field, |index| transformer.rewritten(index), spool);
                 Ok(())
@@ -476,19 +540,9 @@ impl<'a> Rewriter<'a> {
         self.transformer.rows
     }
 
-    /// The buffer, once it is full enough to send.
-    fn take_full(&mut self) -> Option<Vec<u8>> {
-        (self.buffer.len() >= SEND_BUFFER).then(|| {
-            std::mem::replace(
-                &mut self.buffer,
-                Vec::with_capacity(SEND_BUFFER + 64 * 1024),
-            )
-        })
-    }
-
     /// What is left to send (with the binary trailer) and the rows read; an error when the
     /// source's last row was incomplete.
-    fn finish(mut self) -> Result<(Vec<u8>, u64), CopyError> {
+    fn finish(mut self) -> Result<(Vec<Bytes>, u64), CopyError> {
         let incomplete = match self.mode {
             Mode::Pipe { .. } => false,
             Mode::Text => self.lines.leftover().is_some(),
@@ -500,9 +554,9 @@ impl<'a> Rewriter<'a> {
             });
         }
         if self.mode == Mode::Binary {
-            self.buffer.extend_from_slice(&copy_binary::TRAILER);
+            self.out.buffer().extend_from_slice(&copy_binary::TRAILER);
         }
-        Ok((self.buffer, self.transformer.rows))
+        Ok((self.out.take(), self.transformer.rows))
     }
 
     /// The error of the row after the last one rewritten.
@@ -592,9 +646,15 @@ impl<'a> RowTransformer<'a> {
         }
     }
 
-    /// Appends the rewritten row (with its newline) to `out`; an error gives the catalog
-    /// position of the column and the reason.
-    fn transform(&mut self, row: &[u8], keyer: &Keyer, out: &mut Vec<u8>) -> Result<(), RowError> {
+    /// Appends the rewritten row (with its newline) to `out`; `row` is read from `message`.
+    /// An error gives the catalog position of the column and the reason.
+    fn transform(
+        &mut self,
+        row: &[u8],
+        message: &Bytes,
+        keyer: &Keyer,
+        out: &mut Outgoing,
+    ) -> Result<(), RowError> {
         self.split(row);
         if self.fields.len() != self.rule_of_field.len() {
             return Err(RowError::FieldCount {
@@ -609,18 +669,18 @@ impl<'a> RowTransformer<'a> {
         for field in 0..self.fields.len() {
             let (from, to) = self.fields[field];
             if field > 0 {
-                out.push(b'\t');
+                out.buffer().push(b'\t');
             }
             match self.rule_of_field[field] {
-                None => out.extend_from_slice(&row[from..to]),
+                None => out.extend_from(message, &row[from..to]),
                 Some(rule_index) => {
                     let output = self.apply(rule_index, keyer)?;
-                    copy_text::encode(output.as_deref(), out);
+                    copy_text::encode(output.as_deref(), out.buffer());
                     self.outputs[field] = output;
                 }
             }
         }
-        out.push(b'\n');
+        out.buffer().push(b'\n');
         self.rows += 1;
         Ok(())
     }
@@ -650,12 +710,13 @@ impl<'a> RowTransformer<'a> {
         self.rule_of_field[index].map(|_| self.outputs[index].as_deref())
     }
 
-    /// Appends the rewritten binary tuple to `out`.
+    /// Appends the rewritten binary tuple, read from `message`, to `out`.
     fn transform_binary(
         &mut self,
         fields: &[Option<&[u8]>],
+        message: &Bytes,
         keyer: &Keyer,
-        out: &mut Vec<u8>,
+        out: &mut Outgoing,
     ) -> Result<(), RowError> {
         if fields.len() != self.rule_of_field.len() {
             return Err(RowError::FieldCount {
@@ -669,12 +730,18 @@ impl<'a> RowTransformer<'a> {
                 out.extend_from_slice(bytes)
             });
         }
-        copy_binary::write_count(fields.len(), out);
+        copy_binary::write_count(fields.len(), out.buffer());
         for (field, raw) in fields.iter().enumerate() {
             match self.rule_of_field[field] {
-                None => copy_binary::write_field(*raw, out),
+                None => {
+                    copy_binary::write_length(raw.map(<[u8]>::len), out.buffer());
+                    if let Some(raw) = raw {
+                        out.extend_from(message, raw);
+                    }
+                }
                 Some(rule_index) => {
                     let output = self.apply(rule_index, keyer)?;
+                    let out = out.buffer();
                     match self.table.writers[field] {
                         None => copy_binary::write_field(output.as_deref().map(str::as_bytes), out),
                         Some(writer) => copy_binary::write_text_as(writer, output.as_deref(), out)

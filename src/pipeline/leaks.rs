@@ -22,6 +22,12 @@ use crate::secret::SecretUrl;
 /// Digits a phone number has at least: fewer are dates, times, amounts and codes.
 const PHONE_DIGITS: usize = 9;
 
+/// The longest run of digits and separators that can be one phone or card number (15 digits
+/// and an extension, or 19, with their separators); a longer one is a number of another kind
+/// (a hash, a serialized vector) or several numbers run together, and reading it as one
+/// token would only copy it.
+const LONGEST_NUMBER: usize = 64;
+
 /// Which phone numbers count as tokens in a value, from the narrowest to the widest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Phones {
@@ -58,7 +64,8 @@ fn each_token(value: &[u8], mut found: impl FnMut(TokenKind, &[u8], Phones)) {
         return;
     }
     let whole = value.trim_ascii();
-    for run in digit_runs(value).filter(|run| run.len() >= PHONE_DIGITS) {
+    for run in digit_runs(value).filter(|run| (PHONE_DIGITS..=LONGEST_NUMBER).contains(&run.len()))
+    {
         digits_of(run, &mut normal);
         if (13..=19).contains(&normal.len())
             && std::str::from_utf8(&normal).is_ok_and(crate::luhn::is_valid)
@@ -612,6 +619,20 @@ mod tests {
         );
         assert!(found("2024-01-01", Phones::AlsoWholeValues).is_empty());
         assert!(found("4111 1111 1111 1112", Phones::International).is_empty());
+    }
+
+    #[test]
+    fn a_run_of_digits_too_long_for_one_number_is_no_token() {
+        let long = "1".repeat(LONGEST_NUMBER + 1);
+        assert!(found(&long, Phones::Anywhere).is_empty());
+        assert!(
+            found(
+                &format!("+{long} and +44 20 7946 0958"),
+                Phones::International
+            )
+            .len()
+                == 1
+        );
     }
 
     /// The leak of column `c` of table `t` that a read of `staging` finds against `source`

@@ -329,14 +329,14 @@ async fn compare_ruled_values(
         for (column, transform) in &plan.rules {
             compared += 1;
             let before = sample(source, source_url, table, column).await?;
-            let after: BTreeMap<String, Option<String>> =
+            let after: BTreeMap<String, Option<Sampled>> =
                 sample(staging, staging_url, table, column)
                     .await?
                     .into_iter()
                     .collect();
             let keyed = !table.primary_key.is_empty();
-            let kept: BTreeSet<&String> = after.values().flatten().collect();
-            let values: Vec<&String> = before
+            let kept: BTreeSet<&String> = after.values().flatten().map(|v| &v.digest).collect();
+            let values: Vec<&Sampled> = before
                 .iter()
                 .filter_map(|(_, value)| value.as_ref())
                 .collect();
@@ -350,17 +350,23 @@ async fn compare_ruled_values(
                     // document without the ruled paths, a text without tokens, an array of
                     // NULLs, a record whose ruled fields are NULL — is not a leak (the leak
                     // check searches it all the same).
+                    // A value too long to sample whole is compared by digest only, and not at
+                    // all under such a rule.
                     Some(value)
                         if rule.is_some_and(|rule| {
-                            rule.rewrites_parts && leaves_as_is(rule, &keyer, value)
+                            rule.rewrites_parts
+                                && value
+                                    .text
+                                    .as_ref()
+                                    .is_none_or(|text| leaves_as_is(rule, &keyer, text))
                         }) =>
                     {
                         false
                     }
-                    Some(value) if keyed => after
-                        .get(key)
-                        .is_some_and(|now| now.as_ref() == Some(value)),
-                    Some(value) => kept.contains(value),
+                    Some(value) if keyed => after.get(key).is_some_and(|now| {
+                        now.as_ref().map(|now| &now.digest) == Some(&value.digest)
+                    }),
+                    Some(value) => kept.contains(&value.digest),
                 })
                 .count();
             let tolerated = if MAY_COINCIDE.contains(&transform.as_str()) {
@@ -389,18 +395,30 @@ fn leaves_as_is(rule: &CompiledRule, keyer: &Keyer, value: &str) -> bool {
         .is_some_and(|output| output == value)
 }
 
+/// A sampled value: its digest, and its text when it is short enough to read whole.
+#[derive(Debug)]
+struct Sampled {
+    digest: String,
+    text: Option<String>,
+}
+
+/// Values longer than this are sampled by digest alone: a sample of documents must not cost
+/// their size (a thousand rows of 10 MB).
+const LONGEST_SAMPLED_TEXT: i64 = 64 * 1024;
+
 /// (row key, value) of the first SAMPLE_ROWS rows by primary key (any rows without one).
 async fn sample(
     connection: &mut PgConnection,
     url: &SecretUrl,
     table: &Table,
     column: &str,
-) -> Result<Vec<(String, Option<String>)>, Error> {
+) -> Result<Vec<(String, Option<Sampled>)>, Error> {
     let (key, order) = table
         .primary_key_sql()
         .unwrap_or_else(|| ("''".to_owned(), String::new()));
-    sqlx::query_as(&format!(
-        "SELECT {key}, {column}::text FROM ONLY {table}{order} LIMIT {SAMPLE_ROWS}",
+    let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT k, md5(v), CASE WHEN octet_length(v) <= {LONGEST_SAMPLED_TEXT} THEN v END \
+         FROM (SELECT {key} AS k, {column}::text AS v FROM ONLY {table}{order} LIMIT {SAMPLE_ROWS}) s",
         column = quote(column),
         table = table.quoted()
     ))
@@ -409,5 +427,9 @@ async fn sample(
     .map_err(database_error(
         url,
         &format!("sampling {}.{column}", table.profile_name()),
-    ))
+    ))?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, digest, text)| (key, digest.map(|digest| Sampled { digest, text })))
+        .collect())
 }

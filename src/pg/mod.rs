@@ -10,6 +10,9 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 use crate::error::Error;
 use crate::secret::SecretUrl;
 
+pub mod reader;
+mod tls;
+
 /// The timeouts restage sets for each of its database sessions, whatever the roles' and
 /// servers' own settings (a role's `statement_timeout` of 300 ms must not fail a long COPY).
 /// Zero means none.

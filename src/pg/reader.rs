@@ -1,0 +1,240 @@
+//! The copy workers' reader of the source: a `COPY … TO STDOUT` stream whose memory stays at
+//! about one message, however large a row. sqlx's read buffer copies a message that outgrows
+//! it several times over (a 200 MB row took 800 MB), so the workers read through
+//! tokio-postgres, which splits each message off its buffer without copying. The connection
+//! settings are sqlx's, resolved the same way as every other connection restage opens (URL,
+//! `PG*` variables, passfile), and the session is read-only from login, as
+//! [`super::connect_source`]'s.
+
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use sqlx::ConnectOptions;
+use sqlx::postgres::PgSslMode;
+use tokio_postgres::config::SslMode;
+
+use super::{CONNECT_TIMEOUT, parse_options, session_settings, tls};
+use crate::error::Error;
+use crate::secret::SecretUrl;
+
+/// A failure of the reader, as the server or the connection described it: the server's
+/// message and SQLSTATE, never its DETAIL, which can quote a row.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ReadError {
+    message: String,
+    code: Option<String>,
+}
+
+impl ReadError {
+    /// The server's SQLSTATE, when the server refused.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The server's message (or the connection's failure).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<tokio_postgres::Error> for ReadError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        if let Some(refusal) = error.as_db_error() {
+            return ReadError {
+                message: format!("{}: {}", refusal.severity(), refusal.message()),
+                code: Some(refusal.code().code().to_owned()),
+            };
+        }
+        let mut message = error.to_string();
+        if let Some(cause) = std::error::Error::source(&error) {
+            message.push_str(&format!(": {cause}"));
+        }
+        ReadError {
+            message,
+            code: None,
+        }
+    }
+}
+
+/// A read-only session on the source that streams `COPY … TO STDOUT`.
+pub struct SourceReader {
+    client: tokio_postgres::Client,
+}
+
+/// The rows of one `COPY … TO STDOUT`, one message (a row) at a time.
+pub type CopyStream = Pin<Box<dyn Stream<Item = Result<Bytes, ReadError>> + Send>>;
+
+impl SourceReader {
+    /// Opens a session on the source; `application` shows in `pg_stat_activity`.
+    pub async fn connect(url: &SecretUrl, application: &str) -> Result<SourceReader, Error> {
+        let invalid = |reason| Error::InvalidSetting {
+            origin: "source database URL".into(),
+            reason,
+        };
+        let (config, tls) = reader_config(url, application).map_err(invalid)?;
+        let failed = |source: ReadError| Error::Read {
+            action: "connecting a copy worker to the source".into(),
+            url: url.to_string(),
+            source,
+        };
+        let (client, connection) = config.connect(tls).await.map_err(|e| failed(e.into()))?;
+        // The connection ends when the client is dropped; its failures reach the client.
+        tokio::spawn(connection);
+        Ok(SourceReader { client })
+    }
+
+    /// Runs statements that return no rows (`BEGIN …; SET TRANSACTION SNAPSHOT …`).
+    pub async fn execute(&self, sql: &str) -> Result<(), ReadError> {
+        Ok(self.client.batch_execute(sql).await?)
+    }
+
+    /// Starts `copy` (a `COPY … TO STDOUT`) and returns its rows.
+    pub async fn copy_out(&self, copy: &str) -> Result<CopyStream, ReadError> {
+        let stream = self.client.copy_out(copy).await?;
+        Ok(Box::pin(stream.map(|row| row.map_err(ReadError::from))))
+    }
+}
+
+/// tokio-postgres's settings for `url`: every value from sqlx's own parse (which also reads
+/// the `PG*` variables and the passfile), restage's session settings, read-only transactions.
+fn reader_config(
+    url: &SecretUrl,
+    application: &str,
+) -> Result<
+    (
+        tokio_postgres::Config,
+        tokio_postgres_rustls::MakeRustlsConnect,
+    ),
+    String,
+> {
+    let options = parse_options(url)?;
+    // sqlx's own rendering of what it resolved: the only way to its password and certificates.
+    let resolved = options.to_url_lossy();
+    let parameter = |name: &str| {
+        resolved
+            .query_pairs()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    };
+    let mut config = tokio_postgres::Config::new();
+    match options.get_socket() {
+        Some(directory) => config.host_path(directory),
+        None => config.host(options.get_host()),
+    };
+    config
+        .port(options.get_port())
+        .user(options.get_username())
+        .application_name(application)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .options(login_options(options.get_options()));
+    if let Some(database) = options.get_database() {
+        config.dbname(database);
+    }
+    if let Some(password) = resolved.password() {
+        config.password(percent_encoding::percent_decode_str(password).collect::<Vec<u8>>());
+    }
+    let mode = options.get_ssl_mode();
+    config.ssl_mode(match mode {
+        PgSslMode::Disable | PgSslMode::Allow => SslMode::Disable,
+        PgSslMode::Prefer => SslMode::Prefer,
+        PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull => SslMode::Require,
+    });
+    let certificates = tls::Certificates {
+        root: parameter("sslrootcert").map(tls::Pem::from_sqlx),
+        client: parameter("sslcert").map(tls::Pem::from_sqlx),
+        key: parameter("sslkey").map(tls::Pem::from_sqlx),
+    };
+    let connector = tls::connector(mode, &certificates).map_err(|reason| {
+        format!(
+            "{url}: its TLS settings (sslmode, sslrootcert, sslcert, sslkey) do not load: {reason}"
+        )
+    })?;
+    Ok((config, connector))
+}
+
+/// The startup `options` of a reader: the URL's own, restage's session timeouts and
+/// read-only transactions.
+fn login_options(url_options: Option<&str>) -> String {
+    let mut settings: Vec<(&str, String)> = session_settings().into_iter().collect();
+    settings.push(("default_transaction_read_only", "on".into()));
+    let ours = settings
+        .iter()
+        .map(|(name, value)| format!("-c {name}={value}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    match url_options {
+        Some(theirs) if !theirs.trim().is_empty() => format!("{theirs} {ours}"),
+        _ => ours,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(url: &str) -> tokio_postgres::Config {
+        reader_config(&SecretUrl::new(url), "restage test")
+            .expect("a valid URL")
+            .0
+    }
+
+    #[test]
+    fn takes_every_setting_sqlx_reads() {
+        let config = config("postgres://ann:p%40ss%2Fw@db.internal:6543/app?sslmode=disable");
+        assert_eq!(config.get_user(), Some("ann"));
+        assert_eq!(config.get_password(), Some(&b"p@ss/w"[..]));
+        assert_eq!(config.get_dbname(), Some("app"));
+        assert_eq!(config.get_ports(), [6543]);
+        assert_eq!(
+            config.get_hosts(),
+            [tokio_postgres::config::Host::Tcp("db.internal".into())]
+        );
+        assert_eq!(config.get_ssl_mode(), SslMode::Disable);
+        assert_eq!(config.get_application_name(), Some("restage test"));
+        let options = config.get_options().expect("restage's options");
+        assert!(
+            options.contains("-c default_transaction_read_only=on"),
+            "{options}"
+        );
+        assert!(options.contains("-c statement_timeout="), "{options}");
+    }
+
+    #[test]
+    fn keeps_the_urls_own_options_and_tls_modes() {
+        let url = "postgres://ann@db/app?options=-c%20search_path%3Dshop&sslmode=verify-full";
+        let config = config(url);
+        assert!(
+            config
+                .get_options()
+                .expect("options")
+                .starts_with("-c search_path=shop -c ")
+        );
+        assert_eq!(config.get_ssl_mode(), SslMode::Require);
+        assert_eq!(
+            self::config("postgres://ann@db/app?sslmode=prefer").get_ssl_mode(),
+            SslMode::Prefer
+        );
+    }
+
+    #[test]
+    fn a_socket_directory_is_a_socket() {
+        let config = config("postgres://ann@%2Fvar%2Frun%2Fpostgresql/app");
+        assert_eq!(
+            config.get_hosts(),
+            [tokio_postgres::config::Host::Unix(
+                "/var/run/postgresql".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_missing_root_certificate_is_named() {
+        let url = SecretUrl::new(
+            "postgres://ann@db/app?sslmode=verify-ca&sslrootcert=/nonexistent/root.pem",
+        );
+        let error = reader_config(&url, "restage test").err().expect("an error");
+        assert!(error.contains("/nonexistent/root.pem"), "{error}");
+    }
+}
