@@ -4,8 +4,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::pg::reader::ReadError;
-
 /// Exit codes, documented in `restage --help` and the README.
 pub mod exit {
     /// Any failure without a more specific code.
@@ -374,6 +372,46 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// A failure of a copy worker's source reader ([`crate::pg::reader`]), as the server or the connection described it: the server's
+/// message and SQLSTATE, never its DETAIL, which can quote a row.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ReadError {
+    message: String,
+    code: Option<String>,
+}
+
+impl ReadError {
+    /// The server's SQLSTATE, when the server refused.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    /// The server's message (or the connection's failure).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<tokio_postgres::Error> for ReadError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        if let Some(refusal) = error.as_db_error() {
+            return ReadError {
+                message: format!("{}: {}", refusal.severity(), refusal.message()),
+                code: Some(refusal.code().code().to_owned()),
+            };
+        }
+        let mut message = error.to_string();
+        if let Some(cause) = std::error::Error::source(&error) {
+            message.push_str(&format!(": {cause}"));
+        }
+        ReadError {
+            message,
+            code: None,
+        }
+    }
 }
 
 /// Why a piece of a table's copy failed; the table (and the row, for a transform) are named.

@@ -15,48 +15,8 @@ use sqlx::postgres::PgSslMode;
 use tokio_postgres::config::SslMode;
 
 use super::{CONNECT_TIMEOUT, parse_options, session_settings, tls};
-use crate::error::Error;
+use crate::error::{Error, ReadError};
 use crate::secret::SecretUrl;
-
-/// A failure of the reader, as the server or the connection described it: the server's
-/// message and SQLSTATE, never its DETAIL, which can quote a row.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct ReadError {
-    message: String,
-    code: Option<String>,
-}
-
-impl ReadError {
-    /// The server's SQLSTATE, when the server refused.
-    pub fn code(&self) -> Option<&str> {
-        self.code.as_deref()
-    }
-
-    /// The server's message (or the connection's failure).
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl From<tokio_postgres::Error> for ReadError {
-    fn from(error: tokio_postgres::Error) -> Self {
-        if let Some(refusal) = error.as_db_error() {
-            return ReadError {
-                message: format!("{}: {}", refusal.severity(), refusal.message()),
-                code: Some(refusal.code().code().to_owned()),
-            };
-        }
-        let mut message = error.to_string();
-        if let Some(cause) = std::error::Error::source(&error) {
-            message.push_str(&format!(": {cause}"));
-        }
-        ReadError {
-            message,
-            code: None,
-        }
-    }
-}
 
 /// A read-only session on the source that streams `COPY … TO STDOUT`.
 pub struct SourceReader {
