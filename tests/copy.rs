@@ -2095,3 +2095,37 @@ fn the_staging_password_keeps_each_accounts_hash_format_so_the_application_still
     );
     assert_eq!(hash("none"), "NULL");
 }
+
+#[test]
+fn tables_without_columns_are_copied_with_their_rows() {
+    let dir = work_dir();
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE markers ();
+         CREATE TABLE skipped ();
+         INSERT INTO markers DEFAULT VALUES; INSERT INTO markers DEFAULT VALUES;
+         INSERT INTO markers DEFAULT VALUES; INSERT INTO skipped DEFAULT VALUES;
+         CREATE TABLE people (id int PRIMARY KEY, email text);
+         INSERT INTO people VALUES (1, 'ann@corp.example');",
+    );
+    let profile = profile(
+        &dir,
+        "version = 1\n[tables.skipped]\nwhere = \"false\"\n[tables.people.columns]\nemail = \"email\"\n",
+    );
+    let mut staging = TestDb::new();
+    staging.disconnect();
+    let copied = run(restage(dir.path())
+        .args(["copy", "--yes", "--anonymizers"])
+        .arg(&profile)
+        .args([
+            "--source-url",
+            &source.url(),
+            "--staging-url",
+            &staging.url(),
+        ])
+        .env("RESTAGE_ANONYMIZE_KEY", KEY));
+    copied.assert_code(0);
+    staging.reconnect();
+    assert_eq!(staging.scalar("SELECT count(*) FROM markers"), "3");
+    assert_eq!(staging.scalar("SELECT count(*) FROM skipped"), "0");
+}

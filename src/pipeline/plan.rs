@@ -91,8 +91,9 @@ impl TableCopy {
         let format = self.format_option();
         if conditions.is_empty() && self.select_list == self.column_list {
             return format!(
-                "COPY {} ({}) TO STDOUT{format}",
-                self.quoted, self.column_list
+                "COPY {}{} TO STDOUT{format}",
+                self.quoted,
+                self.columns_clause()
             );
         }
         let filter = if conditions.is_empty() {
@@ -118,11 +119,22 @@ impl TableCopy {
     /// The `COPY … FROM STDIN` into the target.
     pub fn insert_sql(&self) -> String {
         format!(
-            "COPY {} ({}) FROM STDIN{}",
+            "COPY {}{} FROM STDIN{}",
             self.quoted,
-            self.column_list,
+            self.columns_clause(),
             self.format_option()
         )
+    }
+
+    /// ` (a, b)` after the table's name in a COPY; nothing for a table without columns
+    /// (`CREATE TABLE t ()` is legal, `COPY t ()` is not), whose rows COPY carries as
+    /// empty lines.
+    fn columns_clause(&self) -> String {
+        if self.column_list.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.column_list)
+        }
     }
 }
 
