@@ -88,11 +88,13 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-/// Sessions of the server named `application_name` waiting for a lock, in any database.
-fn waiting_on_a_lock(admin: &mut PgSession, application: &str) -> bool {
+/// Whether a session of `application` waits for a lock in a statement that names `database`
+/// (other tests' copies wait on the same lock for databases of their own).
+fn waiting_on_a_lock(admin: &mut PgSession, application: &str, database: &str) -> bool {
     admin.scalar(&format!(
         "SELECT count(*) FROM pg_stat_activity \
-         WHERE application_name LIKE '{application}' AND wait_event_type = 'Lock'"
+         WHERE application_name LIKE '{application}' AND wait_event_type = 'Lock' \
+           AND query LIKE '%{database}%'"
     )) != "0"
 }
 
@@ -261,7 +263,7 @@ fn a_copy_stopped_during_the_swap_leaves_staging_old_or_new_never_missing() {
         std::fs::write(dir.path().join("go"), "").expect("let the hook go");
         let mut admin = PgSession::connect(&pg_admin_url());
         wait_until("the swap to wait for the lock", || {
-            waiting_on_a_lock(&mut admin, "restage copy%")
+            waiting_on_a_lock(&mut admin, "restage copy%", &staging.name)
         });
         let stopped = match how {
             Stop::Kill => {
