@@ -1,7 +1,7 @@
-//! The copy workers' reader of the source: a `COPY … TO STDOUT` stream whose memory stays at
-//! about one message, however large a row. sqlx's read buffer copies a message that outgrows
-//! it several times over (a 200 MB row took 800 MB), so the workers read through
-//! tokio-postgres, which splits each message off its buffer without copying. The connection
+//! restage's reader of whole tables: a `COPY … TO STDOUT` stream whose memory stays at about
+//! one message, however large a row. sqlx's read buffer copies a message that outgrows it
+//! several times over (a 200 MB row took 800 MB), so the copy workers and the token scan read
+//! through tokio-postgres, which splits each message off its buffer without copying. The connection
 //! settings are sqlx's, resolved the same way as every other connection restage opens (URL,
 //! `PG*` variables, passfile), and the session is read-only from login, as
 //! [`super::connect_source`]'s.
@@ -18,36 +18,60 @@ use super::{CONNECT_TIMEOUT, parse_options, session_settings, tls};
 use crate::error::{Error, ReadError};
 use crate::secret::SecretUrl;
 
-/// A read-only session on the source that streams `COPY … TO STDOUT`.
-pub struct SourceReader {
+/// A read-only session (on the source, or staging for the token scan) that streams
+/// `COPY … TO STDOUT`.
+pub struct CopyReader {
     client: tokio_postgres::Client,
 }
 
 /// The rows of one `COPY … TO STDOUT`, one message (a row) at a time.
 pub type CopyStream = Pin<Box<dyn Stream<Item = Result<Bytes, ReadError>> + Send>>;
 
-impl SourceReader {
-    /// Opens a session on the source; `application` shows in `pg_stat_activity`.
-    pub async fn connect(url: &SecretUrl, application: &str) -> Result<SourceReader, Error> {
+impl CopyReader {
+    /// Opens a session; `role` names the database in errors ("staging database"),
+    /// `application` shows in `pg_stat_activity`.
+    pub async fn connect(
+        url: &SecretUrl,
+        role: &str,
+        application: &str,
+    ) -> Result<CopyReader, Error> {
         let invalid = |reason| Error::InvalidSetting {
-            origin: "source database URL".into(),
+            origin: format!("{role} URL"),
             reason,
         };
         let (config, tls) = reader_config(url, application).map_err(invalid)?;
         let failed = |source: ReadError| Error::Read {
-            action: "connecting a copy worker to the source".into(),
+            action: format!("connecting to the {role} to read its tables"),
             url: url.to_string(),
             source,
         };
         let (client, connection) = config.connect(tls).await.map_err(|e| failed(e.into()))?;
         // The connection ends when the client is dropped; its failures reach the client.
         tokio::spawn(connection);
-        Ok(SourceReader { client })
+        Ok(CopyReader { client })
     }
 
-    /// Runs statements that return no rows (`BEGIN …; SET TRANSACTION SNAPSHOT …`).
-    pub async fn execute(&self, sql: &str) -> Result<(), ReadError> {
-        Ok(self.client.batch_execute(sql).await?)
+    /// A session reading `snapshot` (exported by the copy's leader with
+    /// `pg_export_snapshot()`), so that it sees what every other reader of the run sees.
+    pub async fn in_snapshot(
+        url: &SecretUrl,
+        snapshot: &str,
+        application: &str,
+    ) -> Result<CopyReader, Error> {
+        let reader = CopyReader::connect(url, "source database", application).await?;
+        let begin = format!(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{snapshot}'"
+        );
+        reader
+            .client
+            .batch_execute(&begin)
+            .await
+            .map_err(|source| Error::Read {
+                action: "joining the snapshot".into(),
+                url: url.to_string(),
+                source: source.into(),
+            })?;
+        Ok(reader)
     }
 
     /// Starts `copy` (a `COPY … TO STDOUT`) and returns its rows.

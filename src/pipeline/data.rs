@@ -23,7 +23,7 @@ use super::token_spool::Spool;
 use super::{CopyOptions, Planned, TableResult};
 use crate::anonymize::{Keyer, OutputCache, TransformError};
 use crate::error::{CopyError, Error};
-use crate::pg::reader::SourceReader;
+use crate::pg::reader::CopyReader;
 use crate::pg::{self, database_error};
 use crate::secret::SecretUrl;
 
@@ -82,7 +82,8 @@ pub async fn copy_all(
     let mut set = JoinSet::new();
     let hasher = foldhash::fast::RandomState::default();
     for _ in 0..workers {
-        let source = snapshot_connection(&options.source, &planned.snapshot).await?;
+        let source =
+            CopyReader::in_snapshot(&options.source, &planned.snapshot, "restage copy").await?;
         let mut writer = pg::connect(target, "target database", "restage copy").await?;
         sqlx::raw_sql("SET synchronous_commit = off")
             .execute(&mut writer)
@@ -124,23 +125,6 @@ pub async fn copy_all(
         columns,
     };
     Ok((results, collected))
-}
-
-/// A source reader in the leader's snapshot.
-async fn snapshot_connection(source: &SecretUrl, snapshot: &str) -> Result<SourceReader, Error> {
-    let reader = SourceReader::connect(source, "restage copy").await?;
-    let begin = format!(
-        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{snapshot}'"
-    );
-    reader
-        .execute(&begin)
-        .await
-        .map_err(|source_error| Error::Read {
-            action: "joining the snapshot".into(),
-            url: source.to_string(),
-            source: source_error,
-        })?;
-    Ok(reader)
 }
 
 /// Per-table totals of the pieces, in plan order.
@@ -189,7 +173,7 @@ pub type Queue = Arc<Mutex<VecDeque<Piece>>>;
 /// Copies pieces from the queue until it is empty; spools the tokens of the rows it reads and
 /// writes.
 pub async fn worker(
-    (source, mut target): (SourceReader, PgConnection),
+    (source, mut target): (CopyReader, PgConnection),
     queue: Queue,
     keyer: Arc<Keyer>,
     progress: Progress,
@@ -214,7 +198,7 @@ pub async fn worker(
 /// Streams one piece from the source through its rules into the target; the tokens of its
 /// rows go to `spool`.
 async fn copy_piece(
-    (source, target): (&SourceReader, &mut PgConnection),
+    (source, target): (&CopyReader, &mut PgConnection),
     piece: &Piece,
     keyer: &Keyer,
     progress: &Progress,

@@ -8,7 +8,6 @@
 
 use foldhash::fast::RandomState;
 use futures_util::StreamExt;
-use sqlx::postgres::PgConnection;
 
 use super::copy_text::{self, RowSplitter, fields};
 use super::plan::{TableCopy, TablePlan};
@@ -16,7 +15,7 @@ pub use super::token_spool::TokenKind;
 use super::token_spool::{self, ColumnCounts, Finished, Spool};
 use crate::catalog::{Catalog, Column, Table, TypeCategory, quote};
 use crate::error::Error;
-use crate::pg::database_error;
+use crate::pg::reader::CopyReader;
 use crate::secret::SecretUrl;
 
 /// Digits a phone number has at least: fewer are dates, times, amounts and codes.
@@ -372,7 +371,7 @@ fn collected_columns<'a>(
 /// Streams every row of `columns` of `table` (ONLY, as text; those meeting `condition` if
 /// given) and calls `field` with each column's index and raw value (NULLs skipped).
 async fn stream_columns(
-    connection: &mut PgConnection,
+    reader: &CopyReader,
     url: &SecretUrl,
     table: &Table,
     columns: &[&Column],
@@ -389,11 +388,15 @@ async fn stream_columns(
         table.quoted()
     );
     let action = format!("scanning {} for source tokens", table.profile_name());
-    let failed = || database_error(url, &action);
-    let mut stream = connection.copy_out_raw(&sql).await.map_err(failed())?;
+    let failed = |source| Error::Read {
+        action: action.clone(),
+        url: url.to_string(),
+        source,
+    };
+    let mut stream = reader.copy_out(&sql).await.map_err(failed)?;
     let mut rows = RowSplitter::default();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(failed())?;
+        let chunk = chunk.map_err(failed)?;
         rows.push(&chunk, |row| {
             for (index, value) in fields(row).enumerate() {
                 if value != b"\\N" {
@@ -422,7 +425,7 @@ pub struct TokenScan {
 /// (`staging_tokens`). Without it, both are read in full. It needs the loaded rows only, not
 /// their indexes, so a copy runs it beside its post-data step.
 pub async fn token_scan(
-    source: &mut PgConnection,
+    snapshot: &str,
     source_url: &SecretUrl,
     staging_url: &SecretUrl,
     catalog: &Catalog,
@@ -441,10 +444,13 @@ pub async fn token_scan(
         columns: SpoolColumns::default(),
     });
     let mut read = Spool::new(hasher).map_err(spool_error("creating"))?;
-    source_tokens(source, source_url, catalog, plans, after_copy, &mut read).await?;
-    let mut staging = crate::pg::connect(staging_url, "staging database", "restage verify").await?;
+    let source = CopyReader::in_snapshot(source_url, snapshot, "restage verify").await?;
+    source_tokens(&source, source_url, catalog, plans, after_copy, &mut read).await?;
+    // Its read buffer is as large as the largest row it read.
+    drop(source);
+    let staging = CopyReader::connect(staging_url, "staging database", "restage verify").await?;
     staging_tokens(
-        &mut staging,
+        &staging,
         staging_url,
         catalog,
         plans,
@@ -476,13 +482,13 @@ pub async fn token_scan(
     })
 }
 
-/// Spools the tokens of the copied tables of the source (`connection` in the copy's
+/// Spools the tokens of the copied tables of the source (`reader` in the copy's
 /// snapshot): all rows, whatever the plan filters, since a filtered-out row's e-mail is as
 /// personal as any. `after_copy`, it reads only what the copy workers did not see: the rows
 /// the plan filtered out, and the columns a binary copy carries in another form than text
 /// (and generated ones, which are not copied).
 async fn source_tokens(
-    connection: &mut PgConnection,
+    reader: &CopyReader,
     url: &SecretUrl,
     catalog: &Catalog,
     plans: &[TablePlan],
@@ -519,18 +525,11 @@ async fn source_tokens(
                 .iter()
                 .map(|column| source_phones(plan, column))
                 .collect();
-            stream_columns(
-                connection,
-                url,
-                table,
-                &columns,
-                condition,
-                |index, value| {
-                    tokens(value, phones[index], |kind, token| {
-                        spool.add_source(kind, token)
-                    });
-                },
-            )
+            stream_columns(reader, url, table, &columns, condition, |index, value| {
+                tokens(value, phones[index], |kind, token| {
+                    spool.add_source(kind, token)
+                });
+            })
             .await?;
         }
     }
@@ -541,7 +540,7 @@ async fn source_tokens(
 /// staging but those `columns` already numbers (the copy spooled them), numbering the ones
 /// it reads.
 async fn staging_tokens(
-    connection: &mut PgConnection,
+    reader: &CopyReader,
     url: &SecretUrl,
     catalog: &Catalog,
     plans: &[TablePlan],
@@ -563,7 +562,7 @@ async fn staging_tokens(
                 .iter()
                 .map(|column| (name.clone(), column.name.clone())),
         );
-        stream_columns(connection, url, table, &unread, None, |index, value| {
+        stream_columns(reader, url, table, &unread, None, |index, value| {
             spool_staging_value(spool, first + index as u32, value)
         })
         .await?;

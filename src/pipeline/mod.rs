@@ -610,7 +610,7 @@ async fn load(
         post_data,
         finish::analyze_as_indexed(target, source_indexes, indexed, options.jobs),
         leaks::token_scan(
-            &mut planned.leader,
+            &planned.snapshot,
             source,
             target,
             &planned.catalog,
@@ -718,7 +718,7 @@ pub async fn verify_staging(options: &CopyOptions) -> Result<verify::Verificatio
     let staging = &options.staging;
     let mut connection = pg::connect(staging, "staging database", "restage verify").await?;
     let scan = leaks::token_scan(
-        &mut planned.leader,
+        &planned.snapshot,
         &options.source,
         staging,
         &planned.catalog,
