@@ -134,7 +134,7 @@ pub enum Error {
         source: sqlx::Error,
     },
 
-    /// A failure of a copy worker's source reader ([`crate::pg::reader`]).
+    /// A failure of a reader of whole tables ([`crate::pg::reader`]).
     #[error("{action} failed on {url}")]
     Read {
         action: String,
@@ -374,8 +374,9 @@ pub enum Error {
     },
 }
 
-/// A failure of a copy worker's source reader ([`crate::pg::reader`]), as the server or the connection described it: the server's
-/// message and SQLSTATE, never its DETAIL, which can quote a row.
+/// A failure of a reader of whole tables ([`crate::pg::reader`]), as the server or the
+/// connection described it: the server's message and SQLSTATE, never its DETAIL, which can
+/// quote a row.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct ReadError {

@@ -449,7 +449,7 @@ impl Sample {
 
 /// How much of each sampled value detection reads: what a value holds shows in its start,
 /// and a column of documents must not cost their size.
-const SAMPLED_CHARACTERS: usize = 8192;
+pub const SAMPLED_CHARACTERS: usize = 8192;
 
 /// What a sample of the column's values shows.
 async fn content_reasons(

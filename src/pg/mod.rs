@@ -116,17 +116,14 @@ async fn connect_with(
     }
 }
 
+/// The login setting that makes every transaction of a source session read-only.
+const READ_ONLY: (&str, &str) = ("default_transaction_read_only", "on");
+
 /// Opens a connection to the source on which every transaction is read-only from the start
 /// (`default_transaction_read_only`, set at login): whatever a profile's filter calls, it
 /// cannot write, nor turn read-write mode back on once a query has run.
 pub async fn connect_source(url: &SecretUrl, application: &str) -> Result<PgConnection, Error> {
-    connect_with(
-        url,
-        "source database",
-        application,
-        &[("default_transaction_read_only", "on")],
-    )
-    .await
+    connect_with(url, "source database", application, &[READ_ONLY]).await
 }
 
 /// What a connection to the staging server's maintenance database is called in errors: the

@@ -14,7 +14,7 @@ use sqlx::ConnectOptions;
 use sqlx::postgres::PgSslMode;
 use tokio_postgres::config::SslMode;
 
-use super::{CONNECT_TIMEOUT, parse_options, session_settings, tls};
+use super::{CONNECT_TIMEOUT, READ_ONLY, parse_options, session_settings, tls};
 use crate::error::{Error, ReadError};
 use crate::secret::SecretUrl;
 
@@ -40,12 +40,11 @@ impl CopyReader {
             reason,
         };
         let (config, tls) = reader_config(url, application).map_err(invalid)?;
-        let failed = |source: ReadError| Error::Read {
-            action: format!("connecting to the {role} to read its tables"),
-            url: url.to_string(),
-            source,
-        };
-        let (client, connection) = config.connect(tls).await.map_err(|e| failed(e.into()))?;
+        let connecting = format!("connecting to the {role} to read its tables");
+        let (client, connection) = config
+            .connect(tls)
+            .await
+            .map_err(|e| read_error(url, &connecting)(e.into()))?;
         // The connection ends when the client is dropped; its failures reach the client.
         tokio::spawn(connection);
         Ok(CopyReader { client })
@@ -66,11 +65,7 @@ impl CopyReader {
             .client
             .batch_execute(&begin)
             .await
-            .map_err(|source| Error::Read {
-                action: "joining the snapshot".into(),
-                url: url.to_string(),
-                source: source.into(),
-            })?;
+            .map_err(|e| read_error(url, "joining the snapshot")(e.into()))?;
         Ok(reader)
     }
 
@@ -78,6 +73,16 @@ impl CopyReader {
     pub async fn copy_out(&self, copy: &str) -> Result<CopyStream, ReadError> {
         let stream = self.client.copy_out(copy).await?;
         Ok(Box::pin(stream.map(|row| row.map_err(ReadError::from))))
+    }
+}
+
+/// Maps a reader's failure to [`Error::Read`] naming the action and the (redacted) URL, as
+/// [`super::database_error`] does for sqlx's.
+pub fn read_error<'a>(url: &'a SecretUrl, action: &'a str) -> impl FnOnce(ReadError) -> Error + 'a {
+    move |source| Error::Read {
+        action: action.to_owned(),
+        url: url.to_string(),
+        source,
     }
 }
 
@@ -142,7 +147,8 @@ fn reader_config(
 /// read-only transactions.
 fn login_options(url_options: Option<&str>) -> String {
     let mut settings: Vec<(&str, String)> = session_settings().into_iter().collect();
-    settings.push(("default_transaction_read_only", "on".into()));
+    let (name, value) = READ_ONLY;
+    settings.push((name, value.into()));
     let ours = settings
         .iter()
         .map(|(name, value)| format!("-c {name}={value}"))

@@ -305,6 +305,7 @@ const LARGE_PART: usize = 64 * 1024;
 /// parts of rows as slices of the messages they came in.
 struct Outgoing {
     parts: Vec<Bytes>,
+    /// Small or rewritten bytes, gathered until they make a part.
     buffer: Vec<u8>,
 }
 
@@ -312,21 +313,21 @@ impl Outgoing {
     fn new() -> Outgoing {
         Outgoing {
             parts: Vec::new(),
-            buffer: Vec::with_capacity(SEND_BUFFER + 64 * 1024),
+            buffer: Outgoing::fresh_buffer(),
         }
     }
 
-    /// The buffer, to append small or rewritten bytes to.
-    fn buffer(&mut self) -> &mut Vec<u8> {
-        &mut self.buffer
+    /// An empty buffer with room for a full one and the row that fills it.
+    fn fresh_buffer() -> Vec<u8> {
+        Vec::with_capacity(SEND_BUFFER + 64 * 1024)
     }
 
     /// Appends `part` of the source's `message`: by reference when it is large.
     fn extend_from(&mut self, message: &Bytes, part: &[u8]) {
         let within = message.as_ptr_range();
         let is_slice_of_message =
-            within.start <= part.as_ptr() && part.as_ptr_range().end <= within.end;
-        if part.len() < LARGE_PART || !is_slice_of_message {
+            || within.start <= part.as_ptr() && part.as_ptr_range().end <= within.end;
+        if part.len() < LARGE_PART || !is_slice_of_message() {
             self.buffer.extend_from_slice(part);
             return;
         }
@@ -347,10 +348,7 @@ impl Outgoing {
 
     fn close_buffer(&mut self) {
         if !self.buffer.is_empty() {
-            let full = std::mem::replace(
-                &mut self.buffer,
-                Vec::with_capacity(SEND_BUFFER + 64 * 1024),
-            );
+            let full = std::mem::replace(&mut self.buffer, Outgoing::fresh_buffer());
             self.parts.push(Bytes::from(full));
         }
     }
@@ -433,7 +431,7 @@ impl<'a> Rewriter<'a> {
         };
         let mut out = Outgoing::new();
         if mode == Mode::Binary {
-            out.buffer().extend_from_slice(&copy_binary::header());
+            out.buffer.extend_from_slice(&copy_binary::header());
         }
         Rewriter {
             table,
@@ -538,7 +536,7 @@ impl<'a> Rewriter<'a> {
             });
         }
         if self.mode == Mode::Binary {
-            self.out.buffer().extend_from_slice(&copy_binary::TRAILER);
+            self.out.buffer.extend_from_slice(&copy_binary::TRAILER);
         }
         Ok((self.out.take(), self.transformer.rows))
     }
@@ -653,18 +651,18 @@ impl<'a> RowTransformer<'a> {
         for field in 0..self.fields.len() {
             let (from, to) = self.fields[field];
             if field > 0 {
-                out.buffer().push(b'\t');
+                out.buffer.push(b'\t');
             }
             match self.rule_of_field[field] {
                 None => out.extend_from(message, &row[from..to]),
                 Some(rule_index) => {
                     let output = self.apply(rule_index, keyer)?;
-                    copy_text::encode(output.as_deref(), out.buffer());
+                    copy_text::encode(output.as_deref(), &mut out.buffer);
                     self.outputs[field] = output;
                 }
             }
         }
-        out.buffer().push(b'\n');
+        out.buffer.push(b'\n');
         self.rows += 1;
         Ok(())
     }
@@ -714,18 +712,18 @@ impl<'a> RowTransformer<'a> {
                 out.extend_from_slice(bytes)
             });
         }
-        copy_binary::write_count(fields.len(), out.buffer());
+        copy_binary::write_count(fields.len(), &mut out.buffer);
         for (field, raw) in fields.iter().enumerate() {
             match self.rule_of_field[field] {
                 None => {
-                    copy_binary::write_length(raw.map(<[u8]>::len), out.buffer());
+                    copy_binary::write_length(raw.map(<[u8]>::len), &mut out.buffer);
                     if let Some(raw) = raw {
                         out.extend_from(message, raw);
                     }
                 }
                 Some(rule_index) => {
                     let output = self.apply(rule_index, keyer)?;
-                    let out = out.buffer();
+                    let out = &mut out.buffer;
                     match self.table.writers[field] {
                         None => copy_binary::write_field(output.as_deref().map(str::as_bytes), out),
                         Some(writer) => copy_binary::write_text_as(writer, output.as_deref(), out)

@@ -15,7 +15,7 @@ pub use super::token_spool::TokenKind;
 use super::token_spool::{self, ColumnCounts, Finished, Spool};
 use crate::catalog::{Catalog, Column, Table, TypeCategory, quote};
 use crate::error::Error;
-use crate::pg::reader::CopyReader;
+use crate::pg::reader::{CopyReader, read_error};
 use crate::secret::SecretUrl;
 
 /// Digits a phone number has at least: fewer are dates, times, amounts and codes.
@@ -388,15 +388,11 @@ async fn stream_columns(
         table.quoted()
     );
     let action = format!("scanning {} for source tokens", table.profile_name());
-    let failed = |source| Error::Read {
-        action: action.clone(),
-        url: url.to_string(),
-        source,
-    };
-    let mut stream = reader.copy_out(&sql).await.map_err(failed)?;
+    let failed = || read_error(url, &action);
+    let mut stream = reader.copy_out(&sql).await.map_err(failed())?;
     let mut rows = RowSplitter::default();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(failed)?;
+        let chunk = chunk.map_err(failed())?;
         rows.push(&chunk, |row| {
             for (index, value) in fields(row).enumerate() {
                 if value != b"\\N" {

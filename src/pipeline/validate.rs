@@ -64,12 +64,13 @@ async fn refused_fake(
     column: &Column,
     rule: &CompiledRule,
 ) -> Result<Option<String>, Error> {
-    // The first 8 kB of each value: a fake's shape does not depend on the rest, and a
-    // column of documents must not cost their size.
+    // The start of each value, as detection reads it: a fake's shape does not depend on the
+    // rest, and a column of documents must not cost their size.
     let mut inputs: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT left({0}::text, 8192) FROM {1} WHERE {0} IS NOT NULL LIMIT {SAMPLES}",
+        "SELECT left({0}::text, {2}) FROM {1} WHERE {0} IS NOT NULL LIMIT {SAMPLES}",
         crate::catalog::quote(&column.name),
-        table.quoted()
+        table.quoted(),
+        crate::pii::SAMPLED_CHARACTERS
     ))
     .fetch_all(&mut *connection)
     .await
