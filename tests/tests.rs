@@ -10,6 +10,7 @@ mod deploy;
 mod hardening;
 mod hooks;
 mod interruptions;
+mod judge;
 mod migrate;
 mod notify;
 mod privileges;
