@@ -27,7 +27,8 @@
 //!
 //! **What the jobs use**
 //! - [`anonymize`]: transformers, their registry, compiled rules and anonymizer profiles.
-//! - [`pii`]: fail-closed detection of personal data without a rule.
+//! - [`judgment`]: which columns hold personal data and of what kind (names read as words
+//!   with the vocabulary, sampled content, token shapes), and the rule `init` suggests.
 //! - [`catalog`]: the tables, columns, keys and sizes of a database.
 //! - [`schema`]: the embedded migrations of the reference staging schema and schema reset.
 //! - [`rds`]: AWS RDS: snapshots, the temporary restored instance, tags; retention and
@@ -53,7 +54,6 @@
 //! - [`secret`]: URLs that print redacted ([`secret::SecretUrl`]).
 //! - [`luhn`]: the Luhn checksum of card numbers (seed data checks, `card` fakes).
 //! - [`password`]: the staging password hash (accounts seeder, `password` transformer).
-//! - [`tokens`]: the shapes of e-mails and card numbers in text (detection, `scrub`).
 //! - [`toml_source`]: TOML files users edit, with errors that give line and section.
 //! - [`logging`]: diagnostic logs (`-v`, `RUST_LOG`).
 
@@ -67,6 +67,7 @@ pub mod generate;
 pub mod history;
 pub mod hooks;
 pub mod interrupt;
+pub mod judgment;
 pub mod logging;
 pub mod luhn;
 pub mod mapping;
@@ -75,7 +76,6 @@ pub mod output;
 pub mod password;
 pub mod pg;
 pub mod phase;
-pub mod pii;
 pub mod pipeline;
 pub mod privileges;
 pub mod rds;
@@ -87,7 +87,6 @@ pub mod schema;
 pub mod secret;
 pub mod seed;
 pub mod shell;
-pub mod tokens;
 pub mod toml_source;
 
 use cli::{AnonymizersCommand, Cli, Command, RedisCommand};

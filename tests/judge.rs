@@ -21,7 +21,14 @@ struct Label {
 /// left out with `data = false`).
 fn right_rules(kind: &str) -> &'static [&'static str] {
     match kind {
-        "name" => &["name", "first_name", "last_name", "template", "null", "constant"],
+        "name" => &[
+            "name",
+            "first_name",
+            "last_name",
+            "template",
+            "null",
+            "constant",
+        ],
         "email" => &["email", "null", "constant", "template"],
         "phone" => &["phone", "null", "constant"],
         "address" => &["street_address", "null", "constant"],
@@ -199,13 +206,7 @@ fn judge(schema: &str) -> Verdict {
             .env("RESTAGE_ANONYMIZE_KEY", KEY))
     };
     let runs = [
-        command(&[
-            "init",
-            "--source-url",
-            &source_url,
-            "--output",
-            profile_arg,
-        ]),
+        command(&["init", "--source-url", &source_url, "--output", profile_arg]),
         command(&[
             "check",
             "--source-url",
@@ -328,7 +329,10 @@ fn report(verdicts: &[Verdict]) -> String {
         let personal = all.iter().filter(|c| c.personal()).count();
         let detected = all.iter().filter(|c| c.detected()).count();
         let hits = all.iter().filter(|c| c.personal() && c.detected()).count();
-        let right = all.iter().filter(|c| c.personal() && c.right_rule()).count();
+        let right = all
+            .iter()
+            .filter(|c| c.personal() && c.right_rule())
+            .count();
         let surviving: usize = all.iter().map(|c| c.surviving).sum();
         format!(
             "{name:<10} {:>7} {:>8} {:>8.1}% {:>6.1}% {:>8.1}% {:>10} {:>9} {:>7}  {codes}\n",
@@ -412,7 +416,10 @@ fn judgment_on_the_labeled_corpus_misses_nothing_and_cries_no_wolf() {
     let personal = all.iter().filter(|c| c.personal()).count();
     let detected = all.iter().filter(|c| c.detected()).count();
     let hits = all.iter().filter(|c| c.personal() && c.detected()).count();
-    let right = all.iter().filter(|c| c.personal() && c.right_rule()).count();
+    let right = all
+        .iter()
+        .filter(|c| c.personal() && c.right_rule())
+        .count();
     let surviving: usize = all.iter().map(|c| c.surviving).sum();
     assert!(
         verdicts
@@ -431,7 +438,9 @@ fn judgment_on_the_labeled_corpus_misses_nothing_and_cries_no_wolf() {
     );
     assert_eq!(surviving, 0, "no labeled value survives:\n{table}");
     assert!(
-        verdicts.iter().all(|verdict| verdict.false_alarms.is_empty()),
+        verdicts
+            .iter()
+            .all(|verdict| verdict.false_alarms.is_empty()),
         "no false alarm:\n{table}"
     );
 }

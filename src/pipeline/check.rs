@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::anonymize::profile::Profile;
 use crate::error::Error;
+use crate::judgment;
 use crate::output::Report;
-use crate::pii;
 use crate::secret::SecretUrl;
 
 /// What `check` found: nothing uncovered (else it fails with the list).
@@ -19,7 +19,7 @@ pub struct CheckReport {
     pub profile: String,
     pub tables: usize,
     pub columns: usize,
-    pub uncovered: Vec<pii::Finding>,
+    pub uncovered: Vec<judgment::Finding>,
 }
 
 impl Report for CheckReport {

@@ -14,10 +14,11 @@ use crate::anonymize::profile::{CompiledProfile, DEFAULT_KEY_ENV, Profile};
 use crate::anonymize::{BuildContext, CompiledRule, REGISTRY};
 use crate::catalog::{Catalog, Column, Table, TypeCategory, parse_profile_name};
 use crate::error::Error;
+use crate::judgment::{self, Finding, rules};
 use crate::output::Report;
 use crate::pg::database_error;
-use crate::pii::{self, Finding};
 use crate::secret::SecretUrl;
+use sqlx::postgres::PgConnection;
 
 /// Words of a table name that make it a session, token or cache table: rows that are worth
 /// nothing in staging and often hold secrets.
@@ -84,7 +85,9 @@ impl Report for InitReport {
 }
 
 /// One line `init` adds under `[tables.X.columns]`.
+#[derive(Clone)]
 struct Suggestion {
+    table: String,
     column: String,
     rule: String,
     comment: Option<String>,
@@ -115,9 +118,19 @@ pub async fn init(source: &SecretUrl, mode: &InitMode) -> Result<InitReport, Err
             (parse_document(path)?, compiled)
         }
     };
-    let findings = pii::uncovered(&mut connection, &catalog, &compiled)
+    let findings = judgment::uncovered(&mut connection, &catalog, &compiled)
         .await
         .map_err(database_error(source, "sampling columns for personal data"))?;
+    let mut chosen = Vec::new();
+    for finding in &findings {
+        let table = &catalog.tables[&finding.table];
+        let column = table
+            .columns
+            .iter()
+            .find(|column| column.name == finding.column)
+            .expect("findings name columns of the catalog");
+        chosen.push(suggest(&mut connection, source, table, column, finding).await?);
+    }
     let mut report = InitReport {
         command: "init",
         source: source.to_string(),
@@ -131,7 +144,7 @@ pub async fn init(source: &SecretUrl, mode: &InitMode) -> Result<InitReport, Err
         schema_only: Vec::new(),
         to_review: Vec::new(),
     };
-    add_suggestions(&mut document, &catalog, &compiled, &findings, &mut report).map_err(
+    add_suggestions(&mut document, &catalog, &compiled, &chosen, &mut report).map_err(
         |problem| Error::Profile {
             path: path.display().to_string(),
             problems: vec![problem],
@@ -179,17 +192,20 @@ fn parse_document(path: &Path) -> Result<DocumentMut, Error> {
 
 /// Adds to `document`, in catalog order: `data = false` for the disposable tables the
 /// profile does not mention, every column of the other unmentioned tables that hold a
-/// finding, and the findings of tables it mentions.
+/// finding, and the rules chosen for the findings of tables it mentions.
 fn add_suggestions(
     document: &mut DocumentMut,
     catalog: &Catalog,
     compiled: &CompiledProfile,
-    findings: &[Finding],
+    chosen: &[Suggestion],
     report: &mut InitReport,
 ) -> Result<(), String> {
-    let mut by_table: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for finding in findings {
-        by_table.entry(&finding.table).or_default().push(finding);
+    let mut by_table: BTreeMap<&str, Vec<&Suggestion>> = BTreeMap::new();
+    for suggestion in chosen {
+        by_table
+            .entry(&suggestion.table)
+            .or_default()
+            .push(suggestion);
     }
     let referenced: BTreeSet<&str> = catalog
         .foreign_keys
@@ -243,16 +259,18 @@ fn add_suggestions(
     Ok(())
 }
 
-/// A rule for each finding of `table`; with `every_column`, `keep` for its other columns.
-fn suggestions_for(table: &Table, found: &[&Finding], every_column: bool) -> Vec<Suggestion> {
+/// The chosen rule of each finding of `table`; with `every_column`, `keep` for its other
+/// columns.
+fn suggestions_for(table: &Table, found: &[&Suggestion], every_column: bool) -> Vec<Suggestion> {
     table
         .columns
         .iter()
         .filter(|column| !column.generated)
         .filter_map(
-            |column| match found.iter().find(|finding| finding.column == column.name) {
-                Some(finding) => Some(suggest(table, column, &finding.reasons)),
+            |column| match found.iter().find(|found| found.column == column.name) {
+                Some(suggestion) => Some((*suggestion).clone()),
                 None if every_column => Some(Suggestion {
+                    table: table.profile_name(),
                     column: column.name.clone(),
                     rule: "\"keep\"".to_owned(),
                     comment: None,
@@ -264,27 +282,48 @@ fn suggestions_for(table: &Table, found: &[&Finding], every_column: bool) -> Vec
         .collect()
 }
 
-/// The first candidate rule that compiles for `column`: what its name suggests, then what
-/// its type takes (`scrub` for text and json, per element or per field for arrays and
-/// composites, a network fake for inet and macaddr, a date shift), then `null` where NULL is
-/// allowed. When none fits, the first candidate, marked for review.
-fn suggest(table: &Table, column: &Column, reasons: &[String]) -> Suggestion {
-    let candidates: Vec<String> = pii::suggested_rule(table, column)
-        .map(str::to_owned)
+/// The first candidate rule that compiles for `column` and whose fakes fit its length and
+/// CHECKs: the rules of its kind ([`rules::for_kind`]), then what its type takes (`scrub`
+/// for text and json, per element or per field for arrays and composites, a network fake for
+/// inet and macaddr, a date shift), then `null` where NULL is allowed. When none fits, the
+/// first candidate, marked for review.
+async fn suggest(
+    connection: &mut PgConnection,
+    source: &SecretUrl,
+    table: &Table,
+    column: &Column,
+    finding: &Finding,
+) -> Result<Suggestion, Error> {
+    let candidates: Vec<String> = finding
+        .kind
+        .map(|kind| rules::for_kind(kind, column))
+        .unwrap_or_default()
         .into_iter()
         .chain(by_type(column))
         .chain((!column.not_null).then(|| "\"null\"".to_owned()))
         .collect();
-    let fitting = candidates.iter().find(|rule| compiles(rule, table, column));
-    let evidence = reasons.join("; ");
-    match fitting {
+    let mut fitting = None;
+    for rule in &candidates {
+        if let Some(compiled) = compiled(rule, table, column)
+            && super::validate::refused_fake(connection, source, table, column, &compiled)
+                .await?
+                .is_none()
+        {
+            fitting = Some(rule);
+            break;
+        }
+    }
+    let evidence = finding.reasons.join("; ");
+    Ok(match fitting {
         Some(rule) => Suggestion {
+            table: finding.table.clone(),
             column: column.name.clone(),
             rule: rule.clone(),
             comment: Some(evidence),
             fits: true,
         },
         None => Suggestion {
+            table: finding.table.clone(),
             column: column.name.clone(),
             rule: candidates
                 .first()
@@ -296,7 +335,7 @@ fn suggest(table: &Table, column: &Column, reasons: &[String]) -> Suggestion {
             )),
             fits: false,
         },
-    }
+    })
 }
 
 /// Rules for whatever a column of this type may hold.
@@ -337,18 +376,16 @@ fn by_type(column: &Column) -> Vec<String> {
     }
 }
 
-/// Whether `rule` (TOML) compiles for `column`.
-fn compiles(rule: &str, table: &Table, column: &Column) -> bool {
-    let Ok(parsed) = toml::from_str::<toml::Table>(&format!("rule = {rule}")) else {
-        return false;
-    };
+/// `rule` (TOML) compiled for `column`, if it compiles.
+fn compiled(rule: &str, table: &Table, column: &Column) -> Option<CompiledRule> {
+    let parsed = toml::from_str::<toml::Table>(&format!("rule = {rule}")).ok()?;
     let context = BuildContext {
         column,
         table_columns: &table.columns,
         test_cards: &[],
         registry: &REGISTRY,
     };
-    CompiledRule::build(&parsed["rule"], &context).is_ok()
+    CompiledRule::build(&parsed["rule"], &context).ok()
 }
 
 fn disposable(table: &Table) -> bool {

@@ -15,6 +15,7 @@ pub use super::token_spool::TokenKind;
 use super::token_spool::{self, ColumnCounts, Finished, Spool};
 use crate::catalog::{Catalog, Column, Table, TypeCategory, quote};
 use crate::error::Error;
+use crate::judgment::tokens;
 use crate::pg::reader::{CopyReader, read_error};
 use crate::secret::SecretUrl;
 
@@ -54,7 +55,7 @@ fn tokens(value: &[u8], phones: Phones, mut found: impl FnMut(TokenKind, &[u8]))
 /// cards: any), so that one pass serves both sides of the scan.
 fn each_token(value: &[u8], mut found: impl FnMut(TokenKind, &[u8], Phones)) {
     let mut normal = Vec::new();
-    for email in crate::tokens::emails(value) {
+    for email in tokens::emails(value) {
         normal.clear();
         normal.extend(email.iter().map(u8::to_ascii_lowercase));
         found(TokenKind::Email, &normal, Phones::International);
@@ -63,10 +64,13 @@ fn each_token(value: &[u8], mut found: impl FnMut(TokenKind, &[u8], Phones)) {
         return;
     }
     let whole = value.trim_ascii();
-    for run in digit_runs(value).filter(|run| (PHONE_DIGITS..=LONGEST_NUMBER).contains(&run.len()))
-    {
+    let runs = tokens::numbers(value).map(|(start, end)| &value[start..end]);
+    for run in runs.filter(|run| (PHONE_DIGITS..=LONGEST_NUMBER).contains(&run.len())) {
         digits_of(run, &mut normal);
         if (13..=19).contains(&normal.len())
+            && run
+                .iter()
+                .all(|byte| byte.is_ascii_digit() || matches!(byte, b' ' | b'-'))
             && std::str::from_utf8(&normal).is_ok_and(crate::luhn::is_valid)
         {
             found(TokenKind::Card, &normal, Phones::International);
@@ -83,30 +87,6 @@ fn each_token(value: &[u8], mut found: impl FnMut(TokenKind, &[u8], Phones)) {
             found(TokenKind::Phone, &normal, needs);
         }
     }
-}
-
-/// The runs of digits in `value`, grouped by spaces, dashes, dots or parentheses, each with
-/// its leading `+` or `(`: phone and card numbers.
-/// Hand-written because it runs on every value of every text column of both databases.
-fn digit_runs(value: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut position = 0;
-    std::iter::from_fn(move || {
-        let start = position + value[position..].iter().position(u8::is_ascii_digit)?;
-        let mut end = start;
-        let mut last_digit = start;
-        while end < value.len() && (value[end].is_ascii_digit() || b" ().-".contains(&value[end])) {
-            if value[end].is_ascii_digit() {
-                last_digit = end;
-            }
-            end += 1;
-        }
-        position = last_digit + 1;
-        let mut first = start;
-        while first > 0 && matches!(value[first - 1], b'+' | b'(') {
-            first -= 1;
-        }
-        Some(&value[first..=last_digit])
-    })
 }
 
 /// How many ASCII digits `value` holds: a phone or card number needs at least
@@ -204,7 +184,7 @@ fn scanned_columns<'a>(table: &'a Table, plans: &[TablePlan]) -> Vec<&'a Column>
 fn source_phones(plan: &TablePlan, column: &Column) -> Phones {
     let rule = plan.rules.get(&column.name);
     if rule.is_some_and(|rule| rule == "phone")
-        || rule.is_some() && crate::pii::name_suggests_phone(&column.name)
+        || rule.is_some() && crate::judgment::name_says_phone(&column.name)
     {
         Phones::AlsoWholeValues
     } else {

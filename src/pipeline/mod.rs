@@ -482,7 +482,7 @@ async fn refuse_uncovered(
     source: &SecretUrl,
     profile: &Profile,
 ) -> Result<(), Error> {
-    let findings = crate::pii::uncovered(connection, catalog, compiled)
+    let findings = crate::judgment::uncovered(connection, catalog, compiled)
         .await
         .map_err(database_error(source, "sampling columns for personal data"))?;
     if findings.is_empty() {

@@ -38,7 +38,7 @@ pub async fn compile_profile(
         }
         for (position, rule) in &rules.rules {
             let column = &table.columns[*position];
-            if !column.domain_checks.is_empty()
+            if (!column.domain_checks.is_empty() || column.max_length.is_some())
                 && let Some(problem) = refused_fake(connection, source, table, column, rule).await?
             {
                 problems.push(problem);
@@ -55,9 +55,10 @@ pub async fn compile_profile(
     }
 }
 
-/// The problem with `rule` when one of its fakes for sampled values of `column` is refused by
-/// the column's domain. The message names the rule, the domain and its checks, never a value.
-async fn refused_fake(
+/// The problem with `rule` when one of its fakes for sampled values of `column` is longer
+/// than the column holds or refused by its domain. The message names the rule, the domain
+/// and its checks, never a value.
+pub(super) async fn refused_fake(
     connection: &mut PgConnection,
     source: &SecretUrl,
     table: &Table,
@@ -70,7 +71,7 @@ async fn refused_fake(
         "SELECT left({0}::text, {2}) FROM {1} WHERE {0} IS NOT NULL LIMIT {SAMPLES}",
         crate::catalog::quote(&column.name),
         table.quoted(),
-        crate::pii::SAMPLED_CHARACTERS
+        crate::judgment::SAMPLED_CHARACTERS
     ))
     .fetch_all(&mut *connection)
     .await
@@ -91,6 +92,26 @@ async fn refused_fake(
         .iter()
         .filter_map(|input| rule.apply(Some(input), &keyer, &row).ok().flatten())
         .collect();
+    if let Some(max) = column.max_length
+        && let Some(longest) = fakes
+            .iter()
+            .map(|fake| fake.chars().count())
+            .filter(|length| *length > max)
+            .max()
+    {
+        return Ok(Some(format!(
+            "{}.{}: the fakes of rule '{}' can be {longest} characters long, and the column \
+             ({}) holds at most {max}; {}",
+            table.profile_name(),
+            column.name,
+            rule.transform,
+            column.type_name,
+            fitting_rule_hint(rule.transform)
+        )));
+    }
+    if column.domain_checks.is_empty() {
+        return Ok(None);
+    }
     // One cast of them all: the first fake the type refuses fails the statement.
     let cast = format!(
         "SELECT fake::{} FROM unnest($1::text[]) fake",

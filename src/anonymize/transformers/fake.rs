@@ -82,11 +82,11 @@ pub const DEFINITIONS: &[Definition] = &[
     },
     Definition {
         name: "phone",
-        summary: "a fake phone number: format = \"e164\" (+44 20 7946 0958 as +442079460958), \"national\" (020 7946 0958) or a pattern (\"+44 #### ######\": # is a digit)",
+        summary: "a fake phone number: format = \"same\" (the value's own shape, new digits), \"e164\" (+44 20 7946 0958 as +442079460958), \"national\" (020 7946 0958) or a pattern (\"+44 #### ######\": # is a digit)",
         options: &[OptionSpec {
             name: "format",
             kind: OptionKind::String,
-            summary: "e164, national, or a pattern where # is a digit (default: varied national formats)",
+            summary: "same, e164, national, or a pattern where # is a digit (default: varied national formats)",
         }],
         accepts: TEXT,
         unique_safe: false,
@@ -102,6 +102,13 @@ pub const DEFINITIONS: &[Definition] = &[
         "street = \"street_address\"",
     ),
     fake("city", "a fake city", TEXT, false, "city = \"city\""),
+    fake(
+        "region",
+        "a fake state or province (its abbreviation in a column of fewer than 4 characters)",
+        TEXT,
+        false,
+        "state = \"region\"",
+    ),
     fake(
         "postcode",
         "a fake postcode",
@@ -192,6 +199,8 @@ enum Kind {
     Phone,
     StreetAddress,
     City,
+    Region,
+    RegionCode,
     Postcode,
     Country,
     CountryCode,
@@ -224,6 +233,10 @@ const TAG_LENGTH: usize = 13;
 enum PhoneFormat {
     /// The `fake` crate's varied formats (extensions included).
     Varied,
+    /// The value's own shape: every digit replaced, every other character kept; a leading
+    /// `0` (a trunk prefix) stays `0` and a first digit that is not `0` stays not `0`, so the
+    /// fake passes the checks its original passed.
+    Same,
     /// `+` and 11 or 12 digits: a country code, then the national number.
     E164,
     /// A trunk `0`, then 10 digits in groups: `020 7946 0958`.
@@ -236,11 +249,12 @@ impl PhoneFormat {
     fn parse(format: Option<&str>) -> Result<PhoneFormat, String> {
         match format {
             None => Ok(PhoneFormat::Varied),
+            Some(format) if format.eq_ignore_ascii_case("same") => Ok(PhoneFormat::Same),
             Some(format) if format.eq_ignore_ascii_case("e164") => Ok(PhoneFormat::E164),
             Some(format) if format.eq_ignore_ascii_case("national") => Ok(PhoneFormat::National),
             Some(pattern) if pattern.contains('#') => Ok(PhoneFormat::Pattern(pattern.to_owned())),
             Some(other) => Err(format!(
-                "option 'format' is \"e164\", \"national\" or a pattern with # for each digit, \
+                "option 'format' is \"same\", \"e164\", \"national\" or a pattern with # for each digit, \
                  like \"+44 #### ######\"; not '{other}'"
             )),
         }
@@ -273,6 +287,8 @@ fn build_fake(
         "phone" => Kind::Phone,
         "street_address" => Kind::StreetAddress,
         "city" => Kind::City,
+        "region" if context.column.max_length.is_some_and(|n| n < 4) => Kind::RegionCode,
+        "region" => Kind::Region,
         "postcode" => Kind::Postcode,
         "country" if context.column.max_length.is_some_and(|n| n < 4) => Kind::CountryCode,
         "country" => Kind::Country,
@@ -385,7 +401,7 @@ impl Transformer for Faker {
             )
         };
         for _ in 0..MAX_DRAWS {
-            let output = self.draw(&mut rng, &tag);
+            let output = self.draw(&mut rng, &tag, value);
             if !gives_away(&output, value) {
                 return Ok(Some(output));
             }
@@ -395,8 +411,9 @@ impl Transformer for Faker {
 }
 
 impl Faker {
-    /// One fake of this kind from the keyed stream; `tag` makes e-mails and handles unique.
-    fn draw(&self, rng: &mut ValueRng, tag: &str) -> String {
+    /// One fake of this kind for `value` from the keyed stream; `tag` makes e-mails and
+    /// handles unique.
+    fn draw(&self, rng: &mut ValueRng, tag: &str, value: &str) -> String {
         match self.kind {
             Kind::Email => {
                 let mut local = handle(rng);
@@ -423,7 +440,7 @@ impl Faker {
                 let last: &str = name::en::LastName().fake_with_rng(rng);
                 [first, " ", last].concat()
             }
-            Kind::Phone => self.phone(rng),
+            Kind::Phone => self.phone(rng, value),
             Kind::StreetAddress => {
                 let mut address: String = address::en::BuildingNumber().fake_with_rng(rng);
                 address.push(' ');
@@ -431,6 +448,8 @@ impl Faker {
                 address
             }
             Kind::City => city_name(rng),
+            Kind::Region => address::en::StateName().fake_with_rng(rng),
+            Kind::RegionCode => address::en::StateAbbr().fake_with_rng(rng),
             Kind::Postcode => address::en::PostCode().fake_with_rng(rng),
             Kind::Country => address::en::CountryName().fake_with_rng(rng),
             Kind::CountryCode => address::en::CountryCode()
@@ -456,9 +475,10 @@ impl Faker {
         }
     }
 
-    /// A phone number in the rule's format.
-    fn phone(&self, rng: &mut ValueRng) -> String {
+    /// A phone number in the rule's format (`value`'s own, for `same`).
+    fn phone(&self, rng: &mut ValueRng, value: &str) -> String {
         match &self.phone {
+            PhoneFormat::Same => same_shape_phone(rng, value),
             PhoneFormat::Varied => phone_number::en::PhoneNumber().fake_with_rng(rng),
             PhoneFormat::E164 => {
                 let (code, length) = CALLING_CODES[rng.random_range(0..CALLING_CODES.len())];
@@ -491,6 +511,25 @@ impl Faker {
                 .collect(),
         }
     }
+}
+
+/// `value` with every digit replaced: the first digit stays `0` or not `0`, as it was.
+fn same_shape_phone(rng: &mut ValueRng, value: &str) -> String {
+    let mut first = true;
+    value
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            let digit = match std::mem::replace(&mut first, false) {
+                true if c == '0' => 0,
+                true => rng.random_range(1..10u8),
+                false => rng.random_range(0..10u8),
+            };
+            char::from(b'0' + digit)
+        })
+        .collect()
 }
 
 /// Appends `count` random decimal digits.
@@ -898,6 +937,30 @@ mod tests {
                 assert!(shape.is_match(&fake), "{format}: {fake}");
                 assert!(fake.len() <= 16, "{format}: {fake}");
             }
+        }
+        let same = compile("{ transform = \"phone\", format = \"same\" }", &text).expect("builds");
+        for input in [
+            "030-0076545",
+            "(5) 555-4729",
+            "40.32.21.21",
+            "+4930123456 x12",
+        ] {
+            let fake = same
+                .apply(Some(input), &keyer, &[])
+                .expect("a phone")
+                .expect("not NULL");
+            let shape = |text: &str| -> String {
+                text.chars()
+                    .map(|c| if c.is_ascii_digit() { '#' } else { c })
+                    .collect()
+            };
+            assert_eq!(shape(&fake), shape(input), "{input} → {fake}");
+            assert_ne!(fake, input);
+            let first_digit = |text: &str| text.chars().find(char::is_ascii_digit);
+            assert_eq!(
+                first_digit(&fake) == Some('0'),
+                first_digit(input) == Some('0')
+            );
         }
         let error = compile("{ transform = \"phone\", format = \"+44 xxxx\" }", &text)
             .expect_err("no digits in the pattern");

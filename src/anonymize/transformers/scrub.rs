@@ -2,17 +2,16 @@
 //! and phone numbers — replaced by the same fakes the `email`, `card`, `ipv4` and `phone`
 //! rules give them, every other byte left as it was.
 
-use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use regex::{Captures, Regex};
+use regex::Regex;
 
 use crate::anonymize::{
     BuildContext, CompiledRule, Definition, OptionKind, OptionSpec, Options, TransformError,
     Transformer, ValueContext,
 };
 use crate::catalog::{Column, TypeCategory};
-use crate::tokens::{CARD, EMAIL};
+use crate::judgment::tokens::{self, EMAIL};
 
 /// The definitions of this file.
 pub const DEFINITIONS: &[Definition] = &[Definition {
@@ -47,20 +46,8 @@ pub const DEFINITIONS: &[Definition] = &[Definition {
     build: build_scrub,
 }];
 
-/// The tokens, most specific first: an e-mail's digits are no phone, a card is no phone, an
-/// IP address is no phone. Names: email, card, ip, phone.
-static TOKENS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        "(?P<email>{EMAIL})|(?P<card>{CARD})|(?P<ip>{IPV4})|(?P<phone>{PHONE})"
-    ))
-    .expect("the token pattern is valid")
-});
-
-/// An IPv4 address, each octet 0 to 255.
-const IPV4: &str = r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b";
-
-/// A digit run a phone number could be (`looks_like_phone` decides).
-const PHONE: &str = r"(?:\+|\b)\d(?:[ ().-]{0,2}\d){6,14}\b";
+static EMAILS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(EMAIL).expect("the e-mail pattern is valid"));
 
 /// The rules whose fakes replace each kind of token (`None`: that kind is left alone).
 #[derive(Debug)]
@@ -83,14 +70,17 @@ fn build_scrub(
         if !options.boolean(option).unwrap_or(true) {
             return Ok(None);
         }
-        CompiledRule::build_within(&toml::Value::String(transform.to_owned()), &leaf, context)
-            .map(Some)
+        let rule: toml::Value = transform
+            .parse()
+            .expect("scrub's own rules are TOML values");
+        CompiledRule::build_within(&rule, &leaf, context).map(Some)
     };
     Ok(Box::new(Scrub {
-        email: rule("emails", "email")?,
-        card: rule("cards", "card")?,
-        ip: rule("ips", "ipv4")?,
-        phone: rule("phones", "phone")?,
+        email: rule("emails", "\"email\"")?,
+        card: rule("cards", "\"card\"")?,
+        ip: rule("ips", "\"ipv4\"")?,
+        // New digits in the number's own shape: never another kind of token, brackets kept.
+        phone: rule("phones", "{ transform = \"phone\", format = \"same\" }")?,
     }))
 }
 
@@ -100,69 +90,57 @@ impl Transformer for Scrub {
         value: &str,
         context: &ValueContext<'_>,
     ) -> Result<Option<String>, TransformError> {
-        let mut failure = None;
-        let scrubbed = TOKENS.replace_all(value, |token: &Captures<'_>| {
-            let text = &token[0];
-            match self.fake(token, context) {
-                Ok(Some(fake)) => fake,
-                Ok(None) => text.to_owned(),
-                Err(error) => {
-                    failure.get_or_insert(error);
-                    text.to_owned()
-                }
-            }
-        });
-        if let Some(error) = failure {
-            return Err(error);
+        let mut scrubbed = String::with_capacity(value.len());
+        let mut kept_to = 0;
+        for (start, end, rule) in self.tokens(value) {
+            let Some(rule) = rule else { continue };
+            let token = &value[start..end];
+            let fake = rule.apply(Some(token), context.keyer, context.row)?;
+            scrubbed.push_str(&value[kept_to..start]);
+            scrubbed.push_str(fake.as_deref().unwrap_or(token));
+            kept_to = end;
         }
-        Ok(Some(match scrubbed {
-            Cow::Borrowed(_) => value.to_owned(),
-            Cow::Owned(scrubbed) => scrubbed,
-        }))
+        scrubbed.push_str(&value[kept_to..]);
+        Ok(Some(scrubbed))
     }
 }
 
 impl Scrub {
-    /// The fake of one token, or `None` to keep it (its kind is not scrubbed, or a digit run
-    /// that is neither a Luhn-valid card nor phone-sized).
-    fn fake(
-        &self,
-        token: &Captures<'_>,
-        context: &ValueContext<'_>,
-    ) -> Result<Option<String>, TransformError> {
-        let text = &token[0];
-        let rule = if token.name("email").is_some() {
-            self.email.as_ref()
-        } else if token.name("ip").is_some() {
-            self.ip.as_ref()
-        } else {
-            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-            let is_card = token.name("card").is_some() && crate::luhn::is_valid(&digits);
-            if is_card {
+    /// The tokens of `value` in order, as byte ranges, each with the rule that replaces it
+    /// (`None`: its kind is not scrubbed): e-mail addresses first, then the numbers that stand
+    /// alone outside them — card numbers, IP addresses (not French phone numbers written
+    /// `40.32.21.21`), phone numbers; other numbers are no token.
+    fn tokens(&self, value: &str) -> Vec<(usize, usize, Option<&CompiledRule>)> {
+        let mut found: Vec<(usize, usize, Option<&CompiledRule>)> = EMAILS
+            .find_iter(value)
+            .map(|email| (email.start(), email.end(), self.email.as_ref()))
+            .collect();
+        let emails = found.clone();
+        let outside_emails =
+            |start: usize, end: usize| emails.iter().all(|(s, e, _)| end <= *s || start >= *e);
+        for (start, end) in tokens::numbers(value.as_bytes()) {
+            let number = &value[start..end];
+            let rule = if tokens::is_card(number) {
                 self.card.as_ref()
-            } else if looks_like_phone(text, digits.len()) {
+            } else if is_ipv4(number) {
+                self.ip.as_ref()
+            } else if tokens::is_phone(number) {
                 self.phone.as_ref()
             } else {
-                None
+                continue;
+            };
+            if outside_emails(start, end) {
+                found.push((start, end, rule));
             }
-        };
-        match rule {
-            Some(rule) => rule.apply(Some(text), context.keyer, context.row),
-            None => Ok(None),
         }
+        found.sort_by_key(|(start, _, _)| *start);
+        found
     }
 }
 
-/// A run of 7 to 15 digits written as phone numbers are: with a `+` or an area code in
-/// parentheses, or in at least two groups of 9 digits or more — not a date (2026-01-02), an
-/// amount or an order number.
-fn looks_like_phone(text: &str, digits: usize) -> bool {
-    let groups = text
-        .chars()
-        .filter(|c| matches!(c, ' ' | '-' | '.'))
-        .count();
-    (7..=15).contains(&digits)
-        && (text.starts_with('+') || text.contains(')') || (groups >= 2 && digits >= 9))
+/// An IPv4 address, not a French phone number.
+fn is_ipv4(number: &str) -> bool {
+    number.parse::<std::net::Ipv4Addr>().is_ok() && !tokens::is_dotted_phone(number)
 }
 
 #[cfg(test)]
@@ -205,6 +183,27 @@ mod tests {
         let output = apply(only_emails, Some("a@b.example 10.0.0.1 +31 6 12345678")).expect("text");
         assert!(output.ends_with(" 10.0.0.1 +31 6 12345678"), "{output}");
         assert!(!output.starts_with("a@b.example"), "{output}");
+    }
+
+    #[test]
+    fn phones_in_national_formats_keep_their_shape() {
+        let input = "fax 030-0076545, tél. 40.32.21.21, call (5) 555-4729 or 192.168.1.2; id ch_9c725a9931471932909af18e, ratio 0.3333333333333333";
+        let output = apply("\"scrub\"", Some(input)).expect("text");
+        for secret in ["030-0076545", "40.32.21.21", "555-4729", "192.168.1.2"] {
+            assert!(!output.contains(secret), "{output}");
+        }
+        let shape = |text: &str| -> String {
+            text.chars()
+                .map(|c| if c.is_ascii_digit() { '#' } else { c })
+                .collect()
+        };
+        let prefix = "fax ###-#######, tél. ##.##.##.##, call (#) ###-####";
+        assert!(shape(&output).starts_with(prefix), "{output}");
+        assert!(
+            output.ends_with("; id ch_9c725a9931471932909af18e, ratio 0.3333333333333333"),
+            "{output}"
+        );
+        assert_eq!(output.matches('(').count(), output.matches(')').count());
     }
 
     #[test]
