@@ -9,7 +9,7 @@ use crate::support::{
 };
 
 /// `restage copy --yes --json` from `source` into `staging` with `profile`.
-fn copy(source: &TestDb, staging: &TestDb, profile: &Path, extra: &[&str]) -> Run {
+pub(crate) fn copy(source: &TestDb, staging: &TestDb, profile: &Path, extra: &[&str]) -> Run {
     copy_with_key(source, staging, profile, KEY, extra)
 }
 
@@ -39,7 +39,7 @@ fn copy_with_key(
 }
 
 /// `restage check` of `source` with `profile`.
-fn check(source: &TestDb, profile: &Path) -> Run {
+pub(crate) fn check(source: &TestDb, profile: &Path) -> Run {
     let dir = work_dir();
     run(restage(dir.path())
         .args(["check", "--source-url", &source.url(), "--anonymizers"])
@@ -47,7 +47,7 @@ fn check(source: &TestDb, profile: &Path) -> Run {
 }
 
 /// `restage verify ARGS` of `staging` against `source` with `profile`.
-fn verify(source: &TestDb, staging: &TestDb, profile: &Path, extra: &[&str]) -> Run {
+pub(crate) fn verify(source: &TestDb, staging: &TestDb, profile: &Path, extra: &[&str]) -> Run {
     let dir = work_dir();
     run(restage(dir.path())
         .args([
@@ -280,7 +280,7 @@ fn uncovered_personal_data_stops_the_copy_and_keep_silences_it() {
     refused
         .assert_code(7)
         .assert_stderr_contains("3 column(s) look like personal data and have no rule")
-        .assert_stderr_contains("users.email (citext): its name suggests e-mail")
+        .assert_stderr_contains("users.email (citext): its name says an e-mail address ('email')")
         .assert_stderr_contains("users.full_name")
         .assert_stderr_contains("users.phone");
     assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");
@@ -1058,7 +1058,7 @@ fn check_finds_person_names_free_text_and_phone_numbers_inside_it() {
         found.assert_stderr_contains(&format!("invoices.{column} ("));
     }
     found.assert_stderr_contains(
-        "invoices.details (text): 50% of sampled values contain phone numbers",
+        "invoices.details (text): 50% of 100 sampled values contain phone numbers",
     );
     for column in [
         "product_name",
@@ -1113,24 +1113,27 @@ fn check_samples_whole_tables_through_partitions_children_arrays_and_composites(
     for (column, reason) in [
         (
             "events.payload (json)",
-            "sampled values hold e-mail addresses",
+            "sampled values contain e-mail addresses",
         ),
-        ("notes.body (text)", "sampled values hold e-mail addresses"),
+        (
+            "notes.body (text)",
+            "sampled values contain e-mail addresses",
+        ),
         (
             "vip_entries.info (text)",
-            "sampled values hold e-mail addresses",
+            "sampled values are e-mail addresses",
         ),
         (
             "messages.cc (text[])",
-            "sampled values hold e-mail addresses",
+            "sampled values contain e-mail addresses",
         ),
         (
             "shipments.sender (party)",
-            "its field email: its name suggests e-mail",
+            "its field email: its name says an e-mail address ('email')",
         ),
         (
             "shipments.remark (remark)",
-            "sampled values hold e-mail addresses",
+            "sampled values contain e-mail addresses",
         ),
     ] {
         found.assert_stderr_contains(&format!("{column}: "));
@@ -1296,7 +1299,7 @@ fn rules_with_nothing_to_change_are_no_false_alarm() {
 }
 
 /// `restage init ARGS` against `source`.
-fn init(source: &TestDb, args: &[&str]) -> Run {
+pub(crate) fn init(source: &TestDb, args: &[&str]) -> Run {
     let dir = work_dir();
     run(restage(dir.path())
         .args(["init", "--source-url", &source.url()])
@@ -1338,7 +1341,7 @@ fn init_update_adds_only_what_the_profile_does_not_mention() {
     // A reviewer's decision that --update must leave alone.
     let reviewed = std::fs::read_to_string(&path)
         .expect("profile")
-        .replace("city = \"keep\"", "city = \"city\"  # reviewed");
+        .replace("country = \"keep\"", "country = \"country\"  # reviewed");
     std::fs::write(&path, &reviewed).expect("edit");
     source.execute(
         "ALTER TABLE customers ADD COLUMN alt_mobile text;
@@ -1356,12 +1359,12 @@ fn init_update_adds_only_what_the_profile_does_not_mention() {
         .assert_stderr_contains("newsletter_signups.contact_email (text)");
     init(&source, &["--update", output]).assert_code(0);
     let updated = std::fs::read_to_string(&path).expect("profile");
-    let new_column = "alt_mobile = \"phone\"  # added by `restage init --update`: its name suggests phone number; 100% of sampled values look like phone numbers\n";
+    let new_column = "alt_mobile = { transform = \"phone\", format = \"same\" }  # added by `restage init --update`: its name says a phone number ('mobile'); 100% of 200 sampled values are phone numbers\n";
     let new_tables = "\n[tables.api_tokens]\n\
         data = false  # suggested: sessions, tokens and caches are not worth copying\n\
         \n[tables.newsletter_signups.columns]\n\
         id = \"keep\"\n\
-        contact_email = \"email\"  # its name suggests e-mail; 100% of 20 sampled values hold e-mail addresses\n\
+        contact_email = \"email\"  # its name says an e-mail address ('email'); 100% of 20 sampled values are e-mail addresses\n\
         signed_at = \"keep\"\n";
     assert!(updated.contains(new_column), "{updated}");
     assert!(updated.ends_with(new_tables), "{updated}");
@@ -1515,7 +1518,7 @@ fn every_schema_feature_survives_the_round_trip() {
     let dir = work_dir();
     let keep = profile(
         &dir,
-        "version = 1\n[tables.\"Sales.Order\"]\npublic = [\"email\"]\n[tables.\"Sales.Order\".columns]\nip = \"keep\"\n",
+        "version = 1\n[tables.\"Sales.Order\"]\npublic = [\"email\", \"ip\"]\n",
     );
     copy(&source, &staging, &keep, &["--jobs", "2"]).assert_code(0);
     staging.reconnect();

@@ -11,6 +11,7 @@ mod hardening;
 mod hooks;
 mod interruptions;
 mod judge;
+mod judgment;
 mod migrate;
 mod notify;
 mod privileges;

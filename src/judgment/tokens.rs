@@ -181,14 +181,14 @@ pub fn numbers(text: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
 }
 
 /// Whether `number` (digits grouped by spaces or dashes at most) is a card number: 13 to 19
-/// digits passing the Luhn check.
+/// digits that a card scheme could issue ([`crate::luhn::is_card_number`]).
 pub fn is_card(number: &str) -> bool {
     let digits: String = number.chars().filter(char::is_ascii_digit).collect();
     number
         .chars()
         .all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
         && (13..=19).contains(&digits.len())
-        && crate::luhn::is_valid(&digits)
+        && crate::luhn::is_card_number(&digits)
 }
 
 /// The matches of [`EMAIL`] in `text`, exactly as the regular expression finds them (leftmost

@@ -71,7 +71,7 @@ fn each_token(value: &[u8], mut found: impl FnMut(TokenKind, &[u8], Phones)) {
             && run
                 .iter()
                 .all(|byte| byte.is_ascii_digit() || matches!(byte, b' ' | b'-'))
-            && std::str::from_utf8(&normal).is_ok_and(crate::luhn::is_valid)
+            && std::str::from_utf8(&normal).is_ok_and(crate::luhn::is_card_number)
         {
             found(TokenKind::Card, &normal, Phones::International);
             continue;

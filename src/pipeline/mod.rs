@@ -211,11 +211,10 @@ impl CopyJob {
     }
 
     /// Loads the planned copy beside staging (or into the empty staging with `--no-swap`),
-    /// verifies it and swaps it in. On failure or a signal, the half-built database is
-    /// removed and staging is as it was. The caller holds the staging lock.
-    /// Loads the new database, gives it staging's privileges and (unless `--no-swap`)
-    /// runs `before_swap`, swaps it in and runs `after_swap`. Any failure before the swap
-    /// drops the new database and leaves staging as it was.
+    /// verifies it, gives it staging's privileges and (unless `--no-swap`) runs
+    /// `before_swap`, swaps it in and runs `after_swap`. Any failure or signal before the
+    /// swap drops what it built (the new database, or with `--no-swap` what it created in
+    /// staging) and leaves staging as it was. The caller holds the staging lock.
     pub async fn run(
         &self,
         planned: Planned,
@@ -241,14 +240,14 @@ impl CopyJob {
         )
         .await?;
         let captured = self.capture_privileges(&mut admin, &admin_url).await?;
-        let target = match &self.names {
+        let (target, existing) = match &self.names {
             Some(names) => {
                 swap::create_next(&mut admin, &admin_url, names).await?;
-                pg::with_database(staging, &names.next)
+                (pg::with_database(staging, &names.next), None)
             }
             None => {
-                swap::ensure_empty(staging).await?;
-                staging.clone()
+                let existing = swap::ensure_empty(staging).await?;
+                (staging.clone(), Some(existing))
             }
         };
         let outcome = shutdown
@@ -284,10 +283,14 @@ impl CopyJob {
         let mut result = match outcome {
             Ok(result) => result,
             Err(error) => {
-                if let Some(names) = &self.names
-                    && let Err(cleanup) =
+                let cleanup = match (&self.names, &existing) {
+                    (Some(names), _) => {
                         swap::drop_database(&mut admin, &admin_url, &names.next).await
-                {
+                    }
+                    (None, Some(existing)) => swap::drop_built(staging, existing).await,
+                    (None, None) => Ok(()),
+                };
+                if let Err(cleanup) = cleanup {
                     tracing::warn!(error = %cleanup, "removing the half-built database");
                 }
                 return Err(error);

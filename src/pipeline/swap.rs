@@ -176,7 +176,7 @@ pub async fn roll_back(
 }
 
 /// `--no-swap` loads into staging itself, which must hold no table yet.
-pub async fn ensure_empty(staging: &SecretUrl) -> Result<(), Error> {
+pub async fn ensure_empty(staging: &SecretUrl) -> Result<Existing, Error> {
     let mut connection = pg::connect(staging, "staging database", "restage copy").await?;
     let tables: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -191,6 +191,63 @@ pub async fn ensure_empty(staging: &SecretUrl) -> Result<(), Error> {
             "{staging} already holds {tables} table(s); --no-swap loads only into an empty database \
              (drop it and create it again, or copy without --no-swap)"
         )));
+    }
+    let oids: Vec<i64> = sqlx::query_scalar(EXISTING_OBJECTS)
+        .fetch_all(&mut connection)
+        .await
+        .map_err(database_error(staging, "looking at the staging database"))?;
+    Ok(Existing(oids))
+}
+
+/// The objects an empty staging database held before a `--no-swap` copy loaded into it, so
+/// that a failed copy drops what it built and leaves those.
+#[derive(Debug, Clone)]
+pub struct Existing(Vec<i64>);
+
+const EXISTING_OBJECTS: &str =
+    "SELECT oid::int8 FROM pg_namespace UNION ALL SELECT oid::int8 FROM pg_class
+    UNION ALL SELECT oid::int8 FROM pg_proc UNION ALL SELECT oid::int8 FROM pg_type
+    UNION ALL SELECT oid::int8 FROM pg_extension";
+
+/// `DROP` statements for what a load created in an empty database: extensions, schemas (with
+/// what they hold), then tables, views, sequences, routines and types in the schemas that were
+/// there before; each `CASCADE`, `IF EXISTS` since an earlier one may have taken it along.
+const BUILT_OBJECTS: &str = "
+    SELECT format('DROP EXTENSION IF EXISTS %I CASCADE', extname) FROM pg_extension
+      WHERE oid::int8 <> ALL($1)
+    UNION ALL
+    SELECT format('DROP SCHEMA IF EXISTS %I CASCADE', nspname) FROM pg_namespace
+      WHERE oid::int8 <> ALL($1) AND nspname NOT LIKE 'pg\\_%'
+    UNION ALL
+    SELECT format('DROP %s IF EXISTS %s CASCADE',
+        CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+          WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, c.oid::regclass)
+      FROM pg_class c WHERE c.oid::int8 <> ALL($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+        AND NOT c.relispartition AND c.relnamespace::int8 = ANY($1)
+        AND c.relnamespace <> 'pg_catalog'::regnamespace
+    UNION ALL
+    SELECT format('DROP ROUTINE IF EXISTS %s CASCADE', p.oid::regprocedure) FROM pg_proc p
+      WHERE p.oid::int8 <> ALL($1) AND p.pronamespace::int8 = ANY($1)
+        AND p.pronamespace <> 'pg_catalog'::regnamespace
+    UNION ALL
+    SELECT format('DROP TYPE IF EXISTS %s CASCADE', t.oid::regtype) FROM pg_type t
+      WHERE t.oid::int8 <> ALL($1) AND t.typnamespace::int8 = ANY($1) AND t.typrelid = 0
+        AND t.typelem = 0 AND t.typnamespace <> 'pg_catalog'::regnamespace";
+
+/// Drops what a failed `--no-swap` copy built in `staging`, which held only `existing` before:
+/// staging is left as empty as it was.
+pub async fn drop_built(staging: &SecretUrl, existing: &Existing) -> Result<(), Error> {
+    let mut connection = pg::connect(staging, "staging database", "restage copy").await?;
+    let statements: Vec<String> = sqlx::query_scalar(BUILT_OBJECTS)
+        .bind(&existing.0)
+        .fetch_all(&mut connection)
+        .await
+        .map_err(database_error(staging, "listing what the copy built"))?;
+    for statement in statements {
+        sqlx::query(&statement)
+            .execute(&mut connection)
+            .await
+            .map_err(database_error(staging, "dropping what the copy built"))?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use sqlx::postgres::PgConnection;
 use crate::anonymize::{CompiledRule, Keyer};
 use crate::catalog::{Catalog, Table, TypeCategory, quote};
 use crate::error::Error;
+use crate::judgment::{self, Kind, names::Reading};
 use crate::pg::database_error;
 use crate::pipeline::finish::populated_materialized_views;
 use crate::pipeline::leaks;
@@ -137,6 +138,7 @@ pub async fn verify(
     let sequences =
         check_sequences(databases.staging, databases.staging_url, &mut problems).await?;
     let ruled_columns = compare_ruled_values(&mut databases, catalog, plans, &mut problems).await?;
+    compare_personal_values(&mut databases, catalog, plans, &mut problems).await?;
     problems.extend(scan.leaks.iter().map(ToString::to_string));
     Ok(Verification {
         tables,
@@ -320,7 +322,6 @@ async fn compare_ruled_values(
     plans: &[TablePlan],
     problems: &mut Vec<String>,
 ) -> Result<usize, Error> {
-    let (source, source_url, staging, staging_url) = databases.parts();
     let mut compared = 0;
     for plan in plans.iter().filter(|plan| !plan.schema_only) {
         let Some(table) = catalog.tables.get(&plan.table) else {
@@ -328,47 +329,28 @@ async fn compare_ruled_values(
         };
         for (column, transform) in &plan.rules {
             compared += 1;
-            let before = sample(source, source_url, table, column).await?;
-            let after: BTreeMap<String, Option<Sampled>> =
-                sample(staging, staging_url, table, column)
-                    .await?
-                    .into_iter()
-                    .collect();
-            let keyed = !table.primary_key.is_empty();
-            let kept: BTreeSet<&String> = after.values().flatten().map(|v| &v.digest).collect();
+            let (before, after) = sample_both(databases, table, column).await?;
             let values: Vec<&Sampled> = before
                 .iter()
                 .filter_map(|(_, value)| value.as_ref())
                 .collect();
             let rule = plan.copy.as_deref().and_then(|copy| copy.rule_of(column));
             let keyer = Keyer::random();
-            let equal = before
-                .iter()
-                .filter(|(key, value)| match value {
-                    None => false,
-                    // A value that a rule rewriting parts gives back as it is — a JSON
-                    // document without the ruled paths, a text without tokens, an array of
-                    // NULLs, a record whose ruled fields are NULL — is not a leak (the leak
-                    // check searches it all the same).
-                    // A value too long to sample whole is compared by digest only, and not at
-                    // all under such a rule.
-                    Some(value)
-                        if rule.is_some_and(|rule| {
-                            rule.rewrites_parts
-                                && value
-                                    .text
-                                    .as_ref()
-                                    .is_none_or(|text| leaves_as_is(rule, &keyer, text))
-                        }) =>
-                    {
-                        false
-                    }
-                    Some(value) if keyed => after.get(key).is_some_and(|now| {
-                        now.as_ref().map(|now| &now.digest) == Some(&value.digest)
-                    }),
-                    Some(value) => kept.contains(&value.digest),
+            // A value that a rule rewriting parts gives back as it is — a JSON document
+            // without the ruled paths, a text without tokens, an array of NULLs, a record
+            // whose ruled fields are NULL — is not a leak (the leak check searches it all the
+            // same). A value too long to sample whole is compared by digest only, and not at
+            // all under such a rule.
+            let left_as_is = |value: &Sampled| {
+                rule.is_some_and(|rule| {
+                    rule.rewrites_parts
+                        && value
+                            .text
+                            .as_ref()
+                            .is_none_or(|text| leaves_as_is(rule, &keyer, text))
                 })
-                .count();
+            };
+            let equal = unchanged(table, &before, &after, left_as_is);
             let tolerated = if MAY_COINCIDE.contains(&transform.as_str()) {
                 values.len() / 100
             } else {
@@ -384,6 +366,82 @@ async fn compare_ruled_values(
         }
     }
     Ok(compared)
+}
+
+/// Rules that may give a value back as it was: a column whose name says personal data (but
+/// free text, which the token scan covers) under one of them is compared with the source.
+const MAY_KEEP: &[&str] = &["scrub", "template", "regex", "json"];
+
+/// Share of sampled values (percent) that may equal the source's in a column whose name says
+/// personal data and whose rule may keep it: above it, the rule kept the data.
+const KEPT_SHARE: usize = 50;
+
+/// The columns whose name says personal data (as detection reads it), kept or ruled by a
+/// rule that may give values back as they were: more than [`KEPT_SHARE`] of sampled values
+/// equal to the source's (same row) is a leak, whatever the token scan found. Columns the
+/// profile declares public are left alone.
+async fn compare_personal_values(
+    databases: &mut Databases<'_>,
+    catalog: &Catalog,
+    plans: &[TablePlan],
+    problems: &mut Vec<String>,
+) -> Result<(), Error> {
+    for plan in plans.iter().filter(|plan| !plan.schema_only) {
+        let Some(table) = catalog.tables.get(&plan.table) else {
+            continue;
+        };
+        let readings = judgment::names::read_table(table);
+        for (column, reading) in table.columns.iter().zip(readings) {
+            let Reading::Personal { kind, why } = reading else {
+                continue;
+            };
+            let rule = match plan.rules.get(&column.name) {
+                Some(transform) if MAY_KEEP.contains(&transform.as_str()) => transform.as_str(),
+                None if plan.kept.contains(&column.name) && !plan.public.contains(&column.name) => {
+                    "keep"
+                }
+                _ => continue,
+            };
+            if kind == Kind::FreeText || column.generated {
+                continue;
+            }
+            let (before, after) = sample_both(databases, table, &column.name).await?;
+            let values = before.iter().filter(|(_, value)| value.is_some()).count();
+            let equal = unchanged(table, &before, &after, |_| false);
+            if values > 0 && equal * 100 > values * KEPT_SHARE {
+                problems.push(format!(
+                    "{}.{}: {equal} of {values} sampled values are the source's under rule '{rule}', \
+                     and {why}: give it a rule of its kind (`restage init --update` suggests one), \
+                     or list it in the table's `public` if its values are not personal",
+                    plan.table, column.name
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How many sampled source values are in staging as they were: in the same row (by primary
+/// key), or anywhere in the sample for a table without one; `excused` values do not count.
+fn unchanged(
+    table: &Table,
+    before: &[(String, Option<Sampled>)],
+    after: &BTreeMap<String, Option<Sampled>>,
+    excused: impl Fn(&Sampled) -> bool,
+) -> usize {
+    let keyed = !table.primary_key.is_empty();
+    let kept: BTreeSet<&String> = after.values().flatten().map(|v| &v.digest).collect();
+    before
+        .iter()
+        .filter(|(key, value)| match value {
+            None => false,
+            Some(value) if excused(value) => false,
+            Some(value) if keyed => after
+                .get(key)
+                .is_some_and(|now| now.as_ref().map(|now| &now.digest) == Some(&value.digest)),
+            Some(value) => kept.contains(&value.digest),
+        })
+        .count()
 }
 
 /// Whether `rule` gives `value` back unchanged: it has nothing to rewrite there. The key does
@@ -405,6 +463,27 @@ struct Sampled {
 /// Values longer than this are sampled by digest alone: a sample of documents must not cost
 /// their size (a thousand rows of 10 MB).
 const LONGEST_SAMPLED_TEXT: i64 = 64 * 1024;
+
+/// The sample of `column` in the source, and in staging by row key.
+async fn sample_both(
+    databases: &mut Databases<'_>,
+    table: &Table,
+    column: &str,
+) -> Result<
+    (
+        Vec<(String, Option<Sampled>)>,
+        BTreeMap<String, Option<Sampled>>,
+    ),
+    Error,
+> {
+    let (source, source_url, staging, staging_url) = databases.parts();
+    let before = sample(source, source_url, table, column).await?;
+    let after = sample(staging, staging_url, table, column)
+        .await?
+        .into_iter()
+        .collect();
+    Ok((before, after))
+}
 
 /// (row key, value) of the first SAMPLE_ROWS rows by primary key (any rows without one).
 async fn sample(

@@ -235,7 +235,8 @@ enum PhoneFormat {
     Varied,
     /// The value's own shape: every digit replaced, every other character kept; a leading
     /// `0` (a trunk prefix) stays `0` and a first digit that is not `0` stays not `0`, so the
-    /// fake passes the checks its original passed.
+    /// fake passes the checks its original passed. A value of fewer than 4 digits (empty,
+    /// `n/a`) gets a varied fake.
     Same,
     /// `+` and 11 or 12 digits: a country code, then the national number.
     E164,
@@ -478,6 +479,10 @@ impl Faker {
     /// A phone number in the rule's format (`value`'s own, for `same`).
     fn phone(&self, rng: &mut ValueRng, value: &str) -> String {
         match &self.phone {
+            // A value with too few digits to be a number has no shape worth keeping.
+            PhoneFormat::Same if value.bytes().filter(u8::is_ascii_digit).count() < 4 => {
+                phone_number::en::PhoneNumber().fake_with_rng(rng)
+            }
             PhoneFormat::Same => same_shape_phone(rng, value),
             PhoneFormat::Varied => phone_number::en::PhoneNumber().fake_with_rng(rng),
             PhoneFormat::E164 => {
