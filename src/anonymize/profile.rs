@@ -11,6 +11,7 @@ use toml::Spanned;
 use super::{BuildContext, CompiledRule, REGISTRY};
 use crate::catalog::{Catalog, Table, parse_profile_name};
 use crate::error::Error;
+use crate::judgment::Decided;
 use crate::toml_source::{self, located};
 
 /// The environment variable that holds the key when the profile names none.
@@ -74,6 +75,25 @@ pub struct TableRules {
     pub schema_only: bool,
 }
 
+impl TableRules {
+    /// What these rules decide about `table`'s columns, as detection asks.
+    pub fn decided(&self, table: &Table) -> Decided {
+        Decided {
+            schema_only: self.schema_only,
+            columns: table
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(position, column)| {
+                    self.kept.contains(&column.name)
+                        || self.rules.iter().any(|(ruled, _)| ruled == position)
+                })
+                .map(|(position, _)| position)
+                .collect(),
+        }
+    }
+}
+
 /// A profile checked against a catalog: what to do with every table.
 #[derive(Debug)]
 pub struct CompiledProfile {
@@ -83,6 +103,16 @@ pub struct CompiledProfile {
     pub tables: BTreeMap<String, TableRules>,
     /// Subset roots and their row limits.
     pub limits: BTreeMap<String, u64>,
+}
+
+impl CompiledProfile {
+    /// What the profile decides about table `name` of `catalog`, as detection asks.
+    pub fn decided(&self, catalog: &Catalog, name: &str) -> Decided {
+        match (self.tables.get(name), catalog.tables.get(name)) {
+            (Some(rules), Some(table)) => rules.decided(table),
+            _ => Decided::default(),
+        }
+    }
 }
 
 impl Profile {

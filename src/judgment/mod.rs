@@ -17,7 +17,6 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgConnection;
 
-use crate::anonymize::profile::CompiledProfile;
 use crate::catalog::{Catalog, Column, Table, TypeCategory, quote};
 use names::{Reading, TableContext};
 
@@ -100,11 +99,20 @@ impl std::fmt::Display for Finding {
     }
 }
 
-/// The columns of `catalog` that look personal and that `profile` leaves uncovered.
+/// What a profile already decides about a table: `data = false`, or which of its columns
+/// (by position) have a rule or an explicit `keep`.
+#[derive(Debug, Clone, Default)]
+pub struct Decided {
+    pub schema_only: bool,
+    pub columns: BTreeSet<usize>,
+}
+
+/// The columns of `catalog` that look personal and that the profile leaves uncovered;
+/// `decided` says what it decides about a table (by its profile name).
 pub async fn uncovered(
     connection: &mut PgConnection,
     catalog: &Catalog,
-    profile: &CompiledProfile,
+    decided: impl Fn(&str) -> Decided,
 ) -> Result<Vec<Finding>, sqlx::Error> {
     let mut findings = Vec::new();
     for (name, table) in &catalog.tables {
@@ -112,19 +120,15 @@ pub async fn uncovered(
         if table.partition_root.is_some() {
             continue;
         }
-        let rules = profile.tables.get(name);
-        if rules.is_some_and(|rules| rules.schema_only) {
+        let decided = decided(name);
+        if decided.schema_only {
             continue;
         }
         let sample = Sample::of(catalog, table);
         let readings = names::read_table(table);
         let context = TableContext::of(table);
         for (position, (column, reading)) in table.columns.iter().zip(readings).enumerate() {
-            let covered = rules.is_some_and(|rules| {
-                rules.kept.contains(&column.name)
-                    || rules.rules.iter().any(|(ruled, _)| *ruled == position)
-            });
-            if covered || column.generated {
+            if decided.columns.contains(&position) || column.generated {
                 continue;
             }
             let shown = if holds_text(column) {

@@ -118,9 +118,11 @@ pub async fn init(source: &SecretUrl, mode: &InitMode) -> Result<InitReport, Err
             (parse_document(path)?, compiled)
         }
     };
-    let findings = judgment::uncovered(&mut connection, &catalog, &compiled)
-        .await
-        .map_err(database_error(source, "sampling columns for personal data"))?;
+    let findings = judgment::uncovered(&mut connection, &catalog, |name| {
+        compiled.decided(&catalog, name)
+    })
+    .await
+    .map_err(database_error(source, "sampling columns for personal data"))?;
     let mut chosen = Vec::new();
     for finding in &findings {
         let table = &catalog.tables[&finding.table];

@@ -485,9 +485,10 @@ async fn refuse_uncovered(
     source: &SecretUrl,
     profile: &Profile,
 ) -> Result<(), Error> {
-    let findings = crate::judgment::uncovered(connection, catalog, compiled)
-        .await
-        .map_err(database_error(source, "sampling columns for personal data"))?;
+    let findings =
+        crate::judgment::uncovered(connection, catalog, |name| compiled.decided(catalog, name))
+            .await
+            .map_err(database_error(source, "sampling columns for personal data"))?;
     if findings.is_empty() {
         return Ok(());
     }
