@@ -303,6 +303,42 @@ fn verification_problems(stderr: &str) -> Vec<String> {
         .collect()
 }
 
+/// The counts behind a row of the table.
+struct Tally {
+    personal: usize,
+    detected: usize,
+    /// Personal columns detected.
+    hits: usize,
+    /// Personal columns given a rule of their kind.
+    right: usize,
+    surviving: usize,
+}
+
+impl Tally {
+    fn of(all: &[&Column]) -> Tally {
+        let count = |test: &dyn Fn(&Column) -> bool| all.iter().filter(|c| test(c)).count();
+        Tally {
+            personal: count(&|c| c.personal()),
+            detected: count(&|c| c.detected()),
+            hits: count(&|c| c.personal() && c.detected()),
+            right: count(&|c| c.personal() && c.right_rule()),
+            surviving: all.iter().map(|c| c.surviving).sum(),
+        }
+    }
+
+    fn recall(&self) -> f64 {
+        percent(self.hits, self.personal)
+    }
+
+    fn precision(&self) -> f64 {
+        percent(self.hits, self.detected)
+    }
+
+    fn right_rules(&self) -> f64 {
+        percent(self.right, self.personal)
+    }
+}
+
 fn percent(part: usize, whole: usize) -> f64 {
     if whole == 0 {
         100.0
@@ -326,24 +362,17 @@ fn report(verdicts: &[Verdict]) -> String {
         "found"
     );
     let row = |name: &str, all: &[&Column], alarms: usize, codes: String| {
-        let personal = all.iter().filter(|c| c.personal()).count();
-        let detected = all.iter().filter(|c| c.detected()).count();
-        let hits = all.iter().filter(|c| c.personal() && c.detected()).count();
-        let right = all
-            .iter()
-            .filter(|c| c.personal() && c.right_rule())
-            .count();
-        let surviving: usize = all.iter().map(|c| c.surviving).sum();
+        let tally = Tally::of(all);
         format!(
             "{name:<10} {:>7} {:>8} {:>8.1}% {:>6.1}% {:>8.1}% {:>10} {:>9} {:>7}  {codes}\n",
             all.len(),
-            personal,
-            percent(hits, personal),
-            percent(hits, detected),
-            percent(right, personal),
-            surviving,
+            tally.personal,
+            tally.recall(),
+            tally.precision(),
+            tally.right_rules(),
+            tally.surviving,
             alarms,
-            detected
+            tally.detected
         )
     };
     for verdict in verdicts {
@@ -413,30 +442,23 @@ fn judgment_on_the_labeled_corpus_misses_nothing_and_cries_no_wolf() {
     let table = report(&verdicts);
     println!("{table}");
     let all: Vec<&Column> = verdicts.iter().flat_map(|v| &v.columns).collect();
-    let personal = all.iter().filter(|c| c.personal()).count();
-    let detected = all.iter().filter(|c| c.detected()).count();
-    let hits = all.iter().filter(|c| c.personal() && c.detected()).count();
-    let right = all
-        .iter()
-        .filter(|c| c.personal() && c.right_rule())
-        .count();
-    let surviving: usize = all.iter().map(|c| c.surviving).sum();
+    let tally = Tally::of(&all);
     assert!(
         verdicts
             .iter()
             .all(|verdict| verdict.codes.iter().all(|code| *code == Some(0))),
         "every command exits 0:\n{table}"
     );
-    assert_eq!(hits, personal, "recall is 100%:\n{table}");
+    assert_eq!(tally.hits, tally.personal, "recall is 100%:\n{table}");
     assert!(
-        percent(hits, detected) >= 90.0,
+        tally.precision() >= 90.0,
         "precision is at least 90%:\n{table}"
     );
     assert!(
-        percent(right, personal) >= 95.0,
+        tally.right_rules() >= 95.0,
         "the right rule for at least 95% of personal columns:\n{table}"
     );
-    assert_eq!(surviving, 0, "no labeled value survives:\n{table}");
+    assert_eq!(tally.surviving, 0, "no labeled value survives:\n{table}");
     assert!(
         verdicts
             .iter()
