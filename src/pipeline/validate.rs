@@ -38,9 +38,7 @@ pub async fn compile_profile(
         }
         for (position, rule) in &rules.rules {
             let column = &table.columns[*position];
-            if (!column.domain_checks.is_empty() || column.max_length.is_some())
-                && let Some(problem) = refused_fake(connection, source, table, column, rule).await?
-            {
+            if let Some(problem) = refused_fake(connection, source, table, column, rule).await? {
                 problems.push(problem);
             }
         }
@@ -55,8 +53,8 @@ pub async fn compile_profile(
     }
 }
 
-/// The problem with `rule` when one of its fakes for sampled values of `column` is longer
-/// than the column holds or refused by its domain. The message names the rule, the domain
+/// The problem with `rule` when one of its fakes for sampled values of `column` is refused by
+/// the column's domain (none without domain CHECKs). The message names the rule, the domain
 /// and its checks, never a value.
 pub(super) async fn refused_fake(
     connection: &mut PgConnection,
@@ -65,6 +63,9 @@ pub(super) async fn refused_fake(
     column: &Column,
     rule: &CompiledRule,
 ) -> Result<Option<String>, Error> {
+    if column.domain_checks.is_empty() {
+        return Ok(None);
+    }
     // The start of each value, as detection reads it: a fake's shape does not depend on the
     // rest, and a column of documents must not cost their size.
     let mut inputs: Vec<String> = sqlx::query_scalar(&format!(
@@ -92,26 +93,6 @@ pub(super) async fn refused_fake(
         .iter()
         .filter_map(|input| rule.apply(Some(input), &keyer, &row).ok().flatten())
         .collect();
-    if let Some(max) = column.max_length
-        && let Some(longest) = fakes
-            .iter()
-            .map(|fake| fake.chars().count())
-            .filter(|length| *length > max)
-            .max()
-    {
-        return Ok(Some(format!(
-            "{}.{}: the fakes of rule '{}' can be {longest} characters long, and the column \
-             ({}) holds at most {max}; {}",
-            table.profile_name(),
-            column.name,
-            rule.transform,
-            column.type_name,
-            fitting_rule_hint(rule.transform)
-        )));
-    }
-    if column.domain_checks.is_empty() {
-        return Ok(None);
-    }
     // One cast of them all: the first fake the type refuses fails the statement.
     let cast = format!(
         "SELECT fake::{} FROM unnest($1::text[]) fake",
