@@ -18,6 +18,7 @@ mod privileges;
 mod rds;
 mod redis_flush;
 mod reset;
+mod rules;
 mod seed;
 mod shop;
 mod status;

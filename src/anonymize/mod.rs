@@ -5,6 +5,7 @@
 //! constructor) is separate from the *instance* built for one column with its options.
 
 pub mod cache;
+pub mod conditional;
 pub mod keyed;
 pub mod options;
 pub mod profile;
@@ -45,8 +46,21 @@ pub struct ValueContext<'a> {
     pub keyer: &'a Keyer,
     /// The rule's scope: equal inputs in the same scope give equal outputs, in any table.
     pub scope: &'a str,
-    /// The source row's decoded values by column position (only columns some rule reads).
+    /// The source row's decoded values by column position (only columns some rule reads),
+    /// then the rule conditions' results (see [`conditional`]).
     pub row: &'a [Option<String>],
+    /// The value of the rule's `by` column, when it has one: random draws are keyed by it
+    /// instead of the value, so every value of one entity moves alike.
+    pub key: Option<&'a str>,
+}
+
+impl ValueContext<'_> {
+    /// The keyed stream of `value`'s draws: keyed by the `by` column's value when the rule
+    /// has one (and it is not NULL), else by `value`.
+    pub fn rng(&self, value: &str) -> ValueRng {
+        self.keyer
+            .rng(self.scope, self.key.unwrap_or(value).as_bytes())
+    }
 }
 
 /// Turns one non-NULL column value (PostgreSQL text form) into another; `None` is NULL.
@@ -61,6 +75,24 @@ pub trait Transformer: Send + Sync + Debug {
     /// Positions of other columns of the row it reads (templates); the pipeline decodes them.
     fn reads(&self) -> Vec<usize> {
         Vec::new()
+    }
+
+    /// Which of its rules applied to `row`, for a transformer that chooses one (conditions);
+    /// `None` for the others.
+    fn applied(&self, _row: &[Option<String>]) -> Option<String> {
+        None
+    }
+
+    /// Whether it keeps the value of `row` as it is on purpose (a condition chose `keep`):
+    /// such a value is public, as a `public` column's are.
+    fn keeps(&self, _row: &[Option<String>]) -> bool {
+        false
+    }
+
+    /// The SQL boolean over the source row that says when it keeps a value on purpose, for
+    /// reads of the source outside a copy (verification); `None` when it never does.
+    fn kept_when(&self) -> Option<String> {
+        None
     }
 }
 

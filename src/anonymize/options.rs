@@ -21,6 +21,11 @@ pub const COMMON_OPTIONS: &[OptionSpec] = &[
         kind: OptionKind::String,
         summary: "equal inputs in one scope give equal outputs (default: the transformer's name)",
     },
+    OptionSpec {
+        name: "by",
+        kind: OptionKind::String,
+        summary: "a column of the row that keys the rule's random draws (a date shift, a fake) instead of the value: every row of one customer moves alike",
+    },
 ];
 
 /// A rule's options, validated against its transformer's specs.

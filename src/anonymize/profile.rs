@@ -8,10 +8,12 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::conditional::{self, ColumnSetting, Condition};
 use super::{BuildContext, CompiledRule, REGISTRY};
 use crate::catalog::{Catalog, Table, parse_profile_name};
 use crate::error::Error;
 use crate::judgment::Decided;
+use crate::judgment::names::{self, Reading};
 use crate::toml_source::{self, located};
 
 /// The environment variable that holds the key when the profile names none.
@@ -73,6 +75,8 @@ pub struct TableRules {
     pub filter: Option<String>,
     /// `data = false`: schema only.
     pub schema_only: bool,
+    /// The conditions of its rules (`when`), whose results follow the columns in the row.
+    pub conditions: Vec<Condition>,
 }
 
 impl TableRules {
@@ -265,6 +269,7 @@ impl Profile {
             };
             problems.push(located(&self.text, public.span().start, &key, &reason));
         }
+        let mut readings = None;
         for (column_name, rule) in &entry.columns {
             let key = format!("{}.{}", table.profile_name(), column_name.get_ref());
             let Some(position) = table
@@ -288,7 +293,22 @@ impl Profile {
                 test_cards,
                 registry: &REGISTRY,
             };
-            match CompiledRule::build(rule.get_ref(), &context) {
+            let locate = |when: &str| {
+                // The condition's own line in a list written over several lines.
+                let start = rule.span().start;
+                let offset = self.text[start..].find(when).map_or(start, |at| start + at);
+                format!("line {}: {key}", toml_source::line_of(&self.text, offset))
+            };
+            let personal = personal_reading(&mut readings, table, position);
+            let setting = ColumnSetting {
+                conditions: &mut rules.conditions,
+                locate: &locate,
+                personal: personal.as_deref(),
+            };
+            let built = conditional::build(rule.get_ref(), &context, setting).and_then(|built| {
+                built.map_or_else(|| CompiledRule::build(rule.get_ref(), &context), Ok)
+            });
+            match built {
                 Ok(compiled) if compiled.is_keep => rules.kept.push(column.name.clone()),
                 Ok(compiled) => rules.rules.push((position, compiled)),
                 Err(reason) => problems.push(located(&self.text, rule.span().start, &key, &reason)),
@@ -299,6 +319,20 @@ impl Profile {
         } else {
             Err(problems)
         }
+    }
+}
+
+/// Why column `position` of `table` looks like personal data by its name, if it does; the
+/// table's names are read once, when a rule first asks.
+fn personal_reading(
+    readings: &mut Option<Vec<Reading>>,
+    table: &Table,
+    position: usize,
+) -> Option<String> {
+    let readings = readings.get_or_insert_with(|| names::read_table(table));
+    match &readings[position] {
+        Reading::Personal { why, .. } => Some(why.clone()),
+        _ => None,
     }
 }
 

@@ -19,6 +19,8 @@ pub struct CompiledRule {
     max_length: Option<usize>,
     /// Append a keyed tag so a transformer that may repeat itself cannot break a unique index.
     unique_tag: bool,
+    /// The position of the `by` column that keys the draws, if any.
+    by: Option<usize>,
 }
 
 impl CompiledRule {
@@ -74,6 +76,10 @@ impl CompiledRule {
         let options = Options::new(table, definition.options)?;
         let transformer = (definition.build)(definition.name, &options, context)?;
         let keep_null = options.boolean("keep_null").unwrap_or(true);
+        let by = options
+            .string("by")
+            .map(|by| by_position(by, context))
+            .transpose()?;
         if name == "null" && column.not_null {
             return Err(format!(
                 "column is NOT NULL, so '{name}' cannot apply; use constant or a fake"
@@ -91,7 +97,46 @@ impl CompiledRule {
                 .to_owned(),
             max_length: column.max_length,
             unique_tag: column.unique && !definition.unique_safe,
+            by,
         })
+    }
+
+    /// A rule around a transformer made of other rules (a list with conditions), which apply
+    /// their own options: NULL stays NULL, nothing is cut or tagged on top.
+    pub fn wrapping(
+        transform: &'static str,
+        transformer: Box<dyn Transformer>,
+        rewrites_parts: bool,
+    ) -> CompiledRule {
+        CompiledRule {
+            transform,
+            is_keep: false,
+            rewrites_parts,
+            transformer,
+            keep_null: true,
+            scope: String::new(),
+            max_length: None,
+            unique_tag: false,
+            by: None,
+        }
+    }
+
+    /// What applied to `row`: the transformer's name, and for rules with conditions which
+    /// one and why (`preview`).
+    pub fn applied(&self, row: &[Option<String>]) -> String {
+        self.transformer
+            .applied(row)
+            .unwrap_or_else(|| self.transform.to_owned())
+    }
+
+    /// Whether it keeps the value of `row` on purpose (see [`Transformer::keeps`]).
+    pub fn keeps(&self, row: &[Option<String>]) -> bool {
+        self.transformer.keeps(row)
+    }
+
+    /// See [`Transformer::kept_when`].
+    pub fn kept_when(&self) -> Option<String> {
+        self.transformer.kept_when()
     }
 
     /// Builds a rule that lives inside another — a JSON path's, an array element's, a
@@ -122,10 +167,15 @@ impl CompiledRule {
             None => "",
             Some(value) => value,
         };
+        let key = self
+            .by
+            .and_then(|by| row.get(by))
+            .and_then(Option::as_deref);
         let context = ValueContext {
             keyer,
             scope: &self.scope,
             row,
+            key,
         };
         let Some(mut output) = self.transformer.transform(input, &context)? else {
             return Ok(None);
@@ -140,10 +190,31 @@ impl CompiledRule {
         Ok(Some(output))
     }
 
-    /// Column positions this rule reads besides its own (templates).
+    /// Column positions this rule reads besides its own (templates, `by`, conditions).
     pub fn reads(&self) -> Vec<usize> {
-        self.transformer.reads()
+        let mut reads = self.transformer.reads();
+        reads.extend(self.by);
+        reads
     }
+}
+
+/// The position of the `by` column among the table's columns.
+fn by_position(by: &str, context: &BuildContext<'_>) -> Result<usize, String> {
+    context
+        .table_columns
+        .iter()
+        .position(|column| column.name == by)
+        .ok_or_else(|| {
+            let names: Vec<&str> = context
+                .table_columns
+                .iter()
+                .map(|column| column.name.as_str())
+                .collect();
+            format!(
+                "option 'by' names no column of the table; columns: {}",
+                names.join(", ")
+            )
+        })
 }
 
 /// Cuts to at most `max` characters, keeping a keyed tag or e-mail domain at the end.

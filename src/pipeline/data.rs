@@ -497,6 +497,7 @@ impl<'a> Rewriter<'a> {
                 .push(chunk, |row| {
                     transformer.transform(row, chunk, keyer, out)?;
                     let field = |index| (transformer.text_field(row, index), true);
+                    let field = |index| transformer.unless_kept(index, field(index));
                     collector.row(field, |index| transformer.rewritten(index), spool);
                     Ok(())
                 })
@@ -504,6 +505,7 @@ impl<'a> Rewriter<'a> {
             Mode::Binary => self.tuples.push(chunk, |fields| {
                 transformer.transform_binary(fields, chunk, keyer, out)?;
                 let field = |index: usize| (fields.get(index).copied().flatten(), false);
+                let field = |index| transformer.unless_kept(index, field(index));
                 collector.row(field, |index| transformer.rewritten(index), spool);
                 Ok(())
             }),
@@ -588,6 +590,9 @@ struct RowTransformer<'a> {
     values: Vec<Option<String>>,
     /// What the rules wrote in the last row, by field (for the token scan).
     outputs: Vec<Option<String>>,
+    /// Whether a rule kept the field's value of the last row on purpose (a condition chose
+    /// `keep`): the token scan leaves it out, as it does public columns.
+    kept: Vec<bool>,
     /// By rule: recent outputs, for rules that read no other column.
     caches: Vec<Option<OutputCache>>,
     fields: Vec<(usize, usize)>,
@@ -596,9 +601,18 @@ struct RowTransformer<'a> {
 
 impl<'a> RowTransformer<'a> {
     fn new(table: &'a TableCopy) -> Self {
+        // The conditions' results follow the copied columns in the source's rows, and the
+        // catalog's columns in the values the rules read.
+        let width = table.column_names.len();
+        let field_columns: Vec<usize> = table
+            .columns
+            .iter()
+            .copied()
+            .chain((0..table.rules.conditions.len()).map(|condition| width + condition))
+            .collect();
         let field_of =
-            |catalog_position: usize| table.columns.iter().position(|&c| c == catalog_position);
-        let mut rule_of_field = vec![None; table.columns.len()];
+            |catalog_position: usize| field_columns.iter().position(|&c| c == catalog_position);
+        let mut rule_of_field = vec![None; field_columns.len()];
         let mut decode_fields = Vec::new();
         for (index, (position, rule)) in table.rules.rules.iter().enumerate() {
             if let Some(field) = field_of(*position) {
@@ -609,14 +623,14 @@ impl<'a> RowTransformer<'a> {
         }
         decode_fields.sort_unstable();
         decode_fields.dedup();
-        let width = table.columns.iter().max().map_or(0, |max| max + 1);
         RowTransformer {
             table,
             rule_of_field,
             decode_fields,
-            field_columns: table.columns.clone(),
-            values: vec![None; width],
+            values: vec![None; width + table.rules.conditions.len()],
+            field_columns,
             outputs: vec![None; table.columns.len()],
+            kept: vec![false; table.columns.len()],
             caches: table
                 .rules
                 .rules
@@ -648,7 +662,7 @@ impl<'a> RowTransformer<'a> {
             let (from, to) = self.fields[field];
             copy_text::decode_into(&row[from..to], &mut self.values[self.field_columns[field]]);
         }
-        for field in 0..self.fields.len() {
+        for field in 0..self.table.column_count {
             let (from, to) = self.fields[field];
             if field > 0 {
                 out.buffer.push(b'\t');
@@ -656,7 +670,7 @@ impl<'a> RowTransformer<'a> {
             match self.rule_of_field[field] {
                 None => out.extend_from(message, &row[from..to]),
                 Some(rule_index) => {
-                    let output = self.apply(rule_index, keyer)?;
+                    let output = self.apply(rule_index, field, keyer)?;
                     copy_text::encode(output.as_deref(), &mut out.buffer);
                     self.outputs[field] = output;
                 }
@@ -686,6 +700,20 @@ impl<'a> RowTransformer<'a> {
         Some(&row[from..to]).filter(|value| *value != b"\\N")
     }
 
+    /// `field` as the token scan reads field `index` of the last row: no source value when a
+    /// rule kept it on purpose.
+    fn unless_kept<'r>(
+        &self,
+        index: usize,
+        field: (Option<&'r [u8]>, bool),
+    ) -> (Option<&'r [u8]>, bool) {
+        if self.kept.get(index).copied().unwrap_or(false) {
+            (None, field.1)
+        } else {
+            field
+        }
+    }
+
     /// What the rule of field `index` wrote in the last row (`Some(None)` for NULL); `None`
     /// when the field has no rule.
     fn rewritten(&self, index: usize) -> Option<Option<&str>> {
@@ -712,8 +740,8 @@ impl<'a> RowTransformer<'a> {
                 out.extend_from_slice(bytes)
             });
         }
-        copy_binary::write_count(fields.len(), &mut out.buffer);
-        for (field, raw) in fields.iter().enumerate() {
+        copy_binary::write_count(self.table.column_count, &mut out.buffer);
+        for (field, raw) in fields.iter().enumerate().take(self.table.column_count) {
             match self.rule_of_field[field] {
                 None => {
                     copy_binary::write_length(raw.map(<[u8]>::len), &mut out.buffer);
@@ -722,7 +750,7 @@ impl<'a> RowTransformer<'a> {
                     }
                 }
                 Some(rule_index) => {
-                    let output = self.apply(rule_index, keyer)?;
+                    let output = self.apply(rule_index, field, keyer)?;
                     let out = &mut out.buffer;
                     match self.table.writers[field] {
                         None => copy_binary::write_field(output.as_deref().map(str::as_bytes), out),
@@ -739,11 +767,17 @@ impl<'a> RowTransformer<'a> {
         Ok(())
     }
 
-    /// The new value of the column of rule `rule_index`, from the decoded values (or the
+    /// The new value of `field`, whose rule is `rule_index`, from the decoded values (or the
     /// rule's cache).
-    fn apply(&mut self, rule_index: usize, keyer: &Keyer) -> Result<Option<String>, RowError> {
+    fn apply(
+        &mut self,
+        rule_index: usize,
+        field: usize,
+        keyer: &Keyer,
+    ) -> Result<Option<String>, RowError> {
         let (position, rule) = &self.table.rules.rules[rule_index];
         let values = &self.values;
+        self.kept[field] = rule.keeps(values);
         let input = values[*position].as_deref();
         let compute = || rule.apply(input, keyer, values);
         let output = match (input, &mut self.caches[rule_index]) {

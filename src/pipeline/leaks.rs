@@ -348,17 +348,39 @@ fn collected_columns<'a>(
         .collect()
 }
 
-/// Streams every row of `columns` of `table` (ONLY, as text; those meeting `condition` if
-/// given) and calls `field` with each column's index and raw value (NULLs skipped).
+/// The columns' names, to read them as they are.
+fn names_of(columns: &[&Column]) -> Vec<String> {
+    columns.iter().map(|column| quote(&column.name)).collect()
+}
+
+/// How the source's tokens of `column` are read: NULL where its rule keeps the value on
+/// purpose (a condition chose `keep`), as the copy's workers leave such values out.
+fn source_expression(plan: &TablePlan, column: &Column) -> String {
+    let kept_when = plan
+        .copy
+        .as_deref()
+        .and_then(|copy| copy.rule_of(&column.name))
+        .and_then(|rule| rule.kept_when());
+    match kept_when {
+        Some(kept) => format!(
+            "CASE WHEN {kept} THEN NULL ELSE {} END",
+            quote(&column.name)
+        ),
+        None => quote(&column.name),
+    }
+}
+
+/// Streams every row of `list` (column names or expressions) of `table` (ONLY, as text;
+/// those meeting `condition` if given) and calls `field` with each column's index and raw
+/// value (NULLs skipped).
 async fn stream_columns(
     reader: &CopyReader,
     url: &SecretUrl,
     table: &Table,
-    columns: &[&Column],
+    list: &[String],
     condition: Option<&str>,
     mut field: impl FnMut(usize, &[u8]),
 ) -> Result<(), Error> {
-    let list: Vec<String> = columns.iter().map(|column| quote(&column.name)).collect();
     let condition = condition
         .map(|condition| format!(" WHERE {condition}"))
         .unwrap_or_default();
@@ -501,7 +523,11 @@ async fn source_tokens(
                 .iter()
                 .map(|column| source_phones(plan, column))
                 .collect();
-            stream_columns(reader, url, table, &columns, condition, |index, value| {
+            let list: Vec<String> = columns
+                .iter()
+                .map(|column| source_expression(plan, column))
+                .collect();
+            stream_columns(reader, url, table, &list, condition, |index, value| {
                 tokens(value, phones[index], |kind, token| {
                     spool.add_source(kind, token)
                 });
@@ -538,9 +564,14 @@ async fn staging_tokens(
                 .iter()
                 .map(|column| (name.clone(), column.name.clone())),
         );
-        stream_columns(reader, url, table, &unread, None, |index, value| {
-            spool_staging_value(spool, first + index as u32, value)
-        })
+        stream_columns(
+            reader,
+            url,
+            table,
+            &names_of(&unread),
+            None,
+            |index, value| spool_staging_value(spool, first + index as u32, value),
+        )
         .await?;
     }
     Ok(())

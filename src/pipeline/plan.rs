@@ -46,7 +46,8 @@ pub struct TableCopy {
     /// `"a", "b", …`
     pub column_list: String,
     /// The column list the source is read with: `column_list`, but a ruled column whose
-    /// binary form restage writes (see `writers`) is read as `"born"::text`.
+    /// binary form restage writes (see `writers`) is read as `"born"::text`, then the
+    /// results of the rules' conditions (read, never written).
     pub select_list: String,
     /// By copied field: the type whose binary form restage writes from the rule's text, in a
     /// binary copy.
@@ -190,6 +191,12 @@ fn plan_table(table: &Table, rules: TableRules, filter: Option<String>, jobs: us
             Some(writer) => writer.source_text(&quote(&table.columns[i].name)),
             None => quote(&table.columns[i].name),
         })
+        .chain(
+            rules
+                .conditions
+                .iter()
+                .map(|condition| condition.select_sql()),
+        )
         .collect::<Vec<_>>()
         .join(", ");
     let schema_only = rules.schema_only;
@@ -236,7 +243,8 @@ fn plan_table(table: &Table, rules: TableRules, filter: Option<String>, jobs: us
 /// every column a rule reads is text-like (so the rule sees its text), and every ruled column
 /// is text-like or of a type whose binary form restage writes from the rule's text.
 fn binary_ok(table: &Table, columns: &[usize], rules: &TableRules) -> bool {
-    let text_like = |i: usize| table.columns[i].text_binary;
+    // Positions past the columns are the conditions' results, sent as text.
+    let text_like = |i: usize| table.columns.get(i).is_none_or(|column| column.text_binary);
     columns.iter().all(|&i| table.columns[i].binary_safe)
         && rules.rules.iter().all(|(position, rule)| {
             text_like(*position) || binary_writer(&table.columns[*position], rule).is_some()

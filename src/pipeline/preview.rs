@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::anonymize::conditional::Condition;
 use crate::anonymize::profile::{Profile, find_table, suggest};
 use crate::catalog::{Table, quote};
 use crate::error::Error;
@@ -26,6 +27,7 @@ pub struct PreviewOptions {
 #[derive(Debug, Serialize)]
 pub struct Change {
     pub column: String,
+    /// The rule that applied; for rules with conditions, which one and why.
     pub transform: String,
     pub before: Option<String>,
     pub after: Option<String>,
@@ -120,7 +122,8 @@ pub async fn preview(
     let rules = compiled.tables.get(&name);
     let real_key = super::configured_key(&profile)?.is_some();
     let (keyer, _) = super::keyer(&profile, true)?;
-    let rows = read_rows(&mut connection, source, table, options).await?;
+    let conditions = rules.map_or(&[][..], |rules| rules.conditions.as_slice());
+    let rows = read_rows(&mut connection, source, table, conditions, options).await?;
     let mut ruled: Vec<_> = rules
         .map_or(&[][..], |rules| rules.rules.as_slice())
         .iter()
@@ -139,7 +142,7 @@ pub async fn preview(
                 })?;
             changes.push(Change {
                 column: column.name.clone(),
-                transform: rule.transform.to_owned(),
+                transform: rule.applied(&values),
                 before: values[*position].clone(),
                 after,
             });
@@ -156,11 +159,13 @@ pub async fn preview(
     })
 }
 
-/// (key, every column as text) of the first rows by primary key that match the filter.
+/// (key, every column as text, then whether each condition holds) of the first rows by
+/// primary key that match the filter.
 async fn read_rows(
     connection: &mut sqlx::PgConnection,
     source: &SecretUrl,
     table: &Table,
+    conditions: &[Condition],
     options: &PreviewOptions,
 ) -> Result<Vec<(String, Vec<Option<String>>)>, Error> {
     let (key, order) = table
@@ -170,6 +175,7 @@ async fn read_rows(
         .columns
         .iter()
         .map(|column| format!("{}::text", quote(&column.name)))
+        .chain(conditions.iter().map(Condition::select_sql))
         .collect();
     let filter = options
         .filter

@@ -1,5 +1,6 @@
 //! A profile checked against the source before anything is written: it compiles against the
-//! catalog, its row filters run, and its fakes pass the CHECKs of the domains they go into.
+//! catalog, its row filters and rule conditions run, and its fakes pass the CHECKs of the
+//! domains they go into.
 //! Everything here reads; problems are reported all at once.
 
 use sqlx::postgres::PgConnection;
@@ -35,6 +36,17 @@ pub async fn compile_profile(
                 super::filter::problem(connection, source, &table.quoted(), filter).await?
         {
             problems.push(format!("tables.{name}.where: `{filter}` {reason}"));
+        }
+        for condition in &rules.conditions {
+            if let Some(reason) =
+                super::filter::problem(connection, source, &table.quoted(), &condition.sql).await?
+            {
+                let reason = reason.replace("a filter may only", "a condition may only");
+                problems.push(format!(
+                    "{}: the condition `{}` {reason}",
+                    condition.location, condition.sql
+                ));
+            }
         }
         for (position, rule) in &rules.rules {
             let column = &table.columns[*position];

@@ -329,12 +329,15 @@ async fn compare_ruled_values(
         };
         for (column, transform) in &plan.rules {
             compared += 1;
-            let (before, after) = sample_both(databases, table, column).await?;
+            let rule = plan.copy.as_deref().and_then(|copy| copy.rule_of(column));
+            // Values a condition keeps on purpose are not compared: they are public.
+            let kept_when = rule.and_then(CompiledRule::kept_when);
+            let (before, after) =
+                sample_both(databases, table, column, kept_when.as_deref()).await?;
             let values: Vec<&Sampled> = before
                 .iter()
                 .filter_map(|(_, value)| value.as_ref())
                 .collect();
-            let rule = plan.copy.as_deref().and_then(|copy| copy.rule_of(column));
             let keyer = Keyer::random();
             // A value that a rule rewriting parts gives back as it is — a JSON document
             // without the ruled paths, a text without tokens, an array of NULLs, a record
@@ -405,7 +408,7 @@ async fn compare_personal_values(
             if kind == Kind::FreeText || column.generated {
                 continue;
             }
-            let (before, after) = sample_both(databases, table, &column.name).await?;
+            let (before, after) = sample_both(databases, table, &column.name, None).await?;
             let values = before.iter().filter(|(_, value)| value.is_some()).count();
             let equal = unchanged(table, &before, &after, |_| false);
             if values > 0 && equal * 100 > values * KEPT_SHARE {
@@ -464,11 +467,13 @@ struct Sampled {
 /// their size (a thousand rows of 10 MB).
 const LONGEST_SAMPLED_TEXT: i64 = 64 * 1024;
 
-/// The sample of `column` in the source, and in staging by row key.
+/// The sample of `column` in the source (NULL where `kept_when` holds), and in staging by
+/// row key.
 async fn sample_both(
     databases: &mut Databases<'_>,
     table: &Table,
     column: &str,
+    kept_when: Option<&str>,
 ) -> Result<
     (
         Vec<(String, Option<Sampled>)>,
@@ -477,28 +482,34 @@ async fn sample_both(
     Error,
 > {
     let (source, source_url, staging, staging_url) = databases.parts();
-    let before = sample(source, source_url, table, column).await?;
-    let after = sample(staging, staging_url, table, column)
+    let quoted = quote(column);
+    let source_value = match kept_when {
+        Some(kept) => format!("CASE WHEN {kept} THEN NULL ELSE {quoted} END"),
+        None => quoted.clone(),
+    };
+    let before = sample(source, source_url, table, column, &source_value).await?;
+    let after = sample(staging, staging_url, table, column, &quoted)
         .await?
         .into_iter()
         .collect();
     Ok((before, after))
 }
 
-/// (row key, value) of the first SAMPLE_ROWS rows by primary key (any rows without one).
+/// (row key, value) of the first SAMPLE_ROWS rows by primary key (any rows without one);
+/// `value` is the column's SQL (its name, or an expression of it).
 async fn sample(
     connection: &mut PgConnection,
     url: &SecretUrl,
     table: &Table,
     column: &str,
+    value: &str,
 ) -> Result<Vec<(String, Option<Sampled>)>, Error> {
     let (key, order) = table
         .primary_key_sql()
         .unwrap_or_else(|| ("''".to_owned(), String::new()));
     let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(&format!(
         "SELECT k, md5(v), CASE WHEN octet_length(v) <= {LONGEST_SAMPLED_TEXT} THEN v END \
-         FROM (SELECT {key} AS k, {column}::text AS v FROM ONLY {table}{order} LIMIT {SAMPLE_ROWS}) s",
-        column = quote(column),
+         FROM (SELECT {key} AS k, ({value})::text AS v FROM ONLY {table}{order} LIMIT {SAMPLE_ROWS}) s",
         table = table.quoted()
     ))
     .fetch_all(connection)

@@ -51,7 +51,7 @@ impl Transformer for Card {
         context: &ValueContext<'_>,
     ) -> Result<Option<String>, TransformError> {
         let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-        let mut rng = context.keyer.rng(context.scope, digits.as_bytes());
+        let mut rng = context.rng(&digits);
         if let Some(card) = self.test_cards.choose(&mut rng) {
             return Ok(Some(card.clone()));
         }

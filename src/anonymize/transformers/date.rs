@@ -81,7 +81,7 @@ impl Transformer for DateShift {
         let (date, rest) = value.split_at(value.len().min(10));
         let (year, month, day) =
             parse_date(date).ok_or_else(|| TransformError::NotADate(value.to_owned()))?;
-        let mut rng = context.keyer.rng(context.scope, value.as_bytes());
+        let mut rng = context.rng(value);
         let days = days_from_civil(year, month, day);
         let range = if self.birth_date {
             let band_start = year - year.rem_euclid(AGE_BAND_YEARS);

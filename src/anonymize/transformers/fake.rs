@@ -391,15 +391,21 @@ impl Transformer for Faker {
         };
         // Always the long tag: the same address must get the same fake in a unique column and
         // in, say, a JSON payload, and 65 bits keep distinct inputs distinct.
-        let (mut rng, tag) = if matches!(self.kind, Kind::Email | Kind::Username) {
-            context
-                .keyer
-                .rng_and_tag(context.scope, input.as_bytes(), TAG_LENGTH)
-        } else {
-            (
-                context.keyer.rng(context.scope, input.as_bytes()),
-                String::new(),
-            )
+        // Keyed by a `by` column, the tag still comes from the value: distinct values of one
+        // entity stay distinct.
+        let (mut rng, tag) = match (self.kind, context.key) {
+            (Kind::Email | Kind::Username, None) => {
+                context
+                    .keyer
+                    .rng_and_tag(context.scope, input.as_bytes(), TAG_LENGTH)
+            }
+            (Kind::Email | Kind::Username, Some(_)) => (
+                context.rng(input),
+                context
+                    .keyer
+                    .tag(context.scope, input.as_bytes(), TAG_LENGTH),
+            ),
+            _ => (context.rng(input), String::new()),
         };
         for _ in 0..MAX_DRAWS {
             let output = self.draw(&mut rng, &tag, value);

@@ -59,7 +59,7 @@ impl Transformer for Number {
         let number: f64 = trimmed
             .parse()
             .map_err(|_| TransformError::NotANumber(value.to_owned()))?;
-        let mut rng = context.keyer.rng(context.scope, trimmed.as_bytes());
+        let mut rng = context.rng(trimmed);
         let factor = if self.noise > 0.0 {
             1.0 + rng.random_range(-self.noise..=self.noise)
         } else {
