@@ -188,3 +188,149 @@ email = {{ when = \"NOT is_staff\", transform = \"email\" }}
         .assert_code(2)
         .assert_stderr_contains("end the list with a rule without `when`");
 }
+
+#[test]
+fn dates_keyed_by_their_customer_shift_together_in_every_table() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE customers (id int PRIMARY KEY, signed_up date NOT NULL);
+         INSERT INTO customers SELECT g, date '2023-06-01' + g % 100 FROM generate_series(1, 1000) g;
+         CREATE TABLE invoices (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES customers,
+             issued_at date NOT NULL, due_at date NOT NULL, paid_at timestamp);
+         INSERT INTO invoices SELECT g, 1 + g % 1000, date '2024-01-01' + g % 300,
+             date '2024-01-01' + g % 300 + 30,
+             date '2024-01-01' + g % 300 + 10 + g % 15 + time '13:45:10'
+         FROM generate_series(1, 100000) g;",
+    );
+    let mut staging = staging();
+    let dir = work_dir();
+    let shifted =
+        "{ transform = \"date\", shift_days = 60, by = \"customer_id\", scope = \"customer\" }";
+    let path = profile(
+        &dir,
+        &format!(
+            "{PREAMBLE}
+[tables.customers.columns]
+signed_up = {{ transform = \"date\", shift_days = 60, by = \"id\", scope = \"customer\" }}
+
+[tables.invoices.columns]
+issued_at = {shifted}
+due_at = {shifted}
+paid_at = {shifted}
+"
+        ),
+    );
+    copy(&source, &staging, &path, &[]).assert_code(0);
+    staging.reconnect();
+    // Every invoice keeps its spacing (issued < due < paid, by as many days as before) …
+    assert_eq!(
+        staging.scalar(
+            "SELECT count(*) FROM invoices WHERE due_at - issued_at = 30
+               AND paid_at = issued_at + 10 + id % 15 + time '13:45:10'"
+        ),
+        "100000"
+    );
+    // … and moves by its customer's offset, the one the customer's own date moved by.
+    let offsets = "SELECT i.customer_id, issued_at - (date '2024-01-01' + i.id % 300) AS shift,
+                          c.signed_up - (date '2023-06-01' + c.id % 100) AS own
+                   FROM invoices i JOIN customers c ON c.id = i.customer_id";
+    assert_eq!(
+        staging.scalar(&format!(
+            "SELECT count(DISTINCT (customer_id, shift)) || '/' || count(*) FILTER (WHERE shift <> own)
+                 || '/' || count(*) FILTER (WHERE shift = 0) || '/' || (count(DISTINCT shift) > 60)
+             FROM ({offsets}) o"
+        )),
+        "1000/0/0/true",
+        "one offset per customer, its own, never zero, and customers differ"
+    );
+}
+
+#[test]
+fn a_linked_person_is_one_person_across_tables_json_and_text() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE users (id int PRIMARY KEY, first_name text, last_name text,
+             email text UNIQUE, username text UNIQUE);
+         INSERT INTO users SELECT g, 'Maria' || g, 'Lopez' || g, 'maria' || g || '@mail.example',
+             'mlopez' || g FROM generate_series(1, 50) g;
+         CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users, customer_name text,
+             customer_email text, billing_address text, shipping_address text);
+         INSERT INTO orders SELECT g, 1 + g % 50, 'Maria' || (1 + g % 50) || ' Lopez' || (1 + g % 50),
+             'MARIA' || (1 + g % 50) || '@mail.example', g || ' Calle Mayor',
+             CASE WHEN g % 2 = 0 THEN g || ' Calle Mayor' ELSE g || ' Rua Augusta' END
+         FROM generate_series(1, 200) g;
+         CREATE TABLE events (id int PRIMARY KEY, user_id int, payload jsonb, log text);
+         INSERT INTO events SELECT g, 1 + g % 50,
+             jsonb_build_object('user', jsonb_build_object('email', 'maria' || (1 + g % 50) || '@mail.example')),
+             'login by maria' || (1 + g % 50) || '@mail.example from the app'
+         FROM generate_series(1, 100) g;",
+    );
+    let mut staging = staging();
+    let dir = work_dir();
+    let path = profile(
+        &dir,
+        &format!(
+            "{PREAMBLE}
+[tables.users.person]
+first_name = \"first_name\"
+last_name = \"last_name\"
+email = \"email\"
+username = \"username\"
+
+[tables.orders.person]
+name = \"customer_name\"
+email = \"customer_email\"
+
+[tables.orders.columns]
+billing_address = \"street_address\"
+shipping_address = {{ transform = \"same_as\", column = \"billing_address\" }}
+
+[tables.events.columns]
+payload = {{ transform = \"json\", paths = {{ \"$.user.email\" = \"email\" }} }}
+log = \"scrub\"
+"
+        ),
+    );
+    check(&source, &path).assert_code(0);
+    copy(&source, &staging, &path, &[]).assert_code(0);
+    verify(&source, &staging, &path, &[]).assert_code(0);
+    staging.reconnect();
+    assert_eq!(
+        staging.scalar(
+            "SELECT count(*) FROM users u WHERE u.email LIKE
+                 regexp_replace(lower(u.first_name || '.' || u.last_name), '[^a-z0-9.]', '', 'g') || '.%@example.com'
+               AND u.username LIKE
+                 regexp_replace(lower(left(u.first_name, 1) || u.last_name), '[^a-z0-9]', '', 'g') || '.%'
+               AND u.first_name NOT LIKE 'Maria%'"
+        ),
+        "50",
+        "each user is one fake person: the e-mail and username are made of the names"
+    );
+    assert_eq!(
+        staging.scalar(
+            "SELECT count(*) FROM orders o JOIN users u ON u.id = o.user_id
+             WHERE o.customer_email = u.email AND o.customer_name = u.first_name || ' ' || u.last_name"
+        ),
+        "200",
+        "the same person in orders"
+    );
+    assert_eq!(
+        staging.scalar(
+            "SELECT count(*) FROM events e JOIN users u ON u.id = e.user_id
+             WHERE e.payload #>> '{user,email}' = u.email
+               AND e.log = 'login by ' || u.email || ' from the app'"
+        ),
+        "100",
+        "the same e-mail in a JSON path and a scrubbed log line"
+    );
+    assert_eq!(
+        staging.scalar(
+            "SELECT count(*) FILTER (WHERE id % 2 = 0 AND shipping_address = billing_address)
+                 || '/' || count(*) FILTER (WHERE id % 2 = 1 AND shipping_address <> billing_address
+                     AND shipping_address NOT LIKE '%Rua Augusta')
+             FROM orders"
+        ),
+        "100/100",
+        "a shipping address equal to the billing address stays equal"
+    );
+}

@@ -43,6 +43,72 @@ struct TableEntry {
     columns: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     #[serde(default)]
     public: Vec<Spanned<String>>,
+    /// Columns that describe one person: `[tables.users.person]`.
+    person: Option<PersonEntry>,
+}
+
+/// A column's name and rule, each where the profile wrote it.
+type ColumnRule = (Spanned<String>, Spanned<toml::Value>);
+
+/// The columns of a table that describe one person, and what names the source person.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PersonEntry {
+    first_name: Option<Spanned<String>>,
+    last_name: Option<Spanned<String>>,
+    name: Option<Spanned<String>>,
+    email: Option<Spanned<String>>,
+    username: Option<Spanned<String>>,
+    /// The column(s) naming the source person (comma-separated); default: `email`'s column.
+    identity: Option<Spanned<String>>,
+    /// The domain of the fake e-mails.
+    domain: Option<String>,
+}
+
+impl PersonEntry {
+    /// `(part, column)` of each column it names.
+    fn parts(&self) -> Vec<(&'static str, &Spanned<String>)> {
+        [
+            ("first_name", &self.first_name),
+            ("last_name", &self.last_name),
+            ("name", &self.name),
+            ("email", &self.email),
+            ("username", &self.username),
+        ]
+        .into_iter()
+        .filter_map(|(part, column)| column.as_ref().map(|column| (part, column)))
+        .collect()
+    }
+
+    /// The rules of its columns: `{ transform = "person", part, identity, domain }` each;
+    /// the identity defaults to the e-mail column.
+    fn rules(&self) -> Result<Vec<ColumnRule>, String> {
+        let identity = match (&self.identity, &self.email) {
+            (Some(identity), _) => identity.get_ref().clone(),
+            (None, Some(email)) => email.get_ref().clone(),
+            (None, None) => {
+                return Err(
+                    "a person needs an identity: name its e-mail column (email = \"…\"), \
+                            or the column(s) that name the source person (identity = \"id\")"
+                        .to_owned(),
+                );
+            }
+        };
+        Ok(self
+            .parts()
+            .into_iter()
+            .map(|(part, column)| {
+                let mut rule = toml::Table::new();
+                rule.insert("transform".into(), "person".into());
+                rule.insert("part".into(), part.into());
+                rule.insert("identity".into(), identity.clone().into());
+                if let Some(domain) = &self.domain {
+                    rule.insert("domain".into(), domain.clone().into());
+                }
+                (column.clone(), Spanned::new(column.span(), rule.into()))
+            })
+            .collect())
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -270,7 +336,7 @@ impl Profile {
             problems.push(located(&self.text, public.span().start, &key, &reason));
         }
         let mut readings = None;
-        for (column_name, rule) in &entry.columns {
+        for (column_name, rule) in &self.column_rules(table, entry, &mut problems) {
             let key = format!("{}.{}", table.profile_name(), column_name.get_ref());
             let Some(position) = table
                 .columns
@@ -333,6 +399,67 @@ fn personal_reading(
     match &readings[position] {
         Reading::Personal { why, .. } => Some(why.clone()),
         _ => None,
+    }
+}
+
+impl Profile {
+    /// The rules of `entry`'s columns: its `columns`, its person's, and each `same_as` given
+    /// the rule of the column it names. A column ruled twice is a problem.
+    fn column_rules(
+        &self,
+        table: &Table,
+        entry: &TableEntry,
+        problems: &mut Vec<String>,
+    ) -> Vec<ColumnRule> {
+        let mut rules: Vec<ColumnRule> = entry
+            .columns
+            .iter()
+            .map(|(column, rule)| (column.clone(), rule.clone()))
+            .collect();
+        if let Some(person) = &entry.person {
+            let key = format!("{}.person", table.profile_name());
+            match person.rules() {
+                Ok(person_rules) => {
+                    for (column, rule) in person_rules {
+                        if rules
+                            .iter()
+                            .any(|(ruled, _)| ruled.get_ref() == column.get_ref())
+                        {
+                            let reason = format!(
+                                "'{}' has a rule in columns too; a column takes one rule",
+                                column.get_ref()
+                            );
+                            problems.push(located(&self.text, column.span().start, &key, &reason));
+                        } else {
+                            rules.push((column, rule));
+                        }
+                    }
+                }
+                Err(reason) => {
+                    let offset = person.parts().first().map_or(0, |(_, c)| c.span().start);
+                    problems.push(located(&self.text, offset, &key, &reason));
+                }
+            }
+        }
+        let repeated: Vec<(usize, toml::Value)> = rules
+            .iter()
+            .enumerate()
+            .filter_map(|(index, (_, rule))| {
+                let table = rule.get_ref().as_table()?;
+                let other = table.get("column")?.as_str()?;
+                let same_as = table.get("transform")?.as_str()? == "same_as";
+                let (_, other_rule) = rules.iter().find(|(c, _)| c.get_ref() == other)?;
+                (same_as && !table.contains_key("rule"))
+                    .then(|| (index, other_rule.get_ref().clone()))
+            })
+            .collect();
+        for (index, other_rule) in repeated {
+            let rule = rules[index].1.get_mut();
+            if let Some(table) = rule.as_table_mut() {
+                table.insert("rule".into(), other_rule);
+            }
+        }
+        rules
     }
 }
 

@@ -1,12 +1,13 @@
 //! The registry: every transformer by name.
 
 use super::Registry;
-use super::transformers::{array, basic, card, composite, date, fake, json, number, scrub};
+use super::transformers::{array, basic, card, composite, date, fake, json, linked, number, scrub};
 
 /// All transformers, family by family, in the order `restage anonymizers list` shows them.
 pub static REGISTRY: Registry = Registry::new(&[
     basic::DEFINITIONS,
     fake::DEFINITIONS,
+    linked::DEFINITIONS,
     card::DEFINITIONS,
     date::DEFINITIONS,
     number::DEFINITIONS,

@@ -12,14 +12,24 @@ pub fn column(name: &str, type_name: &str, category: TypeCategory) -> Column {
     }
 }
 
-/// Builds `rule` (TOML) for `target` among columns `id` and `target`.
+/// Builds `rule` (TOML) for `target` among columns `id`, `target` and `bill_to` (an address
+/// with the rule `street_address`, which `same_as` rules repeat).
 pub fn compile(rule: &str, target: &Column) -> Result<CompiledRule, String> {
-    let rule: toml::Value = toml::from_str::<toml::Table>(&format!("rule = {rule}"))
+    let mut rule: toml::Value = toml::from_str::<toml::Table>(&format!("rule = {rule}"))
         .expect("rule parses")["rule"]
         .clone();
+    if let Some(table) = rule
+        .as_table_mut()
+        .filter(|table| table.contains_key("column"))
+    {
+        table
+            .entry("rule")
+            .or_insert_with(|| toml::Value::String("street_address".to_owned()));
+    }
     let columns = [
         column("id", "integer", TypeCategory::Integer),
         target.clone(),
+        column("bill_to", "text", TypeCategory::Text),
     ];
     let cards = ["4242424242424242".to_owned(), "4000000000000002".to_owned()];
     let context = BuildContext {

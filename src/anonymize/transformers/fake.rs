@@ -274,7 +274,7 @@ const CALLING_CODES: &[(&str, usize)] = &[
     ("46", 9),
 ];
 
-fn build_fake(
+pub(super) fn build_fake(
     name: &str,
     options: &Options,
     context: &BuildContext<'_>,

@@ -7,5 +7,6 @@ pub mod composite;
 pub mod date;
 pub mod fake;
 pub mod json;
+pub mod linked;
 pub mod number;
 pub mod scrub;
