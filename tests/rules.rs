@@ -334,3 +334,18 @@ log = \"scrub\"
         "a shipping address equal to the billing address stays equal"
     );
 }
+
+#[test]
+fn a_profile_names_the_fakes_version_it_was_written_for() {
+    let mut source = TestDb::new();
+    source.execute("CREATE TABLE notes (id int PRIMARY KEY, body text)");
+    let dir = work_dir();
+    let current = profile(&dir, "version = 1\nfakes = 1\n");
+    check(&source, &current).assert_code(0);
+    let future = profile(&dir, "version = 1\nfakes = 2\n");
+    check(&source, &future)
+        .assert_code(2)
+        .assert_stderr_contains(
+            "line 2: fakes: fakes version 2 does not exist; this restage has version(s) 1",
+        );
+}

@@ -6,6 +6,8 @@
 
 pub mod cache;
 pub mod conditional;
+#[cfg(test)]
+mod golden;
 pub mod keyed;
 pub mod options;
 pub mod profile;

@@ -16,6 +16,11 @@ use crate::judgment::Decided;
 use crate::judgment::names::{self, Reading};
 use crate::toml_source::{self, located};
 
+/// The versions of the fakes a profile may ask for with `fakes = N`. Every transformer's
+/// output for a key and input is pinned per version (`anonymize/golden.tsv`); a change of any
+/// fake comes as a new version that profiles opt into, and the old one stays.
+pub const FAKES_VERSIONS: &[i64] = &[1];
+
 /// The environment variable that holds the key when the profile names none.
 pub const DEFAULT_KEY_ENV: &str = "RESTAGE_ANONYMIZE_KEY";
 
@@ -23,6 +28,9 @@ pub const DEFAULT_KEY_ENV: &str = "RESTAGE_ANONYMIZE_KEY";
 #[serde(deny_unknown_fields)]
 struct ProfileFile {
     version: Spanned<i64>,
+    /// The version of the fakes (see [`FAKES_VERSIONS`]); 1 when absent.
+    #[serde(default)]
+    fakes: Option<Spanned<i64>>,
     #[serde(default)]
     key_env: Option<String>,
     #[serde(default)]
@@ -204,6 +212,24 @@ impl Profile {
                 "version",
                 "only version 1 exists",
             );
+            return Err(Error::Profile {
+                path: shown,
+                problems: vec![problem],
+            });
+        }
+        if let Some(fakes) = &file.fakes
+            && !FAKES_VERSIONS.contains(fakes.get_ref())
+        {
+            let reason = format!(
+                "fakes version {} does not exist; this restage has version(s) {}",
+                fakes.get_ref(),
+                FAKES_VERSIONS
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let problem = located(&text, fakes.span().start, "fakes", &reason);
             return Err(Error::Profile {
                 path: shown,
                 problems: vec![problem],

@@ -28,8 +28,9 @@ use std::path::Path;
 
 use fake::Fake;
 use fake::faker::{address, company, internet, lorem, name, phone_number};
-use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+
+use super::SeedRng;
 use serde::Deserialize;
 use sqlx::postgres::PgConnection;
 use toml::Spanned;
@@ -480,7 +481,7 @@ fn read_fake(table: &toml::Table) -> Result<FakeKind, String> {
 }
 
 impl FakeKind {
-    fn value(&self, rng: &mut StdRng) -> String {
+    fn value(&self, rng: &mut SeedRng) -> String {
         match self {
             FakeKind::Name => name::en::Name().fake_with_rng(rng),
             FakeKind::FirstName => name::en::FirstName().fake_with_rng(rng),
@@ -581,7 +582,7 @@ impl FixtureTable {
     }
 }
 
-fn row_rng(rng_seed: u64, parts: &[&str]) -> StdRng {
+fn row_rng(rng_seed: u64, parts: &[&str]) -> SeedRng {
     use blake2::{Blake2s256, Digest};
     let mut hasher = Blake2s256::new()
         .chain_update(b"restage fixture\0")
@@ -590,7 +591,7 @@ fn row_rng(rng_seed: u64, parts: &[&str]) -> StdRng {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
-    StdRng::from_seed(hasher.finalize().into())
+    SeedRng::from_seed(hasher.finalize().into())
 }
 
 /// A fixture table bound to the staging database.
@@ -1207,4 +1208,63 @@ mod tests {
         assert_ne!(value(1, "1"), value(1, "2"));
         assert!(read_fake(&toml::from_str("fake = \"nope\"").expect("toml")).is_err());
     }
+
+    /// Every generated fake for a fixed seed and row, pinned: seeded fixtures stay what they
+    /// are across versions of restage and of its crates (`SeedRng` is ChaCha12 by name, the
+    /// `fake` crate is pinned exactly).
+    #[test]
+    fn every_fake_gives_the_pinned_value() {
+        let pinned = GOLDEN_FAKES;
+        for (spec, expected) in pinned {
+            let fake = read_fake(&toml::from_str(spec).expect("toml")).expect("valid");
+            let value = fake.value(&mut row_rng(42, &["golden", "t", "c", "1"]));
+            assert_eq!(&value, expected, "{spec}");
+        }
+        // Without the options in parentheses: "integer (min, max)".
+        let names = regex::Regex::new(r" \([^)]*\)")
+            .expect("regex")
+            .replace_all(FAKES, "")
+            .into_owned();
+        let names: Vec<&str> = names.split(", ").collect();
+        for name in names {
+            assert!(
+                pinned
+                    .iter()
+                    .any(|(spec, _)| spec.contains(&format!("\"{name}\""))),
+                "fake {name} has no pinned value"
+            );
+        }
+    }
+
+    const GOLDEN_FAKES: &[(&str, &str)] = &[
+        ("fake = \"name\"", "Vivienne Abernathy"),
+        ("fake = \"first_name\"", "Vivienne"),
+        ("fake = \"last_name\"", "Wisozk"),
+        ("fake = \"email\"", "vivienne@example.com"),
+        ("fake = \"phone\"", "105.149.7488"),
+        ("fake = \"company\"", "Abernathy and Altenwerth LLC"),
+        ("fake = \"word\"", "ut"),
+        ("fake = \"words\"\ncount = 3", "alias aut provident"),
+        (
+            "fake = \"sentence\"",
+            "alias aut provident dolores dolores repudiandae nihil odio et.",
+        ),
+        (
+            "fake = \"paragraph\"",
+            "aut provident dolores dolores.\nnihil odio et pariatur eveniet excepturi et ipsa eius.\nfacilis est totam voluptas expedita.",
+        ),
+        ("fake = \"city\"", "Abernathy town"),
+        ("fake = \"street\"", "005 Kunze Unions"),
+        ("fake = \"postcode\"", "00514-9748"),
+        ("fake = \"country_code\"", "VU"),
+        ("fake = \"integer\"\nmin = 1\nmax = 1000000", "2244"),
+        ("fake = \"decimal\"\nmin = 1\nmax = 100\nscale = 2", "1.22"),
+        ("fake = \"boolean\"", "true"),
+        (
+            "fake = \"date\"\nfrom = \"2020-01-01\"\nto = \"2025-12-31\"",
+            "2020-01-05",
+        ),
+        ("fake = \"uuid\"", "88a660fe-0269-40af-8093-0553f8090d79"),
+        ("fake = \"choice\"\nvalues = [\"a\", \"b\", \"c\"]", "c"),
+    ];
 }
