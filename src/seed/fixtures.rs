@@ -27,10 +27,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use fake::Fake;
-use fake::faker::{address, company, internet, lorem, name, phone_number};
+use fake::faker::lorem;
 use rand::{Rng, SeedableRng};
 
 use super::SeedRng;
+use crate::anonymize::transformers::fake::{GENERATED_NAMES, Generated};
 use serde::Deserialize;
 use sqlx::postgres::PgConnection;
 use toml::Spanned;
@@ -84,25 +85,14 @@ enum Generator {
 
 #[derive(Debug, Clone)]
 enum FakeKind {
-    Name,
-    FirstName,
-    LastName,
-    Email,
-    Phone,
-    Company,
+    /// One of the rules' fakes, by the rules' name.
+    Shared(Generated),
     Word,
     Words(usize),
-    Sentence,
-    Paragraph,
-    City,
-    Street,
-    Postcode,
-    CountryCode,
     Integer(i64, i64),
     Decimal(f64, f64, usize),
     Boolean,
     Date(i64, i64),
-    Uuid,
     Choice(Vec<String>),
 }
 
@@ -399,10 +389,10 @@ fn read_generate(entry: GenerateEntry, key: &[String]) -> Result<Generate, Strin
     })
 }
 
-/// The fakes, by name, for messages.
-const FAKES: &str = "name, first_name, last_name, email, phone, company, word, words (count), \
-                     sentence, paragraph, city, street, postcode, country_code, integer (min, \
-                     max), decimal (min, max, scale), boolean, date (from, to), uuid, choice (values)";
+/// The fakes only fixtures have (the others are the rules', [`GENERATED_NAMES`]), for
+/// messages.
+const FIXTURE_FAKES: &str = "word, words (count), integer (min, max), decimal (min, max, \
+                             scale), boolean, date (from, to), choice (values)";
 
 fn read_fake(table: &toml::Table) -> Result<FakeKind, String> {
     let number = |key: &str, default: f64| -> Result<f64, String> {
@@ -427,20 +417,8 @@ fn read_fake(table: &toml::Table) -> Result<FakeKind, String> {
         .and_then(toml::Value::as_str)
         .unwrap_or_default();
     let fake = match kind {
-        "name" => FakeKind::Name,
-        "first_name" => FakeKind::FirstName,
-        "last_name" => FakeKind::LastName,
-        "email" => FakeKind::Email,
-        "phone" => FakeKind::Phone,
-        "company" => FakeKind::Company,
         "word" => FakeKind::Word,
         "words" => FakeKind::Words(number("count", 3.0)?.clamp(1.0, 50.0) as usize),
-        "sentence" => FakeKind::Sentence,
-        "paragraph" => FakeKind::Paragraph,
-        "city" => FakeKind::City,
-        "street" => FakeKind::Street,
-        "postcode" => FakeKind::Postcode,
-        "country_code" => FakeKind::CountryCode,
         "integer" => {
             let (min, max) = (number("min", 0.0)? as i64, number("max", 1000.0)? as i64);
             if min > max {
@@ -463,7 +441,6 @@ fn read_fake(table: &toml::Table) -> Result<FakeKind, String> {
             }
             FakeKind::Date(from, to)
         }
-        "uuid" => FakeKind::Uuid,
         "choice" => {
             let values: Vec<String> = table
                 .get("values")
@@ -475,7 +452,14 @@ fn read_fake(table: &toml::Table) -> Result<FakeKind, String> {
             }
             FakeKind::Choice(values)
         }
-        other => return Err(format!("unknown fake '{other}'; one of {FAKES}")),
+        other => match Generated::named(other) {
+            Some(shared) => FakeKind::Shared(shared),
+            None => {
+                return Err(format!(
+                    "unknown fake '{other}'; one of {GENERATED_NAMES}, {FIXTURE_FAKES}"
+                ));
+            }
+        },
     };
     Ok(fake)
 }
@@ -483,27 +467,12 @@ fn read_fake(table: &toml::Table) -> Result<FakeKind, String> {
 impl FakeKind {
     fn value(&self, rng: &mut SeedRng) -> String {
         match self {
-            FakeKind::Name => name::en::Name().fake_with_rng(rng),
-            FakeKind::FirstName => name::en::FirstName().fake_with_rng(rng),
-            FakeKind::LastName => name::en::LastName().fake_with_rng(rng),
-            FakeKind::Email => internet::en::SafeEmail().fake_with_rng(rng),
-            FakeKind::Phone => phone_number::en::PhoneNumber().fake_with_rng(rng),
-            FakeKind::Company => company::en::CompanyName().fake_with_rng(rng),
+            FakeKind::Shared(shared) => shared.value(rng),
             FakeKind::Word => lorem::en::Word().fake_with_rng(rng),
             FakeKind::Words(count) => {
                 let words: Vec<String> = lorem::en::Words(*count..*count + 1).fake_with_rng(rng);
                 words.join(" ")
             }
-            FakeKind::Sentence => lorem::en::Sentence(4..10).fake_with_rng(rng),
-            FakeKind::Paragraph => lorem::en::Paragraph(2..4).fake_with_rng(rng),
-            FakeKind::City => address::en::CityName().fake_with_rng(rng),
-            FakeKind::Street => {
-                let number: String = address::en::BuildingNumber().fake_with_rng(rng);
-                let street: String = address::en::StreetName().fake_with_rng(rng);
-                format!("{number} {street}")
-            }
-            FakeKind::Postcode => address::en::PostCode().fake_with_rng(rng),
-            FakeKind::CountryCode => address::en::CountryCode().fake_with_rng(rng),
             FakeKind::Integer(min, max) => rng.random_range(*min..=*max).to_string(),
             FakeKind::Decimal(min, max, scale) => {
                 format!("{:.*}", scale, rng.random_range(*min..*max))
@@ -512,19 +481,6 @@ impl FakeKind {
             FakeKind::Date(from, to) => {
                 let (year, month, day) = civil_from_days(rng.random_range(*from..=*to));
                 format!("{year:04}-{month:02}-{day:02}")
-            }
-            FakeKind::Uuid => {
-                let bits: u128 = rng.random();
-                let bits = (bits & !(0xf000 << 64) | (0x4000 << 64)) & !(0xc << 60) | (0x8 << 60);
-                let hex = format!("{bits:032x}");
-                format!(
-                    "{}-{}-{}-{}-{}",
-                    &hex[..8],
-                    &hex[8..12],
-                    &hex[12..16],
-                    &hex[16..20],
-                    &hex[20..]
-                )
             }
             FakeKind::Choice(values) => values[rng.random_range(0..values.len())].clone(),
         }
@@ -1223,9 +1179,12 @@ mod tests {
         // Without the options in parentheses: "integer (min, max)".
         let names = regex::Regex::new(r" \([^)]*\)")
             .expect("regex")
-            .replace_all(FAKES, "")
+            .replace_all(&format!("{GENERATED_NAMES}, {FIXTURE_FAKES}"), "")
             .into_owned();
-        let names: Vec<&str> = names.split(", ").collect();
+        let names: Vec<&str> = names
+            .split(", ")
+            .map(|name| name.split(' ').next().unwrap_or(name))
+            .collect();
         for name in names {
             assert!(
                 pinned
@@ -1240,23 +1199,35 @@ mod tests {
         ("fake = \"name\"", "Vivienne Abernathy"),
         ("fake = \"first_name\"", "Vivienne"),
         ("fake = \"last_name\"", "Wisozk"),
-        ("fake = \"email\"", "vivienne@example.com"),
+        (
+            "fake = \"email\"",
+            "horacio.baumbach.9aater7yq556s@example.com",
+        ),
+        ("fake = \"username\"", "horacio.baumbach.9aater7yq556s"),
         ("fake = \"phone\"", "105.149.7488"),
+        ("fake = \"street_address\"", "005 Kunze Unions"),
+        ("fake = \"city\"", "Abernathy town"),
+        ("fake = \"region\"", "Wisconsin"),
+        ("fake = \"postcode\"", "00514-9748"),
+        ("fake = \"country\"", "Vietnam"),
+        ("fake = \"country_code\"", "VU"),
         ("fake = \"company\"", "Abernathy and Altenwerth LLC"),
-        ("fake = \"word\"", "ut"),
+        ("fake = \"job_title\"", "Principal Marketing Supervisor"),
         ("fake = \"words\"\ncount = 3", "alias aut provident"),
         (
             "fake = \"sentence\"",
-            "alias aut provident dolores dolores repudiandae nihil odio et.",
+            "alias aut provident dolores dolores repudiandae nihil odio et pariatur eveniet.",
         ),
         (
             "fake = \"paragraph\"",
-            "aut provident dolores dolores.\nnihil odio et pariatur eveniet excepturi et ipsa eius.\nfacilis est totam voluptas expedita.",
+            "aut provident dolores dolores.\nnihil odio et pariatur eveniet excepturi et ipsa eius.\nfacilis est totam voluptas expedita.\neos quis corporis velit.",
         ),
-        ("fake = \"city\"", "Abernathy town"),
-        ("fake = \"street\"", "005 Kunze Unions"),
-        ("fake = \"postcode\"", "00514-9748"),
-        ("fake = \"country_code\"", "VU"),
+        ("fake = \"url\"", "https://alias.example.com/aut"),
+        ("fake = \"ipv4\"", "121.83.175.254"),
+        ("fake = \"ipv6\"", "D79:553:E0AF:60FE:65DD:E17C:631D:AA83"),
+        ("fake = \"mac\"", "79:53:AF:FE:DD:7C"),
+        ("fake = \"uuid\"", "790d09f8-5305-4300-afe0-6902fe60a688"),
+        ("fake = \"word\"", "ut"),
         ("fake = \"integer\"\nmin = 1\nmax = 1000000", "2244"),
         ("fake = \"decimal\"\nmin = 1\nmax = 100\nscale = 2", "1.22"),
         ("fake = \"boolean\"", "true"),
@@ -1264,7 +1235,6 @@ mod tests {
             "fake = \"date\"\nfrom = \"2020-01-01\"\nto = \"2025-12-31\"",
             "2020-01-05",
         ),
-        ("fake = \"uuid\"", "88a660fe-0269-40af-8093-0553f8090d79"),
         ("fake = \"choice\"\nvalues = [\"a\", \"b\", \"c\"]", "c"),
     ];
 }

@@ -1,10 +1,9 @@
 //! Fake values from the `fake` crate, drawn from a keyed RNG: email, names, username, phone,
 //! addresses, company, job title, lorem text, url, network addresses, uuid.
 
-use crate::anonymize::ValueRng;
 use fake::Fake;
 use fake::faker::{address, company, internet, job, lorem, name, phone_number};
-use rand::{Rng, RngCore};
+use rand::Rng;
 
 use crate::anonymize::{
     BuildContext, Definition, MAX_DRAWS, OptionKind, OptionSpec, Options, TransformError,
@@ -216,7 +215,7 @@ enum Kind {
     Uuid,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Faker {
     kind: Kind,
     domain: String,
@@ -279,31 +278,8 @@ pub(super) fn build_fake(
     options: &Options,
     context: &BuildContext<'_>,
 ) -> Result<Box<dyn Transformer>, String> {
-    let kind = match name {
-        "email" => Kind::Email,
-        "first_name" => Kind::FirstName,
-        "last_name" => Kind::LastName,
-        "name" => Kind::Name,
-        "username" => Kind::Username,
-        "phone" => Kind::Phone,
-        "street_address" => Kind::StreetAddress,
-        "city" => Kind::City,
-        "region" if context.column.max_length.is_some_and(|n| n < 4) => Kind::RegionCode,
-        "region" => Kind::Region,
-        "postcode" => Kind::Postcode,
-        "country" if context.column.max_length.is_some_and(|n| n < 4) => Kind::CountryCode,
-        "country" => Kind::Country,
-        "company" => Kind::Company,
-        "job_title" => Kind::JobTitle,
-        "words" => Kind::Words,
-        "sentence" => Kind::Sentence,
-        "paragraph" => Kind::Paragraph,
-        "url" => Kind::Url,
-        "ipv4" => Kind::Ipv4,
-        "ipv6" => Kind::Ipv6,
-        "mac" => Kind::Mac,
-        _ => Kind::Uuid,
-    };
+    let short = context.column.max_length.is_some_and(|n| n < 4);
+    let kind = kind_named(name, short).ok_or_else(|| format!("no fake named '{name}'"))?;
     let domain = options.string("domain").unwrap_or("example.com").to_owned();
     if domain.is_empty() || domain.contains(['@', ' ']) {
         return Err(format!("option 'domain' is not a domain name: '{domain}'"));
@@ -319,6 +295,74 @@ pub(super) fn build_fake(
         max_length: context.column.max_length,
     }))
 }
+
+/// The fake called `name` (a region or country as its code for a `short` column), in the
+/// names rules and fixtures share; fixtures also know `street` and `country_code`.
+fn kind_named(name: &str, short: bool) -> Option<Kind> {
+    Some(match name {
+        "email" => Kind::Email,
+        "first_name" => Kind::FirstName,
+        "last_name" => Kind::LastName,
+        "name" => Kind::Name,
+        "username" => Kind::Username,
+        "phone" => Kind::Phone,
+        "street_address" | "street" => Kind::StreetAddress,
+        "city" => Kind::City,
+        "region" if short => Kind::RegionCode,
+        "region" => Kind::Region,
+        "postcode" => Kind::Postcode,
+        "country" if short => Kind::CountryCode,
+        "country" => Kind::Country,
+        "country_code" => Kind::CountryCode,
+        "company" => Kind::Company,
+        "job_title" => Kind::JobTitle,
+        "words" => Kind::Words,
+        "sentence" => Kind::Sentence,
+        "paragraph" => Kind::Paragraph,
+        "url" => Kind::Url,
+        "ipv4" => Kind::Ipv4,
+        "ipv6" => Kind::Ipv6,
+        "mac" => Kind::Mac,
+        "uuid" => Kind::Uuid,
+        _ => return None,
+    })
+}
+
+/// A fake of the rules' vocabulary for rows that restage makes up (seed fixtures): the
+/// generator of the rule of that name, drawn from the caller's stream, so that fixtures and
+/// anonymized rows look alike and share one list of names.
+#[derive(Debug, Clone)]
+pub struct Generated(Faker);
+
+impl Generated {
+    /// The fake called `name` (see [`kind_named`]), with its rule's default options.
+    pub fn named(name: &str) -> Option<Generated> {
+        Some(Generated(Faker {
+            kind: kind_named(name, false)?,
+            domain: "example.com".to_owned(),
+            phone: PhoneFormat::Varied,
+            max_length: None,
+        }))
+    }
+
+    /// One value; e-mails and handles end in a tag from the stream, as rules' do.
+    pub fn value<R: Rng>(&self, rng: &mut R) -> String {
+        const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+        let tag: String = if matches!(self.0.kind, Kind::Email | Kind::Username) {
+            (0..TAG_LENGTH)
+                .map(|_| char::from(ALPHABET[rng.random_range(0..32)]))
+                .collect()
+        } else {
+            String::new()
+        };
+        self.0.draw(rng, &tag, "")
+    }
+}
+
+/// The names of the fakes [`Generated`] knows, for messages.
+pub const GENERATED_NAMES: &str = "email, first_name, last_name, name, username, phone, \
+    street_address (or street), city, region, postcode, country, country_code, company, \
+    job_title, words, sentence, paragraph, url, ipv4, ipv6, mac, uuid";
 
 /// Refuses a rule whose fakes cannot fit a column of `max` characters and stay what they
 /// are: cutting an e-mail's domain, an address or an identifier gives a value of no kind.
@@ -420,7 +464,7 @@ impl Transformer for Faker {
 impl Faker {
     /// One fake of this kind for `value` from the keyed stream; `tag` makes e-mails and
     /// handles unique.
-    fn draw(&self, rng: &mut ValueRng, tag: &str, value: &str) -> String {
+    fn draw<R: Rng>(&self, rng: &mut R, tag: &str, value: &str) -> String {
         match self.kind {
             Kind::Email => {
                 let mut local = handle(rng);
@@ -483,7 +527,7 @@ impl Faker {
     }
 
     /// A phone number in the rule's format (`value`'s own, for `same`).
-    fn phone(&self, rng: &mut ValueRng, value: &str) -> String {
+    fn phone<R: Rng>(&self, rng: &mut R, value: &str) -> String {
         match &self.phone {
             // A value with too few digits to be a number has no shape worth keeping.
             PhoneFormat::Same if value.bytes().filter(u8::is_ascii_digit).count() < 4 => {
@@ -525,7 +569,7 @@ impl Faker {
 }
 
 /// `value` with every digit replaced: the first digit stays `0` or not `0`, as it was.
-fn same_shape_phone(rng: &mut ValueRng, value: &str) -> String {
+fn same_shape_phone<R: Rng>(rng: &mut R, value: &str) -> String {
     let mut first = true;
     value
         .chars()
@@ -544,12 +588,12 @@ fn same_shape_phone(rng: &mut ValueRng, value: &str) -> String {
 }
 
 /// Appends `count` random decimal digits.
-fn push_digits(rng: &mut ValueRng, count: usize, out: &mut String) {
+fn push_digits<R: Rng>(rng: &mut R, count: usize, out: &mut String) {
     out.extend((0..count).map(|_| char::from(b'0' + rng.random_range(0..10u8))));
 }
 
 /// `first.last`, lower-case ASCII.
-fn handle(rng: &mut ValueRng) -> String {
+fn handle<R: Rng>(rng: &mut R) -> String {
     let first: &str = name::en::FirstName().fake_with_rng(rng);
     let last: &str = name::en::LastName().fake_with_rng(rng);
     let mut handle = String::with_capacity(first.len() + last.len() + 32);
@@ -568,7 +612,7 @@ fn handle(rng: &mut ValueRng) -> String {
 // written straight into one string instead of filling templates with `replace`.
 
 /// Appends `fake`'s English street name: a first or last name, a space, a suffix.
-fn push_street_name(rng: &mut ValueRng, out: &mut String) {
+fn push_street_name<R: Rng>(rng: &mut R, out: &mut String) {
     let name: &str = if fake::Faker.fake_with_rng::<bool, _>(rng) {
         name::en::FirstName().fake_with_rng(rng)
     } else {
@@ -580,7 +624,7 @@ fn push_street_name(rng: &mut ValueRng, out: &mut String) {
 
 /// `fake`'s English city name: one time in five a prefix, a whole name and a suffix, else a
 /// first (one in five) or last name and a suffix.
-fn city_name(rng: &mut ValueRng) -> String {
+fn city_name<R: Rng>(rng: &mut R) -> String {
     match (0..5).fake_with_rng::<u8, _>(rng) {
         0 => {
             let prefix: &str = address::en::CityPrefix().fake_with_rng(rng);
@@ -601,7 +645,7 @@ fn city_name(rng: &mut ValueRng) -> String {
 }
 
 /// A UUID with the version-4 layout, from the keyed RNG.
-fn uuid(rng: &mut ValueRng) -> String {
+fn uuid<R: Rng>(rng: &mut R) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; 16];
     rng.fill_bytes(&mut bytes);
