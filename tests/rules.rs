@@ -349,3 +349,42 @@ fn a_profile_names_the_fakes_version_it_was_written_for() {
             "line 2: fakes: fakes version 2 does not exist; this restage has version(s) 1",
         );
 }
+
+#[test]
+fn init_suggests_a_linked_person_that_then_checks_copies_and_verifies() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE members (id int PRIMARY KEY, first_name text, last_name text,
+             email text UNIQUE, joined date);
+         INSERT INTO members SELECT g, 'Ana' || g, 'Silva' || g, 'ana' || g || '@mail.example',
+             date '2020-01-01' + g FROM generate_series(1, 40) g;",
+    );
+    let staging = staging();
+    let dir = work_dir();
+    let path = dir.path().join("profile.toml");
+    crate::copy::init(&source, &["--output", path.to_str().expect("path")])
+        .assert_code(0)
+        .assert_stdout_contains("members: its names and e-mail describe one person");
+    let written = std::fs::read_to_string(&path).expect("profile");
+    let suggestion = "# [tables.members.person]\n# first_name = \"first_name\"\n\
+                      # last_name = \"last_name\"\n# email = \"email\"\n";
+    assert!(written.contains(suggestion), "{written}");
+    // Taken as suggested: the section uncommented, the three rules it replaces removed.
+    let mut taken: String = written
+        .lines()
+        .filter(|line| {
+            !["first_name = ", "last_name = ", "email = "]
+                .iter()
+                .any(|rule| line.starts_with(rule))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    taken = taken.replace(suggestion, "");
+    taken.push_str(
+        "\n[tables.members.person]\nfirst_name = \"first_name\"\nlast_name = \"last_name\"\nemail = \"email\"\n",
+    );
+    std::fs::write(&path, taken).expect("write");
+    check(&source, &path).assert_code(0);
+    copy(&source, &staging, &path, &[]).assert_code(0);
+    verify(&source, &staging, &path, &[]).assert_code(0);
+}

@@ -4,6 +4,7 @@
 //! cache tables. `--update FILE` adds suggestions only for the tables and columns the profile
 //! does not mention yet, leaving every reviewed line as it was.
 
+use crate::anonymize::transformers::linked::PARTS;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -52,6 +53,9 @@ pub struct InitReport {
     /// Suggested rules no transformer could apply to the column's type: the profile names
     /// them with a REVIEW comment and does not load until they are fixed.
     pub to_review: Vec<String>,
+    /// Tables whose names and e-mail describe one person: the profile suggests a linked
+    /// person for them in a comment.
+    pub people: Vec<String>,
 }
 
 impl Report for InitReport {
@@ -74,6 +78,12 @@ impl Report for InitReport {
                 "{} already covers every table and column that looks personal; nothing added",
                 self.profile
             );
+        }
+        for table in &self.people {
+            text.push_str(&format!(
+                "\n  {table}: its names and e-mail describe one person; the profile suggests \
+                 [tables.{table}.person] in a comment"
+            ));
         }
         for column in &self.to_review {
             text.push_str(&format!(
@@ -145,6 +155,7 @@ pub async fn init(source: &SecretUrl, mode: &InitMode) -> Result<InitReport, Err
         kept: 0,
         schema_only: Vec::new(),
         to_review: Vec::new(),
+        people: Vec::new(),
     };
     add_suggestions(&mut document, &catalog, &compiled, &chosen, &mut report).map_err(
         |problem| Error::Profile {
@@ -234,7 +245,12 @@ fn add_suggestions(
             continue;
         };
         let suggestions = suggestions_for(table, found, !mentioned);
+        let person = person_suggestion(name, &suggestions);
         let columns = columns_entry(table_entry(document, name)?, name)?;
+        if let Some(person) = person {
+            columns.decor_mut().set_prefix(person);
+            report.people.push(name.clone());
+        }
         for suggestion in suggestions {
             if suggestion.comment.is_none() {
                 report.kept += 1;
@@ -259,6 +275,44 @@ fn add_suggestions(
         }
     }
     Ok(())
+}
+
+/// The transformer a suggested rule (TOML) names.
+fn transform_of(rule: &str) -> Option<String> {
+    let value: Value = rule.parse().ok()?;
+    match &value {
+        Value::String(name) => Some(name.value().clone()),
+        Value::InlineTable(table) => table.get("transform")?.as_str().map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// A comment suggesting `[tables.NAME.person]` when the suggestions give a table a first and
+/// last name (or a full name) and an e-mail: one fake person instead of unrelated fakes.
+fn person_suggestion(name: &str, suggestions: &[Suggestion]) -> Option<String> {
+    let parts: Vec<(&str, &str)> = PARTS
+        .iter()
+        .filter_map(|part| {
+            let suggestion = suggestions
+                .iter()
+                .find(|s| transform_of(&s.rule).as_deref() == Some(part))?;
+            Some((*part, suggestion.column.as_str()))
+        })
+        .collect();
+    let has = |part: &str| parts.iter().any(|(found, _)| *found == part);
+    if !(has("email") && (has("name") || (has("first_name") && has("last_name")))) {
+        return None;
+    }
+    let mut comment = format!(
+        "\n# These columns describe one person. To make them one fake person (the e-mail made of\n\
+         # the names, the same person wherever this e-mail appears), replace their rules with:\n\
+         # [tables.{}.person]\n",
+        toml_key(name)
+    );
+    for (part, column) in parts {
+        comment.push_str(&format!("# {part} = \"{column}\"\n"));
+    }
+    Some(comment)
 }
 
 /// The chosen rule of each finding of `table`; with `every_column`, `keep` for its other
