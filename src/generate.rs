@@ -10,6 +10,8 @@ use fake::Fake;
 use fake::faker::{address, company, internet, lorem, name, phone_number};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+use crate::anonymize::transformers::fake::Generated as SharedFake;
 use serde::Serialize;
 use sqlx::postgres::{PgConnection, PgCopyIn};
 
@@ -389,17 +391,35 @@ async fn item_types(sink: &mut Sink<'_>) -> Rows {
     Ok(())
 }
 
+/// The rules' fakes the demo rows use, by the rules' names: production-like rows, rules and
+/// fixtures share one vocabulary and one generator of each.
+struct Fakes {
+    street: SharedFake,
+    city: SharedFake,
+    postcode: SharedFake,
+    phone: SharedFake,
+}
+
+impl Fakes {
+    fn new() -> Fakes {
+        let named = |name| SharedFake::named(name).expect("a fake the rules have");
+        Fakes {
+            street: named("street_address"),
+            city: named("city"),
+            postcode: named("postcode"),
+            phone: named("phone"),
+        }
+    }
+}
+
 /// Locations with street addresses.
 async fn locations(sink: &mut Sink<'_>, rng: &mut ChaCha8Rng, sizes: Sizes) -> Rows {
+    let fakes = Fakes::new();
     for i in 1..=sizes.locations {
-        let city: String = address::en::CityName().fake_with_rng(rng);
+        let city = fakes.city.value(rng);
         let kind = pick(rng, KINDS);
-        let street = format!(
-            "{} {}",
-            address::en::BuildingNumber().fake_with_rng::<String, _>(rng),
-            address::en::StreetName().fake_with_rng::<String, _>(rng)
-        );
-        let postcode: String = address::en::PostCode().fake_with_rng(rng);
+        let street = fakes.street.value(rng);
+        let postcode = fakes.postcode.value(rng);
         sink.row(&[
             Some(&format!("LOC-{i:03}")),
             Some(&format!("{city} {kind}")),
@@ -416,16 +436,13 @@ async fn locations(sink: &mut Sink<'_>, rng: &mut ChaCha8Rng, sizes: Sizes) -> R
 
 /// Customers: e-mail, name, phone, address and birth date.
 async fn customers(sink: &mut Sink<'_>, rng: &mut ChaCha8Rng, sizes: Sizes) -> Rows {
+    let fakes = Fakes::new();
     for i in 1..=sizes.customers {
         let (first, last) = person(rng);
-        let phone: String = phone_number::en::PhoneNumber().fake_with_rng(rng);
-        let street = format!(
-            "{} {}",
-            address::en::BuildingNumber().fake_with_rng::<String, _>(rng),
-            address::en::StreetName().fake_with_rng::<String, _>(rng)
-        );
-        let city: String = address::en::CityName().fake_with_rng(rng);
-        let postcode: String = address::en::PostCode().fake_with_rng(rng);
+        let phone = fakes.phone.value(rng);
+        let street = fakes.street.value(rng);
+        let city = fakes.city.value(rng);
+        let postcode = fakes.postcode.value(rng);
         let birth = format!(
             "{}-{:02}-{:02}",
             rng.random_range(1940..2006),

@@ -335,7 +335,7 @@ fn kind_named(name: &str, short: bool) -> Option<Kind> {
 pub struct Generated(Faker);
 
 impl Generated {
-    /// The fake called `name` (see [`kind_named`]), with its rule's default options.
+    /// The fake called `name` (one of [`GENERATED_NAMES`]), with its rule's default options.
     pub fn named(name: &str) -> Option<Generated> {
         Some(Generated(Faker {
             kind: kind_named(name, false)?,
