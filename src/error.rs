@@ -296,7 +296,7 @@ pub enum Error {
         "{} column(s) look like personal data and have no rule in {profile}; add a rule for \
          each (or `keep` where it is not personal data) — `restage init --update {profile}` \
          writes a suggested rule for each, with its evidence, for you to review; nothing was \
-         copied:\n{}",
+         written:\n{}",
         .findings.len(), bullet_list(.findings)
     )]
     UncoveredPii {

@@ -64,7 +64,31 @@ fn describe(text: &str, error: &toml::de::Error) -> String {
             format!("line {line}, column {column}{section}: ")
         })
         .unwrap_or_default();
-    format!("{location}{}", error.message())
+    format!("{location}{}", plain_words(error.message()))
+}
+
+/// Serde's names of Rust types in a message, in the words of a TOML file: "expected i64"
+/// becomes "expected a whole number".
+fn plain_words(message: &str) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        ("expected i64", "expected a whole number (without quotes)"),
+        ("expected u64", "expected a whole number (without quotes)"),
+        ("expected u32", "expected a whole number (without quotes)"),
+        ("expected usize", "expected a whole number (without quotes)"),
+        ("expected f64", "expected a number (without quotes)"),
+        (
+            "expected a boolean",
+            "expected true or false (without quotes)",
+        ),
+        ("expected a string", "expected a text in quotes"),
+        ("expected a sequence", "expected a list, [\"…\"]"),
+        ("invalid type: string ", "a text value "),
+        ("invalid type: integer ", "a number "),
+        ("invalid type: boolean ", "true or false "),
+    ];
+    WORDS.iter().fold(message.to_owned(), |text, (from, to)| {
+        text.replace(from, to)
+    })
 }
 
 /// Removes the innermost entry whose key or value holds byte `offset`, looking into tables
@@ -202,9 +226,9 @@ mod tests {
         let (file, problems) = parse_all::<File>(text);
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(
-            problems[0].starts_with("line 5, column 9 in [item]: invalid type: string \"two\"")
+            problems[0].starts_with("line 5, column 9 in [item]: a text value \"two\", expected a whole number")
         );
-        assert!(problems[1].starts_with("line 6, column 9 in [item]: invalid type: integer `3`"));
+        assert!(problems[1].starts_with("line 6, column 9 in [item]: a number `3`, expected a text"));
         assert!(problems[2].starts_with("line 9, column 1 in [item]: unknown field `colour`"));
         // The second item, without its count, is left out; the others parsed.
         let file = file.expect("what parsed");

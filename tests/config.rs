@@ -118,11 +118,11 @@ fn every_mistake_in_the_file_is_reported_at_once_in_line_order() {
     failed.assert_code(2);
     let expected = [
         "line 3, column 1 in [staging]: unknown field `colour`",
-        "line 5, column 8 in [refresh]: invalid type: string \"four\", expected i64",
-        "line 6, column 24 in [refresh]: invalid type: integer `3`, expected a string",
+        "line 5, column 8 in [refresh]: a text value \"four\", expected a whole number (without quotes)",
+        "line 6, column 24 in [refresh]: a number `3`, expected a text in quotes",
         "line 8, column 14 in [hooks]: expected a command line, or { command = \"…\", timeout = \"…\" }",
         "line 11: production.region: 'Europe' is not an AWS region name",
-        "line 12, column 7 in [production]: invalid type: integer `5`, expected a string",
+        "line 12, column 7 in [production]: a number `5`, expected a text in quotes",
         "line 13, column 2: unknown field `hookz`",
     ];
     let mut last = 0;
@@ -168,4 +168,47 @@ fn json_failure_summary_goes_to_stdout() {
             .as_str()
             .is_some_and(|e| e.contains("no staging database configured"))
     );
+}
+
+/// Mistakes a new user makes, each answered in plain words: a number in quotes, a bare
+/// database name as URL (never echoed: it could be a secret), a bad sslmode, a transformer
+/// a letter away from one that exists.
+#[test]
+fn common_mistakes_are_answered_in_plain_words() {
+    let mut db = migrated_db_with_rows();
+    let before = db.fingerprint();
+    reset_with_config(&db, "[refresh]\njobs = \"four\"\n")
+        .assert_code(2)
+        .assert_stderr_contains(
+            "line 2, column 8 in [refresh]: a text value \"four\", expected a whole number (without quotes)",
+        );
+    let dir = work_dir();
+    let profile = dir.path().join("profile.toml");
+    std::fs::write(
+        &profile,
+        "version = 1\n\n[tables.precious.columns]\nid = \"citty\"\n",
+    )
+    .expect("write profile");
+    let check = |url: &str| {
+        run(restage(dir.path())
+            .args(["check", "--source-url", url, "--anonymizers"])
+            .arg(&profile))
+    };
+    check("precious_db")
+        .assert_code(2)
+        .assert_stderr_contains(
+            "the URL given is a bare word, not a PostgreSQL URL; a database name alone is not \
+             enough: write postgres://user@host:5432/NAME",
+        )
+        .assert_no_secret("precious_db");
+    check(&format!("{}?sslmode=bogus", db.url()))
+        .assert_code(2)
+        .assert_stderr_contains(
+            "does not parse: unknown value \"bogus\" for `ssl_mode`; sslmode is one of disable",
+        )
+        .assert_no_secret("error with configuration");
+    check(&db.url()).assert_code(2).assert_stderr_contains(
+        "line 4: precious.id: unknown transformer 'citty'; did you mean 'city'?",
+    );
+    assert_eq!(db.fingerprint(), before);
 }

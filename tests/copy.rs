@@ -318,7 +318,7 @@ fn profile_mistakes_are_reported_with_file_line_and_column_before_any_write() {
         .assert_stderr_contains("profile.toml (checked before any row is read)")
         .assert_stderr_contains("line 4: users.emial: no such column; columns of users: id, email")
         .assert_stderr_contains(
-            "line 5: users.full_name: unknown transformer 'nmae'; transformers: keep",
+            "line 5: users.full_name: unknown transformer 'nmae'; did you mean 'name'?",
         )
         .assert_stderr_contains("line 6: users.phone: unknown option 'colour'")
         .assert_stderr_contains(
@@ -398,8 +398,8 @@ fn every_profile_mistake_is_reported_at_once_in_line_order() {
         &failed.stderr,
         &[
             "line 2, column 1: unknown field `colour`",
-            "line 4, column 8 in [tables.users]: invalid type: string \"no\", expected a boolean",
-            "line 5, column 10 in [tables.users]: invalid type: string \"email\", expected a sequence",
+            "line 4, column 8 in [tables.users]: a text value \"no\", expected true or false (without quotes)",
+            "line 5, column 10 in [tables.users]: a text value \"email\", expected a list, [\"…\"]",
         ],
     );
     staging.reconnect();

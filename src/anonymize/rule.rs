@@ -54,12 +54,10 @@ impl CompiledRule {
             .and_then(Value::as_str)
             .ok_or("the rule has no `transform`")?
             .to_owned();
-        let definition = context.registry.find(&name).ok_or_else(|| {
-            format!(
-                "unknown transformer '{name}'; transformers: {}",
-                context.registry.names()
-            )
-        })?;
+        let definition = context
+            .registry
+            .find(&name)
+            .ok_or_else(|| unknown_transformer(&name, context.registry))?;
         let column = context.column;
         if !definition.accepts.is_empty() && !definition.accepts.contains(&column.category) {
             return Err(format!(
@@ -195,6 +193,37 @@ impl CompiledRule {
         let mut reads = self.transformer.reads();
         reads.extend(self.by);
         reads
+    }
+}
+
+/// "unknown transformer": with the closest names when some are a few letters away
+/// (`citty` → `city`, `nmae` → `name`: a swap counts as one), else every name.
+fn unknown_transformer(name: &str, registry: &super::Registry) -> String {
+    let mut close: Vec<(usize, &str)> = registry
+        .definitions()
+        .map(|definition| (strsim::osa_distance(name, definition.name), definition.name))
+        .filter(|(distance, known)| *distance <= 2.max(known.len() / 4))
+        .collect();
+    close.sort();
+    let closest = close.first().map_or(0, |(distance, _)| *distance);
+    close.retain(|(distance, _)| *distance == closest);
+    match close.as_slice() {
+        [] => format!(
+            "unknown transformer '{name}'; transformers: {}",
+            registry.names()
+        ),
+        close => {
+            let names: Vec<String> = close
+                .iter()
+                .take(3)
+                .map(|(_, n)| format!("'{n}'"))
+                .collect();
+            format!(
+                "unknown transformer '{name}'; did you mean {}? (`restage anonymizers list` \
+                 shows them all)",
+                names.join(" or ")
+            )
+        }
     }
 }
 

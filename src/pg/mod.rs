@@ -67,11 +67,29 @@ pub fn parse_options(url: &SecretUrl) -> Result<PgConnectOptions, String> {
     let scheme_ok =
         url.expose().starts_with("postgres://") || url.expose().starts_with("postgresql://");
     if !scheme_ok {
-        return Err(format!(
-            "{url} is not a PostgreSQL URL; expected postgres://user@host:5432/dbname"
-        ));
+        // A bare word is most likely a database name, but it could be a secret pasted in the
+        // wrong place: it is described, never shown.
+        let raw = url.expose();
+        let bare = !raw.is_empty() && !raw.contains([':', '@', '/', '?']);
+        return Err(if bare {
+            "the URL given is a bare word, not a PostgreSQL URL; a database name alone is not \
+             enough: write postgres://user@host:5432/NAME"
+                .to_owned()
+        } else {
+            format!("{url} is not a PostgreSQL URL; expected postgres://user@host:5432/dbname")
+        });
     }
-    PgConnectOptions::from_str(url.expose()).map_err(|e| format!("{url} does not parse: {e}"))
+    PgConnectOptions::from_str(url.expose()).map_err(|error| {
+        // sqlx repeats its prefix ("error with configuration: error with configuration: …").
+        let message = error.to_string();
+        let reason = message.trim_start_matches("error with configuration: ");
+        let hint = if reason.contains("ssl_mode") {
+            "; sslmode is one of disable, allow, prefer, require, verify-ca, verify-full"
+        } else {
+            ""
+        };
+        format!("{url} does not parse: {reason}{hint}")
+    })
 }
 
 /// Opens one connection; `role` names the server in errors ("staging database"), `application`
