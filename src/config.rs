@@ -1275,7 +1275,10 @@ mod tests {
         let text = "[staging]\nmigrate = { command = 3 }\n[refresh]\njobs = 0\n";
         let problems = parse_config(text).expect_err("invalid");
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(problems[0].starts_with("line 2, column 23 in [staging]: a number `3`, expected a text"));
+        assert!(
+            problems[0]
+                .starts_with("line 2, column 23 in [staging]: a number `3`, expected a text")
+        );
         assert!(problems[1].starts_with("line 4: refresh.jobs: must be between 1 and 256"));
     }
 

@@ -225,10 +225,12 @@ mod tests {
                     [[item]]\ncount = 3\ncolour = \"red\"\n";
         let (file, problems) = parse_all::<File>(text);
         assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].starts_with(
+            "line 5, column 9 in [item]: a text value \"two\", expected a whole number"
+        ));
         assert!(
-            problems[0].starts_with("line 5, column 9 in [item]: a text value \"two\", expected a whole number")
+            problems[1].starts_with("line 6, column 9 in [item]: a number `3`, expected a text")
         );
-        assert!(problems[1].starts_with("line 6, column 9 in [item]: a number `3`, expected a text"));
         assert!(problems[2].starts_with("line 9, column 1 in [item]: unknown field `colour`"));
         // The second item, without its count, is left out; the others parsed.
         let file = file.expect("what parsed");
