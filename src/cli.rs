@@ -75,6 +75,30 @@ impl GlobalArgs {
     }
 }
 
+impl Command {
+    /// The command's name as typed (`snapshot`, not `snapshot create`), for reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Migrate => "migrate",
+            Command::Reset(_) => "reset",
+            Command::Seed(_) => "seed",
+            Command::Copy(_) => "copy",
+            Command::Check(_) => "check",
+            Command::Init(_) => "init",
+            Command::Preview(_) => "preview",
+            Command::Refresh(_) => "refresh",
+            Command::Snapshot(_) => "snapshot",
+            Command::Cleanup(_) => "cleanup",
+            Command::Verify(_) => "verify",
+            Command::Rollback(_) => "rollback",
+            Command::Status => "status",
+            Command::Redis(_) => "redis",
+            Command::Generate(_) => "generate",
+            Command::Anonymizers(_) => "anonymizers",
+        }
+    }
+}
+
 /// What restage can do.
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -591,6 +591,15 @@ impl Error {
         }
     }
 
+    /// The columns that look personal and have no rule, when that is the failure.
+    pub fn uncovered(&self) -> Option<Vec<String>> {
+        match self {
+            Error::UncoveredPii { findings, .. } => Some(findings.clone()),
+            Error::WithReport { error, .. } => error.uncovered(),
+            _ => None,
+        }
+    }
+
     /// The phase a refresh failed in, when its report says.
     pub fn failed_phase(&self) -> Option<String> {
         match self {
@@ -602,13 +611,20 @@ impl Error {
         }
     }
 
-    /// The `--json` form of a failure: status, exit code and the whole message chain.
-    pub fn to_json(&self) -> serde_json::Value {
+    /// The `--json` form of a failure of `command`: the command, status, exit code, the whole
+    /// message chain, and what the failure is about (`uncovered` columns).
+    pub fn to_json(&self, command: &str) -> serde_json::Value {
         let mut document = match self {
             Error::WithReport { report, .. } => report.clone(),
             _ => serde_json::json!({}),
         };
         if let Some(object) = document.as_object_mut() {
+            object
+                .entry("command")
+                .or_insert_with(|| command.to_owned().into());
+            if let Some(findings) = self.uncovered() {
+                object.insert("uncovered".into(), findings.into());
+            }
             object.insert("status".into(), "error".into());
             object.insert("exit_code".into(), self.exit_code().into());
             object.insert("error".into(), error_chain(self).into());

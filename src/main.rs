@@ -19,12 +19,13 @@ fn main() -> ExitCode {
     };
     restage::logging::init(cli.global.verbose, cli.global.quiet);
     let json = cli.global.json;
+    let command = cli.command.name();
     match restage::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let code = error.exit_code();
             if json {
-                println!("{}", error.to_json());
+                println!("{}", error.to_json(command));
             }
             eprintln!("error: {}", restage::error::error_chain(&error));
             ExitCode::from(code)

@@ -212,3 +212,40 @@ fn common_mistakes_are_answered_in_plain_words() {
     );
     assert_eq!(db.fingerprint(), before);
 }
+
+/// Every failure's JSON names its command; `check`'s exit 7 lists the uncovered columns as
+/// its success document would.
+#[test]
+fn failure_json_names_the_command_and_what_check_found() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE customers (id int PRIMARY KEY, email text);
+         INSERT INTO customers SELECT g, 'c' || g || '@mail.example' FROM generate_series(1, 30) g;",
+    );
+    let dir = work_dir();
+    let profile = dir.path().join("profile.toml");
+    std::fs::write(&profile, "version = 1\n").expect("write profile");
+    let failed = run(restage(dir.path())
+        .args([
+            "check",
+            "--json",
+            "--source-url",
+            &source.url(),
+            "--anonymizers",
+        ])
+        .arg(&profile));
+    failed.assert_code(7);
+    let report = failed.json();
+    assert_eq!(report["command"], "check", "{report}");
+    assert_eq!(report["status"], "error");
+    let uncovered = report["uncovered"].as_array().expect("uncovered");
+    assert_eq!(uncovered.len(), 1, "{report}");
+    assert!(
+        uncovered[0]
+            .as_str()
+            .is_some_and(|finding| finding.contains("customers.email")),
+        "{report}"
+    );
+    let bad_url = run(restage(dir.path()).args(["status", "--json", "--staging-url", "mydb"]));
+    assert_eq!(bad_url.json()["command"], "status");
+}
