@@ -37,7 +37,7 @@ async fn conclude<R: HookReport + NotifiedReport + Report>(
     };
     let document = match &outcome {
         Ok(report) => output::document(report),
-        Err(error) => error.to_json(&hooks.facts().command),
+        Err(error) => error.to_json(hooks.facts().command),
     };
     let Some(notification) = notifier.announce(&hooks.facts(), &document).await else {
         return outcome;
@@ -73,7 +73,7 @@ async fn start(
     };
     match (started, notifier) {
         (Err(error), Some(notifier)) if !matches!(error, Error::Declined { .. }) => {
-            match notifier.announce(&run, &error.to_json(&run.command)).await {
+            match notifier.announce(&run, &error.to_json(run.command)).await {
                 Some(notification) => {
                     Err(error.with_report_field("notification", notification.into()))
                 }
