@@ -388,3 +388,30 @@ fn init_suggests_a_linked_person_that_then_checks_copies_and_verifies() {
     copy(&source, &staging, &path, &[]).assert_code(0);
     verify(&source, &staging, &path, &[]).assert_code(0);
 }
+
+#[test]
+fn preview_of_a_table_without_rules_says_so_instead_of_empty_rows() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE notes (id int PRIMARY KEY, body text);
+         INSERT INTO notes VALUES (1, 'hello'), (2, 'world');",
+    );
+    let dir = work_dir();
+    let path = profile(
+        &dir,
+        "version = 1\n\n[tables.notes.columns]\nbody = \"keep\"\n",
+    );
+    let shown = run(restage(dir.path())
+        .args(["preview", "--source-url", &source.url(), "--anonymizers"])
+        .arg(&path)
+        .arg("notes"));
+    shown
+        .assert_code(0)
+        .assert_stdout_contains("notes has no rules in ")
+        .assert_stdout_contains("every column is copied as it is");
+    assert!(!shown.stdout.contains("row 1"), "{}", shown.stdout);
+    assert_eq!(
+        preview(&source, &path, "notes")["rows"],
+        serde_json::json!([])
+    );
+}

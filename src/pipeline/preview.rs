@@ -50,6 +50,8 @@ pub struct PreviewReport {
     pub real_key: bool,
     /// Columns the profile keeps as they are.
     pub kept: Vec<String>,
+    /// Columns the profile rules; none: no rows are shown.
+    pub ruled: Vec<String>,
     pub rows: Vec<PreviewRow>,
 }
 
@@ -85,7 +87,13 @@ impl Report for PreviewReport {
                 ));
             }
         }
-        if self.rows.is_empty() {
+        if self.ruled.is_empty() {
+            text.push_str(&format!(
+                "\n\n{} has no rules in {}: every column is copied as it is, so there is nothing \
+                 to show; rule its personal columns under [tables.{}.columns]",
+                self.table, self.profile, self.table
+            ));
+        } else if self.rows.is_empty() {
             text.push_str("\n\nno rows match");
         }
         if !self.kept.is_empty() {
@@ -123,12 +131,16 @@ pub async fn preview(
     let real_key = super::configured_key(&profile)?.is_some();
     let (keyer, _) = super::keyer(&profile, true)?;
     let conditions = rules.map_or(&[][..], |rules| rules.conditions.as_slice());
-    let rows = read_rows(&mut connection, source, table, conditions, options).await?;
     let mut ruled: Vec<_> = rules
         .map_or(&[][..], |rules| rules.rules.as_slice())
         .iter()
         .collect();
     ruled.sort_by_key(|(position, _)| *position);
+    let rows = if ruled.is_empty() {
+        Vec::new()
+    } else {
+        read_rows(&mut connection, source, table, conditions, options).await?
+    };
     let mut shown = Vec::new();
     for (key, values) in rows {
         let mut changes = Vec::new();
@@ -155,6 +167,10 @@ pub async fn preview(
         profile: profile.path.clone(),
         real_key,
         kept: rules.map(|rules| rules.kept.clone()).unwrap_or_default(),
+        ruled: ruled
+            .iter()
+            .map(|(position, _)| table.columns[*position].name.clone())
+            .collect(),
         rows: shown,
     })
 }
