@@ -415,3 +415,33 @@ fn preview_of_a_table_without_rules_says_so_instead_of_empty_rows() {
         serde_json::json!([])
     );
 }
+
+/// `verify` counts the sequences the copy set, not restage's own bookkeeping in staging.
+#[test]
+fn copy_and_verify_count_the_same_sequences() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE notes (id serial PRIMARY KEY, body text);
+         CREATE TABLE tags (id bigserial PRIMARY KEY, name text);
+         INSERT INTO notes (body) VALUES ('a'), ('b'); INSERT INTO tags (name) VALUES ('x');",
+    );
+    let staging = staging();
+    let dir = work_dir();
+    let path = profile(&dir, "version = 1\n");
+    let copied = copy(&source, &staging, &path, &[]);
+    copied.assert_code(0);
+    let copied = copied.json();
+    let verified = verify(&source, &staging, &path, &["--json"]);
+    verified.assert_code(0);
+    let verified = verified.json();
+    let count = |report: &serde_json::Value| -> serde_json::Value {
+        report
+            .pointer("/result/verification/sequences")
+            .or_else(|| report.pointer("/verification/sequences"))
+            .or_else(|| report.pointer("/sequences"))
+            .cloned()
+            .unwrap_or_else(|| panic!("no sequence count in {report}"))
+    };
+    assert_eq!(count(&copied), serde_json::json!(2), "{copied}");
+    assert_eq!(count(&verified), serde_json::json!(2), "{verified}");
+}
