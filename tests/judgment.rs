@@ -275,3 +275,38 @@ fn a_no_swap_copy_that_fails_verification_drops_what_it_built() {
     );
     copy(&source, &staging, &fixed, &["--no-swap"]).assert_code(0);
 }
+
+/// A postcode whose values have a phone's shape (ZIP+4, a Dutch or Brazilian code) is a
+/// postcode, by its name: ruled `postcode` where the row is about someone, kept where it is
+/// not (a warehouse), and never ruled or described as phone numbers.
+#[test]
+fn postcodes_shaped_like_phone_numbers_are_postcodes() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE customers (id int PRIMARY KEY, full_name text, zip text, postal_code text,
+             cep varchar(9));
+         INSERT INTO customers SELECT g, 'Ann Lee ' || g,
+             lpad((g * 7919 % 99999)::text, 5, '0') || '-' || lpad(g::text, 4, '0'),
+             lpad((g * 31 % 99999)::text, 5, '0') || '-' || lpad((g * 17 % 9999)::text, 4, '0'),
+             lpad((g * 13 % 99999)::text, 5, '0') || '-' || lpad((g % 999)::text, 3, '0')
+         FROM generate_series(1, 120) g;
+         CREATE TABLE warehouses (id int PRIMARY KEY, code text, zip text);
+         INSERT INTO warehouses SELECT g, 'W' || g,
+             lpad((g * 7919 % 99999)::text, 5, '0') || '-' || lpad(g::text, 4, '0')
+         FROM generate_series(1, 60) g;",
+    );
+    let dir = work_dir();
+    let (_, profile) = init_profile(&source, &dir);
+    for column in ["zip", "postal_code"] {
+        assert_eq!(
+            rule_of(&profile, "customers", column),
+            "\"postcode\"",
+            "{profile}"
+        );
+    }
+    assert!(
+        !profile.contains("[tables.warehouses"),
+        "nothing of the warehouses looks personal: {profile}"
+    );
+    assert!(!profile.contains("phone"), "{profile}");
+}

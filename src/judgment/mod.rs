@@ -179,9 +179,18 @@ fn holds_network_addresses(column: &Column) -> bool {
 
 /// What the column's name and the sample of its values say together: the kind and why.
 /// Values that are, as a whole, of a kind outweigh the name (`contact` holding e-mail
-/// addresses is an e-mail column); a look-alike name outweighs phone and IP shapes.
+/// addresses is an e-mail column); a name outweighs phone and IP shapes.
 fn judge(reading: &Reading, shown: Option<content::Shown>) -> (Option<Kind>, Vec<String>) {
-    let shown = shown.filter(|shown| !(shown.by_shape && *reading == Reading::LookAlike));
+    // A shape (digits in groups) does not outweigh a name that says what the column is: a
+    // ZIP+4 code looks like a phone number, and it is a postcode; nor is it evidence then.
+    let shown = shown.filter(|shown| {
+        !shown.by_shape
+            || match reading {
+                Reading::LookAlike => false,
+                Reading::Personal { kind, .. } => *kind == shown.kind,
+                Reading::Silent => true,
+            }
+    });
     match (reading, shown) {
         (Reading::Personal { kind, why }, Some(shown)) => {
             let kind = if shown.kind == Kind::FreeText {

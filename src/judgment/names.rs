@@ -97,10 +97,14 @@ pub fn read_column(
         let role = (phrase.words == ["name"] && words.len() > 1)
             .then(|| &words[words.len() - 2])
             .filter(|word| vocabulary.roles.contains(*word));
-        let counts =
-            meaning.fits(column.category) && (role.is_some() || context.allows(meaning, beside));
-        if !counts {
+        if !meaning.fits(column.category) {
             return Reading::Silent;
+        }
+        if role.is_none() && !context.allows(meaning, beside) {
+            // The name says what the column is (a warehouse's postcode), and in this table
+            // that is not about a person: it outweighs shapes, as a look-alike does (a ZIP+4
+            // code is not a phone number).
+            return Reading::LookAlike;
         }
         let why = match role {
             Some(role) => format!("its name says a person's name ('{role} name')"),
