@@ -792,7 +792,8 @@ fn validate(file: &ConfigFile, text: &str) -> Vec<String> {
     problems
 }
 
-/// Parses a duration like `500ms`, `30s`, `90m`, `6h` or `2d`.
+/// Parses a duration like `500ms`, `30s`, `90m`, `6h` or `2d`, or with the unit in words:
+/// `5 minutes`, `1 hour`, `2 days`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
@@ -805,15 +806,22 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if value == 0 && unit.is_empty() {
         return Ok(Duration::ZERO);
     }
-    let seconds_per_unit = match unit.trim() {
-        "ms" => return Ok(Duration::from_millis(value)),
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => {
+    let seconds_per_unit = match unit.trim().to_ascii_lowercase().as_str() {
+        "ms" | "millisecond" | "milliseconds" => return Ok(Duration::from_millis(value)),
+        "s" | "sec" | "secs" | "second" | "seconds" => 1,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
+        "d" | "day" | "days" => 86400,
+        "" => {
             return Err(format!(
-                "'{text}' has no unit (ms, s, m, h or d), like 30s, 90m, 6h or 2d"
+                "'{text}' has no unit: write ms, s, m, h or d after the number, like 30s, 90m, \
+                 6h or 2d"
+            ));
+        }
+        other => {
+            return Err(format!(
+                "'{text}': '{other}' is not a unit restage knows; use ms, s, m, h or d \
+                 (or milliseconds, seconds, minutes, hours, days), like 30s, 90m, 6h or 2d"
             ));
         }
     };
@@ -1374,7 +1382,16 @@ mod tests {
         assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
         assert!(parse_duration("6").is_err());
         assert!(parse_duration("h").is_err());
-        assert!(parse_duration("6 weeks").is_err());
+        assert_eq!(parse_duration("5 minutes"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1 Hour"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("500 ms"), Ok(Duration::from_millis(500)));
+        let weeks = parse_duration("6 weeks").expect_err("weeks are not a unit");
+        assert!(
+            weeks.contains("'weeks' is not a unit restage knows"),
+            "{weeks}"
+        );
+        let bare = parse_duration("6").expect_err("no unit");
+        assert!(bare.contains("has no unit"), "{bare}");
     }
 
     #[test]

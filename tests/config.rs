@@ -249,3 +249,21 @@ fn failure_json_names_the_command_and_what_check_found() {
     let bad_url = run(restage(dir.path()).args(["status", "--json", "--staging-url", "mydb"]));
     assert_eq!(bad_url.json()["command"], "status");
 }
+
+/// Durations take their unit in words too; an unknown unit is named as such.
+#[test]
+fn durations_take_units_in_words() {
+    let mut db = migrated_db_with_rows();
+    let before = db.fingerprint();
+    reset_with_config(&db, "[rds]\npoll_interval = \"5 fortnights\"\n")
+        .assert_code(2)
+        .assert_stderr_contains("'fortnights' is not a unit restage knows");
+    let dir = work_dir();
+    std::fs::write(
+        dir.path().join("restage.toml"),
+        "[rds]\npoll_interval = \"5 minutes\"\nrestore_timeout = \"2 hours\"\n",
+    )
+    .expect("write restage.toml");
+    run(restage(dir.path()).args(["anonymizers", "list"])).assert_code(0);
+    assert_eq!(db.fingerprint(), before);
+}
