@@ -34,8 +34,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command accepts.
+/// Options every command accepts, listed after the command's own.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Configuration file [default: restage.toml when it exists]
     #[arg(long, global = true, value_name = "FILE", env = "RESTAGE_CONFIG")]
