@@ -653,6 +653,13 @@ impl<'a> Refresh<'a> {
             },
             snapshot: self.report.snapshot.clone(),
         };
+        // The cards of the seeds this refresh uses (`--seeds`), not those of ./seeds.
+        options.test_cards = self
+            .seed_data
+            .payment_cards
+            .iter()
+            .map(|card| card.number.clone())
+            .collect();
         CopyJob::new(options, &self.settings.production)
     }
 }

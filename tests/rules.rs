@@ -445,3 +445,50 @@ fn copy_and_verify_count_the_same_sequences() {
     assert_eq!(count(&copied), serde_json::json!(2), "{copied}");
     assert_eq!(count(&verified), serde_json::json!(2), "{verified}");
 }
+
+/// A refresh checks and copies its profile with the test cards of the seeds it is given
+/// (`--seeds`), not those of a `./seeds` beside it: `card` rules with `test_cards = true`
+/// write exactly those.
+#[test]
+fn a_refresh_writes_the_test_cards_of_the_seeds_it_is_given() {
+    let mut source = TestDb::new();
+    source.execute(
+        "CREATE TABLE cards (id int PRIMARY KEY, card_number text NOT NULL);
+         INSERT INTO cards SELECT g, '4111111111111111' FROM generate_series(1, 20) g;",
+    );
+    let mut staging = staging();
+    let redis = crate::support::TestRedis::new();
+    let dir = work_dir();
+    let path = profile(
+        &dir,
+        "version = 1\n\n[tables.cards.columns]\ncard_number = { transform = \"card\", test_cards = true }\n",
+    );
+    let seeds = tempfile::tempdir().expect("seeds dir");
+    std::fs::write(
+        seeds.path().join("payment_cards.toml"),
+        "[[cards]]\nnumber = \"5555555555554444\"\nbrand = \"mastercard\"\nbehaviour = \"success\"\n\
+         description = \"the only card of these seeds\"\n",
+    )
+    .expect("write cards");
+    std::fs::write(
+        dir.path().join("restage.toml"),
+        format!(
+            "[staging]\ndatabase_url = \"{}\"\nredis_url = \"{}\"\n[schema]\nseeders = []\n\
+             [refresh]\nanonymizers = \"{}\"\n",
+            staging.url(),
+            redis.url(),
+            path.display()
+        ),
+    )
+    .expect("write restage.toml");
+    let refreshed = run(restage(dir.path())
+        .args(["refresh", "--yes", "--source-url", &source.url(), "--seeds"])
+        .arg(seeds.path())
+        .env("RESTAGE_ANONYMIZE_KEY", crate::support::KEY));
+    refreshed.assert_code(0);
+    staging.reconnect();
+    assert_eq!(
+        staging.scalar("SELECT string_agg(DISTINCT card_number, ',') FROM cards"),
+        "5555555555554444"
+    );
+}

@@ -69,6 +69,9 @@ pub struct CopyOptions {
     pub privileges: DeclaredPrivileges,
     /// The run this copy belongs to, for the record it leaves in staging.
     pub provenance: Provenance,
+    /// The staging test cards `card` rules with `test_cards = true` write: those of the
+    /// seeds the run uses (`./seeds`, or a refresh's `--seeds`).
+    pub test_cards: Vec<String>,
 }
 
 /// Which run a copy belongs to, as `restage status` shows it later.
@@ -108,6 +111,7 @@ impl CopyOptions {
                 source: source.to_string(),
                 snapshot: None,
             },
+            test_cards: crate::seed::data::test_card_numbers()?,
             source,
         })
     }
@@ -449,7 +453,9 @@ async fn plan(options: &CopyOptions) -> Result<Planned, Error> {
     let catalog = Catalog::read(&mut leader)
         .await
         .map_err(database_error(source, "reading the catalog"))?;
-    let mut compiled = validate::compile_profile(&profile, &catalog, &mut leader, source).await?;
+    let mut compiled =
+        validate::compile_profile(&profile, &catalog, &mut leader, source, &options.test_cards)
+            .await?;
     exclude(&mut compiled, &catalog, &options.exclude_tables)?;
     refuse_uncovered(&mut leader, &catalog, &compiled, source, &profile).await?;
     let mut limits = compiled.limits.clone();

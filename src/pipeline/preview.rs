@@ -125,8 +125,14 @@ pub async fn preview(
             ),
         });
     };
-    let compiled =
-        super::validate::compile_profile(&profile, &catalog, &mut connection, source).await?;
+    let compiled = super::validate::compile_profile(
+        &profile,
+        &catalog,
+        &mut connection,
+        source,
+        &crate::seed::data::test_card_numbers()?,
+    )
+    .await?;
     let rules = compiled.tables.get(&name);
     let real_key = super::configured_key(&profile)?.is_some();
     let (keyer, _) = super::keyer(&profile, true)?;

@@ -16,16 +16,17 @@ use crate::secret::SecretUrl;
 /// domain.
 const SAMPLES: i64 = 20;
 
-/// Compiles the profile against the catalog, runs each `where` and tries each rule's fakes
-/// against the domain CHECKs of its column, on the source, read-only.
+/// Compiles the profile against the catalog (`test_cards` are the staging cards `card` may
+/// write), runs each `where` and condition and tries each rule's fakes against the domain
+/// CHECKs of its column, on the source, read-only.
 pub async fn compile_profile(
     profile: &Profile,
     catalog: &Catalog,
     connection: &mut PgConnection,
     source: &SecretUrl,
+    test_cards: &[String],
 ) -> Result<CompiledProfile, Error> {
-    let test_cards = crate::seed::data::test_card_numbers()?;
-    let compiled = profile.compile(catalog, &test_cards)?;
+    let compiled = profile.compile(catalog, test_cards)?;
     let mut problems = Vec::new();
     for (name, rules) in &compiled.tables {
         let Some(table) = catalog.tables.get(name) else {
