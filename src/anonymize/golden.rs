@@ -5,7 +5,7 @@
 //! `RESTAGE_BLESS=1 cargo test --lib golden` rewrites the file, for a new transformer only.
 
 use super::REGISTRY;
-use super::testing::{column, compile, test_keyer};
+use super::testing::{compile, example_of, test_keyer};
 use crate::catalog::TypeCategory;
 
 /// The pinned outputs: transformer, rule, input, output (`\N` for NULL, newlines as `\n`),
@@ -36,19 +36,9 @@ fn outputs() -> Vec<String> {
     REGISTRY
         .definitions()
         .map(|definition| {
-            let (_, rule) = definition.example.split_once(" = ").expect("column = rule");
-            let category = definition
-                .accepts
-                .first()
-                .copied()
-                .unwrap_or(TypeCategory::Text);
-            let mut target = column("value", "text", category);
-            target.fields = ["street", "city", "zip", "country"]
-                .iter()
-                .map(|name| column(name, "text", TypeCategory::Text))
-                .collect();
+            let (rule, target) = example_of(definition);
             let compiled = compile(rule, &target).expect("the example builds");
-            let input = input_for(definition.name, category);
+            let input = input_for(definition.name, target.category);
             let row = vec![Some("7".to_owned()), Some(input.to_owned()), None];
             let output = compiled
                 .apply(Some(input), &keyer, &row)

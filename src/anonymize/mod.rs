@@ -108,6 +108,27 @@ pub struct BuildContext<'a> {
     pub registry: &'a Registry,
 }
 
+impl BuildContext<'_> {
+    /// The position of the column called `name` in the rule's table; the error lists the
+    /// table's columns.
+    pub fn column_position(&self, name: &str) -> Result<usize, String> {
+        self.table_columns
+            .iter()
+            .position(|column| column.name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = self
+                    .table_columns
+                    .iter()
+                    .map(|column| column.name.as_str())
+                    .collect();
+                format!(
+                    "no column '{name}' in the table; columns: {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
 /// How an option is written in a profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptionKind {

@@ -33,25 +33,10 @@ mod tests {
     /// Every example `restage anonymizers list` shows is a rule that builds.
     #[test]
     fn every_example_builds() {
-        use crate::anonymize::testing::{column, compile};
-        use crate::catalog::TypeCategory;
+        use crate::anonymize::testing::{compile, example_of};
 
         for definition in REGISTRY.definitions() {
-            let (_, rule) = definition
-                .example
-                .split_once(" = ")
-                .unwrap_or_else(|| panic!("{}: `column = rule`", definition.name));
-            let category = definition
-                .accepts
-                .first()
-                .copied()
-                .unwrap_or(TypeCategory::Text);
-            let mut target = column("value", "text", category);
-            // The composite example names the fields of a postal address.
-            target.fields = ["street", "city", "zip", "country"]
-                .iter()
-                .map(|name| column(name, "text", TypeCategory::Text))
-                .collect();
+            let (rule, target) = example_of(definition);
             if let Err(error) = compile(rule, &target) {
                 panic!(
                     "{}: {} does not build: {error}",

@@ -76,7 +76,11 @@ impl CompiledRule {
         let keep_null = options.boolean("keep_null").unwrap_or(true);
         let by = options
             .string("by")
-            .map(|by| by_position(by, context))
+            .map(|by| {
+                context
+                    .column_position(by)
+                    .map_err(|reason| format!("option 'by': {reason}"))
+            })
             .transpose()?;
         if name == "null" && column.not_null {
             return Err(format!(
@@ -225,25 +229,6 @@ fn unknown_transformer(name: &str, registry: &super::Registry) -> String {
             )
         }
     }
-}
-
-/// The position of the `by` column among the table's columns.
-fn by_position(by: &str, context: &BuildContext<'_>) -> Result<usize, String> {
-    context
-        .table_columns
-        .iter()
-        .position(|column| column.name == by)
-        .ok_or_else(|| {
-            let names: Vec<&str> = context
-                .table_columns
-                .iter()
-                .map(|column| column.name.as_str())
-                .collect();
-            format!(
-                "option 'by' names no column of the table; columns: {}",
-                names.join(", ")
-            )
-        })
 }
 
 /// Cuts to at most `max` characters, keeping a keyed tag or e-mail domain at the end.

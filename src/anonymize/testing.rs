@@ -41,6 +41,27 @@ pub fn compile(rule: &str, target: &Column) -> Result<CompiledRule, String> {
     CompiledRule::build(&rule, &context)
 }
 
+/// A definition's example rule (as written after `column = `) and a column it applies to:
+/// of the first category it writes, with the fields of a postal address (which the
+/// composite example names).
+pub fn example_of(definition: &super::Definition) -> (&'static str, Column) {
+    let (_, rule) = definition
+        .example
+        .split_once(" = ")
+        .unwrap_or_else(|| panic!("{}: `column = rule`", definition.name));
+    let category = definition
+        .accepts
+        .first()
+        .copied()
+        .unwrap_or(TypeCategory::Text);
+    let mut target = column("value", "text", category);
+    target.fields = ["street", "city", "zip", "country"]
+        .iter()
+        .map(|name| column(name, "text", TypeCategory::Text))
+        .collect();
+    (rule, target)
+}
+
 /// The key every unit test anonymizes with.
 pub fn test_keyer() -> Keyer {
     Keyer::from_secret("test key")

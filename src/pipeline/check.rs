@@ -36,12 +36,11 @@ impl Report for CheckReport {
 pub async fn check(source: &SecretUrl, profile: &Path) -> Result<CheckReport, Error> {
     let profile = Profile::load(profile)?;
     let (mut connection, catalog) = super::read_source(source, "restage check").await?;
-    let compiled = super::validate::compile_profile(
+    let compiled = super::validate::compile_profile_with_seed_cards(
         &profile,
         &catalog,
         &mut connection,
         source,
-        &crate::seed::data::test_card_numbers()?,
     )
     .await?;
     super::refuse_uncovered(&mut connection, &catalog, &compiled, source, &profile).await?;

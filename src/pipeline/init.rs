@@ -122,12 +122,11 @@ pub async fn init(source: &SecretUrl, mode: &InitMode) -> Result<InitReport, Err
         InitMode::Create { .. } => (new_document(), empty_profile(path)),
         InitMode::Update { path } => {
             let profile = Profile::load(path)?;
-            let compiled = super::validate::compile_profile(
+            let compiled = super::validate::compile_profile_with_seed_cards(
                 &profile,
                 &catalog,
                 &mut connection,
                 source,
-                &crate::seed::data::test_card_numbers()?,
             )
             .await?;
             (parse_document(path)?, compiled)

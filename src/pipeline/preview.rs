@@ -125,12 +125,11 @@ pub async fn preview(
             ),
         });
     };
-    let compiled = super::validate::compile_profile(
+    let compiled = super::validate::compile_profile_with_seed_cards(
         &profile,
         &catalog,
         &mut connection,
         source,
-        &crate::seed::data::test_card_numbers()?,
     )
     .await?;
     let rules = compiled.tables.get(&name);

@@ -66,6 +66,18 @@ pub async fn compile_profile(
     }
 }
 
+/// [`compile_profile`] with the test cards of `./seeds` (or the built-in ones): for the
+/// commands that read a source without a seeds directory of their own (check, init, preview).
+pub async fn compile_profile_with_seed_cards(
+    profile: &Profile,
+    catalog: &Catalog,
+    connection: &mut PgConnection,
+    source: &SecretUrl,
+) -> Result<CompiledProfile, Error> {
+    let test_cards = crate::seed::data::test_card_numbers()?;
+    compile_profile(profile, catalog, connection, source, &test_cards).await
+}
+
 /// The problem with `rule` when one of its fakes for sampled values of `column` is refused by
 /// the column's domain (none without domain CHECKs). The message names the rule, the domain
 /// and its checks, never a value.

@@ -120,7 +120,7 @@ fn build_person(
     let identity = options
         .required_string("identity")?
         .split(',')
-        .map(|name| column_position(name.trim(), context))
+        .map(|name| context.column_position(name.trim()))
         .collect::<Result<Vec<usize>, String>>()?;
     Ok(Box::new(Person {
         part,
@@ -198,25 +198,6 @@ impl Transformer for Person {
     }
 }
 
-/// The position of the column called `name` in the rule's table.
-fn column_position(name: &str, context: &BuildContext<'_>) -> Result<usize, String> {
-    context
-        .table_columns
-        .iter()
-        .position(|column| column.name == name)
-        .ok_or_else(|| {
-            let names: Vec<&str> = context
-                .table_columns
-                .iter()
-                .map(|column| column.name.as_str())
-                .collect();
-            format!(
-                "no column '{name}' in the table; columns: {}",
-                names.join(", ")
-            )
-        })
-}
-
 /// Another column's rule, built for that column (its length, its unique tag), so that equal
 /// values come out equal.
 #[derive(Debug)]
@@ -229,7 +210,7 @@ fn build_same_as(
     options: &Options,
     context: &BuildContext<'_>,
 ) -> Result<Box<dyn Transformer>, String> {
-    let other = column_position(options.required_string("column")?, context)?;
+    let other = context.column_position(options.required_string("column")?)?;
     let rule = options.rule("rule").ok_or_else(|| {
         format!(
             "column '{}' has no rule to repeat; give it one",
