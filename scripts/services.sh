@@ -154,6 +154,22 @@ restage_moto_up() {
   _restage_log "moto $RESTAGE_MOTO_VERSION from $venv"
 }
 
+# A headless browser for the test that renders `restage report`'s HTML page: Chromium or
+# Chrome from the PATH, else Debian's chromium; exports RESTAGE_CHROMIUM. Without one (no root,
+# no apt-get) that test says it skipped, except under CI, where it fails.
+restage_browser_up() {
+  local name
+  for name in chromium chromium-browser google-chrome; do
+    if command -v "$name" >/dev/null 2>&1; then
+      RESTAGE_CHROMIUM="$(command -v "$name")"
+      export RESTAGE_CHROMIUM
+      return 0
+    fi
+  done
+  _restage_apt_install chromium || return 1
+  RESTAGE_CHROMIUM="$(command -v chromium)" && export RESTAGE_CHROMIUM
+}
+
 # Finds or starts both servers and exports their URLs; stops what it started on EXIT.
 restage_services_up() {
   trap restage_services_down EXIT

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite on any machine: finds or starts PostgreSQL and Redis, installs moto's
-# RDS server (for the AWS tests, on loopback), then runs the checks CI runs (format, clippy,
-# docs) and every test against the real servers.
+# RDS server (for the AWS tests, on loopback) and a headless Chromium (for the report's page),
+# then runs the checks CI runs (format, clippy, docs) and every test against the real servers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
 restage_services_up
 restage_moto_up
+restage_browser_up || echo "test.sh: no browser: the report's rendering test will say it skipped" >&2
 
 echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check

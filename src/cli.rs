@@ -87,6 +87,7 @@ impl Command {
             Command::Check(_) => "check",
             Command::Init(_) => "init",
             Command::Preview(_) => "preview",
+            Command::Report(_) => "report",
             Command::Refresh(_) => "refresh",
             Command::Snapshot(_) => "snapshot",
             Command::Cleanup(_) => "cleanup",
@@ -159,6 +160,16 @@ pub enum Command {
     /// (RESTAGE_ANONYMIZE_KEY or the profile's key_env) the fakes are the ones a copy writes;
     /// without it, a throwaway key shows their shape.
     Preview(PreviewArgs),
+
+    /// Write the privacy report for the people who sign off on staging; writes nothing else
+    ///
+    /// Every table and column of the source: what restage detects in it (kind and evidence),
+    /// its rule in the profile or why it is kept, and who decided (the profile's line, or
+    /// restage); the last copy's verification as staging records it (row counts, constraints,
+    /// sampled values compared, tokens searched for, problems), the key's fingerprint, the
+    /// profile's SHA-256 and the run history. --output FILE.html writes one self-contained
+    /// page (no script, nothing from the network); FILE.md, or no --output, Markdown.
+    Report(ReportArgs),
 
     /// The weekly job: snapshot production, restore it, anonymized copy, seed, flush, clean up
     ///
@@ -462,6 +473,18 @@ pub struct CopyArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub source: SourceArgs,
+}
+
+/// Arguments of `restage report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// Where to write the report: FILE.html (a page for a browser) or FILE.md (Markdown);
+    /// without it, Markdown on standard output
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `restage init`.

@@ -117,6 +117,7 @@ async fn dispatch(cli: Cli) -> Result<(), Error> {
         Command::Check(args) => out.finish(&commands::check::run(&settings, &args).await?),
         Command::Init(args) => out.finish(&commands::init::run(&settings, &args).await?),
         Command::Preview(args) => out.finish(&commands::preview::run(&settings, &args).await?),
+        Command::Report(args) => out.finish(&commands::report::run(&settings, &args).await?),
         Command::Generate(args) => {
             out.finish(&commands::generate::run(&settings, &args, &out).await?)
         }

@@ -17,6 +17,7 @@ const HELP_PAGES: &[&[&str]] = &[
     &["check", "--help"],
     &["init", "--help"],
     &["preview", "--help"],
+    &["report", "--help"],
     &["rollback", "--help"],
     &["status", "--help"],
     &["verify", "--help"],

@@ -17,6 +17,7 @@ mod notify;
 mod privileges;
 mod rds;
 mod redis_flush;
+mod report;
 mod reset;
 mod rules;
 mod seed;

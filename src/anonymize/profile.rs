@@ -126,6 +126,14 @@ struct SubsetEntry {
     limits: BTreeMap<Spanned<String>, Spanned<i64>>,
 }
 
+/// A column's rule as written in the profile, and the line it is on.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WrittenRule {
+    /// The rule's TOML, on one line (`public` for a column the table lists as public).
+    pub rule: String,
+    pub line: usize,
+}
+
 /// A profile as read, not yet checked against a database.
 #[derive(Debug)]
 pub struct Profile {
@@ -251,6 +259,37 @@ impl Profile {
     /// environment variable when the profile names one.
     pub fn key_file(&self) -> Option<&str> {
         self.file.key_file.as_deref()
+    }
+
+    /// Each column's rule as the profile writes it (a `public` column as `public`, a column
+    /// of a `[tables.T.person]` as its part), by catalog table name and column, with its
+    /// line: what a privacy report shows.
+    pub fn written_rules(&self, catalog: &Catalog) -> BTreeMap<(String, String), WrittenRule> {
+        let mut written = BTreeMap::new();
+        for (table_name, entry) in &self.file.tables {
+            let Some((name, _)) = find_table(catalog, table_name.get_ref()) else {
+                continue;
+            };
+            let mut add = |column: &Spanned<String>, rule: String, offset: usize| {
+                let line = toml_source::line_of(&self.text, offset);
+                let key = (name.clone(), column.get_ref().clone());
+                written.insert(key, WrittenRule { rule, line });
+            };
+            for (column, rule) in &entry.columns {
+                let text = self.text[rule.span()]
+                    .split_whitespace()
+                    .collect::<Vec<_>>();
+                add(column, text.join(" "), rule.span().start);
+            }
+            for public in &entry.public {
+                add(public, "public".to_owned(), public.span().start);
+            }
+            for (part, column) in entry.person.iter().flat_map(PersonEntry::parts) {
+                let rule = format!("person ({part})");
+                add(column, rule, column.span().start);
+            }
+        }
+        written
     }
 
     /// Checks every table, column, transformer and option against `catalog`; all problems at

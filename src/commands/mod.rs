@@ -17,6 +17,7 @@ pub mod migrate;
 pub mod preview;
 pub mod redis_flush;
 pub mod refresh;
+pub mod report;
 pub mod reset;
 pub mod rollback;
 pub mod seed;

@@ -12,6 +12,7 @@ pub mod init;
 pub mod leaks;
 pub mod plan;
 pub mod preview;
+pub mod privacy;
 pub mod progress;
 pub mod report;
 pub mod schema;
@@ -362,6 +363,8 @@ struct CopyRecord<'a> {
     rows: u64,
     bytes: u64,
     tables: usize,
+    /// What verification checked, for `restage report`.
+    verification: &'a verify::Verification,
 }
 
 impl CopyJob {
@@ -392,6 +395,7 @@ async fn record_copy(
         rows: result.rows,
         bytes: result.bytes,
         tables: result.tables.len(),
+        verification: &result.verification,
     };
     history::record(
         connection,
@@ -544,8 +548,18 @@ fn keyer(profile: &Profile, random: bool) -> Result<(Keyer, KeyIdentity), Error>
     Ok((keyer, identity))
 }
 
+/// The configured key's origin and fingerprint (never the key); `None` when none is set.
+pub fn configured_key_identity(profile: &Profile) -> Result<Option<KeyIdentity>, Error> {
+    Ok(
+        configured_key(profile)?.map(|(origin, secret)| KeyIdentity {
+            origin,
+            fingerprint: Keyer::from_secret(&secret).fingerprint(),
+        }),
+    )
+}
+
 /// Which key a copy used: where it came from and its fingerprint, never the key.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct KeyIdentity {
     /// `$RESTAGE_ANONYMIZE_KEY`, `key file /run/secrets/key` or `random (this run only)`.
     pub origin: String,

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgConnection;
 
 use crate::anonymize::{CompiledRule, Keyer};
@@ -43,7 +43,7 @@ const MAY_COINCIDE: &[&str] = &[
 ];
 
 /// One table's rows in the source (filtered as the plan says) and in staging.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RowCount {
     pub table: String,
     pub expected: i64,
@@ -51,12 +51,16 @@ pub struct RowCount {
 }
 
 /// Everything verification looked at, and what failed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Verification {
     pub tables: Vec<RowCount>,
     pub constraints: usize,
     pub sequences: usize,
     pub ruled_columns: usize,
+    /// Sampled source values compared with staging's, same row (ruled columns, and kept
+    /// columns whose name says personal data).
+    #[serde(default)]
+    pub compared_values: usize,
     /// Distinct e-mail, phone and card tokens of the source searched for in staging.
     pub source_tokens: usize,
     /// What the token scan took: collecting the source's tokens and searching staging for
@@ -72,12 +76,14 @@ impl Verification {
     /// A one-line summary.
     pub fn summary(&self) -> String {
         format!(
-            "verified {} tables (row counts), {} constraints, {} sequences, {} anonymized columns, \
-             {} source e-mail/phone/card tokens searched for in every row: {}",
+            "verified {} tables (row counts), {} constraints, {} sequences, {} anonymized columns \
+             ({} sampled values compared with the source), {} source e-mail/phone/card tokens \
+             searched for in every row: {}",
             self.tables.len(),
             self.constraints,
             self.sequences,
             self.ruled_columns,
+            self.compared_values,
             self.source_tokens,
             if self.problems.is_empty() {
                 "all good".to_owned()
@@ -137,14 +143,17 @@ pub async fn verify(
     check_materialized_views(&mut databases, &mut problems).await?;
     let sequences =
         check_sequences(databases.staging, databases.staging_url, &mut problems).await?;
-    let ruled_columns = compare_ruled_values(&mut databases, catalog, plans, &mut problems).await?;
-    compare_personal_values(&mut databases, catalog, plans, &mut problems).await?;
+    let (ruled_columns, ruled_values) =
+        compare_ruled_values(&mut databases, catalog, plans, &mut problems).await?;
+    let personal_values =
+        compare_personal_values(&mut databases, catalog, plans, &mut problems).await?;
     problems.extend(scan.leaks.iter().map(ToString::to_string));
     Ok(Verification {
         tables,
         constraints,
         sequences,
         ruled_columns,
+        compared_values: ruled_values + personal_values,
         source_tokens: scan.source_tokens,
         token_scan_seconds: scan.seconds,
         method: format!(
@@ -319,14 +328,16 @@ async fn check_sequences(
 }
 
 /// For each ruled column: the first rows by primary key, on both sides; values that staging
-/// kept unchanged (tables without a primary key: source values found among staging's).
+/// kept unchanged (tables without a primary key: source values found among staging's). Gives
+/// the columns and the values compared.
 async fn compare_ruled_values(
     databases: &mut Databases<'_>,
     catalog: &Catalog,
     plans: &[TablePlan],
     problems: &mut Vec<String>,
-) -> Result<usize, Error> {
+) -> Result<(usize, usize), Error> {
     let mut compared = 0;
+    let mut compared_values = 0;
     for plan in plans.iter().filter(|plan| !plan.schema_only) {
         let Some(table) = catalog.tables.get(&plan.table) else {
             continue;
@@ -342,6 +353,7 @@ async fn compare_ruled_values(
                 .iter()
                 .filter_map(|(_, value)| value.as_ref())
                 .collect();
+            compared_values += values.len();
             let keyer = Keyer::random();
             // A value that a rule rewriting parts gives back as it is — a JSON document
             // without the ruled paths, a text without tokens, an array of NULLs, a record
@@ -372,7 +384,7 @@ async fn compare_ruled_values(
             }
         }
     }
-    Ok(compared)
+    Ok((compared, compared_values))
 }
 
 /// Rules that may give a value back as it was: a column whose name says personal data (but
@@ -386,13 +398,14 @@ const KEPT_SHARE: usize = 50;
 /// The columns whose name says personal data (as detection reads it), kept or ruled by a
 /// rule that may give values back as they were: more than [`KEPT_SHARE`] of sampled values
 /// equal to the source's (same row) is a leak, whatever the token scan found. Columns the
-/// profile declares public are left alone.
+/// profile declares public are left alone. Gives the values compared.
 async fn compare_personal_values(
     databases: &mut Databases<'_>,
     catalog: &Catalog,
     plans: &[TablePlan],
     problems: &mut Vec<String>,
-) -> Result<(), Error> {
+) -> Result<usize, Error> {
+    let mut compared_values = 0;
     for plan in plans.iter().filter(|plan| !plan.schema_only) {
         let Some(table) = catalog.tables.get(&plan.table) else {
             continue;
@@ -414,6 +427,7 @@ async fn compare_personal_values(
             }
             let (before, after) = sample_both(databases, table, &column.name, None).await?;
             let values = before.iter().filter(|(_, value)| value.is_some()).count();
+            compared_values += values;
             let equal = unchanged(table, &before, &after, |_| false);
             if values > 0 && equal * 100 > values * KEPT_SHARE {
                 problems.push(format!(
@@ -425,7 +439,7 @@ async fn compare_personal_values(
             }
         }
     }
-    Ok(())
+    Ok(compared_values)
 }
 
 /// How many sampled source values are in staging as they were: in the same row (by primary

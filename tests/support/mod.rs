@@ -266,7 +266,8 @@ const SCHEMA_DIGEST: &str = "SELECT md5(string_agg(line, E'\\n' ORDER BY line CO
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if std::thread::panicking() {
+        // A failed test leaves nothing behind, unless asked to keep its database for a look.
+        if std::thread::panicking() && std::env::var_os("RESTAGE_KEEP_FAILED_DATABASES").is_some() {
             eprintln!("test failed: database {} kept for a look", self.name);
             return;
         }
