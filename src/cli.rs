@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{Arg, ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::seed::DEFAULT_RNG_SEED;
 
@@ -32,6 +32,56 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The global options a command does not use, by command: its help leaves them out (they
+/// are still accepted, so a wrapper that passes them to every command keeps working).
+const UNUSED_GLOBALS: &[(&str, &[(&str, &str)])] = &[
+    ("init", &[STAGING_URL, REDIS_URL]),
+    ("check", &[STAGING_URL, REDIS_URL]),
+    ("preview", &[STAGING_URL, REDIS_URL]),
+    ("anonymizers", &[STAGING_URL, REDIS_URL]),
+    ("generate", &[STAGING_URL, REDIS_URL]),
+    ("report", &[REDIS_URL]),
+    ("copy", &[REDIS_URL]),
+    ("verify", &[REDIS_URL]),
+    ("seed", &[REDIS_URL]),
+    ("migrate", &[REDIS_URL]),
+    ("rollback", &[REDIS_URL]),
+    ("status", &[REDIS_URL]),
+    ("snapshot", &[STAGING_URL, REDIS_URL]),
+    ("redis", &[STAGING_URL]),
+];
+const STAGING_URL: (&str, &str) = ("staging_url", "staging-url");
+const REDIS_URL: (&str, &str) = ("redis_url", "redis-url");
+
+/// The command line, each command's help listing only the global options it uses.
+pub fn command() -> clap::Command {
+    UNUSED_GLOBALS
+        .iter()
+        .fold(Cli::command(), |command, (name, unused)| {
+            command.mut_subcommand(name, |sub| hide_globals(sub, unused))
+        })
+}
+
+/// `command` and its subcommands with the global options `unused` hidden: an argument of
+/// the same id, defined here, is not replaced by the global one.
+fn hide_globals(command: clap::Command, unused: &[(&'static str, &'static str)]) -> clap::Command {
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect();
+    let command = unused.iter().fold(command, |command, (id, long)| {
+        command.arg(Arg::new(*id).long(*long).value_name("URL").hide(true))
+    });
+    names.iter().fold(command, |command, name| {
+        command.mut_subcommand(name, |sub| hide_globals(sub, unused))
+    })
+}
+
+/// Parses the process's arguments.
+pub fn parse() -> Result<Cli, clap::Error> {
+    Cli::from_arg_matches(&command().try_get_matches()?)
 }
 
 /// Options every command accepts, listed after the command's own.

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::toml_source::Problem;
+
 /// Exit codes, documented in `restage --help` and the README.
 pub mod exit {
     /// Any failure without a more specific code.
@@ -64,7 +66,10 @@ pub enum Error {
     },
 
     #[error("invalid configuration in {path}:\n{}", bullet_list(.problems))]
-    Config { path: String, problems: Vec<String> },
+    Config {
+        path: String,
+        problems: Vec<Problem>,
+    },
 
     #[error("invalid {origin}: {reason}")]
     InvalidSetting { origin: String, reason: String },
@@ -262,7 +267,10 @@ pub enum Error {
         "invalid anonymizer profile {path} (checked before any row is read):\n{}",
         bullet_list(.problems)
     )]
-    Profile { path: String, problems: Vec<String> },
+    Profile {
+        path: String,
+        problems: Vec<Problem>,
+    },
 
     #[error("{action} failed: {program} said: {detail}")]
     Tool {
@@ -591,6 +599,18 @@ impl Error {
         }
     }
 
+    /// The problems of a configuration file or a profile, each naming its file, line and
+    /// key (the `problems` of the `--json` error document).
+    pub fn problems(&self) -> Option<Vec<Problem>> {
+        match self {
+            Error::Config { path, problems } | Error::Profile { path, problems } => {
+                Some(crate::toml_source::in_file(problems, path))
+            }
+            Error::WithReport { error, .. } => error.problems(),
+            _ => None,
+        }
+    }
+
     /// The columns that look personal and have no rule, when that is the failure.
     pub fn uncovered(&self) -> Option<Vec<String>> {
         match self {
@@ -624,6 +644,10 @@ impl Error {
                 .or_insert_with(|| command.to_owned().into());
             if let Some(findings) = self.uncovered() {
                 object.insert("uncovered".into(), findings.into());
+            }
+            if let Some(problems) = self.problems() {
+                let problems = serde_json::to_value(problems).unwrap_or_default();
+                object.insert("problems".into(), problems);
             }
             object.insert("status".into(), "error".into());
             object.insert("exit_code".into(), self.exit_code().into());
@@ -707,7 +731,7 @@ fn server_refusal(cause: &(dyn std::error::Error + 'static)) -> Option<(String, 
     Some((refusal.code()?.to_owned(), refusal.message().to_owned()))
 }
 
-fn bullet_list(items: &[String]) -> String {
+fn bullet_list(items: &[impl std::fmt::Display]) -> String {
     items
         .iter()
         .map(|item| format!("  - {item}"))

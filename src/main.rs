@@ -2,11 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use restage::cli::Cli;
-
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match restage::cli::parse() {
         Ok(cli) => cli,
         Err(error) if !error.use_stderr() => error.exit(),
         Err(error) => {

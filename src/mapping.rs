@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 
 use crate::password::HashFormat;
-use crate::toml_source::located;
+use crate::toml_source::{Problem, located};
 
 /// The built-in seeders, by the names `--only` and `[schema] seeders` use, in the order
 /// they run.
@@ -372,7 +372,7 @@ impl Mapping {
     pub fn from_section(
         section: &BTreeMap<String, Spanned<toml::Value>>,
         text: &str,
-    ) -> Result<Mapping, Vec<String>> {
+    ) -> Result<Mapping, Vec<Problem>> {
         let mut mapping = Mapping::default();
         let mut problems = Vec::new();
         for (key, value) in section {
@@ -414,7 +414,7 @@ impl Mapping {
         if problems.is_empty() {
             Ok(mapping)
         } else {
-            problems.sort_by_key(|problem| leading_line(problem));
+            crate::toml_source::sort_by_line(&mut problems);
             Err(problems)
         }
     }
@@ -433,15 +433,6 @@ fn key_lines(text: &str, first: usize) -> BTreeMap<String, usize> {
             (!key.is_empty() && !key.starts_with('#')).then(|| (key.to_owned(), index + 1))
         })
         .collect()
-}
-
-/// N of a problem that reads `line N: …`.
-fn leading_line(problem: &str) -> usize {
-    problem
-        .strip_prefix("line ")
-        .and_then(|rest| rest.split(':').next())
-        .and_then(|number| number.parse().ok())
-        .unwrap_or(0)
 }
 
 fn read_seeders(value: &toml::Value) -> Result<Vec<&'static str>, String> {
@@ -549,6 +540,7 @@ mod tests {
         }
         let file: File = toml::from_str(text).expect("toml");
         Mapping::from_section(&file.schema, text)
+            .map_err(|problems| problems.iter().map(ToString::to_string).collect())
     }
 
     #[test]

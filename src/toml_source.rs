@@ -1,12 +1,75 @@
-//! TOML files that users edit (configuration, seeds): parse errors that say where.
+//! TOML files that users edit (configuration, profiles, seeds): problems that say where, in
+//! one format (`line 6: refresh.jobs: expected a whole number`).
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue, Deserializer};
 
-/// Parses `text`; an error reads `line L, column C in [section]: what is wrong`. Every
-/// problem serde finds is reported, in line order, not only the first (see [`parse_all`]).
-pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Vec<String>> {
+/// One problem of a file a user edits: where it is (file, line, dotted key) and what is
+/// wrong, in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The file as given; empty until the error that carries the problem names it (see
+    /// [`in_file`]).
+    pub file: String,
+    pub line: Option<usize>,
+    /// The dotted key (`refresh.jobs`, `tables.users.email`), when there is one.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem with `key` at byte `offset` of `text`.
+    pub fn at(text: &str, offset: usize, key: &str, message: impl Into<String>) -> Problem {
+        Problem {
+            file: String::new(),
+            line: Some(line_of(text, offset)),
+            key: Some(key.to_owned()),
+            message: message.into(),
+        }
+    }
+
+    /// A problem of the whole file (no line to point at).
+    pub fn whole_file(message: impl Into<String>) -> Problem {
+        Problem {
+            file: String::new(),
+            line: None,
+            key: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.file.is_empty() {
+            write!(f, "{}: ", self.file)?;
+        }
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, "{key}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// `problems`, each naming `file` (for the `--json` document of an error).
+pub fn in_file(problems: &[Problem], file: &str) -> Vec<Problem> {
+    problems
+        .iter()
+        .map(|problem| Problem {
+            file: file.to_owned(),
+            ..problem.clone()
+        })
+        .collect()
+}
+
+/// Parses `text`; a problem reads `line L: section.key: what is wrong`. Every problem serde
+/// finds is reported, in line order, not only the first (see [`parse_all`]).
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Vec<Problem>> {
     match parse_all(text) {
         (Some(value), problems) if problems.is_empty() => Ok(value),
         (_, problems) => Err(problems),
@@ -17,7 +80,7 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Vec<String>> {
 /// key, a value of the wrong type) is noted and left out, and the rest is parsed again. Gives
 /// what parsed without those entries (`None` on a syntax error), and the problems in line
 /// order, so that callers can check the values that did parse and report everything at once.
-pub fn parse_all<T: DeserializeOwned>(text: &str) -> (Option<T>, Vec<String>) {
+pub fn parse_all<T: DeserializeOwned>(text: &str) -> (Option<T>, Vec<Problem>) {
     let mut root = match DeTable::parse(text) {
         Ok(root) => root,
         Err(error) => return (None, vec![describe(text, &error)]),
@@ -52,19 +115,38 @@ pub fn parse_all<T: DeserializeOwned>(text: &str) -> (Option<T>, Vec<String>) {
     (None, problems)
 }
 
-/// `line L, column C in [section]: message` of a parse or deserialization error.
-fn describe(text: &str, error: &toml::de::Error) -> String {
-    let location = error
-        .span()
-        .map(|span| {
-            let (line, column) = line_column(text, span.start);
-            let section = enclosing_section(text, span.start)
-                .map(|name| format!(" in [{name}]"))
-                .unwrap_or_default();
-            format!("line {line}, column {column}{section}: ")
-        })
-        .unwrap_or_default();
-    format!("{location}{}", plain_words(error.message()))
+/// The problem of a parse or deserialization error: its line, the key there, and serde's
+/// message in plain words.
+fn describe(text: &str, error: &toml::de::Error) -> Problem {
+    let message = plain_words(error.message());
+    match error.span() {
+        Some(span) => Problem {
+            file: String::new(),
+            line: Some(line_of(text, span.start)),
+            key: key_at(text, span.start),
+            message,
+        },
+        None => Problem::whole_file(message),
+    }
+}
+
+/// The dotted key written on the line of byte `offset`: its section and the key before `=`
+/// (`staging.database_url`), or the section a header line opens.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |at| at + 1);
+    let line = text[line_start..].lines().next().unwrap_or_default().trim();
+    if line.starts_with('[') {
+        return Some(header_name(line)).filter(|name| !name.is_empty());
+    }
+    let key = line
+        .split_once('=')
+        .map(|(key, _)| key.trim().trim_matches(|c| c == '"' || c == '\''))
+        .filter(|key| !key.is_empty());
+    match (enclosing_section(text, offset), key) {
+        (Some(section), Some(key)) => Some(format!("{section}.{key}")),
+        (section, key) => key.map(str::to_owned).or(section),
+    }
 }
 
 /// Serde's names of Rust types in a message, in the words of a TOML file: "expected i64"
@@ -141,41 +223,20 @@ fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()
 }
 
-/// Sorts `line L…` problems by their line (a stable sort: one line's problems keep their
-/// order).
-pub fn sort_by_line(problems: &mut [String]) {
-    problems.sort_by_key(|problem| line_of_problem(problem).unwrap_or(usize::MAX));
+/// Sorts problems by their line, those without one last (a stable sort: one line's
+/// problems keep their order).
+pub fn sort_by_line(problems: &mut [Problem]) {
+    problems.sort_by_key(|problem| problem.line.unwrap_or(usize::MAX));
 }
 
-/// The line a `line L…` problem is on.
-pub fn line_of_problem(problem: &str) -> Option<usize> {
-    problem
-        .strip_prefix("line ")
-        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|digits| digits.parse().ok())
-}
-
-/// `line L: key: reason`, for a value that parsed but is not acceptable.
-pub fn located(text: &str, offset: usize, key: &str, reason: &str) -> String {
-    let (line, _) = line_column(text, offset);
-    format!("line {line}: {key}: {reason}")
+/// The problem of a value that parsed but is not acceptable: [`Problem::at`].
+pub fn located(text: &str, offset: usize, key: &str, reason: &str) -> Problem {
+    Problem::at(text, offset, key, reason)
 }
 
 /// The 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
-    line_column(text, offset).0
-}
-
-/// 1-based line and column of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |last| last.chars().count())
-        + 1;
-    (line, column)
+    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 /// The `[table]` or `[[array]]` header above a byte offset, to say where a key stands;
@@ -191,12 +252,19 @@ fn enclosing_section(text: &str, offset: usize) -> Option<String> {
         .rev()
         .map(str::trim)
         .find(|line| line.starts_with('[') && line.ends_with(']'))
-        .map(|header| {
-            header
-                .trim_matches(|c| c == '[' || c == ']')
-                .trim()
-                .to_owned()
-        })
+        .map(header_name)
+}
+
+/// `staging` of `[staging]`, `item` of `[[item]]`.
+fn header_name(header: &str) -> String {
+    header
+        .split('#')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .trim_matches(|c| c == '[' || c == ']')
+        .trim()
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -224,14 +292,16 @@ mod tests {
         let text = "name = \"x\"\n[[item]]\ncount = 1\n[[item]]\ncount = \"two\"\nlabel = 3\n\
                     [[item]]\ncount = 3\ncolour = \"red\"\n";
         let (file, problems) = parse_all::<File>(text);
-        assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[0].starts_with(
-            "line 5, column 9 in [item]: a text value \"two\", expected a whole number"
-        ));
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 3, "{shown:?}");
         assert!(
-            problems[1].starts_with("line 6, column 9 in [item]: a number `3`, expected a text")
+            shown[0]
+                .starts_with("line 5: item.count: a text value \"two\", expected a whole number")
         );
-        assert!(problems[2].starts_with("line 9, column 1 in [item]: unknown field `colour`"));
+        assert!(shown[1].starts_with("line 6: item.label: a number `3`, expected a text"));
+        assert!(shown[2].starts_with("line 9: item.colour: unknown field `colour`"));
+        assert_eq!(problems[2].line, Some(9));
+        assert_eq!(problems[2].key.as_deref(), Some("item.colour"));
         // The second item, without its count, is left out; the others parsed.
         let file = file.expect("what parsed");
         assert_eq!(file.name, "x");
@@ -252,21 +322,49 @@ mod tests {
         let (file, problems) = parse_all::<File>("name = \"x\"\n[[item]\ncount = 2\n");
         assert!(file.is_none());
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].starts_with("line 2, column 8: unclosed array table"));
+        assert!(
+            problems[0]
+                .to_string()
+                .starts_with("line 2: item: unclosed array table")
+        );
     }
 
     #[test]
     fn problems_sort_by_their_line_and_keep_the_order_of_one_line() {
+        let text = "a = 1\nb = 2\nc = 3\n";
         let mut problems = vec![
-            "line 12: b".to_owned(),
-            "line 3, column 1: a".to_owned(),
-            "no line".to_owned(),
-            "line 3: c".to_owned(),
+            Problem::at(text, 12, "c", "third"),
+            Problem::at(text, 0, "a", "first"),
+            Problem::whole_file("no line"),
+            Problem::at(text, 2, "a", "second"),
         ];
         sort_by_line(&mut problems);
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(
-            problems,
-            ["line 3, column 1: a", "line 3: c", "line 12: b", "no line"]
+            shown,
+            [
+                "line 1: a: first",
+                "line 1: a: second",
+                "line 3: c: third",
+                "no line"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_problem_names_the_key_of_its_line_and_its_section() {
+        let text = "top = 1\n[staging]\ndatabse_url = \"x\"\n[stagin]\n";
+        assert_eq!(key_at(text, 2).as_deref(), Some("top"));
+        assert_eq!(key_at(text, 20).as_deref(), Some("staging.databse_url"));
+        assert_eq!(key_at(text, text.len() - 3).as_deref(), Some("stagin"));
+        let named = in_file(
+            &[Problem::at(text, 20, "staging.databse_url", "unknown")],
+            "r.toml",
+        );
+        assert_eq!(named[0].file, "r.toml");
+        assert_eq!(
+            named[0].to_string(),
+            "r.toml: line 3: staging.databse_url: unknown"
         );
     }
 }

@@ -88,6 +88,35 @@ fn top_level_help_lists_every_command_and_exit_code() {
 }
 
 #[test]
+fn a_commands_help_lists_only_the_global_options_it_uses_and_the_others_are_still_accepted() {
+    let dir = work_dir();
+    let help = |command: &str| run(restage(dir.path()).args([command, "--help"])).stdout;
+    for command in ["init", "check", "preview"] {
+        let text = help(command);
+        assert!(
+            !text.contains("--staging-url") && !text.contains("--redis-url"),
+            "{command}:\n{text}"
+        );
+        assert!(
+            text.contains("--source-url") && text.contains("--json"),
+            "{command}:\n{text}"
+        );
+    }
+    let report = help("report");
+    assert!(report.contains("--staging-url") && !report.contains("--redis-url"));
+    let reset = help("reset");
+    assert!(reset.contains("--staging-url") && reset.contains("--redis-url"));
+    // A wrapper passing --staging-url to every command still works.
+    run(restage(dir.path()).args([
+        "anonymizers",
+        "list",
+        "--staging-url",
+        "postgres://127.0.0.1/x",
+    ]))
+    .assert_code(0);
+}
+
+#[test]
 fn unknown_command_is_a_usage_error() {
     let dir = work_dir();
     run(restage(dir.path()).arg("frobnicate"))

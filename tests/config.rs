@@ -25,7 +25,7 @@ fn malformed_toml_names_file_and_line_and_touches_nothing() {
     .assert_code(2)
     .assert_clean_failure("s3cr3t")
     .assert_stderr_contains("invalid configuration in restage.toml:")
-    .assert_stderr_contains("line 3, column");
+    .assert_stderr_contains("line 3: refresh: unclosed table");
     assert_eq!(db.fingerprint(), before);
 }
 
@@ -39,7 +39,7 @@ fn unknown_key_names_file_section_and_key_and_touches_nothing() {
     )
     .assert_code(2)
     .assert_stderr_contains("invalid configuration in restage.toml:")
-    .assert_stderr_contains("line 5, column 1 in [staging]: unknown field `redis_ulr`");
+    .assert_stderr_contains("line 5: staging.redis_ulr: unknown field `redis_ulr`");
     assert_eq!(db.fingerprint(), before);
 }
 
@@ -117,13 +117,13 @@ fn every_mistake_in_the_file_is_reported_at_once_in_line_order() {
     let failed = reset_with_config(&db, config);
     failed.assert_code(2);
     let expected = [
-        "line 3, column 1 in [staging]: unknown field `colour`",
-        "line 5, column 8 in [refresh]: a text value \"four\", expected a whole number (without quotes)",
-        "line 6, column 24 in [refresh]: a number `3`, expected a text in quotes",
-        "line 8, column 14 in [hooks]: expected a command line, or { command = \"…\", timeout = \"…\" }",
+        "line 3: staging.colour: unknown field `colour`",
+        "line 5: refresh.jobs: a text value \"four\", expected a whole number (without quotes)",
+        "line 6: refresh.exclude_tables: a number `3`, expected a text in quotes",
+        "line 8: hooks.after_swap: expected a command line, or { command = \"…\", timeout = \"…\" }",
         "line 11: production.region: 'Europe' is not an AWS region name",
-        "line 12, column 7 in [production]: a number `5`, expected a text in quotes",
-        "line 13, column 2: unknown field `hookz`",
+        "line 12: production.url: a number `5`, expected a text in quotes",
+        "line 13: hookz: unknown field `hookz`",
     ];
     let mut last = 0;
     for text in expected {
@@ -134,6 +134,24 @@ fn every_mistake_in_the_file_is_reported_at_once_in_line_order() {
         assert!(at > last, "{text:?} out of line order:\n{}", failed.stderr);
         last = at;
     }
+    // The --json document carries them typed: file, line, key, message.
+    let dir = work_dir();
+    std::fs::write(dir.path().join("restage.toml"), config).expect("write restage.toml");
+    let json =
+        run(restage(dir.path()).args(["--json", "reset", "--yes", "--staging-url", &db.url()]));
+    json.assert_code(2);
+    let document = json.json();
+    assert_eq!(document["command"], "reset", "{document}");
+    let problems = document["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), expected.len(), "{document}");
+    assert_eq!(problems[1]["file"], "restage.toml");
+    assert_eq!(problems[1]["line"], 5);
+    assert_eq!(problems[1]["key"], "refresh.jobs");
+    assert!(
+        problems[1]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("a text value \"four\""))
+    );
     assert_eq!(db.fingerprint(), before);
 }
 
@@ -180,7 +198,7 @@ fn common_mistakes_are_answered_in_plain_words() {
     reset_with_config(&db, "[refresh]\njobs = \"four\"\n")
         .assert_code(2)
         .assert_stderr_contains(
-            "line 2, column 8 in [refresh]: a text value \"four\", expected a whole number (without quotes)",
+            "line 2: refresh.jobs: a text value \"four\", expected a whole number (without quotes)",
         );
     let dir = work_dir();
     let profile = dir.path().join("profile.toml");

@@ -341,7 +341,9 @@ fn profile_mistakes_are_reported_with_file_line_and_column_before_any_write() {
     );
     copy(&source, &staging, &bad_where, &[])
         .assert_code(2)
-        .assert_stderr_contains("tables.users.where: `created_at >` does not run on the source");
+        .assert_stderr_contains(
+            "line 3: tables.users.where: `created_at >` does not run on the source",
+        );
     let malformed = profile(&dir, "version = 1\n[tables.users.columns\n");
     copy(&source, &staging, &malformed, &[])
         .assert_code(2)
@@ -397,10 +399,32 @@ fn every_profile_mistake_is_reported_at_once_in_line_order() {
     assert_in_order(
         &failed.stderr,
         &[
-            "line 2, column 1: unknown field `colour`",
-            "line 4, column 8 in [tables.users]: a text value \"no\", expected true or false (without quotes)",
-            "line 5, column 10 in [tables.users]: a text value \"email\", expected a list, [\"…\"]",
+            "line 2: colour: unknown field `colour`",
+            "line 4: tables.users.data: a text value \"no\", expected true or false (without quotes)",
+            "line 5: tables.users.public: a text value \"email\", expected a list, [\"…\"]",
         ],
+    );
+    let document = failed.json();
+    assert_eq!(document["command"], "copy", "{document}");
+    let problems = document["problems"].as_array().expect("typed problems");
+    let located: Vec<(&str, u64)> = problems
+        .iter()
+        .map(|p| {
+            assert_eq!(p["file"], malformed.display().to_string(), "{p}");
+            assert!(p["message"].as_str().is_some_and(|m| !m.is_empty()), "{p}");
+            (
+                p["key"].as_str().unwrap_or_default(),
+                p["line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        located,
+        [
+            ("colour", 2),
+            ("tables.users.data", 4),
+            ("tables.users.public", 5)
+        ]
     );
     staging.reconnect();
     assert_eq!(staging.scalar("SELECT count(*) FROM yesterday"), "1");

@@ -321,7 +321,7 @@ fn malformed_toml_names_the_file_and_line() {
         "locations.toml",
         "[[locations]]\ncode = \"WH-BER\"",
         "[[locations]\ncode = \"WH-BER\"",
-        &["locations.toml: line 16, column 13: unclosed array table"],
+        &["locations.toml: line 16: locations: unclosed array table"],
     );
 }
 

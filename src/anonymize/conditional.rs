@@ -23,8 +23,9 @@ use super::{BuildContext, CompiledRule, TransformError, Transformer, ValueContex
 pub struct Condition {
     /// The SQL expression.
     pub sql: String,
-    /// Where it is: `line N: tables.t.columns.c` (for messages).
-    pub location: String,
+    /// The profile's line it is on, and the column's key (`tables.t.columns.c`).
+    pub line: usize,
+    pub key: String,
 }
 
 impl Condition {
@@ -139,8 +140,10 @@ impl Transformer for Conditional {
 pub struct ColumnSetting<'a> {
     /// The table's conditions so far; this column's are added.
     pub conditions: &'a mut Vec<Condition>,
-    /// `line N: key` of a condition's text.
-    pub locate: &'a dyn Fn(&str) -> String,
+    /// The column's key in the profile.
+    pub key: &'a str,
+    /// The profile's line of a condition's text.
+    pub locate: &'a dyn Fn(&str) -> usize,
     /// Why the column looks like personal data, if it does (then its other rows need a rule).
     pub personal: Option<&'a str>,
 }
@@ -172,7 +175,8 @@ pub fn build(
                 let rule = Some(rule).filter(|rule| !rule.is_keep);
                 setting.conditions.push(Condition {
                     sql: when.clone(),
-                    location: (setting.locate)(&when),
+                    line: (setting.locate)(&when),
+                    key: setting.key.to_owned(),
                 });
                 branches.push(Branch {
                     slot: table_width + setting.conditions.len() - 1,
@@ -262,7 +266,8 @@ mod tests {
         let mut conditions = Vec::new();
         let setting = ColumnSetting {
             conditions: &mut conditions,
-            locate: &|_| "line 1: value".to_owned(),
+            key: "value",
+            locate: &|_| 1,
             personal,
         };
         let rule = build(&rule, &context, setting)?.expect("conditional");

@@ -14,7 +14,7 @@ use crate::catalog::{Catalog, Table, parse_profile_name};
 use crate::error::Error;
 use crate::judgment::Decided;
 use crate::judgment::names::{self, Reading};
-use crate::toml_source::{self, located};
+use crate::toml_source::{self, Problem, located};
 
 /// The versions of the fakes a profile may ask for with `fakes = N`. Every transformer's
 /// output for a key and input is pinned per version (`anonymize/golden.tsv`); a change of any
@@ -155,6 +155,8 @@ pub struct TableRules {
     pub public: Vec<String>,
     /// The row filter (SQL on the source table).
     pub filter: Option<String>,
+    /// The profile's line of the row filter.
+    pub filter_line: Option<usize>,
     /// `data = false`: schema only.
     pub schema_only: bool,
     /// The conditions of its rules (`when`), whose results follow the columns in the row.
@@ -373,10 +375,12 @@ impl Profile {
         table: &Table,
         entry: &TableEntry,
         test_cards: &[String],
-    ) -> Result<TableRules, Vec<String>> {
+    ) -> Result<TableRules, Vec<Problem>> {
         let mut problems = Vec::new();
         let mut rules = TableRules {
             filter: entry.filter.as_ref().map(|filter| filter.get_ref().clone()),
+            filter_line: (entry.filter.as_ref())
+                .map(|filter| toml_source::line_of(&self.text, filter.span().start)),
             schema_only: entry.data == Some(false),
             ..TableRules::default()
         };
@@ -428,11 +432,12 @@ impl Profile {
                 // The condition's own line in a list written over several lines.
                 let start = rule.span().start;
                 let offset = self.text[start..].find(when).map_or(start, |at| start + at);
-                format!("line {}: {key}", toml_source::line_of(&self.text, offset))
+                toml_source::line_of(&self.text, offset)
             };
             let personal = personal_reading(&mut readings, table, position);
             let setting = ColumnSetting {
                 conditions: &mut rules.conditions,
+                key: &key,
                 locate: &locate,
                 personal: personal.as_deref(),
             };
@@ -474,7 +479,7 @@ impl Profile {
         &self,
         table: &Table,
         entry: &TableEntry,
-        problems: &mut Vec<String>,
+        problems: &mut Vec<Problem>,
     ) -> Vec<ColumnRule> {
         let mut rules: Vec<ColumnRule> = entry
             .columns

@@ -19,6 +19,7 @@ use crate::judgment::{self, Finding, rules};
 use crate::output::Report;
 use crate::pg::database_error;
 use crate::secret::SecretUrl;
+use crate::toml_source::{self, Problem};
 use sqlx::postgres::PgConnection;
 
 /// Words of a table name that make it a session, token or cache table: rows that are worth
@@ -164,7 +165,7 @@ pub async fn init(source: &SecretUrl, mode: &InitMode) -> Result<InitReport, Err
     add_suggestions(&mut document, &catalog, &compiled, &chosen, &mut report).map_err(
         |problem| Error::Profile {
             path: path.display().to_string(),
-            problems: vec![problem],
+            problems: vec![Problem::whole_file(problem)],
         },
     )?;
     write(path, &document.to_string())?;
@@ -200,11 +201,19 @@ fn parse_document(path: &Path) -> Result<DocumentMut, Error> {
         path: path.display().to_string(),
         source,
     })?;
-    text.parse()
-        .map_err(|error: toml_edit::TomlError| Error::Profile {
+    text.parse().map_err(|error: toml_edit::TomlError| {
+        let problem = match error.span() {
+            Some(span) => Problem {
+                line: Some(toml_source::line_of(&text, span.start)),
+                ..Problem::whole_file(error.message())
+            },
+            None => Problem::whole_file(error.message()),
+        };
+        Error::Profile {
             path: path.display().to_string(),
-            problems: vec![error.to_string()],
-        })
+            problems: vec![problem],
+        }
+    })
 }
 
 /// Adds to `document`, in catalog order: `data = false` for the disposable tables the

@@ -11,6 +11,7 @@ use crate::catalog::{Catalog, Column, Table};
 use crate::error::Error;
 use crate::pg::{self, database_error};
 use crate::secret::SecretUrl;
+use crate::toml_source::Problem;
 
 /// Values of a column (or made-up ones, for an empty table) whose fakes are tried against its
 /// domain.
@@ -36,17 +37,22 @@ pub async fn compile_profile(
             && let Some(reason) =
                 super::filter::problem(connection, source, &table.quoted(), filter).await?
         {
-            problems.push(format!("tables.{name}.where: `{filter}` {reason}"));
+            problems.push(Problem {
+                line: rules.filter_line,
+                key: Some(format!("tables.{name}.where")),
+                ..Problem::whole_file(format!("`{filter}` {reason}"))
+            });
         }
         for condition in &rules.conditions {
             if let Some(reason) =
                 super::filter::problem(connection, source, &table.quoted(), &condition.sql).await?
             {
                 let reason = reason.replace("a filter may only", "a condition may only");
-                problems.push(format!(
-                    "{}: the condition `{}` {reason}",
-                    condition.location, condition.sql
-                ));
+                problems.push(Problem {
+                    line: Some(condition.line),
+                    key: Some(condition.key.clone()),
+                    ..Problem::whole_file(format!("the condition `{}` {reason}", condition.sql))
+                });
             }
         }
         for (position, rule) in &rules.rules {
@@ -87,7 +93,7 @@ pub(super) async fn refused_fake(
     table: &Table,
     column: &Column,
     rule: &CompiledRule,
-) -> Result<Option<String>, Error> {
+) -> Result<Option<Problem>, Error> {
     if column.domain_checks.is_empty() {
         return Ok(None);
     }
@@ -124,16 +130,15 @@ pub(super) async fn refused_fake(
         column.type_name
     );
     let reason = pg::rolled_back_error(connection, source, &cast, Some(fakes)).await?;
-    Ok(reason.map(|reason| {
-        format!(
-            "{}.{}: the fakes of rule '{}' do not fit its type {} ({}): {reason}; {}",
-            table.profile_name(),
-            column.name,
+    Ok(reason.map(|reason| Problem {
+        key: Some(format!("{}.{}", table.profile_name(), column.name)),
+        ..Problem::whole_file(format!(
+            "the fakes of rule '{}' do not fit its type {} ({}): {reason}; {}",
             rule.transform,
             column.type_name,
             column.domain_checks.join(", "),
             fitting_rule_hint(rule.transform)
-        )
+        ))
     }))
 }
 
