@@ -23,3 +23,4 @@ mod rules;
 mod seed;
 mod shop;
 mod status;
+mod walkthrough;
