@@ -237,14 +237,12 @@ pub struct Catalog {
 }
 
 /// schema, table, relkind, partition root, estimated rows, size in bytes, pages.
-#[derive(sqlx::FromRow)]
-struct TableRow(String, String, String, Option<String>, i64, i64, i64);
+type TableRow = (String, String, String, Option<String>, i64, i64, i64);
 
 /// schema, table, column, type, base type (through every domain), its type category, its
 /// binary send function, max length, not null, generated, binary safe, unique, domain checks;
 /// for an array: its element's base type, type category and max length; the OIDs of the base
 /// type and of the element's base type (to find composite fields).
-#[derive(sqlx::FromRow)]
 struct ColumnRow(
     String,
     String,
@@ -265,6 +263,33 @@ struct ColumnRow(
     i64,
     Option<i64>,
 );
+
+// Eighteen columns: more than sqlx reads into a tuple, so read by position here.
+impl sqlx::FromRow<'_, sqlx::postgres::PgRow> for ColumnRow {
+    fn from_row(row: &sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        Ok(ColumnRow(
+            row.try_get(0)?,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            row.try_get(3)?,
+            row.try_get(4)?,
+            row.try_get(5)?,
+            row.try_get(6)?,
+            row.try_get(7)?,
+            row.try_get(8)?,
+            row.try_get(9)?,
+            row.try_get(10)?,
+            row.try_get(11)?,
+            row.try_get(12)?,
+            row.try_get(13)?,
+            row.try_get(14)?,
+            row.try_get(15)?,
+            row.try_get(16)?,
+            row.try_get(17)?,
+        ))
+    }
+}
 
 /// The category of a base type by its name and PostgreSQL type category: string-category
 /// types take text input whatever their schema or extension (citext, domains over varchar);
@@ -293,8 +318,7 @@ const DOMAIN_BASES: &str = "WITH RECURSIVE domains(domain, base, typmod) AS (
 
 /// The fields of every composite type: (type OID, field name, base type, its type category,
 /// max length, base type OID), through domains.
-#[derive(sqlx::FromRow)]
-struct FieldRow(i64, String, String, String, Option<i32>, i64);
+type FieldRow = (i64, String, String, String, Option<i32>, i64);
 
 /// The composite types of a database, to describe composite columns and their elements.
 struct Composites {
@@ -337,15 +361,13 @@ impl Composites {
             return Vec::new();
         }
         rows.iter()
-            .map(
-                |FieldRow(_, name, base_type, category, length, base_oid)| Column {
-                    type_name: base_type.clone(),
-                    category: category_of(base_type, category),
-                    max_length: length.and_then(|n| usize::try_from(n).ok()),
-                    fields: self.fields_of(Some(*base_oid), depth + 1),
-                    ..Column::text(name)
-                },
-            )
+            .map(|(_, name, base_type, category, length, base_oid)| Column {
+                type_name: base_type.clone(),
+                category: category_of(base_type, category),
+                max_length: length.and_then(|n| usize::try_from(n).ok()),
+                fields: self.fields_of(Some(*base_oid), depth + 1),
+                ..Column::text(name)
+            })
             .collect()
     }
 }
@@ -418,8 +440,7 @@ const TEXT_SEND: &[&str] = &[
 ];
 
 /// schema, table, columns, referenced schema, referenced table, referenced columns.
-#[derive(sqlx::FromRow)]
-struct ForeignKeyRow(String, String, Vec<String>, String, String, Vec<String>);
+type ForeignKeyRow = (String, String, Vec<String>, String, String, Vec<String>);
 
 const SYSTEM_SCHEMAS: &str = "('pg_catalog', 'information_schema', 'restage')";
 
@@ -479,9 +500,7 @@ impl Catalog {
         .await?;
         let composites = Composites::read(connection).await?;
         let mut catalog = Catalog::default();
-        for TableRow(schema, name, kind, partition_root, estimated_rows, size_bytes, pages) in
-            tables
-        {
+        for (schema, name, kind, partition_root, estimated_rows, size_bytes, pages) in tables {
             let table = Table {
                 kind: kind.chars().next().unwrap_or('r'),
                 partition_root: partition_root.map(|root| {
@@ -587,13 +606,11 @@ async fn read_foreign_keys(connection: &mut PgConnection) -> Result<Vec<ForeignK
     Ok(rows
         .into_iter()
         .map(
-            |ForeignKeyRow(schema, table, columns, ref_schema, ref_table, referenced_columns)| {
-                ForeignKey {
-                    table: profile_name(&schema, &table),
-                    columns,
-                    referenced: profile_name(&ref_schema, &ref_table),
-                    referenced_columns,
-                }
+            |(schema, table, columns, ref_schema, ref_table, referenced_columns)| ForeignKey {
+                table: profile_name(&schema, &table),
+                columns,
+                referenced: profile_name(&ref_schema, &ref_table),
+                referenced_columns,
             },
         )
         .collect())

@@ -94,7 +94,7 @@ pub struct Generated {
 /// Migrates the (empty) database at `url` and fills it at `scale` from `seed`.
 pub async fn generate(url: &SecretUrl, scale: u64, seed: u64) -> Result<Generated, Error> {
     let start = Instant::now();
-    let reference = schema::Runner::Sqlx(schema::SqlxMigrations::Reference);
+    let reference = schema::Runner::Sqlx(schema::reference_migrator().await?);
     schema::migrate(&reference, url, "").await?;
     let mut connection = pg::connect(url, "target database", "restage generate").await?;
     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 use sqlx::Connection;
+use sqlx::migrate::Migrator;
 use sqlx::postgres::PgConnection;
 
 use crate::config::Settings;
@@ -19,9 +20,7 @@ use crate::pg::database_error;
 use crate::pipeline::swap::{self, SwapNames};
 use crate::privileges::{self, Captured, PrivilegeReport};
 use crate::rds::new_run_id;
-use crate::schema::{
-    self, AppliedMigration, MigrationCommand, RESTAGE_SCHEMA, Runner, SqlxMigrations,
-};
+use crate::schema::{self, AppliedMigration, MigrationCommand, RESTAGE_SCHEMA, Runner};
 use crate::secret::SecretUrl;
 use crate::seed::data::SeedData;
 use crate::seed::{self, SeedOptions, SeedReport};
@@ -229,7 +228,7 @@ impl<'a> Reset<'a> {
     /// schemas' objects granted, in one transaction.
     async fn reset_in_place(
         &self,
-        migrations: &SqlxMigrations,
+        migrations: &Migrator,
         out: &Output,
     ) -> Result<(Vec<AppliedMigration>, Rebuilt), Error> {
         let url = self.staging;

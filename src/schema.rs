@@ -2,10 +2,11 @@
 //! directory of SQL migrations, or the application's own command) and the emptying of the
 //! schemas a reset recreates.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use sqlx::Connection;
-use sqlx::migrate::Migrator;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::postgres::PgConnection;
 
 use crate::catalog::quote;
@@ -15,8 +16,64 @@ use crate::pg::database_error;
 use crate::secret::SecretUrl;
 use crate::shell::{self, Ending, ShellCommand};
 
-/// The reference schema's migrations in `migrations/`, compiled into the binary.
-pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The reference schema's migrations in `migrations/`, compiled into the binary: file name
+/// and text. (Listed here rather than read by sqlx's `migrate!` macro, whose proc-macro
+/// would compile sqlx a second time for the build host.)
+const REFERENCE_MIGRATIONS: &[(&str, &str)] = &[(
+    "20261122000001_reference_schema.sql",
+    include_str!("../migrations/20261122000001_reference_schema.sql"),
+)];
+
+/// The embedded reference schema as an sqlx migration source: version, description and
+/// checksum exactly as sqlx derives them from a migrations directory, so that databases
+/// migrated by either agree.
+#[derive(Debug)]
+struct ReferenceSchema;
+
+impl MigrationSource<'static> for ReferenceSchema {
+    fn resolve(
+        self,
+    ) -> futures_util::future::BoxFuture<'static, Result<Vec<Migration>, sqlx::error::BoxDynError>>
+    {
+        Box::pin(async {
+            REFERENCE_MIGRATIONS
+                .iter()
+                .map(|(file, sql)| embedded_migration(file, sql))
+                .collect()
+        })
+    }
+}
+
+/// The migration of `<version>_<description>.sql` holding `sql`.
+fn embedded_migration(
+    file: &str,
+    sql: &'static str,
+) -> Result<Migration, sqlx::error::BoxDynError> {
+    let (version, rest) = file
+        .split_once('_')
+        .ok_or("a migration file name has no version")?;
+    let migration_type = MigrationType::from_filename(rest);
+    let description = rest
+        .trim_end_matches(migration_type.suffix())
+        .replace('_', " ");
+    Ok(Migration::new(
+        version.parse()?,
+        Cow::Owned(description),
+        migration_type,
+        Cow::Borrowed(sql),
+        sql.starts_with("-- no-transaction"),
+    ))
+}
+
+/// The reference schema's migrator.
+pub async fn reference_migrator() -> Result<Migrator, Error> {
+    Migrator::new(ReferenceSchema)
+        .await
+        .map_err(|source| Error::MigrationsDir {
+            path: "restage's embedded reference schema".to_owned(),
+            source,
+        })
+}
 
 /// restage's own schema (the seeders' bookkeeping), recreated by every reset beside the
 /// application's schemas.
@@ -32,7 +89,7 @@ pub struct AppliedMigration {
 /// The configured migrations, ready to run.
 pub enum Runner {
     /// sqlx migrations (the reference schema or a directory): run inside a transaction.
-    Sqlx(SqlxMigrations),
+    Sqlx(Migrator),
     /// The application's command: it makes its own connections, so it cannot share a
     /// transaction with restage.
     Command(MigrationCommand),
@@ -45,19 +102,13 @@ pub struct MigrationCommand {
     pub pass_env: Vec<String>,
 }
 
-/// Where the sqlx migrations come from.
-pub enum SqlxMigrations {
-    Reference,
-    Directory(Migrator),
-}
-
 impl Runner {
     /// Reads the migrations directory, if that is the runner, so that a bad directory stops
     /// the command before anything is touched. A migration command inherits the variables
     /// `pass_env` names.
     pub async fn load(migrations: &Migrations, pass_env: &[String]) -> Result<Runner, Error> {
         Ok(match migrations {
-            Migrations::Reference => Runner::Sqlx(SqlxMigrations::Reference),
+            Migrations::Reference => Runner::Sqlx(reference_migrator().await?),
             Migrations::Directory(dir) => {
                 let migrator =
                     Migrator::new(dir.as_path())
@@ -66,7 +117,7 @@ impl Runner {
                             path: dir.display().to_string(),
                             source,
                         })?;
-                Runner::Sqlx(SqlxMigrations::Directory(migrator))
+                Runner::Sqlx(migrator)
             }
             Migrations::Command(command) => Runner::Command(MigrationCommand {
                 command: command.clone(),
@@ -80,15 +131,6 @@ impl Runner {
         match self {
             Runner::Command(migration) => Some(&migration.command),
             Runner::Sqlx(_) => None,
-        }
-    }
-}
-
-impl SqlxMigrations {
-    fn migrator(&self) -> &Migrator {
-        match self {
-            SqlxMigrations::Reference => &MIGRATOR,
-            SqlxMigrations::Directory(migrator) => migrator,
         }
     }
 }
@@ -153,9 +195,8 @@ pub async fn recreate_schemas(
 pub async fn migrate_in(
     connection: &mut PgConnection,
     url: &SecretUrl,
-    migrations: &SqlxMigrations,
+    migrator: &Migrator,
 ) -> Result<Vec<AppliedMigration>, Error> {
-    let migrator = migrations.migrator();
     let done = applied_versions(connection, url).await?;
     let pending: Vec<AppliedMigration> = migrator
         .iter()
@@ -227,4 +268,35 @@ async fn applied_versions(
             .await
             .map_err(database_error(url, "reading the migration history"))?;
     Ok(versions.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The embedded migrations are the ones sqlx reads from `migrations/`, checksums
+    /// included: a staging migrated by an earlier build (or by sqlx's own CLI) agrees.
+    #[tokio::test]
+    async fn the_embedded_reference_schema_is_sqlx_s_reading_of_the_migrations_directory() {
+        let directory =
+            Migrator::new(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"))
+                .await
+                .expect("migrations/");
+        let embedded = reference_migrator().await.expect("embedded");
+        let fields = |migrator: &Migrator| -> Vec<(i64, String, Vec<u8>, bool)> {
+            migrator
+                .iter()
+                .map(|m| {
+                    (
+                        m.version,
+                        m.description.to_string(),
+                        m.checksum.to_vec(),
+                        m.no_tx,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(fields(&embedded), fields(&directory));
+        assert!(!fields(&embedded).is_empty());
+    }
 }
