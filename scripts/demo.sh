@@ -16,9 +16,17 @@ trap 'restage_local_rds_down; restage_services_down' EXIT
 if [ -x target/release/restage ]; then
   echo "demo: building restage (release; seconds when it is up to date)" >&2
 else
-  echo "demo: building restage (release; the first build takes about 5-10 minutes, cargo shows its progress)" >&2
+  echo "demo: building restage (release; the first build takes about BUILD_MINUTES minutes on 2 cores, less on more)" >&2
 fi
-cargo build --release
+# Cargo's progress bar even when the output is a log, and a line every 10 s while one crate
+# compiles for long (restage itself, at the end), so the demo never looks stuck.
+export CARGO_TERM_PROGRESS_WHEN=always CARGO_TERM_PROGRESS_WIDTH=100
+build_start=$SECONDS
+( while sleep 10; do echo "demo: still building restage ($((SECONDS - build_start)) s)" >&2; done ) &
+heartbeat=$!
+cargo build --release || { kill "$heartbeat"; exit 1; }
+kill "$heartbeat"
+echo "demo: built in $((SECONDS - build_start)) s" >&2
 restage=target/release/restage
 server="${RESTAGE_PG_URL%/*}"
 source_url="$server/restage_demo_production"
