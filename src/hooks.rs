@@ -1,16 +1,20 @@
 //! `[hooks]`: the user's commands at four moments of a copy, refresh or reset — before the
 //! new database replaces staging (a failure stops the swap), after it did, after the whole
 //! run succeeded, and when it failed. Each gets the run's facts in its environment, its
-//! output in the log, a timeout, and a line in the report.
+//! output in the log, a timeout, and a line in the report. [`start`] and [`conclude`] open
+//! and close every writing run (confirmation, staging lock, closing hooks, the `[notify]`
+//! webhook), so that commands share one beginning and one end.
 
 use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::config::{Hook, Hooks};
+use crate::config::{Hook, Hooks, Production};
 use crate::error::{Error, error_chain};
-use crate::notify::RunFacts;
+use crate::notify::{NotifiedReport, Notifier, RunFacts};
+use crate::output::{self, Report};
 use crate::pg;
+use crate::safety::{self, StagingLock};
 use crate::secret::SecretUrl;
 use crate::shell::{self, Ending, ShellCommand};
 
@@ -221,7 +225,7 @@ pub trait HookReport {
 
 /// Ends a run: `after_refresh` when it succeeded (its failure fails the run), `on_failure`
 /// when it failed; the hooks that ran go into the report, or into the error's.
-pub async fn conclude<R: HookReport>(
+async fn run_closing_hooks<R: HookReport>(
     outcome: Result<R, Error>,
     hooks: &HookRunner,
 ) -> Result<R, Error> {
@@ -243,6 +247,66 @@ pub async fn conclude<R: HookReport>(
             let runs = serde_json::to_value(runs).unwrap_or_default();
             Err(error.with_report_field("hooks", runs))
         }
+    }
+}
+
+/// Ends a copy, refresh or reset: its closing hooks, then the `[notify]` webhook, whose
+/// outcome goes into the report (or the error's).
+pub async fn conclude<R: HookReport + NotifiedReport + Report>(
+    outcome: Result<R, Error>,
+    hooks: &HookRunner,
+    notifier: Option<&Notifier>,
+) -> Result<R, Error> {
+    let outcome = run_closing_hooks(outcome, hooks).await;
+    let Some(notifier) = notifier else {
+        return outcome;
+    };
+    let document = match &outcome {
+        Ok(report) => output::document(report),
+        Err(error) => error.to_json(hooks.facts().command),
+    };
+    let Some(notification) = notifier.announce(&hooks.facts(), &document).await else {
+        return outcome;
+    };
+    match outcome {
+        Ok(mut report) => {
+            report.set_notification(notification);
+            Ok(report)
+        }
+        Err(error) => Err(error.with_report_field("notification", notification.into())),
+    }
+}
+
+/// Asks (unless `--yes`) and takes the staging lock for the run of `hooks`. A run refused
+/// here never started: the webhook hears of it (a schedule without `--yes`, a refresh that
+/// found a reset running), but no hook runs — nothing was touched, and the hooks of the run
+/// holding the lock are in charge. A question answered "no" is not announced.
+pub async fn start(
+    yes: bool,
+    consequences: &str,
+    maintenance_database: &str,
+    production: &Production,
+    hooks: &HookRunner,
+    notifier: Option<&Notifier>,
+) -> Result<StagingLock, Error> {
+    let run = hooks.facts();
+    let started = match safety::confirm(yes, run.command, consequences) {
+        Ok(()) => {
+            let holder = format!("{} {}", run.command, run.run_id);
+            StagingLock::acquire(run.staging, maintenance_database, &holder, production).await
+        }
+        Err(error) => Err(error),
+    };
+    match (started, notifier) {
+        (Err(error), Some(notifier)) if !matches!(error, Error::Declined { .. }) => {
+            match notifier.announce(&run, &error.to_json(run.command)).await {
+                Some(notification) => {
+                    Err(error.with_report_field("notification", notification.into()))
+                }
+                None => Err(error),
+            }
+        }
+        (started, _) => started,
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::cli::CopyArgs;
 use crate::config::Settings;
 use crate::error::Error;
-use crate::hooks::HookRunner;
+use crate::hooks::{self, HookRunner};
 use crate::interrupt::Shutdown;
 use crate::notify::Notifier;
 use crate::output::Output;
@@ -40,13 +40,13 @@ pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<C
     // must hear of, like one during the copy.
     let planned = match job.plan(out).await {
         Ok(planned) => planned,
-        Err(error) => return super::conclude(Err(error), &hooks, notifier.as_ref()).await,
+        Err(error) => return hooks::conclude(Err(error), &hooks, notifier.as_ref()).await,
     };
     let consequences = format!(
         "This will replace the staging database {} with an anonymized copy of {}.",
         options.staging, options.source
     );
-    let lock = super::start(
+    let lock = hooks::start(
         args.confirmation.yes,
         &consequences,
         &options.maintenance_database,
@@ -56,7 +56,7 @@ pub async fn run(settings: &Settings, args: &CopyArgs, out: &Output) -> Result<C
     )
     .await?;
     let report = job.run(planned, &Shutdown::listen(), out, &hooks).await;
-    let report = super::conclude(report, &hooks, notifier.as_ref()).await;
+    let report = hooks::conclude(report, &hooks, notifier.as_ref()).await;
     lock.release().await;
     report
 }

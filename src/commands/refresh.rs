@@ -3,6 +3,7 @@
 use crate::cli::RefreshArgs;
 use crate::config::Settings;
 use crate::error::Error;
+use crate::hooks;
 use crate::interrupt::Shutdown;
 use crate::notify::Notifier;
 use crate::output::Output;
@@ -31,7 +32,7 @@ pub async fn run(
         return refresh.dry_run().await;
     }
     let notifier = Notifier::from_settings(settings.notify.as_ref())?;
-    let lock = super::start(
+    let lock = hooks::start(
         args.confirmation.yes,
         &refresh.consequences(),
         &settings.maintenance_database,
@@ -41,7 +42,7 @@ pub async fn run(
     )
     .await?;
     let report = refresh.run(&Shutdown::listen()).await;
-    let report = super::conclude(report, refresh.hooks(), notifier.as_ref()).await;
+    let report = hooks::conclude(report, refresh.hooks(), notifier.as_ref()).await;
     lock.release().await;
     report
 }

@@ -3,7 +3,7 @@
 use crate::cli::ResetArgs;
 use crate::config::Settings;
 use crate::error::Error;
-use crate::hooks::HookRunner;
+use crate::hooks::{self, HookRunner};
 use crate::interrupt::Shutdown;
 use crate::notify::Notifier;
 use crate::output::Output;
@@ -18,7 +18,7 @@ pub async fn run(
     let reset = Reset::new(settings, args.data.seeds.as_deref(), args.data.rng_seed)?;
     let notifier = Notifier::from_settings(settings.notify.as_ref())?;
     let hooks = HookRunner::new(&settings.hooks, "reset", reset.run_id(), reset.staging());
-    let lock = super::start(
+    let lock = hooks::start(
         args.confirmation.yes,
         &reset.consequences(),
         &settings.maintenance_database,
@@ -28,7 +28,7 @@ pub async fn run(
     )
     .await?;
     let report = reset.run(&Shutdown::listen(), out, &hooks).await;
-    let report = super::conclude(report, &hooks, notifier.as_ref()).await;
+    let report = hooks::conclude(report, &hooks, notifier.as_ref()).await;
     lock.release().await;
     report
 }
