@@ -15,7 +15,7 @@ use crate::anonymize::transformers::fake::Generated as SharedFake;
 use serde::Serialize;
 use sqlx::postgres::{PgConnection, PgCopyIn};
 
-use crate::anonymize::transformers::date::civil_from_days;
+use crate::clock::civil_from_days;
 use crate::error::Error;
 use crate::pg::database_error;
 use crate::pipeline::copy_text::encode;

@@ -52,6 +52,7 @@
 //! - [`shell`]: the user's shell commands (migrations, hooks): environment, output into
 //!   the log, timeout, nothing left running.
 //! - [`secret`]: URLs that print redacted ([`secret::SecretUrl`]).
+//! - [`clock`]: run ids, the time in UTC, the calendar, ages for people.
 //! - [`luhn`]: the Luhn checksum of card numbers (seed data checks, `card` fakes).
 //! - [`password`]: the staging password hash (accounts seeder, `password` transformer).
 //! - [`toml_source`]: TOML files users edit, with errors that give line and section.
@@ -60,6 +61,7 @@
 pub mod anonymize;
 pub mod catalog;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod error;

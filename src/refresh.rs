@@ -190,7 +190,7 @@ impl<'a> Refresh<'a> {
         let direct_source = direct_source(settings, &options)?;
         let report = RefreshReport {
             command: "refresh",
-            run_id: rds::new_run_id(),
+            run_id: crate::clock::new_run_id(),
             dry_run: options.dry_run,
             staging: staging.to_string(),
             source: direct_source

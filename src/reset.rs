@@ -9,6 +9,7 @@ use sqlx::Connection;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::PgConnection;
 
+use crate::clock::new_run_id;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::history::{self, Record};
@@ -19,7 +20,6 @@ use crate::output::{Output, Report, seconds_since};
 use crate::pg::database_error;
 use crate::pipeline::swap::{self, SwapNames};
 use crate::privileges::{self, Captured, PrivilegeReport};
-use crate::rds::new_run_id;
 use crate::schema::{self, AppliedMigration, MigrationCommand, RESTAGE_SCHEMA, Runner};
 use crate::secret::SecretUrl;
 use crate::seed::data::SeedData;

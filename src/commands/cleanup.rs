@@ -3,11 +3,12 @@
 use serde::Serialize;
 
 use crate::cli::CleanupArgs;
+use crate::clock;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::output::{Output, Report};
+use crate::rds::Rds;
 use crate::rds::retention::{delete_all, delete_instances, orphaned_instances, surplus_snapshots};
-use crate::rds::{self, Rds};
 
 /// What `cleanup` found and deleted.
 #[derive(Debug, Serialize)]
@@ -18,7 +19,7 @@ pub struct CleanupReport {
     pub dry_run: bool,
     /// Temporary instances (tagged restage:temporary=true) deleted.
     pub instances: Vec<String>,
-    /// restage's snapshots beyond [rds] keep_snapshots, deleted.
+    /// restage's snapshots beyond `[rds] keep_snapshots`, deleted.
     pub snapshots: Vec<String>,
 }
 
@@ -40,7 +41,7 @@ impl Report for CleanupReport {
             "cleanup in {} (older than {}): {verb} temporary instance(s): {}; {verb} surplus \
              snapshot(s): {}",
             self.region,
-            rds::human_age(self.older_than_seconds as i64),
+            clock::human_age(self.older_than_seconds as i64),
             list(&self.instances),
             list(&self.snapshots)
         )

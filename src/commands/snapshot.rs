@@ -6,11 +6,12 @@ use crate::cli::{
     AwsArgs, SnapshotCommand, SnapshotCreateArgs, SnapshotDeleteArgs, SnapshotListArgs,
     SnapshotPruneArgs,
 };
+use crate::clock;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::output::{Output, Report};
 use crate::rds::retention::{delete_all, new_snapshot_id, production_instance, surplus_snapshots};
-use crate::rds::{self, Rds, Snapshot};
+use crate::rds::{Rds, Snapshot};
 
 /// What a `snapshot` command did.
 #[derive(Debug, Serialize)]
@@ -48,7 +49,7 @@ impl Report for SnapshotReport {
 
 /// The table of `snapshot list`: newest first, with status, size, age and who made it.
 pub fn snapshot_table(snapshots: &[Snapshot]) -> String {
-    let now = rds::now_secs();
+    let now = clock::now_secs();
     let mut text = format!(
         "{:<48} {:<9} {:<10} {:>6} {:>8}  made by",
         "snapshot (newest first)", "type", "status", "size", "age"
@@ -59,7 +60,7 @@ pub fn snapshot_table(snapshots: &[Snapshot]) -> String {
             .map_or_else(|| "-".to_owned(), |gib| format!("{gib} GiB"));
         let age = snapshot
             .made_at()
-            .map_or_else(|| "-".to_owned(), |at| rds::human_age(now - at));
+            .map_or_else(|| "-".to_owned(), |at| clock::human_age(now - at));
         let maker = if snapshot.made_by_restage() {
             "restage"
         } else {
@@ -105,7 +106,7 @@ async fn create(
 ) -> Result<SnapshotReport, Error> {
     let (instance, rds) =
         instance_and_client(settings, args.instance.as_deref(), &args.aws).await?;
-    let run_id = rds::new_run_id();
+    let run_id = clock::new_run_id();
     let id = new_snapshot_id(&instance, &run_id);
     out.step(format!("Creating snapshot {id} of {instance}"));
     let mut snapshot = rds.create_snapshot(&instance, &id, &run_id).await?;

@@ -10,8 +10,9 @@
 
 use std::net::IpAddr;
 
-use crate::anonymize::transformers::date::{civil_from_days, days_from_civil, parse_date};
+use crate::anonymize::transformers::date::parse_date;
 use crate::catalog::BinaryWriter;
+use crate::clock::{civil_from_days, days_from_civil};
 use crate::error::TransformError;
 
 /// The file signature.

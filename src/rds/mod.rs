@@ -9,7 +9,7 @@ pub mod retention;
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -147,24 +147,6 @@ impl RestoreSpec {
 pub struct Rds {
     client: aws_sdk_rds::Client,
     region: String,
-}
-
-/// A new run id: UTC time to the second and four random hex digits.
-pub fn new_run_id() -> String {
-    let digits: String = now_rfc3339().chars().filter(char::is_ascii_digit).collect();
-    format!("{digits}-{:04x}", rand::rng().random::<u16>())
-}
-
-/// The current time as RFC 3339, to the second (`2026-11-22T02:00:00Z`).
-pub fn now_rfc3339() -> String {
-    DateTime::from_secs(now_secs())
-        .fmt(DateTimeFormat::DateTime)
-        .unwrap_or_default()
-}
-
-/// Seconds since the Unix epoch, now.
-pub fn now_secs() -> i64 {
-    DateTime::from(SystemTime::now()).secs()
 }
 
 /// A master password for a temporary instance: 32 letters and digits (RDS forbids `/@"`
@@ -329,7 +311,7 @@ impl Rds {
             .set_tags(Some(tags(&[
                 (TAG_MADE_BY, "restage"),
                 (TAG_RUN_ID, run_id),
-                (TAG_CREATED_AT, &now_rfc3339()),
+                (TAG_CREATED_AT, &crate::clock::now_rfc3339()),
             ])))
             .send()
             .await
@@ -381,7 +363,7 @@ impl Rds {
         run_id: &str,
         spec: &RestoreSpec,
     ) -> Result<Instance, Error> {
-        let created_at = now_rfc3339();
+        let created_at = crate::clock::now_rfc3339();
         let tags = tags(&[
             (TAG_TEMPORARY, "true"),
             (TAG_RUN_ID, run_id),
@@ -748,25 +730,13 @@ fn snapshot(found: &DbSnapshot) -> Snapshot {
     }
 }
 
-/// A duration for people: `3d 4h`, `2h 5m`, `12m`, `40s`.
-pub fn human_age(seconds: i64) -> String {
-    let seconds = seconds.max(0);
-    let (days, hours, minutes) = (seconds / 86400, seconds % 86400 / 3600, seconds % 3600 / 60);
-    match (days, hours, minutes) {
-        (0, 0, 0) => format!("{seconds}s"),
-        (0, 0, m) => format!("{m}m"),
-        (0, h, m) => format!("{h}h {m}m"),
-        (d, h, _) => format!("{d}d {h}h"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn run_ids_make_valid_instance_names() {
-        let id = format!("{TEMPORARY_PREFIX}{}", new_run_id());
+        let id = format!("{TEMPORARY_PREFIX}{}", crate::clock::new_run_id());
         assert!(id.len() <= 63, "{id}");
         assert!(
             id.chars()
@@ -782,13 +752,5 @@ mod tests {
         assert_eq!(password.len(), 32);
         assert!(password.chars().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(password, new_master_password());
-    }
-
-    #[test]
-    fn ages_read_like_people_write_them() {
-        assert_eq!(human_age(40), "40s");
-        assert_eq!(human_age(720), "12m");
-        assert_eq!(human_age(7500), "2h 5m");
-        assert_eq!(human_age(3 * 86400 + 4 * 3600 + 60), "3d 4h");
     }
 }

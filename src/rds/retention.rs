@@ -1,7 +1,8 @@
 //! Retention: which snapshots restage keeps, which it prunes, and the temporary instances a
 //! crashed refresh left behind. Only what restage made (by its tags) is ever deleted.
 
-use super::{Instance, Rds, Snapshot, now_secs};
+use super::{Instance, Rds, Snapshot};
+use crate::clock::now_secs;
 use crate::config::Settings;
 use crate::error::Error;
 use crate::output::Output;
