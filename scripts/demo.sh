@@ -24,8 +24,10 @@ export CARGO_TERM_PROGRESS_WHEN=always CARGO_TERM_PROGRESS_WIDTH=100
 build_start=$SECONDS
 ( while sleep 10; do echo "demo: still building restage ($((SECONDS - build_start)) s)" >&2; done ) &
 heartbeat=$!
-cargo build --release || { kill "$heartbeat"; exit 1; }
+built=0
+cargo build --release || built=$?
 kill "$heartbeat"
+[ "$built" = 0 ] || exit "$built"
 echo "demo: built in $((SECONDS - build_start)) s" >&2
 restage=target/release/restage
 server="${RESTAGE_PG_URL%/*}"

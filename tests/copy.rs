@@ -93,11 +93,7 @@ fn start_slow_copy(
         .spawn()
         .expect("start restage");
     let next = format!("{}_restage_next", staging.name);
-    let started = std::time::Instant::now();
-    while !staging.database_exists(&next) && started.elapsed().as_secs() < 20 {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    crate::support::wait_until_loading_rows(&next);
     (child, next)
 }
 

@@ -116,7 +116,7 @@ fn the_demo_says_it_is_building_restage_before_cargo_starts() {
     let cargo = stub.path().join("cargo");
     std::fs::write(
         &cargo,
-        "#!/bin/sh\necho \"cargo was called: $*\" >&2\nexit 3\n",
+        "#!/bin/sh\necho \"cargo was called: $*\" >&2\nsleep 11\nexit 3\n",
     )
     .expect("write the cargo stub");
     std::fs::set_permissions(&cargo, std::os::unix::fs::PermissionsExt::from_mode(0o755))
@@ -140,4 +140,10 @@ fn the_demo_says_it_is_building_restage_before_cargo_starts() {
         .find("cargo was called: build --release")
         .unwrap_or_else(|| panic!("cargo was not called:\n{}", demo.stderr));
     assert!(announced < called, "{}", demo.stderr);
+    // A long compile is never silent for long: a line every 10 s, and cargo's exit code.
+    assert!(
+        demo.stderr.contains("demo: still building restage (1"),
+        "{}",
+        demo.stderr
+    );
 }

@@ -416,11 +416,7 @@ fn start_slow_refresh(bed: &mut Bed) -> Child {
         .spawn()
         .expect("start restage");
     let next = format!("{}_restage_next", bed.staging.name);
-    let started = Instant::now();
-    while !bed.staging.database_exists(&next) && started.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(1500));
+    crate::support::wait_until_loading_rows(&next);
     child
 }
 

@@ -669,3 +669,23 @@ pub fn edited_default(dir: &tempfile::TempDir, edits: &[(&str, &str)]) -> PathBu
 pub fn default_profile() -> String {
     std::fs::read_to_string(repo_file("anonymizers/default.toml")).expect("default profile")
 }
+
+/// Waits (up to two minutes) until a session of database `database` on the test server loads
+/// rows (`COPY … FROM STDIN`): a copy or refresh into it is in its data phase.
+pub fn wait_until_loading_rows(database: &str) {
+    let mut admin = PgSession::connect(&pg_admin_url());
+    let start = std::time::Instant::now();
+    let loading = |admin: &mut PgSession| {
+        admin.scalar(&format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = '{database}' \
+             AND query LIKE 'COPY % FROM STDIN%'"
+        )) != "0"
+    };
+    while !loading(&mut admin) {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "gave up waiting for rows to load into {database}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
