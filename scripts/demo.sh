@@ -16,7 +16,7 @@ trap 'restage_local_rds_down; restage_services_down' EXIT
 if [ -x target/release/restage ]; then
   echo "demo: building restage (release; seconds when it is up to date)" >&2
 else
-  echo "demo: building restage (release; the first build takes about BUILD_MINUTES minutes on 2 cores, less on more)" >&2
+  echo "demo: building restage (release; the first build takes about 4 minutes on 2 cores, less on more; cargo shows its progress)" >&2
 fi
 # Cargo's progress bar even when the output is a log, and a line every 10 s while one crate
 # compiles for long (restage itself, at the end), so the demo never looks stuck.
