@@ -1573,10 +1573,10 @@ fn pagila_source() -> Option<TestDb> {
     let pagila = std::env::var_os("RESTAGE_PAGILA_DIR")
         .map_or_else(|| repo_file("../shared/datasets/pagila"), PathBuf::from);
     if !pagila.join("pagila-schema.sql").is_file() {
-        eprintln!(
-            "skipped: the Pagila dataset is not at {} (set RESTAGE_PAGILA_DIR to run this test)",
+        crate::support::say_skipped(&format!(
+            "it: the Pagila dataset is not at {} (set RESTAGE_PAGILA_DIR to run it)",
             pagila.display()
-        );
+        ));
         return None;
     }
     let source = TestDb::new();

@@ -27,7 +27,9 @@ fn aliases(url: &str) -> Vec<String> {
         .collect::<Vec<_>>();
     match local_host_name() {
         Some(name) => hosts.insert(0, name),
-        None => eprintln!("skipped the host-name alias: this machine's name is not loopback"),
+        None => {
+            crate::support::say_skipped("the host-name alias: this machine's name is not loopback")
+        }
     }
     // sslmode=disable: without it, TLS refuses `127.1` as a server name before connecting,
     // and the alias would be harmless for a reason that is not restage's.
@@ -171,7 +173,7 @@ fn source_with_keepme(dir: &tempfile::TempDir) -> TestDb {
     if dblink == "1" {
         source.execute("CREATE EXTENSION IF NOT EXISTS dblink");
     } else {
-        eprintln!("skipped the dblink filter: the server has no dblink extension");
+        crate::support::say_skipped("the dblink filter: the server has no dblink extension");
     }
     source
 }
@@ -597,7 +599,9 @@ fn every_source_connection_honours_the_urls_tls_settings() {
     let certificate = admin.scalar("SELECT setting FROM pg_settings WHERE name = 'ssl_cert_file'");
     let ssl = admin.scalar("SELECT current_setting('ssl')");
     if ssl != "on" || std::fs::read(&certificate).is_err() {
-        eprintln!("skipped: the test server has no TLS certificate this test can read");
+        crate::support::say_skipped(
+            "it: the test server has no TLS certificate this test can read",
+        );
         return;
     }
     let dir = work_dir();

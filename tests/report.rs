@@ -280,8 +280,8 @@ fn the_html_report_is_one_page_that_headless_chromium_renders_with_its_tables() 
             std::env::var_os("CI").is_none(),
             "CI renders the report in Chromium: install Debian's chromium (scripts/test.sh does)"
         );
-        eprintln!(
-            "skipped: no Chromium to render the report in (set RESTAGE_CHROMIUM or install chromium)"
+        crate::support::say_skipped(
+            "it: no Chromium to render the report in (set RESTAGE_CHROMIUM or install chromium)",
         );
         return;
     };

@@ -689,3 +689,11 @@ pub fn wait_until_loading_rows(database: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Says on the terminal (past the test harness's capture, so that a passing run shows it)
+/// that the current test skipped something, and why.
+pub fn say_skipped(why: &str) {
+    use std::io::Write;
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    let _ = writeln!(std::io::stderr(), "\n{test}: skipped {why}");
+}
