@@ -248,6 +248,30 @@ fn a_column_without_a_rule_is_reported_uncovered_and_a_changed_profile_and_key_a
 }
 
 #[test]
+fn a_report_before_the_first_copy_says_staging_does_not_exist_yet() {
+    let source = production();
+    let dir = work_dir();
+    let staging = crate::support::url_with_database(
+        &crate::support::pg_admin_url(),
+        &crate::support::unique_name("restage_test_never_made"),
+    );
+    let written = run(restage(dir.path())
+        .args(["report", "--json", "--source-url", &source.url()])
+        .args(["--staging-url", &staging, "--anonymizers"])
+        .arg(repo_file("anonymizers/default.toml")));
+    written.assert_code(0);
+    let document = written.json();
+    assert_eq!(document["staging_exists"], false, "{document}");
+    assert!(document["last_copy"].is_null() && document["history"] == serde_json::json!([]));
+    run(restage(dir.path())
+        .args(["report", "--source-url", &source.url()])
+        .args(["--staging-url", &staging, "--anonymizers"])
+        .arg(repo_file("anonymizers/default.toml")))
+    .assert_code(0)
+    .assert_stdout_contains("The staging database does not exist yet: no copy has been made.");
+}
+
+#[test]
 fn a_report_file_of_another_format_is_refused_before_anything_is_read() {
     let dir = work_dir();
     let refused = run(restage(dir.path())

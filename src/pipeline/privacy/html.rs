@@ -2,7 +2,7 @@
 //! fetched from the network, so it opens the same from a file, a mail or an archive.
 
 use super::{
-    PrivacyReport, Treatment, drift_warnings, header_facts, history_line, summary_facts,
+    PrivacyReport, Treatment, drift_warnings, header_facts, history_line, no_copy, summary_facts,
     verification_facts,
 };
 
@@ -88,7 +88,7 @@ pub fn to_html(report: &PrivacyReport) -> String {
 /// The last copy's facts, warnings and verification.
 fn last_copy(body: &mut String, report: &PrivacyReport) {
     let Some(copy) = &report.last_copy else {
-        body.push_str("<p>Staging records no copy or refresh.</p>\n");
+        body.push_str(&format!("<p>{}</p>\n", escape(no_copy(report))));
         return;
     };
     body.push_str(&format!(

@@ -1,7 +1,8 @@
 //! The privacy report as Markdown, for a pull request or a wiki page.
 
 use super::{
-    PrivacyReport, drift_warnings, header_facts, history_line, summary_facts, verification_facts,
+    PrivacyReport, drift_warnings, header_facts, history_line, no_copy, summary_facts,
+    verification_facts,
 };
 
 /// The report as GitHub-flavoured Markdown.
@@ -20,7 +21,7 @@ pub fn to_markdown(report: &PrivacyReport) -> String {
     );
     out.push_str("\n## Last copy\n\n");
     match &report.last_copy {
-        None => out.push_str("Staging records no copy or refresh.\n"),
+        None => out.push_str(&format!("{}\n", no_copy(report))),
         Some(copy) => {
             out.push_str(&format!(
                 "`{}` run {} at {}: {} rows.\n\n",

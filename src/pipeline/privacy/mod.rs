@@ -38,6 +38,8 @@ pub struct PrivacyReport {
     pub key: Option<KeyIdentity>,
     pub summary: Summary,
     pub tables: Vec<TableReport>,
+    /// Whether the staging database exists (before the first copy it may not).
+    pub staging_exists: bool,
     /// The newest copy or refresh recorded in staging.
     pub last_copy: Option<LastCopy>,
     /// Every run recorded in staging, oldest first.
@@ -175,6 +177,8 @@ pub async fn report(
     let written = profile.written_rules(&catalog);
     let tables = table_reports(&catalog, &compiled, &written, &findings);
     let history = read_history(staging).await?;
+    let staging_exists = history.is_some();
+    let history = history.unwrap_or_default();
     let last_copy = last_copy(&history, &profile_sha256, key.as_ref());
     Ok(PrivacyReport {
         generated_at,
@@ -186,17 +190,33 @@ pub async fn report(
         key,
         summary: summarize(&tables),
         tables,
+        staging_exists,
         last_copy,
         history,
     })
 }
 
-/// Staging's record (empty when staging has none).
-async fn read_history(staging: &SecretUrl) -> Result<Vec<Entry>, Error> {
-    let mut connection = pg::connect(staging, "staging database", "restage report").await?;
-    Ok(history::read(&mut connection, staging)
-        .await?
-        .unwrap_or_default())
+/// Staging's record (empty when staging has none); `None` when the staging database does
+/// not exist yet (a report written before the first copy).
+async fn read_history(staging: &SecretUrl) -> Result<Option<Vec<Entry>>, Error> {
+    let mut connection = match pg::connect(staging, "staging database", "restage report").await {
+        Ok(connection) => connection,
+        Err(Error::Connect { source, .. }) if is_missing_database(&source) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    Ok(Some(
+        history::read(&mut connection, staging)
+            .await?
+            .unwrap_or_default(),
+    ))
+}
+
+/// Whether a connection failed because its database does not exist (SQLSTATE 3D000).
+fn is_missing_database(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|error| error.code())
+        .is_some_and(|code| code == "3D000")
 }
 
 /// The report of each table that is not a partition (partitions take their root's rules).
@@ -498,6 +518,15 @@ fn summary_facts(summary: &Summary) -> Vec<(&'static str, String)> {
         ),
         ("Uncovered (copy refuses)", summary.uncovered.to_string()),
     ]
+}
+
+/// What the report says when staging records no copy.
+fn no_copy(report: &PrivacyReport) -> &'static str {
+    if report.staging_exists {
+        "Staging records no copy or refresh."
+    } else {
+        "The staging database does not exist yet: no copy has been made."
+    }
 }
 
 /// What the last copy line says of the profile and key, when they changed since.
