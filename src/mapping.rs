@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 
 use crate::password::HashFormat;
-use crate::toml_source::{Problem, located};
+use crate::toml_source::Problem;
 
 /// The built-in seeders, by the names `--only` and `[schema] seeders` use, in the order
 /// they run.
@@ -378,7 +378,7 @@ impl Mapping {
         for (key, value) in section {
             let at = value.span().start;
             let mut problem =
-                |key: &str, reason: String| problems.push(located(text, at, key, &reason));
+                |key: &str, reason: String| problems.push(Problem::at(text, at, key, &reason));
             if key == "seeders" {
                 match read_seeders(value.get_ref()) {
                     Ok(seeders) => mapping.seeders = seeders,

@@ -229,11 +229,6 @@ pub fn sort_by_line(problems: &mut [Problem]) {
     problems.sort_by_key(|problem| problem.line.unwrap_or(usize::MAX));
 }
 
-/// The problem of a value that parsed but is not acceptable: [`Problem::at`].
-pub fn located(text: &str, offset: usize, key: &str, reason: &str) -> Problem {
-    Problem::at(text, offset, key, reason)
-}
-
 /// The 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1

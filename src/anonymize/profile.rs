@@ -14,7 +14,7 @@ use crate::catalog::{Catalog, Table, parse_profile_name};
 use crate::error::Error;
 use crate::judgment::Decided;
 use crate::judgment::names::{self, Reading};
-use crate::toml_source::{self, Problem, located};
+use crate::toml_source::{self, Problem};
 
 /// The versions of the fakes a profile may ask for with `fakes = N`. Every transformer's
 /// output for a key and input is pinned per version (`anonymize/golden.tsv`); a change of any
@@ -216,7 +216,7 @@ impl Profile {
             problems,
         })?;
         if *file.version.get_ref() != 1 {
-            let problem = located(
+            let problem = Problem::at(
                 &text,
                 file.version.span().start,
                 "version",
@@ -239,7 +239,7 @@ impl Profile {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            let problem = located(&text, fakes.span().start, "fakes", &reason);
+            let problem = Problem::at(&text, fakes.span().start, "fakes", &reason);
             return Err(Error::Profile {
                 path: shown,
                 problems: vec![problem],
@@ -310,7 +310,7 @@ impl Profile {
                     table_name.get_ref(),
                     suggest(catalog, table_name.get_ref())
                 );
-                problems.push(located(
+                problems.push(Problem::at(
                     &self.text,
                     table_name.span().start,
                     &format!("tables.{}", table_name.get_ref()),
@@ -334,7 +334,7 @@ impl Profile {
                     table_name.get_ref(),
                     suggest(catalog, table_name.get_ref())
                 );
-                problems.push(located(
+                problems.push(Problem::at(
                     &self.text,
                     table_name.span().start,
                     "subset.limits",
@@ -346,7 +346,7 @@ impl Profile {
                     let name = found.map_or_else(|| table_name.get_ref().clone(), |(name, _)| name);
                     limits.insert(name, limit);
                 }
-                _ => problems.push(located(
+                _ => problems.push(Problem::at(
                     &self.text,
                     limit.span().start,
                     "subset.limits",
@@ -402,7 +402,7 @@ impl Profile {
                 rules.public.push(public.get_ref().clone());
                 continue;
             };
-            problems.push(located(&self.text, public.span().start, &key, &reason));
+            problems.push(Problem::at(&self.text, public.span().start, &key, &reason));
         }
         let mut readings = None;
         for (column_name, rule) in &self.column_rules(table, entry, &mut problems) {
@@ -413,13 +413,23 @@ impl Profile {
                 .position(|column| &column.name == column_name.get_ref())
             else {
                 let reason = no_such_column(table);
-                problems.push(located(&self.text, column_name.span().start, &key, &reason));
+                problems.push(Problem::at(
+                    &self.text,
+                    column_name.span().start,
+                    &key,
+                    &reason,
+                ));
                 continue;
             };
             let column = &table.columns[position];
             if column.generated {
                 let reason = "a generated column is recomputed by staging; remove its rule";
-                problems.push(located(&self.text, column_name.span().start, &key, reason));
+                problems.push(Problem::at(
+                    &self.text,
+                    column_name.span().start,
+                    &key,
+                    reason,
+                ));
                 continue;
             }
             let context = BuildContext {
@@ -447,7 +457,9 @@ impl Profile {
             match built {
                 Ok(compiled) if compiled.is_keep => rules.kept.push(column.name.clone()),
                 Ok(compiled) => rules.rules.push((position, compiled)),
-                Err(reason) => problems.push(located(&self.text, rule.span().start, &key, &reason)),
+                Err(reason) => {
+                    problems.push(Problem::at(&self.text, rule.span().start, &key, &reason))
+                }
             }
         }
         if problems.is_empty() {
@@ -499,7 +511,12 @@ impl Profile {
                                 "'{}' has a rule in columns too; a column takes one rule",
                                 column.get_ref()
                             );
-                            problems.push(located(&self.text, column.span().start, &key, &reason));
+                            problems.push(Problem::at(
+                                &self.text,
+                                column.span().start,
+                                &key,
+                                &reason,
+                            ));
                         } else {
                             rules.push((column, rule));
                         }
@@ -507,7 +524,7 @@ impl Profile {
                 }
                 Err(reason) => {
                     let offset = person.parts().first().map_or(0, |(_, c)| c.span().start);
-                    problems.push(located(&self.text, offset, &key, &reason));
+                    problems.push(Problem::at(&self.text, offset, &key, &reason));
                 }
             }
         }

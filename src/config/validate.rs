@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use crate::pg;
 use crate::secret::SecretUrl;
-use crate::toml_source::{Problem, located};
+use crate::toml_source::Problem;
 
 use super::file::*;
 use super::*;
@@ -20,7 +20,7 @@ impl SessionSection {
             .filter_map(|(name, entry, _)| {
                 let entry = entry.as_ref()?;
                 let reason = parse_duration(entry.get_ref()).err()?;
-                Some(located(
+                Some(Problem::at(
                     text,
                     entry.span().start,
                     &format!("session.{name}"),
@@ -71,7 +71,7 @@ pub(super) fn validate(file: &ConfigFile, text: &str) -> Vec<Problem> {
             if let Some(value) = value
                 && let Err(reason) = rule(&SecretUrl::new(value.get_ref().clone()))
             {
-                problems.push(located(text, value.span().start, key, &reason));
+                problems.push(Problem::at(text, value.span().start, key, &reason));
             }
         };
     check(
@@ -98,7 +98,12 @@ pub(super) fn validate(file: &ConfigFile, text: &str) -> Vec<Problem> {
         && !(1..=256).contains(jobs.get_ref())
     {
         let reason = format!("must be between 1 and 256, not {}", jobs.get_ref());
-        problems.push(located(text, jobs.span().start, "refresh.jobs", &reason));
+        problems.push(Problem::at(
+            text,
+            jobs.span().start,
+            "refresh.jobs",
+            &reason,
+        ));
     }
     if let Some(region) = &file.production.region
         && !is_region_name(region.get_ref())
@@ -107,7 +112,7 @@ pub(super) fn validate(file: &ConfigFile, text: &str) -> Vec<Problem> {
             "'{}' is not an AWS region name like eu-west-1",
             region.get_ref()
         );
-        problems.push(located(
+        problems.push(Problem::at(
             text,
             region.span().start,
             "production.region",
@@ -124,7 +129,7 @@ pub(super) fn validate(file: &ConfigFile, text: &str) -> Vec<Problem> {
     for table in &file.refresh.exclude_tables {
         if table.get_ref().trim().is_empty() {
             let reason = "table names must not be empty";
-            problems.push(located(
+            problems.push(Problem::at(
                 text,
                 table.span().start,
                 "refresh.exclude_tables",
@@ -204,7 +209,7 @@ impl StagingSection {
                 _ => None,
             };
             if let Some(reason) = reason {
-                problems.push(located(
+                problems.push(Problem::at(
                     text,
                     migrate.span().start,
                     "staging.migrate",
@@ -215,7 +220,7 @@ impl StagingSection {
         match &self.schemas {
             Some(schemas) if schemas.get_ref().is_empty() => {
                 let reason = "list at least one schema the application owns, e.g. [\"public\"]";
-                problems.push(located(
+                problems.push(Problem::at(
                     text,
                     schemas.span().start,
                     "staging.schemas",
@@ -234,7 +239,7 @@ impl StagingSection {
                             "'{name}' cannot be an application schema (restage, pg_* and \
                              information_schema are not the application's)"
                         );
-                        problems.push(located(
+                        problems.push(Problem::at(
                             text,
                             schema.span().start,
                             "staging.schemas",
@@ -249,7 +254,12 @@ impl StagingSection {
             && owner.get_ref().trim().is_empty()
         {
             let reason = "name the role that owns staging, or leave owner out";
-            problems.push(located(text, owner.span().start, "staging.owner", reason));
+            problems.push(Problem::at(
+                text,
+                owner.span().start,
+                "staging.owner",
+                reason,
+            ));
         }
         for (role, access) in &self.grants {
             if Access::parse(access.get_ref()).is_none() {
@@ -258,7 +268,7 @@ impl StagingSection {
                     access.get_ref()
                 );
                 let key = format!("staging.grants.{role}");
-                problems.push(located(text, access.span().start, &key, &reason));
+                problems.push(Problem::at(text, access.span().start, &key, &reason));
             }
         }
         problems
@@ -272,7 +282,7 @@ impl HooksSection {
         if let Some(timeout) = &self.timeout
             && let Err(reason) = parse_duration(timeout.get_ref())
         {
-            problems.push(located(
+            problems.push(Problem::at(
                 text,
                 timeout.span().start,
                 "hooks.timeout",
@@ -285,10 +295,10 @@ impl HooksSection {
             let (command, timeout) = entry.get_ref().parts();
             if command.trim().is_empty() {
                 let reason = "the command must not be empty";
-                problems.push(located(text, entry.span().start, &key, reason));
+                problems.push(Problem::at(text, entry.span().start, &key, reason));
             }
             if let Some(Err(reason)) = timeout.map(parse_duration) {
-                problems.push(located(text, entry.span().start, &key, &reason));
+                problems.push(Problem::at(text, entry.span().start, &key, &reason));
             }
         }
         problems
@@ -300,13 +310,13 @@ impl NotifySection {
     pub(super) fn problems(&self, section_start: usize, text: &str) -> Vec<Problem> {
         let mut problems = Vec::new();
         match (&self.webhook_url, &self.webhook_url_env) {
-            (Some(_), Some(env)) => problems.push(located(
+            (Some(_), Some(env)) => problems.push(Problem::at(
                 text,
                 env.span().start,
                 "notify.webhook_url_env",
                 "give either webhook_url or webhook_url_env, not both",
             )),
-            (None, None) => problems.push(located(
+            (None, None) => problems.push(Problem::at(
                 text,
                 section_start,
                 "notify",
@@ -315,7 +325,7 @@ impl NotifySection {
             )),
             (Some(url), None) => {
                 if let Err(reason) = validate_webhook_url(&SecretUrl::new(url.get_ref().clone())) {
-                    problems.push(located(
+                    problems.push(Problem::at(
                         text,
                         url.span().start,
                         "notify.webhook_url",
@@ -323,7 +333,7 @@ impl NotifySection {
                     ));
                 }
             }
-            (None, Some(env)) if env.get_ref().trim().is_empty() => problems.push(located(
+            (None, Some(env)) if env.get_ref().trim().is_empty() => problems.push(Problem::at(
                 text,
                 env.span().start,
                 "notify.webhook_url_env",
@@ -335,12 +345,12 @@ impl NotifySection {
             && NotifyOn::parse(on.get_ref()).is_none()
         {
             let reason = format!("'{}' is not one of failure, always", on.get_ref());
-            problems.push(located(text, on.span().start, "notify.on", &reason));
+            problems.push(Problem::at(text, on.span().start, "notify.on", &reason));
         }
         if let Some(timeout) = &self.timeout
             && let Err(reason) = parse_duration(timeout.get_ref())
         {
-            problems.push(located(
+            problems.push(Problem::at(
                 text,
                 timeout.span().start,
                 "notify.timeout",
@@ -356,7 +366,7 @@ impl RdsSection {
     pub(super) fn problems(&self, text: &str) -> Vec<Problem> {
         let mut problems = Vec::new();
         let mut report = |value: &Spanned<String>, key: &str, reason: String| {
-            problems.push(located(text, value.span().start, key, &reason));
+            problems.push(Problem::at(text, value.span().start, key, &reason));
         };
         if let Some(snapshot) = &self.snapshot
             && !matches!(snapshot.get_ref().as_str(), "new" | "latest-automated")
@@ -414,7 +424,7 @@ impl RdsSection {
             && *keep.get_ref() < 1
         {
             let reason = format!("must be at least 1, not {}", keep.get_ref());
-            problems.push(located(
+            problems.push(Problem::at(
                 text,
                 keep.span().start,
                 "rds.keep_snapshots",

@@ -35,14 +35,8 @@ impl Report for CheckReport {
 /// uncovered columns when there are any.
 pub async fn check(source: &SecretUrl, profile: &Path) -> Result<CheckReport, Error> {
     let profile = Profile::load(profile)?;
-    let (mut connection, catalog) = super::read_source(source, "restage check").await?;
-    let compiled = super::validate::compile_profile_with_seed_cards(
-        &profile,
-        &catalog,
-        &mut connection,
-        source,
-    )
-    .await?;
+    let (mut connection, catalog, compiled) =
+        super::read_source_with_profile(source, &profile, "restage check").await?;
     super::refuse_uncovered(&mut connection, &catalog, &compiled, source, &profile).await?;
     Ok(CheckReport {
         command: "check",

@@ -441,6 +441,20 @@ async fn read_source(
     Ok((connection, catalog))
 }
 
+/// [`read_source`], and `profile` checked against its catalog with the test cards of
+/// `./seeds`: where `check` and `report` start.
+async fn read_source_with_profile(
+    source: &SecretUrl,
+    profile: &Profile,
+    application: &str,
+) -> Result<(PgConnection, Catalog, CompiledProfile), Error> {
+    let (mut connection, catalog) = read_source(source, application).await?;
+    let compiled =
+        validate::compile_profile_with_seed_cards(profile, &catalog, &mut connection, source)
+            .await?;
+    Ok((connection, catalog, compiled))
+}
+
 /// Opens the source snapshot, reads the catalog, checks the profile against it (unknown
 /// tables, columns, transformers, options; row filters that do not parse), refuses uncovered
 /// personal data, and plans every table. Writes nothing.

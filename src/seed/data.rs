@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use crate::error::Error;
 use crate::mapping::Mapping;
-use crate::toml_source::{self, located};
+use crate::toml_source::{self, Problem};
 
 /// The seed files, in the order they are read.
 const FILES: [(&str, &str); 6] = [
@@ -394,7 +394,7 @@ impl<'a> Report<'a> {
     }
 
     fn at(&mut self, offset: usize, key: &str, reason: String) {
-        let located = located(&self.file.text, offset, key, &reason);
+        let located = Problem::at(&self.file.text, offset, key, &reason);
         self.problems.push(format!("{}: {located}", self.file.name));
     }
 }

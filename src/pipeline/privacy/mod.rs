@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::verify::Verification;
-use super::{KeyIdentity, configured_key_identity, file_sha256, read_source};
+use super::{KeyIdentity, configured_key_identity, file_sha256, read_source_with_profile};
 use crate::anonymize::profile::{Profile, WrittenRule};
 use crate::catalog::{Catalog, Table};
 use crate::error::Error;
@@ -156,14 +156,8 @@ pub async fn report(
     let profile = Profile::load(profile_path)?;
     let profile_sha256 = file_sha256(profile_path)?;
     let key = configured_key_identity(&profile)?;
-    let (mut connection, catalog) = read_source(source, "restage report").await?;
-    let compiled = super::validate::compile_profile_with_seed_cards(
-        &profile,
-        &catalog,
-        &mut connection,
-        source,
-    )
-    .await?;
+    let (mut connection, catalog, compiled) =
+        read_source_with_profile(source, &profile, "restage report").await?;
     // Everything that looks personal, ruled or not: the evidence for every column.
     let findings = judgment::uncovered(&mut connection, &catalog, |_| Decided::default())
         .await
@@ -230,6 +224,12 @@ fn table_reports(
         .iter()
         .map(|finding| ((finding.table.as_str(), finding.column.as_str()), finding))
         .collect();
+    let mut partitions: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (name, table) in &catalog.tables {
+        if let Some(root) = &table.partition_root {
+            partitions.entry(root).or_default().push(name.clone());
+        }
+    }
     catalog
         .tables
         .iter()
@@ -253,38 +253,50 @@ fn table_reports(
                 .map(|column| {
                     let key = (name.clone(), column.name.clone());
                     let finding = found.get(&(name.as_str(), column.name.as_str())).copied();
-                    column_report(table, column, written.get(&key), finding, schema_only)
+                    let decision = Decision {
+                        written: written.get(&key),
+                        kept: rules.is_some_and(|rules| rules.kept.contains(&column.name)),
+                        public: rules.is_some_and(|rules| rules.public.contains(&column.name)),
+                        schema_only,
+                    };
+                    column_report(table, column, decision, finding)
                 })
                 .collect();
             TableReport {
                 table: name.clone(),
                 estimated_rows: table.estimated_rows.max(0),
                 data,
-                partitions: partitions_of(catalog, name),
+                partitions: partitions.remove(name.as_str()).unwrap_or_default(),
                 columns,
             }
         })
         .collect()
 }
 
-/// The partitions whose root is `root`.
-fn partitions_of(catalog: &Catalog, root: &str) -> Vec<String> {
-    catalog
-        .tables
-        .iter()
-        .filter(|(_, table)| table.partition_root.as_deref() == Some(root))
-        .map(|(name, _)| name.clone())
-        .collect()
+/// What the profile decides about one column: its rule as written, and what the compiled
+/// profile makes of it.
+struct Decision<'a> {
+    written: Option<&'a WrittenRule>,
+    /// An explicit `keep`, or listed in `public`.
+    kept: bool,
+    public: bool,
+    /// The table is `data = false`.
+    schema_only: bool,
 }
 
 /// What happens to one column, and who decided it.
 fn column_report(
     table: &Table,
     column: &crate::catalog::Column,
-    written: Option<&WrittenRule>,
+    decision: Decision<'_>,
     finding: Option<&Finding>,
-    schema_only: bool,
 ) -> ColumnReport {
+    let Decision {
+        written,
+        kept,
+        public,
+        schema_only,
+    } = decision;
     let (treatment, decided_by) = match (written, finding) {
         _ if schema_only => (
             Treatment::NotCopied,
@@ -294,11 +306,11 @@ fn column_report(
             Treatment::NotCopied,
             "staging computes it (generated column)".to_owned(),
         ),
-        (Some(written), _) if written.rule == "public" => (
+        (Some(written), _) if public => (
             Treatment::Kept,
             format!("profile, line {}: listed in public", written.line),
         ),
-        (Some(written), _) if is_keep(&written.rule) => (
+        (Some(written), _) if kept => (
             Treatment::Kept,
             format!("profile, line {}: keep", written.line),
         ),
@@ -326,12 +338,6 @@ fn column_report(
         rule: written.map(|written| written.rule.clone()),
         decided_by,
     }
-}
-
-/// Whether a written rule is a plain `keep`.
-fn is_keep(rule: &str) -> bool {
-    let rule = rule.trim_matches(|c: char| c == '"' || c == '\'');
-    rule == "keep" || rule.replace(' ', "") == "{transform=\"keep\"}"
 }
 
 /// The counts over every column of every table.
