@@ -15,6 +15,12 @@
 //! password_format = "bcrypt"
 //! ```
 //!
+//! A table's `id` may be an integer drawn from a sequence, a uuid, or absent (its natural
+//! key is its primary key): unwritten, it is the table's `id` column when there is one. A
+//! reference holds whatever the foreign key's target column holds (the referenced row's id or
+//! its natural key). A word column (a status, a kind) takes the seed files' words, mapped
+//! through `<field>_values = { seed_word = "column value" }` where the column's words differ.
+//!
 //! This module checks the section's shape; whether the tables and columns exist with
 //! compatible types is checked against the staging database when a seeder starts.
 
@@ -46,14 +52,19 @@ pub enum Entity {
 /// What a mapped column holds: decides which column types fit and how a value is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
-    /// The row id: an integer drawn from the column's sequence (identity or serial).
+    /// The row id: an integer drawn from the column's sequence (identity or serial), or a
+    /// uuid restage derives from the row's natural key.
     Id,
     /// The natural key the seeders find rows by: unique.
     Key,
     /// Text (or an enum, or anything PostgreSQL reads from text).
     Text,
-    /// The id of a row of another mapped table.
-    Reference,
+    /// A row of the given mapped table: its id or its natural key, whichever the column's
+    /// foreign key points at (the id when it has none).
+    Reference(Entity),
+    /// A word from a fixed set (a status, a kind, a code): the column may allow only a CHECK's
+    /// values, an enum's labels or a lookup table's codes.
+    Word,
     /// A point in time (timestamptz, timestamp or date).
     Time,
     /// A boolean.
@@ -102,7 +113,7 @@ const fn on_insert(name: &'static str, default_column: &'static str, kind: Field
     }
 }
 
-use FieldKind::{Flag, Id, Key, Password, Price, Reference, Text, Time};
+use FieldKind::{Flag, Id, Key, Password, Price, Reference, Text, Time, Word};
 
 const ID: Field = field("id", "id", Id);
 
@@ -165,8 +176,12 @@ impl Entity {
             }
             Entity::RolePermissions => {
                 const FIELDS: &[Field] = &[
-                    required("role", "role_id", Reference),
-                    required("permission", "permission_id", Reference),
+                    required("role", "role_id", Reference(Entity::Roles)),
+                    required(
+                        "permission",
+                        "permission_id",
+                        Reference(Entity::Permissions),
+                    ),
                 ];
                 FIELDS
             }
@@ -177,7 +192,7 @@ impl Entity {
                     field("name", "full_name", Text),
                     field("phone", "phone", Text),
                     required("password", "password_hash", Password),
-                    field("role", "role_id", Reference),
+                    field("role", "role_id", Reference(Entity::Roles)),
                     field("active", "is_active", Flag),
                     field("created_at", "created_at", Time),
                     on_insert("updated_at", "updated_at", Time),
@@ -199,9 +214,9 @@ impl Entity {
                     required("key", "sku", Key),
                     field("name", "name", Text),
                     field("description", "description", Text),
-                    field("type", "item_type_id", Reference),
+                    field("type", "item_type_id", Reference(Entity::ItemTypes)),
                     field("price", "price", Price),
-                    field("currency", "currency", Text),
+                    field("currency", "currency", Word),
                     field("created_at", "created_at", Time),
                     on_insert("updated_at", "updated_at", Time),
                 ];
@@ -212,11 +227,11 @@ impl Entity {
                     ID,
                     required("code", "code", Key),
                     field("name", "name", Text),
-                    field("kind", "kind", Text),
+                    field("kind", "kind", Word),
                     field("street", "street_address", Text),
                     field("city", "city", Text),
                     field("postcode", "postcode", Text),
-                    field("country", "country", Text),
+                    field("country", "country", Word),
                     field("created_at", "created_at", Time),
                 ];
                 FIELDS
@@ -225,22 +240,22 @@ impl Entity {
                 const FIELDS: &[Field] = &[
                     ID,
                     required("serial", "serial", Key),
-                    required("product", "product_id", Reference),
-                    field("parent", "parent_item_id", Reference),
-                    field("status", "status", Text),
+                    required("product", "product_id", Reference(Entity::Products)),
+                    field("parent", "parent_item_id", Reference(Entity::Items)),
+                    field("status", "status", Word),
                     field("created_at", "created_at", Time),
                     // Where an item is now is the movements seeder's business once it has arrived.
-                    on_insert("location", "location_id", Reference),
+                    on_insert("location", "location_id", Reference(Entity::Locations)),
                 ];
                 FIELDS
             }
             Entity::Movements => {
                 const FIELDS: &[Field] = &[
                     ID,
-                    required("item", "item_id", Reference),
-                    field("from", "from_location_id", Reference),
-                    required("to", "to_location_id", Reference),
-                    field("by", "moved_by", Reference),
+                    required("item", "item_id", Reference(Entity::Items)),
+                    field("from", "from_location_id", Reference(Entity::Locations)),
+                    required("to", "to_location_id", Reference(Entity::Locations)),
+                    field("by", "moved_by", Reference(Entity::Accounts)),
                     field("at", "moved_at", Time),
                     field("note", "note", Text),
                 ];
@@ -263,6 +278,8 @@ pub struct TableMap {
     pub line: Option<usize>,
     /// The configuration line of each key of a written section.
     pub key_lines: BTreeMap<String, usize>,
+    /// Word field → seed word → the column's word for it (`status_values = { … }`).
+    pub words: BTreeMap<&'static str, BTreeMap<String, String>>,
 }
 
 impl TableMap {
@@ -278,6 +295,7 @@ impl TableMap {
             password_format: HashFormat::Argon2id,
             line: None,
             key_lines: BTreeMap::new(),
+            words: BTreeMap::new(),
         }
     }
 
@@ -472,11 +490,18 @@ fn read_table(entity: Entity, value: &toml::Value) -> Result<TableMap, Vec<(Stri
         password_format: HashFormat::Argon2id,
         line: None,
         key_lines: BTreeMap::new(),
+        words: BTreeMap::new(),
     };
-    if let Some(id) = entity.fields().iter().find(|field| field.kind == Id) {
-        table.columns.insert(id.name, id.default_column.to_owned());
-    }
     for (key, value) in section {
+        if let Some(field) = key.strip_suffix("_values") {
+            match read_words(entity, field, value, section) {
+                Ok((field, words)) => {
+                    table.words.insert(field, words);
+                }
+                Err(reason) => problems.push((key.clone(), reason)),
+            }
+            continue;
+        }
         let Some(text) = value.as_str().filter(|text| !text.trim().is_empty()) else {
             problems.push((key.clone(), "must be a non-empty name in quotes".to_owned()));
             continue;
@@ -519,12 +544,59 @@ fn read_table(entity: Entity, value: &toml::Value) -> Result<TableMap, Vec<(Stri
     }
 }
 
+/// `<field>_values = { seed_word = "column word", … }` of a word field the section maps.
+fn read_words(
+    entity: Entity,
+    name: &str,
+    value: &toml::Value,
+    section: &toml::Table,
+) -> Result<(&'static str, BTreeMap<String, String>), String> {
+    let words_of = || {
+        let words: Vec<&str> = word_fields(entity).map(|field| field.name).collect();
+        match words.as_slice() {
+            [] => format!("{} has no word column", entity.name()),
+            words => format!("{} has {}", entity.name(), words.join(", ")),
+        }
+    };
+    let Some(field) = word_fields(entity).find(|field| field.name == name) else {
+        return Err(format!(
+            "unknown key; seed words are mapped for word columns only, and {}",
+            words_of()
+        ));
+    };
+    if !section.contains_key(field.name) {
+        return Err(format!(
+            "{name} is not mapped here: map it ({name} = \"…\") or leave {name}_values out"
+        ));
+    }
+    let example = format!("like {name}_values = {{ available = \"in_stock\" }}");
+    let table = value
+        .as_table()
+        .ok_or_else(|| format!("must map seed words to the column's words, {example}"))?;
+    table
+        .iter()
+        .map(|(word, to)| match to.as_str() {
+            Some(to) => Ok((word.clone(), to.to_owned())),
+            None => Err(format!(
+                "{word} must map to the column's word in quotes, {example}"
+            )),
+        })
+        .collect::<Result<_, _>>()
+        .map(|words| (field.name, words))
+}
+
+/// The word fields of `entity` (statuses, kinds, codes).
+fn word_fields(entity: Entity) -> impl Iterator<Item = &'static Field> {
+    entity.fields().iter().filter(|field| field.kind == Word)
+}
+
 /// The keys a section of `entity` accepts, for messages.
 fn keys_of(entity: Entity) -> String {
-    let mut keys = vec!["table"];
-    keys.extend(entity.fields().iter().map(|field| field.name));
+    let mut keys = vec!["table".to_owned()];
+    keys.extend(entity.fields().iter().map(|field| field.name.to_owned()));
+    keys.extend(word_fields(entity).map(|field| format!("{}_values", field.name)));
     if entity == Entity::Accounts {
-        keys.push("password_format");
+        keys.push("password_format".to_owned());
     }
     keys.join(", ")
 }

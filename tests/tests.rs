@@ -12,6 +12,7 @@ mod hooks;
 mod interruptions;
 mod judge;
 mod judgment;
+mod keys;
 mod migrate;
 mod notify;
 mod privileges;

@@ -39,16 +39,15 @@ pub async fn seed(
     for account in accounts {
         let hash =
             crate::password::hash_as(table.password_format, &account.email, &account.password)?;
-        let role_id = account
+        let role = account
             .role
             .as_ref()
-            .and_then(|role| role_ids.get(role))
-            .map(i64::to_string);
+            .and_then(|role| table.refer("role", role, &role_ids));
         let fields = vec![
             ("name", Some(account.full_name.clone())),
             ("phone", account.phone.clone()),
             ("password", Some(hash)),
-            ("role", role_id),
+            ("role", role),
             ("active", Some("true".to_owned())),
             ("created_at", Some(SEED_EPOCH.to_string())),
             ("updated_at", Some(SEED_EPOCH.to_string())),

@@ -1,35 +1,63 @@
 //! The `inventory` seeder: locations, parent items with their child items, and the initial
 //! movement (arrival) of each item.
 
-use std::collections::HashMap;
-
 use sqlx::postgres::PgConnection;
 
+use super::data::SeedData;
 use super::owned::{self, Counts, Upserted};
 use super::plan::{PlannedItem, SEED_EPOCH};
-use super::tables::Fields;
+use super::tables::{Fields, Rows, SeedWords};
 use super::{SeedContext, SeedError, Seeder};
 use crate::mapping::Entity;
+
+/// The status of an item the inventory seeder makes (a seed word: `[schema.items]
+/// status_values` maps it to the column's word).
+pub const ARRIVED_STATUS: &str = "in_stock";
+
+/// The seed words the inventory seeder writes into word columns.
+pub fn words(data: &SeedData) -> Vec<SeedWords> {
+    let of_locations = |word: fn(&super::data::Location) -> Option<&String>| {
+        data.locations.iter().filter_map(word).cloned().collect()
+    };
+    vec![
+        SeedWords {
+            entity: Entity::Locations,
+            field: "kind",
+            words: of_locations(|location| Some(&location.kind)),
+        },
+        SeedWords {
+            entity: Entity::Locations,
+            field: "country",
+            words: of_locations(|location| location.country.as_ref()),
+        },
+        SeedWords {
+            entity: Entity::Items,
+            field: "status",
+            words: vec![ARRIVED_STATUS.to_owned()],
+        },
+    ]
+}
 
 /// The natural key of an item's n-th movement (0 = its arrival).
 pub fn movement_key(serial: &str, number: usize) -> String {
     format!("{serial}#{number}")
 }
 
+/// Where a movement takes which item, by whom: the values its reference columns hold.
+pub struct Move {
+    pub item: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub by: Option<String>,
+}
+
 /// A movement's values by field.
-pub fn movement_fields(
-    item: Option<i64>,
-    from: Option<i64>,
-    to: i64,
-    by: Option<i64>,
-    at: i64,
-    note: &str,
-) -> Fields {
+pub fn movement_fields(moved: Move, at: i64, note: &str) -> Fields {
     vec![
-        ("item", item.map(|id| id.to_string())),
-        ("from", from.map(|id| id.to_string())),
-        ("to", Some(to.to_string())),
-        ("by", by.map(|id| id.to_string())),
+        ("item", moved.item),
+        ("from", moved.from),
+        ("to", moved.to),
+        ("by", moved.by),
         ("at", Some(at.to_string())),
         ("note", Some(note.to_owned())),
     ]
@@ -60,12 +88,13 @@ pub async fn seed(
         location_ids: &locations.ids,
     };
     let parents = items
-        .upsert(connection, context, &parents, &HashMap::new())
+        .upsert(connection, context, &parents, &Rows::new())
         .await?;
     let children = items
         .upsert(connection, context, &children, &parents.ids)
         .await?;
 
+    let movements = context.tables.get(Entity::Movements);
     let arrivals = context
         .plan
         .iter()
@@ -73,17 +102,21 @@ pub async fn seed(
             parents.owned.contains(&item.serial) || children.owned.contains(&item.serial)
         })
         .map(|item| {
-            let item_id = parents
-                .ids
-                .get(&item.serial)
-                .or_else(|| children.ids.get(&item.serial))
-                .copied();
-            let to = locations.ids[&item.arrives_at];
-            let fields = movement_fields(item_id, None, to, None, item.arrived, "Received");
+            let items = if parents.ids.contains_key(&item.serial) {
+                &parents.ids
+            } else {
+                &children.ids
+            };
+            let arrival = Move {
+                item: movements.refer("item", &item.serial, items),
+                from: None,
+                to: movements.refer("to", &item.arrives_at, &locations.ids),
+                by: None,
+            };
+            let fields = movement_fields(arrival, item.arrived, "Received");
             (movement_key(&item.serial, 0), fields)
         })
         .collect();
-    let movements = context.tables.get(Entity::Movements);
     let arrivals = owned::upsert(connection, &movements.seed("inventory", arrivals, true)).await?;
 
     let mut counts = locations.counts;
@@ -118,10 +151,10 @@ async fn upsert_locations(
     owned::upsert(connection, &table.seed("inventory", rows, false)).await
 }
 
-/// The ids items refer to.
+/// The rows items refer to.
 struct Items<'a> {
-    product_ids: &'a HashMap<String, i64>,
-    location_ids: &'a HashMap<String, i64>,
+    product_ids: &'a Rows,
+    location_ids: &'a Rows,
 }
 
 impl Items<'_> {
@@ -130,31 +163,33 @@ impl Items<'_> {
         connection: &mut PgConnection,
         context: &SeedContext<'_>,
         items: &[&PlannedItem],
-        parent_ids: &HashMap<String, i64>,
+        parent_ids: &Rows,
     ) -> Result<Upserted, sqlx::Error> {
+        let table = context.tables.get(Entity::Items);
         let rows = items
             .iter()
             .map(|item| {
                 let fields = vec![
-                    ("product", Some(self.product_ids[&item.sku].to_string())),
+                    (
+                        "product",
+                        table.refer("product", &item.sku, self.product_ids),
+                    ),
                     (
                         "parent",
                         item.parent
                             .as_ref()
-                            .and_then(|parent| parent_ids.get(parent))
-                            .map(i64::to_string),
+                            .and_then(|parent| table.refer("parent", parent, parent_ids)),
                     ),
-                    ("status", Some("in_stock".to_owned())),
+                    ("status", Some(ARRIVED_STATUS.to_owned())),
                     ("created_at", Some(item.arrived.to_string())),
                     (
                         "location",
-                        Some(self.location_ids[&item.arrives_at].to_string()),
+                        table.refer("location", &item.arrives_at, self.location_ids),
                     ),
                 ];
                 (item.serial.clone(), fields)
             })
             .collect();
-        let table = context.tables.get(Entity::Items);
         owned::upsert(connection, &table.seed("inventory", rows, false)).await
     }
 }

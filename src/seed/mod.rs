@@ -15,6 +15,7 @@ pub mod plan;
 pub mod products;
 pub mod roles;
 pub mod tables;
+pub mod words;
 
 use std::time::Instant;
 
@@ -29,7 +30,7 @@ use crate::secret::SecretUrl;
 use data::SeedData;
 use owned::Counts;
 use plan::PlannedItem;
-use tables::Tables;
+use tables::{SeedWords, Tables};
 
 use crate::mapping::Mapping;
 
@@ -253,7 +254,8 @@ pub async fn run(
     let catalog = Catalog::read(&mut transaction)
         .await
         .map_err(database_error("reading the staging catalog"))?;
-    let tables = Tables::bind(&mut transaction, &catalog, mapping, &names, url).await?;
+    let words = seed_words(data, &seeders);
+    let tables = Tables::bind(&mut transaction, &catalog, mapping, &names, &words, url).await?;
     let context = SeedContext {
         data,
         plan: &plan,
@@ -350,6 +352,18 @@ async fn run_fixtures(
             seconds,
         })
         .collect())
+}
+
+/// The seed words `seeders` write into word columns (statuses, kinds, codes).
+fn seed_words(data: &SeedData, seeders: &[Seeder]) -> Vec<SeedWords> {
+    seeders
+        .iter()
+        .flat_map(|seeder| match seeder {
+            Seeder::Products => products::words(data),
+            Seeder::Inventory => inventory::words(data),
+            Seeder::Roles | Seeder::Accounts | Seeder::Movements => Vec::new(),
+        })
+        .collect()
 }
 
 async fn run_one(

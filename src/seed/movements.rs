@@ -4,7 +4,7 @@
 
 use sqlx::postgres::PgConnection;
 
-use super::inventory::{movement_fields, movement_key};
+use super::inventory::{Move, movement_fields, movement_key};
 use super::owned::{self, Counts, NaturalKey};
 use super::{SeedContext, SeedError, Seeder};
 use crate::mapping::Entity;
@@ -29,7 +29,7 @@ pub async fn seed(
             run_first: Seeder::Inventory,
         });
     }
-    let mover_id = if movements.has("by") {
+    let mover = if movements.has("by") {
         Some(mover(connection, context).await?)
     } else {
         None
@@ -60,31 +60,30 @@ pub async fn seed(
         .iter()
         .filter(|item| arrivals.contains_key(&movement_key(&item.serial, 0)))
         .collect();
+    let items = tables.get(Entity::Items);
     let mut rows = Vec::new();
     let mut final_locations = (Vec::new(), Vec::new());
     for item in &ours {
-        let (Some(item_id), Some(final_location)) = (
-            item_ids.get(&item.serial),
-            location_ids.get(item.final_location()),
-        ) else {
+        let Some(item_row) = item_ids.get(&item.serial) else {
             return Err(SeedError::Prerequisite {
                 missing: format!("item {} is not in the database", item.serial),
                 run_first: Seeder::Inventory,
             });
         };
         for (index, step) in item.moves.iter().enumerate() {
-            let fields = movement_fields(
-                Some(*item_id),
-                Some(location_ids[&step.from]),
-                location_ids[&step.to],
-                mover_id,
-                step.at,
-                step.note,
-            );
+            let moved = Move {
+                item: movements.refer("item", &item.serial, &item_ids),
+                from: movements.refer("from", &step.from, &location_ids),
+                to: movements.refer("to", &step.to, &location_ids),
+                by: mover.clone(),
+            };
+            let fields = movement_fields(moved, step.at, step.note);
             rows.push((movement_key(&item.serial, index + 1), fields));
         }
-        final_locations.0.push(*item_id);
-        final_locations.1.push(*final_location);
+        if let Some(location) = items.refer("location", item.final_location(), &location_ids) {
+            final_locations.0.push(item_row.clone());
+            final_locations.1.push(location);
+        }
     }
     let keys: Vec<String> = rows.iter().map(|(key, _)| key.clone()).collect();
     let seed = movements.seed("movements", rows, true);
@@ -102,50 +101,59 @@ pub async fn seed(
     Ok(counts)
 }
 
-/// The id of the first test account, who records the movements.
-async fn mover(connection: &mut PgConnection, context: &SeedContext<'_>) -> Result<i64, SeedError> {
+/// What a movement's `by` holds for the first test account, who records the movements.
+async fn mover(
+    connection: &mut PgConnection,
+    context: &SeedContext<'_>,
+) -> Result<String, SeedError> {
     let mover = context
         .data
         .accounts
         .first()
         .map(|account| account.email.clone())
         .unwrap_or_default();
-    context
+    let accounts = context
         .tables
         .get(Entity::Accounts)
         .ids_by_key(connection, std::slice::from_ref(&mover))
-        .await?
-        .get(&mover)
-        .copied()
+        .await?;
+    context
+        .tables
+        .get(Entity::Movements)
+        .refer("by", &mover, &accounts)
         .ok_or_else(|| SeedError::Prerequisite {
             missing: format!("account '{mover}' is not in the database"),
             run_first: Seeder::Accounts,
         })
 }
 
-/// Puts each item where its last movement took it (when items record where they are).
+/// Puts each item (given as its row, see [`super::tables::Rows`]) where its last movement
+/// took it (given as what the item's location column holds), when items record where they
+/// are.
 async fn move_items(
     connection: &mut PgConnection,
     context: &SeedContext<'_>,
-    item_ids: &[i64],
-    location_ids: &[i64],
+    item_rows: &[String],
+    locations: &[String],
 ) -> Result<u64, sqlx::Error> {
     let items = context.tables.get(Entity::Items);
-    let (Some(id), Some(location)) = (
-        items.target.id.as_deref().map(crate::catalog::quote),
+    let (Some((row, row_type)), Some(location), Some(location_type)) = (
+        items.row_column(),
         items.column_sql("location"),
+        items.column_type("location"),
     ) else {
         return Ok(0);
     };
     let sql = format!(
-        "UPDATE {} t SET {location} = d.location_id
-         FROM UNNEST($1::bigint[], $2::bigint[]) AS d(id, location_id)
-         WHERE t.{id} = d.id AND t.{location} IS DISTINCT FROM d.location_id",
+        "UPDATE {} t SET {location} = d.location::{location_type}
+         FROM UNNEST($1::text[], $2::text[]) AS d(item, location)
+         WHERE t.{row} = d.item::{row_type}
+           AND t.{location} IS DISTINCT FROM d.location::{location_type}",
         items.target.sql
     );
     Ok(sqlx::query(&sql)
-        .bind(item_ids)
-        .bind(location_ids)
+        .bind(item_rows)
+        .bind(locations)
         .execute(connection)
         .await?
         .rows_affected())

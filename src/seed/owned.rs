@@ -1,7 +1,7 @@
 //! Upserts of the rows seeders own, and nothing else.
 //!
 //! The seeders record every row they create in `restage.seeded_rows` (table, natural key,
-//! row id when the table has one, seeder). A seeder updates only rows recorded there; a row
+//! row id as text when the table has one, seeder). A seeder updates only rows recorded there; a row
 //! with the same natural key that it did not create (copied from production, typed in by
 //! hand) is used as it is and counted as `kept`. All writes are batched: one statement per
 //! table and kind of change. Table and column names come from the `[schema]` mapping or a
@@ -17,33 +17,74 @@ use crate::catalog::quote;
 
 /// Creates the ownership table when missing (it is not part of the migrations, so that a
 /// staging database copied from production gets it on the first seed). Rows of tables
-/// without an integer id (fixtures) are recorded by natural key alone.
+/// without an id are recorded by natural key alone; ids are recorded as text, so that an
+/// integer and a uuid fit (a table made before uuid ids, with a bigint `row_id`, is converted).
 pub const OWNERSHIP_DDL: &str = "
 CREATE SCHEMA IF NOT EXISTS restage;
 CREATE TABLE IF NOT EXISTS restage.seeded_rows (
     table_name  text   NOT NULL,
     natural_key text   NOT NULL,
-    row_id      bigint,
+    row_id      text,
     seeder      text   NOT NULL,
     PRIMARY KEY (table_name, natural_key)
 );
 ALTER TABLE restage.seeded_rows ALTER COLUMN row_id DROP NOT NULL;
+DO $$ BEGIN
+    IF (SELECT atttypid FROM pg_attribute WHERE attrelid = 'restage.seeded_rows'::regclass
+          AND attname = 'row_id') <> 'text'::regtype THEN
+        ALTER TABLE restage.seeded_rows ALTER COLUMN row_id TYPE text USING row_id::text;
+    END IF;
+END $$;
 COMMENT ON TABLE restage.seeded_rows IS
     'Rows made by restage seeders; seeders change these and never any other row.';
 ";
 
 /// A table seeders write: the name its rows are recorded under, its quoted SQL name and its
-/// id column (an integer with a sequence), if it has one the seeders use.
+/// id column, if it has one the seeders use.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub record: String,
     pub sql: String,
-    pub id: Option<String>,
+    pub id: Option<RowId>,
+}
+
+/// A table's id column, and how restage makes the id of a row it inserts.
+#[derive(Debug, Clone)]
+pub struct RowId {
+    pub name: String,
+    pub sql_type: String,
+    pub made: IdSource,
+}
+
+/// Where the id of an inserted row comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdSource {
+    /// The column's sequence (identity or serial).
+    Sequence,
+    /// A name-based uuid of the table (its catalog name) and the row's natural key, so that
+    /// every seeding, from any empty database, gives a row the same id.
+    NameBased { table: String },
+}
+
+/// The namespace of restage's name-based uuids.
+const UUID_NAMESPACE: uuid::Uuid = uuid::uuid!("f16a1443-b038-45b4-a74a-9c4c611fcaba");
+
+/// The id restage gives the row of `table` (its catalog name) with the recorded natural key
+/// `key`, in a uuid column.
+pub fn name_based_uuid(table: &str, key: &str) -> String {
+    uuid::Uuid::new_v5(&UUID_NAMESPACE, format!("{table}\n{key}").as_bytes()).to_string()
 }
 
 impl Target {
     fn id_sql(&self) -> Option<String> {
-        self.id.as_deref().map(quote)
+        self.id.as_ref().map(|id| quote(&id.name))
+    }
+
+    /// `t.<id> = (<text>)::<id type>`: the row whose id is the SQL text `text`.
+    fn id_is(&self, text: &str) -> Option<String> {
+        self.id
+            .as_ref()
+            .map(|id| format!("t.{} = ({text})::{}", quote(&id.name), id.sql_type))
     }
 }
 
@@ -167,18 +208,19 @@ impl AddAssign for Counts {
     }
 }
 
-/// The outcome of one upsert: counts, the id of every wanted key found or made (tables
-/// with an id), and which of those keys the seeder owns (by recorded key).
+/// The outcome of one upsert: counts, the row of every wanted key found or made (its id as
+/// text, or its recorded key when the table has no id), and which of those keys the seeder
+/// owns (by recorded key).
 #[derive(Debug, Default)]
 pub struct Upserted {
     pub counts: Counts,
-    pub ids: HashMap<String, i64>,
+    pub ids: HashMap<String, String>,
     pub owned: HashSet<String>,
 }
 
 /// An existing row with a wanted key: its id (if the table has one) and whether it is ours.
 struct Existing {
-    id: Option<i64>,
+    id: Option<String>,
     owned: bool,
 }
 
@@ -195,12 +237,11 @@ pub async fn upsert(
         let key = row.record_key();
         match existing.get(&key) {
             Some(found) => {
-                if let Some(id) = found.id {
-                    result.ids.insert(key.clone(), id);
-                }
+                let id = found.id.clone().unwrap_or_else(|| key.clone());
+                result.ids.insert(key.clone(), id);
                 if found.owned {
                     result.owned.insert(key);
-                    to_update.push((found.id, row));
+                    to_update.push((found.id.clone(), row));
                 } else {
                     result.counts.kept += 1;
                 }
@@ -210,9 +251,10 @@ pub async fn upsert(
     }
     let inserted_ids = insert_rows(connection, seed, &to_insert).await?;
     for (index, row) in to_insert.iter().enumerate() {
-        if let Some(id) = inserted_ids.get(index) {
-            result.ids.insert(row.record_key(), *id);
-        }
+        let id = inserted_ids.get(index).cloned();
+        result
+            .ids
+            .insert(row.record_key(), id.unwrap_or_else(|| row.record_key()));
         result.owned.insert(row.record_key());
     }
     result.counts.inserted = to_insert.len() as u64;
@@ -229,10 +271,9 @@ pub async fn delete_owned_except(
     key: &NaturalKey,
     keep: &[String],
 ) -> Result<u64, sqlx::Error> {
-    let matched = match table.id_sql() {
-        Some(id) => format!("t.{id} = s.row_id"),
-        None => key.matches(|index| key.part_of_record("s.natural_key", index)),
-    };
+    let matched = table
+        .id_is("s.row_id")
+        .unwrap_or_else(|| key.matches(|index| key.part_of_record("s.natural_key", index)));
     let sql = format!(
         "WITH stale AS (
              DELETE FROM restage.seeded_rows
@@ -250,22 +291,25 @@ pub async fn delete_owned_except(
     Ok(deleted.rows_affected())
 }
 
-/// The ids of the rows of `table` whose one-part natural key `key` is in `keys`.
+/// Key → row (its id as text, or the key itself when the table has no id) of the rows of
+/// `table` whose one-part natural key `key` is in `keys`.
 pub async fn ids_by_key(
     connection: &mut PgConnection,
     table: &Target,
     key: &KeyColumn,
     keys: &[String],
-) -> Result<HashMap<String, i64>, sqlx::Error> {
-    let id = table.id_sql().unwrap_or_else(|| "NULL".to_owned());
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    let id = table
+        .id_sql()
+        .map_or_else(|| "d.key".to_owned(), |id| format!("t.{id}::text"));
     let sql = format!(
-        "SELECT d.key, t.{id}::bigint FROM UNNEST($1::text[]) AS d(key) \
+        "SELECT d.key, {id} FROM UNNEST($1::text[]) AS d(key) \
          JOIN {} t ON t.{} = d.key::{}",
         table.sql,
         quote(&key.name),
         key.sql_type
     );
-    let rows: Vec<(String, i64)> = sqlx::query_as(&sql)
+    let rows: Vec<(String, String)> = sqlx::query_as(&sql)
         .bind(keys)
         .fetch_all(connection)
         .await?;
@@ -277,16 +321,16 @@ pub async fn owned_ids(
     connection: &mut PgConnection,
     table: &Target,
     keys: &[String],
-) -> Result<HashMap<String, i64>, sqlx::Error> {
-    let Some(id) = table.id_sql() else {
+) -> Result<HashMap<String, String>, sqlx::Error> {
+    let Some(id_is) = table.id_is("o.row_id") else {
         return Ok(HashMap::new());
     };
     let sql = format!(
-        "SELECT o.natural_key, o.row_id FROM restage.seeded_rows o JOIN {} t ON t.{id} = o.row_id
+        "SELECT o.natural_key, o.row_id FROM restage.seeded_rows o JOIN {} t ON {id_is}
          WHERE o.table_name = $1 AND o.natural_key = ANY($2::text[])",
         table.sql
     );
-    let rows: Vec<(String, i64)> = sqlx::query_as(&sql)
+    let rows: Vec<(String, String)> = sqlx::query_as(&sql)
         .bind(&table.record)
         .bind(keys)
         .fetch_all(connection)
@@ -367,7 +411,7 @@ async fn existing_rows(
     let keys: Vec<String> = rows.iter().map(|row| row.record_key()).collect();
     let id = table
         .id_sql()
-        .map_or_else(|| "NULL::bigint".to_owned(), |id| format!("t.{id}::bigint"));
+        .map_or_else(|| "NULL::text".to_owned(), |id| format!("t.{id}::text"));
     let sql = match &seed.key {
         NaturalKey::Columns(_) => {
             let mut unnest = Unnest::starting_at(2);
@@ -376,7 +420,7 @@ async fn existing_rows(
                 .map(|index| unnest.add(format!("k{index}"), "text"))
                 .collect();
             let ours = match table.id_sql() {
-                Some(id) => format!("o.row_id = t.{id}"),
+                Some(id) => format!("o.row_id = t.{id}::text"),
                 None => "o.natural_key = d.key".to_owned(),
             };
             format!(
@@ -389,10 +433,12 @@ async fn existing_rows(
         }
         NaturalKey::OwnershipOnly => format!(
             "SELECT o.natural_key, {id}, true FROM restage.seeded_rows o
-             JOIN {} t ON t.{} = o.row_id
+             JOIN {} t ON {}
              WHERE o.table_name = $1 AND o.natural_key = ANY($2::text[])",
             table.sql,
-            table.id_sql().unwrap_or_default(),
+            table
+                .id_is("o.row_id")
+                .unwrap_or_else(|| "false".to_owned()),
         ),
     };
     let mut query = sqlx::query_as(&sql).bind(&table.record).bind(&keys);
@@ -401,46 +447,62 @@ async fn existing_rows(
             query = query.bind(key_parts(&rows, index));
         }
     }
-    let found: Vec<(String, Option<i64>, bool)> = query.fetch_all(connection).await?;
+    let found: Vec<(String, Option<String>, bool)> = query.fetch_all(connection).await?;
     Ok(found
         .into_iter()
         .map(|(key, id, owned)| (key, Existing { id, owned }))
         .collect())
 }
 
-/// Inserts rows and records them as owned. A table with an id gets ids drawn from its
-/// sequence first (so the ownership records can be written in the same batch); returns them
-/// in row order.
-async fn insert_rows(
+/// The ids of the rows `rows` of `table`, in row order: drawn from its sequence, or
+/// name-based uuids; none when the table has no id.
+async fn new_ids(
     connection: &mut PgConnection,
-    seed: &TableSeed,
+    table: &Target,
     rows: &[&SeedRow],
-) -> Result<Vec<i64>, sqlx::Error> {
-    if rows.is_empty() {
+) -> Result<Vec<String>, sqlx::Error> {
+    let Some(id) = &table.id else {
         return Ok(Vec::new());
-    }
-    let table = &seed.table;
-    let ids: Vec<i64> = match &table.id {
-        Some(id) => {
+    };
+    match &id.made {
+        IdSource::Sequence => {
             let mut ids: Vec<i64> = sqlx::query_scalar(
                 "SELECT nextval(pg_get_serial_sequence($1, $2)) FROM generate_series(1, $3)",
             )
             .bind(&table.sql)
-            .bind(id)
+            .bind(&id.name)
             .bind(rows.len() as i64)
-            .fetch_all(&mut *connection)
+            .fetch_all(connection)
             .await?;
             ids.sort_unstable();
-            ids
+            Ok(ids.iter().map(i64::to_string).collect())
         }
-        None => Vec::new(),
-    };
+        IdSource::NameBased { table } => Ok(rows
+            .iter()
+            .map(|row| name_based_uuid(table, &row.record_key()))
+            .collect()),
+    }
+}
+
+/// Inserts rows and records them as owned. A table with an id gets its ids first (so the
+/// ownership records can be written in the same batch); returns them in row order.
+async fn insert_rows(
+    connection: &mut PgConnection,
+    seed: &TableSeed,
+    rows: &[&SeedRow],
+) -> Result<Vec<String>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let table = &seed.table;
+    let ids = new_ids(connection, table, rows).await?;
     let mut names = Vec::new();
     let mut values = Vec::new();
     let mut unnest = Unnest::starting_at(1);
-    if let Some(id) = table.id_sql() {
-        names.push(id);
-        values.push(unnest.add("id".to_owned(), "bigint"));
+    if let Some(id) = &table.id {
+        names.push(quote(&id.name));
+        let value = unnest.add("id".to_owned(), "text");
+        values.push(format!("{value}::{}", id.sql_type));
     }
     if let NaturalKey::Columns(columns) = &seed.key {
         for (index, column) in columns.iter().enumerate() {
@@ -473,13 +535,13 @@ async fn insert_rows(
     query.execute(&mut *connection).await?;
 
     let keys: Vec<String> = rows.iter().map(|row| row.record_key()).collect();
-    let row_ids: Vec<Option<i64>> = match table.id {
-        Some(_) => ids.iter().copied().map(Some).collect(),
+    let row_ids: Vec<Option<String>> = match table.id {
+        Some(_) => ids.iter().cloned().map(Some).collect(),
         None => vec![None; rows.len()],
     };
     sqlx::query(
         "INSERT INTO restage.seeded_rows (table_name, natural_key, row_id, seeder)
-         SELECT $1, k, i, $4 FROM UNNEST($2::text[], $3::bigint[]) AS u(k, i)
+         SELECT $1, k, i, $4 FROM UNNEST($2::text[], $3::text[]) AS u(k, i)
          ON CONFLICT (table_name, natural_key) DO UPDATE SET row_id = EXCLUDED.row_id, seeder = EXCLUDED.seeder",
     )
     .bind(&table.record)
@@ -495,7 +557,7 @@ async fn insert_rows(
 async fn update_rows(
     connection: &mut PgConnection,
     seed: &TableSeed,
-    rows: &[(Option<i64>, &SeedRow)],
+    rows: &[(Option<String>, &SeedRow)],
 ) -> Result<u64, sqlx::Error> {
     let updatable: Vec<(usize, &Column)> = seed
         .columns
@@ -507,14 +569,14 @@ async fn update_rows(
         return Ok(0);
     }
     let mut unnest = Unnest::starting_at(1);
-    let row_match = match seed.table.id_sql() {
-        Some(id) => format!("t.{id} = {}", unnest.add("id".to_owned(), "bigint")),
-        None => {
-            let parts: Vec<String> = (0..seed.key.parts())
-                .map(|index| unnest.add(format!("k{index}"), "text"))
-                .collect();
-            seed.key.matches(|index| parts[index].clone())
-        }
+    let row_match = if seed.table.id.is_some() {
+        let id = unnest.add("id".to_owned(), "text");
+        seed.table.id_is(&id).unwrap_or_default()
+    } else {
+        let parts: Vec<String> = (0..seed.key.parts())
+            .map(|index| unnest.add(format!("k{index}"), "text"))
+            .collect();
+        seed.key.matches(|index| parts[index].clone())
     };
     let wanted: Vec<String> = updatable
         .iter()
@@ -540,7 +602,7 @@ async fn update_rows(
     let seed_rows: Vec<&SeedRow> = rows.iter().map(|(_, row)| *row).collect();
     let mut query = sqlx::query(&sql);
     if seed.table.id.is_some() {
-        query = query.bind(rows.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+        query = query.bind(rows.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
     } else {
         for index in 0..seed.key.parts() {
             query = query.bind(key_parts(&seed_rows, index));

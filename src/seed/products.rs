@@ -4,8 +4,19 @@ use sqlx::postgres::PgConnection;
 
 use super::owned::{self, Counts};
 use super::plan::SEED_EPOCH;
+use super::tables::SeedWords;
 use super::{SeedContext, SeedError};
 use crate::mapping::Entity;
+use crate::seed::data::SeedData;
+
+/// The seed words the products seeder writes into word columns.
+pub fn words(data: &SeedData) -> Vec<SeedWords> {
+    vec![SeedWords {
+        entity: Entity::Products,
+        field: "currency",
+        words: data.products.iter().map(|p| p.currency.clone()).collect(),
+    }]
+}
 
 /// Upserts item types (when products have a type), then products (by their natural key).
 pub async fn seed(
@@ -41,8 +52,7 @@ pub async fn seed(
             let item_type = product
                 .item_type
                 .as_ref()
-                .and_then(|code| item_type_ids.get(code))
-                .map(i64::to_string);
+                .and_then(|code| products_table.refer("type", code, &item_type_ids));
             let fields = vec![
                 ("name", Some(product.name.clone())),
                 ("description", Some(product.description.clone())),

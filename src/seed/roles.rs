@@ -6,6 +6,7 @@ use sqlx::postgres::PgConnection;
 
 use super::owned::Counts;
 use super::plan::SEED_EPOCH;
+use super::tables::BoundTable;
 use super::{SeedContext, SeedError};
 use crate::mapping::Entity;
 
@@ -44,20 +45,29 @@ pub async fn seed(
     let roles =
         super::owned::upsert(connection, &roles_table.seed("roles", role_rows, false)).await?;
 
-    let mut links = (Vec::new(), Vec::new());
+    let links = context.tables.get(Entity::RolePermissions);
+    let mut pairs = (Vec::new(), Vec::new());
     for role in data
         .roles
         .iter()
         .filter(|role| roles.owned.contains(&role.name))
     {
         for code in &role.permissions {
-            links.0.push(roles.ids[&role.name]);
-            links.1.push(permissions.ids[code]);
+            if let (Some(role), Some(permission)) = (
+                links.refer("role", &role.name, &roles.ids),
+                links.refer("permission", code, &permissions.ids),
+            ) {
+                pairs.0.push(role);
+                pairs.1.push(permission);
+            }
         }
     }
-    let owned_role_ids: Vec<i64> = roles.owned.iter().map(|name| roles.ids[name]).collect();
-    let link_counts =
-        sync_role_permissions(connection, context, &owned_role_ids, &links.0, &links.1).await?;
+    let owned_roles: Vec<String> = roles
+        .owned
+        .iter()
+        .filter_map(|name| links.refer("role", name, &roles.ids))
+        .collect();
+    let link_counts = sync_role_permissions(connection, links, &owned_roles, &pairs).await?;
 
     let mut counts = permissions.counts;
     counts += roles.counts;
@@ -65,47 +75,49 @@ pub async fn seed(
     Ok(counts)
 }
 
-/// Makes the links of the owned roles exactly the wanted (role, permission) pairs.
+/// Makes the links of the owned roles exactly the wanted (role, permission) pairs, given as
+/// the values the join table's columns hold.
 async fn sync_role_permissions(
     connection: &mut PgConnection,
-    context: &SeedContext<'_>,
-    owned_role_ids: &[i64],
-    role_ids: &[i64],
-    permission_ids: &[i64],
+    links: &BoundTable,
+    owned_roles: &[String],
+    (roles, permissions): &(Vec<String>, Vec<String>),
 ) -> Result<Counts, sqlx::Error> {
-    let links = context.tables.get(Entity::RolePermissions);
     let (table, role, permission) = (
         &links.target.sql,
         links.column_sql("role").unwrap_or_default(),
         links.column_sql("permission").unwrap_or_default(),
     );
+    let (role_type, permission_type) = (
+        links.column_type("role").unwrap_or("text"),
+        links.column_type("permission").unwrap_or("text"),
+    );
     let deleted = sqlx::query(&format!(
-        "DELETE FROM {table} rp WHERE rp.{role} = ANY($1)
-           AND NOT EXISTS (SELECT 1 FROM UNNEST($2::bigint[], $3::bigint[]) AS d(r, p)
-                           WHERE d.r = rp.{role} AND d.p = rp.{permission})"
+        "DELETE FROM {table} rp WHERE rp.{role} = ANY($1::text[]::{role_type}[])
+           AND NOT EXISTS (SELECT 1 FROM UNNEST($2::text[], $3::text[]) AS d(r, p)
+                           WHERE d.r::{role_type} = rp.{role}
+                             AND d.p::{permission_type} = rp.{permission})"
     ))
-    .bind(owned_role_ids)
-    .bind(role_ids)
-    .bind(permission_ids)
+    .bind(owned_roles)
+    .bind(roles)
+    .bind(permissions)
     .execute(&mut *connection)
     .await?
     .rows_affected();
     let inserted = sqlx::query(&format!(
         "INSERT INTO {table} ({role}, {permission})
-         SELECT r, p FROM UNNEST($1::bigint[], $2::bigint[]) AS d(r, p)
-         WHERE NOT EXISTS (SELECT 1 FROM {table} rp WHERE rp.{role} = d.r AND rp.{permission} = d.p)
-         ORDER BY r, p"
+         SELECT d.r::{role_type}, d.p::{permission_type} FROM UNNEST($1::text[], $2::text[]) AS d(r, p)
+         WHERE NOT EXISTS (SELECT 1 FROM {table} rp
+                           WHERE rp.{role} = d.r::{role_type}
+                             AND rp.{permission} = d.p::{permission_type})
+         ORDER BY 1, 2"
     ))
-    .bind(role_ids)
-    .bind(permission_ids)
+    .bind(roles)
+    .bind(permissions)
     .execute(connection)
     .await?
     .rows_affected();
-    let wanted = role_ids
-        .iter()
-        .zip(permission_ids)
-        .collect::<HashSet<_>>()
-        .len() as u64;
+    let wanted = roles.iter().zip(permissions).collect::<HashSet<_>>().len() as u64;
     Ok(Counts {
         inserted,
         deleted,
