@@ -649,6 +649,50 @@ mod tests {
     }
 
     #[test]
+    fn seed_words_are_mapped_for_word_columns_and_an_unwritten_id_is_left_to_the_table() {
+        let mapping = parse(
+            "[schema.items]\ntable = \"unit\"\nserial = \"serial\"\nproduct = \"article\"\n\
+             status = \"state\"\nstatus_values = { in_stock = \"available\" }\n",
+        )
+        .expect("valid");
+        let items = mapping.table(Entity::Items);
+        assert_eq!(
+            items.column("id"),
+            None,
+            "bind decides whether the table has one"
+        );
+        assert_eq!(items.words["status"]["in_stock"], "available");
+        assert_eq!(items.line_of("status_values"), Some(6));
+    }
+
+    #[test]
+    fn seed_word_mappings_name_what_is_wrong_with_them() {
+        let problems = parse(
+            "[schema.items]\ntable = \"unit\"\nserial = \"s\"\nproduct = \"p\"\n\
+             serial_values = { a = \"b\" }\nstatus_values = { a = \"b\" }\n\
+             [schema.locations]\ntable = \"site\"\ncode = \"code\"\nkind = \"kind\"\n\
+             kind_values = [\"depot\"]\ncountry = \"country\"\ncountry_values = { de = 49 }\n",
+        )
+        .expect_err("invalid");
+        let expected = [
+            "schema.items.serial_values: unknown key; seed words are mapped for word columns \
+             only, and items has status",
+            "schema.items.status_values: status is not mapped here: map it (status = \"…\") or \
+             leave status_values out",
+            "schema.locations.kind_values: must map seed words to the column's words, like \
+             kind_values = { available = \"in_stock\" }",
+            "schema.locations.country_values: de must map to the column's word in quotes",
+        ];
+        assert_eq!(problems.len(), expected.len(), "{problems:#?}");
+        for want in expected {
+            assert!(
+                problems.iter().any(|problem| problem.contains(want)),
+                "no {want:?} in {problems:#?}"
+            );
+        }
+    }
+
+    #[test]
     fn every_problem_is_reported_with_its_line_and_key() {
         let problems = parse(
             "[schema]\nseeders = [\"acounts\"]\n[schema.accounts]\nemail = \"email\"\n\

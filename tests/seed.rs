@@ -152,6 +152,44 @@ fn a_second_run_changes_nothing() {
 }
 
 #[test]
+fn bookkeeping_from_before_uuid_ids_is_converted_and_its_rows_stay_owned() {
+    let mut db = migrated();
+    seed(&db, &[]);
+    let owned = db.scalar("SELECT string_agg(table_name || natural_key || row_id, ',' ORDER BY 1) FROM restage.seeded_rows");
+    // restage.seeded_rows as seeds before uuid ids left it: integer row ids.
+    db.execute(
+        "ALTER TABLE restage.seeded_rows ALTER COLUMN row_id TYPE bigint USING row_id::bigint",
+    );
+    let before: Vec<(String, String)> = db
+        .table_digests()
+        .into_iter()
+        .filter(|(table, _)| !table.starts_with("restage."))
+        .collect();
+    let again = seed(&db, &[]);
+    assert_eq!(
+        total(&again, "inserted") + total(&again, "updated") + total(&again, "deleted"),
+        0,
+        "{again}"
+    );
+    assert_eq!(
+        total(&again, "kept"),
+        0,
+        "rows were no longer recognised as seeded: {again}"
+    );
+    assert_eq!(
+        db.scalar("SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'restage.seeded_rows'::regclass AND attname = 'row_id'"),
+        "text"
+    );
+    assert_eq!(db.scalar("SELECT string_agg(table_name || natural_key || row_id, ',' ORDER BY 1) FROM restage.seeded_rows"), owned);
+    let after: Vec<(String, String)> = db
+        .table_digests()
+        .into_iter()
+        .filter(|(table, _)| !table.starts_with("restage."))
+        .collect();
+    assert_eq!(after, before);
+}
+
+#[test]
 fn the_same_rng_seed_gives_identical_databases_and_another_seed_other_movements() {
     let mut first = migrated();
     let mut second = migrated();

@@ -106,7 +106,7 @@ fn the_shop_resets_with_its_own_migrations_and_seeds_through_its_mapping_and_fix
     assert_eq!(
         db.scalar(
             "SELECT string_agg(p.perm, ',' ORDER BY p.perm) FROM shop.role_grants g
-             JOIN shop.staff_roles r USING (role_id) JOIN shop.permissions p USING (perm_id)
+             JOIN shop.staff_roles r USING (role_id) JOIN shop.permissions p USING (perm)
              WHERE r.slug = 'support'"
         ),
         "orders.read,orders.refund"
@@ -128,6 +128,13 @@ fn the_shop_resets_with_its_own_migrations_and_seeds_through_its_mapping_and_fix
     assert_eq!(
         db.scalar("SELECT staff_role_id IS NULL FROM shop.customers WHERE email LIKE 'buyer@%'"),
         "true"
+    );
+    // Customers are keyed by uuid: restage's name-based ones, not the column's random default.
+    assert_eq!(
+        db.scalar(
+            "SELECT count(*) FROM shop.customers WHERE customer_id::text LIKE '________-____-5%'"
+        ),
+        "2"
     );
     assert_eq!(
         db.scalar("SELECT string_agg(code || '=' || price_cents, ',' ORDER BY code) FROM shop.products WHERE code NOT LIKE 'GEN-%'"),
@@ -252,7 +259,7 @@ fn a_mapping_that_does_not_fit_the_tables_is_refused_key_by_key_and_writes_nothi
     edit_file(&config, "email = \"email\"", "email = \"mail\"");
     edit_file(&config, "price = \"price_cents\"", "price = \"title\"");
     edit_file(&config, "name = \"slug\"", "name = \"label\"");
-    edit_file(&config, "id = \"perm_id\"", "id = \"perm\"");
+    edit_file(&config, "id = \"role_id\"", "id = \"slug\"");
     let refused = run(restage(shop.path()).args(["seed", "--staging-url", &db.url()]));
     refused
         .assert_code(2)
@@ -260,14 +267,14 @@ fn a_mapping_that_does_not_fit_the_tables_is_refused_key_by_key_and_writes_nothi
         .assert_stderr_contains("schema.accounts.email: column shop.customers.mail does not exist; its columns are customer_id, email,")
         .assert_stderr_contains("schema.products.price: column shop.products.title is text; a price needs a numeric column")
         .assert_stderr_contains("schema.roles.name: column shop.staff_roles.label is not unique")
-        .assert_stderr_contains("schema.permissions.id: column shop.permissions.perm is character varying(80); an id must be an integer column")
+        .assert_stderr_contains("schema.roles.id: column shop.staff_roles.slug is character varying(40); an id must be an integer (identity or serial), a uuid, or absent")
         .assert_stderr_contains("nothing was written")
         .assert_clean_failure("no secret here");
     for line in [
+        "line 17: schema.roles.id",
         "line 18: schema.roles.name",
-        "line 23: schema.permissions.id",
-        "line 34: schema.accounts.email",
-        "line 46: schema.products.price",
+        "line 35: schema.accounts.email",
+        "line 47: schema.products.price",
     ] {
         refused.assert_stderr_contains(line);
     }

@@ -1,7 +1,7 @@
 CREATE TABLE shop.orders (
     order_id    bigserial PRIMARY KEY,
     reference   text NOT NULL UNIQUE,
-    customer_id bigint NOT NULL REFERENCES shop.customers,
+    customer_id uuid NOT NULL REFERENCES shop.customers,
     status      text NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'paid', 'shipped')),
     placed_at   timestamptz NOT NULL DEFAULT now(),
     details     jsonb NOT NULL DEFAULT '{}'
