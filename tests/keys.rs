@@ -305,6 +305,7 @@ fn seed_words_the_columns_refuse_are_named_with_their_words_before_anything_is_w
     db.execute("DELETE FROM \"Shop\".currency WHERE code = 'EUR'");
     let config = dir.path().join("restage.toml");
     edit_file(&config, ", repair = \"workshop\"", "");
+    edit_file(&config, "transit = \"van\"", "transit = \"truck\"");
     edit_file(&config, "status_values = { in_stock = \"available\" }", "");
     let before = db.fingerprint();
     let refused = run(restage(dir.path()).arg("seed"));
@@ -313,8 +314,9 @@ fn seed_words_the_columns_refuse_are_named_with_their_words_before_anything_is_w
         .assert_stderr_contains("nothing was written")
         .assert_stderr_contains(
             "schema.locations.kind_values: column Shop.site.kind takes only depot, shop, van, \
-             workshop (its enum type \"Shop\".site_kind); the seed word 'repair' is not one of them: \
-             map it in [schema.locations] kind_values = { repair = \"…\" }",
+             workshop (its enum type \"Shop\".site_kind); the seed words 'repair', 'transit' \
+             (mapped to 'truck') are not among them: map each in [schema.locations] kind_values \
+             = { repair = \"…\", transit = \"…\" }",
         )
         .assert_stderr_contains(
             "schema.items.status: column Shop.unit.state takes only available, moving, retired \
