@@ -208,11 +208,11 @@ async fn count_rows(
         let seeded = if has_seeded_rows
             && table
                 .column("id")
-                .is_some_and(|id| id.category == TypeCategory::Integer)
+                .is_some_and(|id| matches!(id.category, TypeCategory::Integer | TypeCategory::Uuid))
         {
             format!(
                 " - (SELECT count(*) FROM restage.seeded_rows s WHERE s.table_name = $1 \
-                 AND s.row_id IN (SELECT id FROM ONLY {}))",
+                 AND s.row_id IN (SELECT id::text FROM ONLY {}))",
                 table.quoted()
             )
         } else {
