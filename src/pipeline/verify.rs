@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgConnection;
 
 use crate::anonymize::{CompiledRule, Keyer};
-use crate::catalog::{Catalog, Table, TypeCategory, quote};
+use crate::catalog::{Catalog, Table, quote};
 use crate::error::Error;
 use crate::judgment::{self, Kind, names::Reading};
 use crate::pg::database_error;
@@ -204,19 +204,16 @@ async fn count_rows(
                 &format!("counting rows of {}", plan.table),
             ))?
         };
-        // Rows the seeders added after the copy are not the copy's.
-        let seeded = if has_seeded_rows
-            && table
-                .column("id")
-                .is_some_and(|id| matches!(id.category, TypeCategory::Integer | TypeCategory::Uuid))
-        {
-            format!(
+        // Rows the seeders added after the copy are not the copy's: those recorded with their
+        // id, or by a natural key that is the primary key, and still there.
+        let seeded = match (has_seeded_rows, table.primary_key.as_slice()) {
+            (true, [key]) => format!(
                 " - (SELECT count(*) FROM restage.seeded_rows s WHERE s.table_name = $1 \
-                 AND s.row_id IN (SELECT id::text FROM ONLY {}))",
+                 AND coalesce(s.row_id, s.natural_key) IN (SELECT {}::text FROM ONLY {}))",
+                quote(key),
                 table.quoted()
-            )
-        } else {
-            String::new()
+            ),
+            _ => String::new(),
         };
         let in_staging: i64 = sqlx::query_scalar(&format!(
             "SELECT (SELECT count(*) FROM ONLY {}){seeded}",

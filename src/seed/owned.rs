@@ -39,8 +39,9 @@ COMMENT ON TABLE restage.seeded_rows IS
     'Rows made by restage seeders; seeders change these and never any other row.';
 ";
 
-/// A table seeders write: the name its rows are recorded under, its quoted SQL name and its
-/// id column, if it has one the seeders use.
+/// A table seeders write: the name its rows are recorded under (the built-in seeders' tables
+/// by their catalog name, fixture tables as written), its quoted SQL name and its id column,
+/// if it has one the seeders use.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub record: String,
@@ -261,6 +262,29 @@ pub async fn upsert(
     result.counts.updated = update_rows(connection, seed, &to_update).await?;
     result.counts.unchanged = to_update.len() as u64 - result.counts.updated;
     Ok(result)
+}
+
+/// Moves the records of rows seeded into a table from the name it was written as (`"Shop".site`,
+/// `public.users`), under which earlier versions recorded them, to its catalog name (`Shop.site`,
+/// `users`), under which they are recorded now.
+pub async fn rename_records(
+    connection: &mut PgConnection,
+    written: &str,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    if written == name {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE restage.seeded_rows o SET table_name = $2 WHERE o.table_name = $1
+           AND NOT EXISTS (SELECT 1 FROM restage.seeded_rows n
+                           WHERE n.table_name = $2 AND n.natural_key = o.natural_key)",
+    )
+    .bind(written)
+    .bind(name)
+    .execute(connection)
+    .await?;
+    Ok(())
 }
 
 /// Deletes the rows `seeder` owns in `table` whose recorded keys are not in `keep`.

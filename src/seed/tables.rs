@@ -239,6 +239,9 @@ impl Tables {
                     {
                         problems.push(problem);
                     }
+                    owned::rename_records(connection, &map.table, &table.target.record)
+                        .await
+                        .map_err(database_error)?;
                     table.password_format = map.password_format;
                     tables.tables.insert(entity, table);
                 }
@@ -635,7 +638,7 @@ fn bind_table(
     }
     Ok(BoundTable {
         target: Target {
-            record: map.table.clone(),
+            record: table.profile_name(),
             sql: table.quoted(),
             id,
         },
