@@ -241,7 +241,10 @@ impl Tables {
                     }
                     owned::rename_records(connection, &map.table, &table.target.record)
                         .await
-                        .map_err(database_error)?;
+                        .map_err(crate::pg::database_error(
+                            url,
+                            "renaming records in restage.seeded_rows",
+                        ))?;
                     table.password_format = map.password_format;
                     tables.tables.insert(entity, table);
                 }
