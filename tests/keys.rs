@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{TestDb, edit_file, restage, run, work_dir};
+use crate::support::{TestDb, edit_file, restage, run, seeder_count, seeder_reports, work_dir};
 
 /// A shop keyed the way many applications are: roles and units by uuid without a default,
 /// members by uuid with one, capabilities, article kinds and sites by a text code, units'
@@ -139,22 +139,6 @@ fn restage_ok(dir: &Path, args: &[&str]) -> serde_json::Value {
     done.json()
 }
 
-fn seeders(report: &serde_json::Value) -> &Vec<serde_json::Value> {
-    report["seed"]["seeders"]
-        .as_array()
-        .or_else(|| report["seeders"].as_array())
-        .expect("seeders")
-}
-
-fn count(report: &serde_json::Value, seeder: &str, counter: &str) -> u64 {
-    seeders(report)
-        .iter()
-        .find(|entry| entry["seeder"] == seeder)
-        .unwrap_or_else(|| panic!("no seeder {seeder} in {report}"))[counter]
-        .as_u64()
-        .expect("count")
-}
-
 /// A reset shop database and its working directory.
 fn reset_shop() -> (TestDb, tempfile::TempDir) {
     let mut db = TestDb::new();
@@ -162,7 +146,7 @@ fn reset_shop() -> (TestDb, tempfile::TempDir) {
     let report = restage_ok(dir.path(), &["reset", "--yes"]);
     for seeder in ["roles", "accounts", "products", "inventory", "movements"] {
         assert!(
-            count(&report, seeder, "inserted") > 0,
+            seeder_count(&report, seeder, "inserted") > 0,
             "{seeder} wrote nothing: {report}"
         );
     }
@@ -252,7 +236,7 @@ fn every_built_in_seeder_writes_uuid_code_and_natural_key_tables_and_a_second_se
 
     let seeded = db.fingerprint();
     let again = restage_ok(dir.path(), &["seed"]);
-    for entry in seeders(&again) {
+    for entry in seeder_reports(&again) {
         for counter in ["inserted", "updated", "deleted"] {
             assert_eq!(entry[counter], 0, "{again}");
         }
@@ -264,7 +248,7 @@ fn every_built_in_seeder_writes_uuid_code_and_natural_key_tables_and_a_second_se
         "UPDATE restage.seeded_rows SET table_name = '\"Shop\".site' WHERE table_name = 'Shop.site'",
     );
     let renamed = restage_ok(dir.path(), &["seed"]);
-    assert_eq!(count(&renamed, "inventory", "kept"), 0, "{renamed}");
+    assert_eq!(seeder_count(&renamed, "inventory", "kept"), 0, "{renamed}");
     assert_eq!(
         db.fingerprint(),
         seeded,
@@ -297,7 +281,7 @@ fn only_products_changes_only_the_products_and_their_kinds() {
     restage_ok(dir.path(), &["migrate"]);
     let before = db.table_digests();
     let report = restage_ok(dir.path(), &["seed", "--only", "products"]);
-    assert_eq!(seeders(&report).len(), 1, "{report}");
+    assert_eq!(seeder_reports(&report).len(), 1, "{report}");
     let after = db.table_digests();
     let changed: Vec<&String> = after
         .keys()
@@ -436,7 +420,10 @@ fn verify_after_seeding_does_not_count_seeded_uuid_or_code_keyed_rows_as_the_cop
         seeding.path(),
         &["seed", "--only", "accounts,products,inventory,movements"],
     );
-    assert!(count(&report, "inventory", "inserted") > 0, "{report}");
+    assert!(
+        seeder_count(&report, "inventory", "inserted") > 0,
+        "{report}"
+    );
     crate::copy::verify(&source, &staging, &profile, &[])
         .assert_code(0)
         .assert_stdout_contains("all good");

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{TestDb, edit_file, pbkdf2_sha256, restage, run, work_dir};
+use crate::support::{TestDb, edit_file, pbkdf2_sha256, restage, run, seeder_count, work_dir};
 
 /// A copy of examples/shop to run (and edit) in a test.
 fn shop_copy() -> tempfile::TempDir {
@@ -49,19 +49,6 @@ fn reset_shop(shop: &tempfile::TempDir) -> TestDb {
     db
 }
 
-fn counts(report: &serde_json::Value, seeder: &str, counter: &str) -> u64 {
-    let seeders = report["seed"]["seeders"]
-        .as_array()
-        .or_else(|| report["seeders"].as_array())
-        .expect("seeders");
-    seeders
-        .iter()
-        .find(|entry| entry["seeder"] == seeder)
-        .unwrap_or_else(|| panic!("no seeder {seeder} in {report}"))[counter]
-        .as_u64()
-        .expect("count")
-}
-
 fn changed(report: &serde_json::Value) -> u64 {
     report["seeders"]
         .as_array()
@@ -97,7 +84,7 @@ fn the_shop_resets_with_its_own_migrations_and_seeds_through_its_mapping_and_fix
         ("orders", 3),
     ] {
         assert_eq!(
-            counts(&report, seeder, "inserted"),
+            seeder_count(&report, seeder, "inserted"),
             inserted,
             "{seeder}: {report}"
         );
@@ -194,9 +181,13 @@ fn only_a_fixture_set_touches_its_tables_and_an_edited_row_updates_exactly_that_
         .filter_map(|entry| entry["seeder"].as_str())
         .collect();
     assert_eq!(seeders, ["catalog"]);
-    assert_eq!(counts(&report, "catalog", "updated"), 1, "{report}");
-    assert_eq!(counts(&report, "catalog", "inserted"), 1, "{report}");
-    assert_eq!(counts(&report, "catalog", "unchanged"), 23, "{report}");
+    assert_eq!(seeder_count(&report, "catalog", "updated"), 1, "{report}");
+    assert_eq!(seeder_count(&report, "catalog", "inserted"), 1, "{report}");
+    assert_eq!(
+        seeder_count(&report, "catalog", "unchanged"),
+        23,
+        "{report}"
+    );
     let after = db.table_digests();
     let differing: Vec<&String> = after
         .keys()
@@ -214,7 +205,7 @@ fn only_a_fixture_set_touches_its_tables_and_an_edited_row_updates_exactly_that_
         "",
     );
     let report = shop_run(&shop, &db, &["seed", "--only", "catalog"]);
-    assert_eq!(counts(&report, "catalog", "deleted"), 1, "{report}");
+    assert_eq!(seeder_count(&report, "catalog", "deleted"), 1, "{report}");
     assert_eq!(
         db.scalar("SELECT count(*) FROM shop.categories WHERE slug = 'garden'"),
         "0"
@@ -231,8 +222,8 @@ fn rows_restage_did_not_make_are_kept_as_they_are() {
          INSERT INTO shop.categories (slug, name) VALUES ('apparel', 'Clothes'), ('outdoor', 'Outdoor');",
     );
     let report = shop_run(&shop, &db, &["seed"]);
-    assert_eq!(counts(&report, "accounts", "kept"), 1, "{report}");
-    assert_eq!(counts(&report, "catalog", "kept"), 1, "{report}");
+    assert_eq!(seeder_count(&report, "accounts", "kept"), 1, "{report}");
+    assert_eq!(seeder_count(&report, "catalog", "kept"), 1, "{report}");
     assert_eq!(
         db.scalar("SELECT display_name || '/' || password_digest FROM shop.customers WHERE email = 'buyer@shop.example.com'"),
         "The real buyer/x"
@@ -353,8 +344,8 @@ fn a_fixture_set_can_be_called_products_when_the_schema_has_no_products_seeder()
         "count = 21",
     );
     let report = shop_run(&shop, &db, &["seed", "--only", "products"]);
-    assert_eq!(counts(&report, "products", "inserted"), 1, "{report}");
-    assert_eq!(counts(&report, "products", "kept"), 1, "{report}");
+    assert_eq!(seeder_count(&report, "products", "inserted"), 1, "{report}");
+    assert_eq!(seeder_count(&report, "products", "kept"), 1, "{report}");
     assert_eq!(
         db.scalar("SELECT count(*) FROM shop.products WHERE code LIKE 'GEN-%'"),
         "21"
@@ -489,7 +480,7 @@ fn only_a_built_in_seeder_touches_only_its_tables_on_the_shop() {
         "full_name = \"Samantha Support\"",
     );
     let report = shop_run(&shop, &db, &["seed", "--only", "accounts"]);
-    assert_eq!(counts(&report, "accounts", "updated"), 1, "{report}");
+    assert_eq!(seeder_count(&report, "accounts", "updated"), 1, "{report}");
     let after = db.table_digests();
     let differing: Vec<&String> = after
         .keys()

@@ -395,17 +395,16 @@ fn refusal(
         .iter()
         .map(|word| format!("{word} = \"…\""))
         .collect();
+    let (words, are_not, each) = if refused.len() == 1 {
+        ("word", "is not one of them", "it")
+    } else {
+        ("words", "are not among them", "each")
+    };
     format!(
-        "column {table}.{} {takes}; the seed {} {} {}: map {} in [schema.{}] {values_key} = {{ {} }}",
+        "column {table}.{} {takes}; the seed {words} {} {are_not}: map {each} in [schema.{}] \
+         {values_key} = {{ {} }}",
         column.name,
-        if refused.len() == 1 { "word" } else { "words" },
         named.join(", "),
-        if refused.len() == 1 {
-            "is not one of them"
-        } else {
-            "are not among them"
-        },
-        if refused.len() == 1 { "it" } else { "each" },
         entity.name(),
         example.join(", "),
     )

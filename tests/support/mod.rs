@@ -697,3 +697,21 @@ pub fn say_skipped(why: &str) {
     let test = std::thread::current().name().unwrap_or("a test").to_owned();
     let _ = writeln!(std::io::stderr(), "\n{test}: skipped {why}");
 }
+
+/// The per-seeder reports of a `seed` report, or of the seeding inside a `reset` report.
+pub fn seeder_reports(report: &serde_json::Value) -> &Vec<serde_json::Value> {
+    report["seed"]["seeders"]
+        .as_array()
+        .or_else(|| report["seeders"].as_array())
+        .expect("seeders")
+}
+
+/// One counter (`inserted`, `kept`, …) of one seeder in a `seed` or `reset` report.
+pub fn seeder_count(report: &serde_json::Value, seeder: &str, counter: &str) -> u64 {
+    seeder_reports(report)
+        .iter()
+        .find(|entry| entry["seeder"] == seeder)
+        .unwrap_or_else(|| panic!("no seeder {seeder} in {report}"))[counter]
+        .as_u64()
+        .expect("count")
+}
